@@ -1,0 +1,59 @@
+"""Domain exceptions, mapped to HTTP answers and CLI messages in one place each.
+
+Every error a caller can cause carries a message that says what was wrong, so the web layer can
+answer 4xx with that reason and never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class PaylinkError(Exception):
+    """Base of every error Paylink raises on purpose."""
+
+    http_status = 500
+    code = "internal_error"
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.code
+
+
+class ValidationError(PaylinkError, ValueError):
+    """Input that cannot be accepted as it is (bad amount, currency, phone, email...)."""
+
+    http_status = 422
+    code = "invalid"
+
+
+class NotFound(PaylinkError, LookupError):
+    """An id or code that does not name anything the caller may see."""
+
+    http_status = 404
+    code = "not_found"
+
+
+class InvalidTransition(PaylinkError):
+    """A status change the invoice state machine does not allow (e.g. voiding a paid invoice)."""
+
+    http_status = 409
+    code = "invalid_transition"
+
+
+class Conflict(PaylinkError):
+    """The request contradicts what is stored (same key, different content)."""
+
+    http_status = 409
+    code = "conflict"
+
+
+class Unauthorized(PaylinkError):
+    """Missing, wrong or revoked credentials."""
+
+    http_status = 401
+    code = "unauthorized"
+
+
+class ConfigurationError(PaylinkError):
+    """Settings that cannot work (bad key material, unknown database URL)."""
+
+    code = "configuration_error"

@@ -1,0 +1,272 @@
+"""Invoices as pure values: lines and totals, the customer, and the status machine.
+
+No I/O here: storage keeps the fields, services decide when things happen, and every rule about
+money, dates and status is tested without a database.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from core.errors import InvalidTransition, ValidationError
+from core.money import Money, currency_code, total
+
+# Lines, totals ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    """One order line; `tax` is the line's whole tax amount, as platforms report it."""
+
+    label: str
+    quantity: int
+    unit_price: Money
+    tax: Money
+    sku: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.label.strip():
+            raise ValidationError("a line needs a label")
+        if isinstance(self.quantity, bool) or not isinstance(self.quantity, int):
+            raise ValidationError("a line quantity must be a whole number")
+        if self.quantity <= 0:
+            raise ValidationError(f"line {self.label!r}: quantity must be at least 1")
+        if self.unit_price.is_negative or self.tax.is_negative:
+            raise ValidationError(f"line {self.label!r}: prices and taxes cannot be negative")
+        if self.tax.currency != self.unit_price.currency:
+            raise ValidationError(f"line {self.label!r}: tax and price in different currencies")
+
+    @property
+    def amount(self) -> Money:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    subtotal: Money
+    tax: Money
+    shipping: Money
+    discount: Money
+    total: Money
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceContent:
+    """What is being paid for. With `taxes_included` the line prices already contain the tax
+    (European shops), so the tax is shown but not added again."""
+
+    currency: str
+    lines: tuple[InvoiceLine, ...]
+    shipping: Money
+    discount: Money
+    taxes_included: bool = True
+
+    def __post_init__(self) -> None:
+        code = currency_code(self.currency)
+        object.__setattr__(self, "currency", code)
+        if not self.lines:
+            raise ValidationError("an invoice needs at least one line")
+        amounts = [self.shipping, self.discount, *(line.unit_price for line in self.lines)]
+        if any(amount.currency != code for amount in amounts):
+            raise ValidationError(f"every amount of an invoice in {code} must be in {code}")
+        if self.shipping.is_negative or self.discount.is_negative:
+            raise ValidationError("shipping and discount are positive amounts")
+        if self.totals().total.is_negative:
+            raise ValidationError("the discount is larger than what it discounts")
+
+    def totals(self) -> Totals:
+        subtotal = total([line.amount for line in self.lines], self.currency)
+        tax = total([line.tax for line in self.lines], self.currency)
+        grand = subtotal + self.shipping - self.discount
+        if not self.taxes_included:
+            grand = grand + tax
+        return Totals(subtotal, tax, self.shipping, self.discount, grand)
+
+
+# Customer --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """Who pays: the phone is E.164 and the email normalised, or None when not given."""
+
+    name: str
+    email: str | None
+    phone: str | None
+    locale: str
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+
+def normalise_phone(raw: str, default_region: str | None) -> str:
+    """E.164 form of a phone number written nationally ("06 12 34 56 78" in FR) or
+    internationally; `default_region` is the store's country."""
+    try:
+        number = phonenumbers.parse(raw, (default_region or "").upper() or None)
+    except phonenumbers.NumberParseException as error:
+        raise ValidationError(f"phone {raw!r} is not a phone number: {error}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(f"phone {raw!r} is not a valid number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(raw: str) -> str:
+    """Syntax check and normalisation only: no DNS look-up at order time."""
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValidationError(f"email {raw!r} is not valid: {error}") from None
+
+
+def make_customer(
+    name: str,
+    email: str | None,
+    phone: str | None,
+    locale: str,
+    default_region: str | None,
+) -> Customer:
+    """Validate and normalise a customer as a store or API sends it."""
+    return Customer(
+        name=(name or "").strip(),
+        email=normalise_email(email) if email else None,
+        phone=normalise_phone(phone, default_region) if phone else None,
+        locale=locale,
+    )
+
+
+# Status machine --------------------------------------------------------------------------------
+
+
+class InvoiceStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    EXPIRED = "expired"
+    VOID = "void"
+    REFUNDED = "refunded"
+
+
+S = InvoiceStatus
+
+#: Every allowed change of status. A partial refund leaves a paid invoice paid (goods returned do
+#: not make it due again); a payment arriving after expiry is still money received, so an expired
+#: invoice can become paid. Void and refunded are final.
+TRANSITIONS: dict[InvoiceStatus, frozenset[InvoiceStatus]] = {
+    S.DRAFT: frozenset({S.OPEN, S.VOID}),
+    S.OPEN: frozenset({S.PARTIALLY_PAID, S.PAID, S.OVERDUE, S.EXPIRED, S.VOID}),
+    S.PARTIALLY_PAID: frozenset({S.PAID, S.OVERDUE, S.REFUNDED}),
+    S.OVERDUE: frozenset({S.PAID, S.VOID, S.REFUNDED}),
+    S.EXPIRED: frozenset({S.PARTIALLY_PAID, S.PAID}),
+    S.PAID: frozenset({S.REFUNDED}),
+    S.VOID: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+
+#: Statuses in which the customer may still pay.
+PAYABLE = frozenset({S.OPEN, S.PARTIALLY_PAID, S.OVERDUE})
+
+
+def check_transition(current: InvoiceStatus, target: InvoiceStatus) -> None:
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransition(f"an invoice cannot go from {current} to {target}")
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceState:
+    """The part of an invoice that events change: status and the running amounts.
+
+    Each method returns the next state or raises InvalidTransition; the caller stores it.
+    """
+
+    status: InvoiceStatus
+    total: Money
+    amount_paid: Money
+    amount_refunded: Money
+    due_at: datetime | None = None
+    expires_at: datetime | None = field(default=None)
+
+    @classmethod
+    def new(
+        cls, total_amount: Money, due_at: datetime | None, expires_at: datetime | None = None
+    ) -> InvoiceState:
+        zero = Money.zero(total_amount.currency)
+        return cls(S.DRAFT, total_amount, zero, zero, due_at, expires_at)
+
+    @property
+    def amount_due(self) -> Money:
+        remaining = self.total - self.amount_paid
+        return remaining if not remaining.is_negative else Money.zero(self.total.currency)
+
+    @property
+    def overpaid(self) -> Money:
+        excess = self.amount_paid - self.total
+        return excess if excess.minor > 0 else Money.zero(self.total.currency)
+
+    def _to(self, target: InvoiceStatus, **changes: Money) -> InvoiceState:
+        if target != self.status:
+            check_transition(self.status, target)
+        return replace(self, status=target, **changes)
+
+    def open(self) -> InvoiceState:
+        return self._to(S.OPEN)
+
+    def void(self) -> InvoiceState:
+        if self.amount_paid.minor > 0:
+            raise InvalidTransition("a paid or partly paid invoice cannot be voided: refund it")
+        return self._to(S.VOID)
+
+    def is_past_due(self, now: datetime) -> bool:
+        return self.due_at is not None and now >= self.due_at
+
+    def apply_payment(self, amount: Money, now: datetime) -> InvoiceState:
+        """Add a received payment. Money is never refused: a payment on a void invoice is
+        recorded by the caller and flagged, but cannot be applied to the status."""
+        if amount.minor <= 0:
+            raise ValidationError("a payment amount must be positive")
+        if self.status in (S.DRAFT, S.VOID, S.REFUNDED):
+            raise InvalidTransition(f"a payment cannot be applied to a {self.status} invoice")
+        paid = self.amount_paid + amount
+        if paid >= self.total:
+            target = S.PAID
+        elif self.status == S.OVERDUE or (self.status != S.EXPIRED and self.is_past_due(now)):
+            target = S.OVERDUE
+        else:
+            target = S.PARTIALLY_PAID
+        return self._to(target, amount_paid=paid)
+
+    def apply_refund(self, amount: Money) -> InvoiceState:
+        """A refund never exceeds what was paid; refunding all of it ends the invoice."""
+        if amount.minor <= 0:
+            raise ValidationError("a refund amount must be positive")
+        refunded = self.amount_refunded + amount
+        if refunded > self.amount_paid:
+            raise ValidationError(f"refunding {refunded} exceeds the {self.amount_paid} paid")
+        target = S.REFUNDED if refunded == self.amount_paid else self.status
+        return self._to(target, amount_refunded=refunded)
+
+    def mark_overdue(self, now: datetime) -> InvoiceState:
+        """Past the due date with money still due: overdue. Anything else is left as it is,
+        so the scheduled check can run late or twice without harm."""
+        if self.status in (S.OPEN, S.PARTIALLY_PAID) and self.is_past_due(now):
+            return self._to(S.OVERDUE)
+        return self
+
+    def expire(self, now: datetime) -> InvoiceState:
+        """Flash-sale expiry: only an invoice nobody has started paying expires."""
+        if self.status == S.OPEN and self.expires_at is not None and now >= self.expires_at:
+            return self._to(S.EXPIRED)
+        return self
+
+
+def format_invoice_number(prefix: str, year: int, sequence: int) -> str:
+    """Human invoice number, continuous per merchant: F-2026-000123."""
+    return f"{prefix}-{year}-{sequence:06d}"

@@ -1,0 +1,224 @@
+"""Durable jobs: a transactional outbox and the worker loop that drains it.
+
+A job is inserted in the same transaction as the state change that causes it, so the effect
+(SMS, store update, provider call) happens if and only if the change was committed. Workers claim
+one job at a time with a lease: `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL lets any number
+of workers share the table; on SQLite the single writer lock does the same for the one worker.
+A running job's `run_at` is its lease end, so the job of a worker that died comes back by itself
+once the lease has passed. Failures are retried with exponential backoff and jitter and end in a
+dead state the merchant can see and retry. Handlers must be idempotent: a job can run again after
+a crash between its effect and its completion.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.clock import Clock, utc_now
+from core.storage.database import Database
+from core.storage.models import Job, JobStatus
+
+log = logging.getLogger(__name__)
+
+RETRY_BASE_SECONDS = 10.0
+RETRY_CAP_SECONDS = 6 * 3600.0
+ERROR_TEXT_LIMIT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempt: int
+    max_attempts: int
+    lease_token: str
+
+
+Handler = Callable[[ClaimedJob], None]
+
+
+class PermanentJobError(Exception):
+    """Raised by a handler when retrying cannot help (the job goes dead at once)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """A job to add. `key` makes it idempotent: a second job with the same key is ignored."""
+
+    kind: str
+    payload: dict[str, Any]
+    key: str
+    run_at: datetime
+    merchant_id: int | None = None
+
+
+def enqueue(session: Session, job: NewJob, now: datetime, max_attempts: int) -> None:
+    """Add a job in the caller's transaction, so it exists if and only if that commits."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(Job).values(
+        kind=job.kind,
+        payload=job.payload,
+        idempotency_key=job.key,
+        merchant_id=job.merchant_id,
+        status=JobStatus.PENDING,
+        run_at=job.run_at,
+        attempts=0,
+        max_attempts=max_attempts,
+        created_at=now,
+    )
+    session.execute(statement.on_conflict_do_nothing(index_elements=["idempotency_key"]))
+
+
+def retry_delay(attempt: int, rng: random.Random) -> timedelta:
+    """Backoff after the `attempt`-th failure: exponential, capped, with "equal jitter" (half
+    fixed, half random) so that retries spread out but never come back at once."""
+    ceiling = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** (attempt - 1))
+    return timedelta(seconds=ceiling / 2 + rng.uniform(0, ceiling / 2))
+
+
+class JobQueue:
+    """Claims, completes and fails jobs: each method is one short transaction."""
+
+    def __init__(self, db: Database, clock: Clock = utc_now, lease_seconds: int = 60) -> None:
+        self.db = db
+        self.clock = clock
+        self.lease = timedelta(seconds=lease_seconds)
+        self.rng = random.Random()  # noqa: S311 (jitter, not security)
+
+    def claim(self) -> ClaimedJob | None:
+        now = self.clock()
+        token = secrets.token_hex(8)
+        candidate = (
+            select(Job.id)
+            .where(Job.status.in_([JobStatus.PENDING, JobStatus.RUNNING]), Job.run_at <= now)
+            .order_by(Job.run_at, Job.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        claim = (
+            update(Job)
+            .where(Job.id == candidate)
+            .values(
+                status=JobStatus.RUNNING,
+                run_at=now + self.lease,
+                attempts=Job.attempts + 1,
+                lease_token=token,
+            )
+            .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
+        )
+        with self.db.transaction() as session:
+            row = session.execute(claim, execution_options={"synchronize_session": False}).first()
+        if row is None:
+            return None
+        return ClaimedJob(row.id, row.kind, row.payload, row.attempts, row.max_attempts, token)
+
+    def _finish(self, job: ClaimedJob, **values: Any) -> bool:
+        """Apply `values` only if this claim still holds the lease (it may have expired and been
+        taken by another worker, whose outcome then wins)."""
+        statement = (
+            update(Job)
+            .where(Job.id == job.id, Job.lease_token == job.lease_token)
+            .values(lease_token=None, **values)
+        )
+        with self.db.transaction() as session:
+            result = session.execute(statement, execution_options={"synchronize_session": False})
+        held = bool(getattr(result, "rowcount", 0))
+        if not held:
+            log.warning("job %s (%s): lease lost before it finished", job.id, job.kind)
+        return held
+
+    def complete(self, job: ClaimedJob) -> bool:
+        return self._finish(job, status=JobStatus.DONE, finished_at=self.clock(), last_error=None)
+
+    def fail(self, job: ClaimedJob, error: str, permanent: bool = False) -> bool:
+        error = error[:ERROR_TEXT_LIMIT]
+        now = self.clock()
+        if permanent or job.attempt >= job.max_attempts:
+            return self._finish(job, status=JobStatus.DEAD, finished_at=now, last_error=error)
+        return self._finish(
+            job,
+            status=JobStatus.PENDING,
+            run_at=now + retry_delay(job.attempt, self.rng),
+            last_error=error,
+        )
+
+
+def retry_dead_job(job: Job, now: datetime) -> None:
+    """Give a dead job a fresh set of attempts, now (the merchant fixed the cause)."""
+    job.status = JobStatus.PENDING
+    job.run_at = now
+    job.attempts = 0
+    job.finished_at = None
+
+
+class Worker:
+    """Runs jobs until stopped. SIGTERM lets the current job finish, then the loop exits."""
+
+    def __init__(
+        self,
+        queue: JobQueue,
+        handlers: Mapping[str, Handler],
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.queue = queue
+        self.handlers = dict(handlers)
+        self.poll_seconds = poll_seconds
+        self._stopping = threading.Event()
+
+    def stop(self, *_signal_args: object) -> None:
+        self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+    def run_once(self) -> bool:
+        """Claim and run one job; False when none was due."""
+        job = self.queue.claim()
+        if job is None:
+            return False
+        if job.attempt > job.max_attempts:
+            # Its last attempt's worker died mid-job: stop here rather than loop forever.
+            self.queue.fail(job, "the worker running the last attempt stopped", permanent=True)
+            return True
+        handler = self.handlers.get(job.kind)
+        if handler is None:
+            self.queue.fail(job, f"no handler for job kind {job.kind!r}", permanent=True)
+            return True
+        try:
+            handler(job)
+        except PermanentJobError as error:
+            self.queue.fail(job, f"{type(error).__name__}: {error}", permanent=True)
+        except Exception as error:
+            log.warning("job %s (%s) attempt %s failed", job.id, job.kind, job.attempt, exc_info=True)
+            self.queue.fail(job, f"{type(error).__name__}: {error}")
+        else:
+            self.queue.complete(job)
+        return True
+
+    def run(self, until_idle: bool = False) -> None:
+        """Loop until stop() (or, with `until_idle`, until no job is due)."""
+        while not self.stopping:
+            if self.run_once():
+                continue
+            if until_idle:
+                return
+            self._stopping.wait(self.poll_seconds)

@@ -1,0 +1,67 @@
+"""Payment link codes and signed, expiring tokens.
+
+A link code is the `<code>` in `/i/<code>`: short enough for one SMS segment, random enough that
+nobody finds an invoice by guessing (12 URL-safe characters carry 72 bits). Uniqueness is the
+database's job (a unique column); this module only draws codes.
+
+Tokens (OAuth state, unsubscribe and survey links) are itsdangerous signatures with a salt per
+purpose, so a token minted for one purpose is worthless for another.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from core.errors import ValidationError
+
+LINK_CODE_BYTES = 9  # 9 random bytes -> 12 base64url characters, 72 bits of entropy
+LINK_CODE_LENGTH = 12
+_LINK_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def new_link_code() -> str:
+    """A fresh random code for `/i/<code>`."""
+    return secrets.token_urlsafe(LINK_CODE_BYTES)
+
+
+def looks_like_link_code(value: str) -> bool:
+    """Cheap shape check before any database look-up (and before rate limiting counts it)."""
+    return len(value) == LINK_CODE_LENGTH and set(value) <= _LINK_ALPHABET
+
+
+class TokenPurpose(enum.StrEnum):
+    OAUTH_STATE = "oauth-state"
+    UNSUBSCRIBE = "unsubscribe"
+    SURVEY = "survey"
+
+
+class InvalidToken(ValidationError):
+    """A token that is forged, altered, made for another purpose, or expired."""
+
+    http_status = 400
+    code = "invalid_token"
+
+
+class TokenSigner:
+    """Signs small JSON payloads with the app's secret key, one salt per purpose."""
+
+    def __init__(self, secret_key: str | bytes) -> None:
+        self._secret_key = secret_key
+
+    def _serializer(self, purpose: TokenPurpose) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self._secret_key, salt=f"paylink.{purpose.value}")
+
+    def sign(self, purpose: TokenPurpose, payload: Any) -> str:
+        return str(self._serializer(purpose).dumps(payload))
+
+    def verify(self, purpose: TokenPurpose, token: str, max_age_seconds: int) -> Any:
+        try:
+            return self._serializer(purpose).loads(token, max_age=max_age_seconds)
+        except SignatureExpired:
+            raise InvalidToken("this link has expired") from None
+        except BadSignature:
+            raise InvalidToken("this link is not valid") from None

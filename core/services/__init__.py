@@ -1,0 +1,1 @@
+"""Use cases: the only place where storage, jobs, channels, providers and connectors meet."""

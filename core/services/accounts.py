@@ -1,0 +1,195 @@
+"""Tenancy: merchants, their stores (credentials encrypted at rest) and API keys, and the
+re-encryption of every secret under the newest key."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from sqlalchemy import select
+
+from core.errors import NotFound, Unauthorized, ValidationError
+from core.invoices import Customer
+from core.money import currency_code
+from core.services.context import ServiceContext
+from core.services.invoicing import customer_of, set_customer
+from core.storage.models import ApiKey, Invoice, Merchant, Store
+
+API_KEY_PREFIX = "pl"
+STORE_CREDENTIALS = "stores.credentials"
+LAST_USED_PRECISION = timedelta(minutes=1)
+ROTATION_BATCH = 500
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantProfile:
+    name: str
+    currency: str = "EUR"
+    country: str = "FR"
+    default_locale: str = "fr"
+    timezone: str = "Europe/Paris"
+    brand_color: str = "#1f6feb"
+    logo_url: str | None = None
+    invoice_prefix: str = "F"
+    payment_terms_days: int = 7
+
+    def validated(self) -> MerchantProfile:
+        if not self.name.strip():
+            raise ValidationError("a merchant needs a name")
+        try:
+            Locale.parse(self.default_locale)
+        except (UnknownLocaleError, ValueError):
+            raise ValidationError(f"unknown locale {self.default_locale!r}") from None
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError(f"unknown time zone {self.timezone!r}") from None
+        if len(self.country) != 2 or not self.country.isalpha():
+            raise ValidationError(f"country {self.country!r}: expected an ISO 3166 code like FR")
+        if not HEX_COLOUR.fullmatch(self.brand_color):
+            raise ValidationError(f"brand colour {self.brand_color!r}: expected #rrggbb")
+        if not 0 <= self.payment_terms_days <= 365:
+            raise ValidationError("payment terms are between 0 and 365 days")
+        return replace(
+            self,
+            name=self.name.strip(),
+            currency=currency_code(self.currency),
+            country=self.country.upper(),
+        )
+
+
+def create_merchant(ctx: ServiceContext, profile: MerchantProfile) -> Merchant:
+    profile = profile.validated()
+    with ctx.db.transaction() as session:
+        merchant = Merchant(
+            name=profile.name,
+            currency=profile.currency,
+            country=profile.country,
+            default_locale=profile.default_locale,
+            timezone=profile.timezone,
+            brand_color=profile.brand_color,
+            logo_url=profile.logo_url,
+            invoice_prefix=profile.invoice_prefix,
+            payment_terms_days=profile.payment_terms_days,
+            last_invoice_sequence=0,
+            created_at=ctx.clock(),
+        )
+        session.add(merchant)
+        return merchant
+
+
+# API keys ------------------------------------------------------------------------------------
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_key(ctx: ServiceContext, merchant_id: int, name: str) -> tuple[ApiKey, str]:
+    """A new key for the merchant; the clear key is returned once and never stored."""
+    public_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    with ctx.db.transaction() as session:
+        if session.get(Merchant, merchant_id) is None:
+            raise NotFound(f"no merchant {merchant_id}")
+        key = ApiKey(
+            merchant_id=merchant_id,
+            public_id=public_id,
+            secret_hash=_hash_secret(secret),
+            name=name,
+            created_at=ctx.clock(),
+        )
+        session.add(key)
+    return key, f"{API_KEY_PREFIX}_{public_id}_{secret}"
+
+
+def authenticate_api_key(ctx: ServiceContext, presented: str) -> int:
+    """The merchant id a presented key belongs to, or Unauthorized (same answer for every
+    failure, and the hash compared in constant time)."""
+    prefix, _, rest = presented.partition("_")
+    public_id, _, secret = rest.partition("_")
+    if prefix != API_KEY_PREFIX or not public_id or not secret:
+        raise Unauthorized("invalid API key")
+    now = ctx.clock()
+    with ctx.db.transaction() as session:
+        key = session.scalars(select(ApiKey).where(ApiKey.public_id == public_id)).one_or_none()
+        expected = key.secret_hash if key is not None else _hash_secret("")
+        valid = hmac.compare_digest(expected, _hash_secret(secret))
+        if key is None or not valid or key.revoked_at is not None:
+            raise Unauthorized("invalid API key")
+        if key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION:
+            key.last_used_at = now
+        return key.merchant_id
+
+
+# Stores --------------------------------------------------------------------------------------
+
+
+def connect_store(
+    ctx: ServiceContext, merchant_id: int, platform: str, domain: str, credentials: dict[str, Any]
+) -> Store:
+    """Add (or reconnect) a store; its credentials are encrypted before they reach the database."""
+    ciphertext = ctx.keyring.encrypt(json.dumps(credentials), STORE_CREDENTIALS)
+    with ctx.db.transaction() as session:
+        store = session.scalars(
+            select(Store).where(Store.platform == platform, Store.domain == domain)
+        ).one_or_none()
+        if store is not None and store.merchant_id != merchant_id:
+            raise ValidationError(f"{domain} is already connected to another merchant")
+        if store is None:
+            store = Store(merchant_id=merchant_id, platform=platform, domain=domain,
+                          created_at=ctx.clock())
+            session.add(store)
+        store.credentials_ciphertext = ciphertext
+        store.active = True
+        return store
+
+
+def store_credentials(ctx: ServiceContext, store: Store) -> dict[str, Any]:
+    if store.credentials_ciphertext is None:
+        return {}
+    loaded: dict[str, Any] = json.loads(ctx.keyring.decrypt(store.credentials_ciphertext,
+                                                            STORE_CREDENTIALS))
+    return loaded
+
+
+# Key rotation --------------------------------------------------------------------------------
+
+
+def rotate_keys(ctx: ServiceContext) -> dict[str, int]:
+    """Re-encrypt every secret under the newest key and recompute every blind index.
+
+    Runs in batches of short transactions so a large database is not locked for long; it can be
+    interrupted and run again (values already under the newest key are only re-indexed).
+    """
+    counts = {"stores": 0, "invoices": 0}
+    keyring = ctx.keyring
+    with ctx.db.transaction() as session:
+        for store in session.scalars(select(Store).where(Store.credentials_ciphertext.is_not(None))):
+            assert store.credentials_ciphertext is not None
+            if keyring.needs_rotation(store.credentials_ciphertext):
+                clear = keyring.decrypt(store.credentials_ciphertext, STORE_CREDENTIALS)
+                store.credentials_ciphertext = keyring.encrypt(clear, STORE_CREDENTIALS)
+                counts["stores"] += 1
+    last_id = 0
+    while True:
+        with ctx.db.transaction() as session:
+            batch = list(session.scalars(
+                select(Invoice).where(Invoice.id > last_id).order_by(Invoice.id).limit(ROTATION_BATCH)
+            ))
+            for invoice in batch:
+                customer: Customer = customer_of(invoice, ctx)
+                set_customer(invoice, customer, ctx)
+                counts["invoices"] += 1
+        if len(batch) < ROTATION_BATCH:
+            return counts
+        last_id = batch[-1].id

@@ -1,0 +1,69 @@
+"""Reading invoices for the API and the console: one invoice, filtered pages, the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from core.invoices import InvoiceStatus, normalise_email
+from core.services.context import ServiceContext
+from core.services.invoicing import EMAIL_INDEX, load_invoice
+from core.storage.models import Invoice, TimelineEvent
+
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceFilter:
+    status: InvoiceStatus | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    customer_email: str | None = None
+    starting_after: int | None = None  # keyset cursor: the last id of the previous page
+    limit: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class InvoicePage:
+    invoices: Sequence[Invoice]
+    has_more: bool
+
+
+def get_invoice(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> Invoice:
+    with ctx.db.transaction() as session:
+        return load_invoice(session, merchant_id, invoice_id)
+
+
+def list_invoices(ctx: ServiceContext, merchant_id: int, where: InvoiceFilter) -> InvoicePage:
+    """Newest first, by keyset pagination (stable while new invoices arrive)."""
+    limit = max(1, min(where.limit, MAX_PAGE_SIZE))
+    query = select(Invoice).where(Invoice.merchant_id == merchant_id)
+    if where.status is not None:
+        query = query.where(Invoice.status == where.status)
+    if where.created_from is not None:
+        query = query.where(Invoice.created_at >= where.created_from)
+    if where.created_to is not None:
+        query = query.where(Invoice.created_at < where.created_to)
+    if where.customer_email is not None:
+        index = ctx.keyring.blind_index(normalise_email(where.customer_email), EMAIL_INDEX)
+        query = query.where(Invoice.customer_email_index == index)
+    if where.starting_after is not None:
+        query = query.where(Invoice.id < where.starting_after)
+    query = query.order_by(Invoice.id.desc()).limit(limit + 1)
+    with ctx.db.transaction() as session:
+        rows = list(session.scalars(query))
+    return InvoicePage(rows[:limit], has_more=len(rows) > limit)
+
+
+def invoice_timeline(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> list[TimelineEvent]:
+    with ctx.db.transaction() as session:
+        load_invoice(session, merchant_id, invoice_id)
+        query = (
+            select(TimelineEvent)
+            .where(TimelineEvent.invoice_id == invoice_id)
+            .order_by(TimelineEvent.at, TimelineEvent.id)
+        )
+        return list(session.scalars(query))

@@ -1,0 +1,292 @@
+"""Invoice use cases: create (idempotently), open, void, mark overdue, expire.
+
+Each is one transaction that changes the invoice, appends to its timeline and enqueues the jobs
+the change causes. Rules about amounts and statuses live in `core.invoices`; this module loads,
+applies and stores.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.errors import Conflict, NotFound
+from core.events import InvoiceRequested
+from core.invoices import Customer, InvoiceState, format_invoice_number, make_customer
+from core.jobs import NewJob
+from core.links import new_link_code
+from core.money import Money
+from core.services.context import ServiceContext
+from core.storage import models
+from core.storage.models import Invoice
+
+EMAIL_INDEX = "invoices.customer_email"
+PHONE_INDEX = "invoices.customer_phone"
+LINK_CODE_ATTEMPTS = 3
+
+JOB_MARK_OVERDUE = "invoice.mark_overdue"
+JOB_EXPIRE = "invoice.expire"
+
+
+# State <-> row -------------------------------------------------------------------------------
+
+
+def state_of(invoice: Invoice) -> InvoiceState:
+    def money(minor: int) -> Money:
+        return Money(minor, invoice.currency)
+
+    return InvoiceState(
+        status=invoice.status,
+        total=money(invoice.total),
+        amount_paid=money(invoice.amount_paid),
+        amount_refunded=money(invoice.amount_refunded),
+        due_at=invoice.due_at,
+        expires_at=invoice.expires_at,
+    )
+
+
+def store_state(invoice: Invoice, state: InvoiceState, now: datetime) -> None:
+    invoice.status = state.status
+    invoice.amount_paid = state.amount_paid.minor
+    invoice.amount_refunded = state.amount_refunded.minor
+    invoice.updated_at = now
+
+
+def customer_of(invoice: Invoice, ctx: ServiceContext) -> Customer:
+    """The invoice's customer with contact details decrypted."""
+
+    def clear(ciphertext: str | None, context: str) -> str | None:
+        return ctx.keyring.decrypt(ciphertext, context) if ciphertext else None
+
+    return Customer(
+        name=invoice.customer_name,
+        email=clear(invoice.customer_email_ciphertext, EMAIL_INDEX),
+        phone=clear(invoice.customer_phone_ciphertext, PHONE_INDEX),
+        locale=invoice.customer_locale,
+    )
+
+
+def set_customer(invoice: Invoice, customer: Customer, ctx: ServiceContext) -> None:
+    keyring = ctx.keyring
+    invoice.customer_name = customer.name
+    invoice.customer_locale = customer.locale
+    for value, context, field in (
+        (customer.email, EMAIL_INDEX, "email"),
+        (customer.phone, PHONE_INDEX, "phone"),
+    ):
+        setattr(
+            invoice, f"customer_{field}_ciphertext", keyring.encrypt(value, context) if value else None
+        )
+        setattr(
+            invoice, f"customer_{field}_index", keyring.blind_index(value, context) if value else None
+        )
+
+
+# Look-ups ------------------------------------------------------------------------------------
+
+
+def load_invoice(session: Session, merchant_id: int, invoice_id: int, lock: bool = False) -> Invoice:
+    query = select(Invoice).where(Invoice.id == invoice_id, Invoice.merchant_id == merchant_id)
+    if lock:
+        query = query.with_for_update()
+    invoice = session.scalars(query).one_or_none()
+    if invoice is None:
+        raise NotFound(f"no invoice {invoice_id}")
+    return invoice
+
+
+def _find_by_source(session: Session, merchant_id: int, request: InvoiceRequested) -> Invoice | None:
+    if request.external_id is None:
+        return None
+    query = select(Invoice).where(
+        Invoice.merchant_id == merchant_id,
+        Invoice.source_kind == request.source_kind.value,
+        Invoice.external_id == request.external_id,
+    )
+    if request.store_id is None:
+        query = query.where(Invoice.store_id.is_(None))
+    else:
+        query = query.where(Invoice.store_id == request.store_id)
+    return session.scalars(query).one_or_none()
+
+
+# Create --------------------------------------------------------------------------------------
+
+
+def create_invoice(
+    ctx: ServiceContext, merchant_id: int, request: InvoiceRequested
+) -> tuple[Invoice, bool]:
+    """The invoice for `request`, and whether it was created now.
+
+    The same order twice, even concurrently, gives one invoice: the database's unique constraint
+    decides, and the loser of a race reads the winner's row.
+    """
+    with ctx.db.transaction() as session:
+        merchant = session.get(models.Merchant, merchant_id)
+        if merchant is None:
+            raise NotFound(f"no merchant {merchant_id}")
+        if request.store_id is not None:
+            store = session.get(models.Store, request.store_id)
+            if store is None or store.merchant_id != merchant_id:
+                raise NotFound(f"no store {request.store_id}")
+        customer = make_customer(
+            request.customer.name,
+            request.customer.email,
+            request.customer.phone,
+            request.customer.locale or merchant.default_locale,
+            merchant.country,
+        )
+        existing = _find_by_source(session, merchant_id, request)
+        if existing is not None:
+            return _same_invoice(existing, request), False
+        for _ in range(LINK_CODE_ATTEMPTS):
+            try:
+                with session.begin_nested():
+                    invoice = _insert_invoice(ctx, session, merchant, request, customer)
+            except IntegrityError:
+                existing = _find_by_source(session, merchant_id, request)
+                if existing is not None:
+                    return _same_invoice(existing, request), False
+                continue  # a link code collision (72 random bits): draw another
+            return invoice, True
+        raise Conflict("could not allocate a unique link code")
+
+
+def _same_invoice(existing: Invoice, request: InvoiceRequested) -> Invoice:
+    totals = request.content.totals()
+    if (existing.currency, existing.total) != (request.content.currency, totals.total.minor):
+        raise Conflict(
+            f"invoice {existing.number} already exists for {request.source_kind} "
+            f"{request.external_id} with a different total"
+        )
+    return existing
+
+
+def _next_number(session: Session, merchant: models.Merchant, now: datetime) -> str:
+    """Continuous numbering: the merchant row's counter, incremented under its row lock."""
+    sequence = session.execute(
+        update(models.Merchant)
+        .where(models.Merchant.id == merchant.id)
+        .values(last_invoice_sequence=models.Merchant.last_invoice_sequence + 1)
+        .returning(models.Merchant.last_invoice_sequence),
+        execution_options={"synchronize_session": False},
+    ).scalar_one()
+    return format_invoice_number(merchant.invoice_prefix, now.year, sequence)
+
+
+def _insert_invoice(
+    ctx: ServiceContext,
+    session: Session,
+    merchant: models.Merchant,
+    request: InvoiceRequested,
+    customer: Customer,
+) -> Invoice:
+    now = ctx.clock()
+    content = request.content
+    totals = content.totals()
+    due_at = request.due_at or now + timedelta(days=merchant.payment_terms_days)
+    state = InvoiceState.new(totals.total, due_at, request.expires_at)
+    if not request.draft:
+        state = state.open()
+    invoice = Invoice(
+        merchant_id=merchant.id,
+        store_id=request.store_id,
+        source_kind=request.source_kind.value,
+        external_id=request.external_id,
+        number=_next_number(session, merchant, now),
+        link_code=new_link_code(),
+        status=state.status,
+        currency=content.currency,
+        subtotal=totals.subtotal.minor,
+        tax=totals.tax.minor,
+        shipping=totals.shipping.minor,
+        discount=totals.discount.minor,
+        total=totals.total.minor,
+        taxes_included=content.taxes_included,
+        amount_paid=0,
+        amount_refunded=0,
+        due_at=due_at,
+        expires_at=request.expires_at,
+        created_at=now,
+        updated_at=now,
+        lines=[
+            models.InvoiceLine(
+                position=position,
+                label=line.label,
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=line.unit_price.minor,
+                tax=line.tax.minor,
+            )
+            for position, line in enumerate(content.lines, start=1)
+        ],
+    )
+    set_customer(invoice, customer, ctx)
+    session.add(invoice)
+    session.flush()
+    ctx.record(session, invoice.id, "created", source=request.source_kind.value, total=totals.total.minor)
+    if not request.draft:
+        _schedule_deadlines(ctx, session, invoice)
+    return invoice
+
+
+def _schedule_deadlines(ctx: ServiceContext, session: Session, invoice: Invoice) -> None:
+    """Jobs that move an open invoice to overdue or expired when its dates pass."""
+    payload = {"merchant_id": invoice.merchant_id, "invoice_id": invoice.id}
+    if invoice.due_at is not None:
+        ctx.enqueue(
+            session,
+            NewJob(JOB_MARK_OVERDUE, payload, f"invoice:{invoice.id}:overdue", invoice.due_at,
+                   invoice.merchant_id),
+        )
+    if invoice.expires_at is not None:
+        ctx.enqueue(
+            session,
+            NewJob(JOB_EXPIRE, payload, f"invoice:{invoice.id}:expire", invoice.expires_at,
+                   invoice.merchant_id),
+        )
+
+
+# Status changes ------------------------------------------------------------------------------
+
+
+def open_invoice(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> Invoice:
+    """Finalise a draft: it gets its deadlines and can be sent and paid."""
+    with ctx.db.transaction() as session:
+        invoice = load_invoice(session, merchant_id, invoice_id, lock=True)
+        store_state(invoice, state_of(invoice).open(), ctx.clock())
+        ctx.record(session, invoice.id, "opened")
+        _schedule_deadlines(ctx, session, invoice)
+        return invoice
+
+
+def void_invoice(ctx: ServiceContext, merchant_id: int, invoice_id: int, reason: str) -> Invoice:
+    with ctx.db.transaction() as session:
+        invoice = load_invoice(session, merchant_id, invoice_id, lock=True)
+        store_state(invoice, state_of(invoice).void(), ctx.clock())
+        ctx.record(session, invoice.id, "voided", reason=reason)
+        return invoice
+
+
+def _apply_deadline(ctx: ServiceContext, merchant_id: int, invoice_id: int, kind: str) -> None:
+    with ctx.db.transaction() as session:
+        invoice = load_invoice(session, merchant_id, invoice_id, lock=True)
+        now = ctx.clock()
+        before = state_of(invoice)
+        after = before.mark_overdue(now) if kind == "overdue" else before.expire(now)
+        if after.status != before.status:
+            store_state(invoice, after, now)
+            ctx.record(session, invoice.id, kind)
+
+
+def mark_overdue(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> None:
+    """Past its due date and not fully paid: overdue. Safe to run late or twice."""
+    _apply_deadline(ctx, merchant_id, invoice_id, "overdue")
+
+
+def expire_invoice(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> None:
+    """A flash-sale invoice nobody started paying stops being payable at its expiry."""
+    _apply_deadline(ctx, merchant_id, invoice_id, "expired")

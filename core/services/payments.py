@@ -1,0 +1,136 @@
+"""Recording money: payments and refunds reported by providers.
+
+Idempotent on the provider's id (a unique constraint, so a webhook delivered twice, or twice at
+once, counts once). Money is never lost: a payment that cannot be applied (void invoice, other
+currency) is still stored, flagged, and put on the timeline for the merchant to resolve, and an
+overpayment is applied, flagged and its excess shown.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.errors import InvalidTransition, NotFound
+from core.events import PaymentReceived, RefundIssued
+from core.invoices import InvoiceStatus
+from core.services.context import ServiceContext
+from core.services.invoicing import state_of, store_state
+from core.storage.models import Invoice, Payment, Refund
+
+
+class PaymentFlag(enum.StrEnum):
+    OVERPAYMENT = "overpayment"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    INVOICE_NOT_PAYABLE = "invoice_not_payable"
+
+
+def _locked_invoice(session: Session, invoice_id: int) -> Invoice:
+    invoice = session.scalars(
+        select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+    ).one_or_none()
+    if invoice is None:
+        raise NotFound(f"no invoice {invoice_id}")
+    return invoice
+
+
+def record_payment(ctx: ServiceContext, event: PaymentReceived) -> tuple[Payment, bool]:
+    """Store a payment and apply it to its invoice; returns (payment, recorded now)."""
+    with ctx.db.transaction() as session:
+        invoice = _locked_invoice(session, event.invoice_id)
+        existing = _existing_payment(session, event)
+        if existing is not None:
+            return existing, False
+        payment = Payment(
+            invoice_id=invoice.id,
+            provider=event.provider,
+            provider_payment_id=event.provider_payment_id,
+            amount=event.amount.minor,
+            currency=event.amount.currency,
+            method=event.method,
+            received_at=event.occurred_at,
+        )
+        try:
+            with session.begin_nested():
+                session.add(payment)
+        except IntegrityError:
+            # Recorded by a concurrent delivery between our look-up and insert.
+            duplicate = _existing_payment(session, event)
+            assert duplicate is not None
+            return duplicate, False
+        payment.flag = _apply_payment(ctx, session, invoice, event)
+        return payment, True
+
+
+def _existing_payment(session: Session, event: PaymentReceived) -> Payment | None:
+    return session.scalars(
+        select(Payment).where(
+            Payment.provider == event.provider,
+            Payment.provider_payment_id == event.provider_payment_id,
+        )
+    ).one_or_none()
+
+
+def _apply_payment(
+    ctx: ServiceContext, session: Session, invoice: Invoice, event: PaymentReceived
+) -> PaymentFlag | None:
+    details = {
+        "amount": event.amount.minor,
+        "currency": event.amount.currency,
+        "provider": event.provider,
+        "provider_payment_id": event.provider_payment_id,
+    }
+    if event.amount.currency != invoice.currency:
+        ctx.record(session, invoice.id, "payment_flagged", flag=PaymentFlag.CURRENCY_MISMATCH.value,
+                   **details)
+        return PaymentFlag.CURRENCY_MISMATCH
+    now = ctx.clock()
+    try:
+        after = state_of(invoice).apply_payment(event.amount, now)
+    except InvalidTransition:
+        ctx.record(session, invoice.id, "payment_flagged",
+                   flag=PaymentFlag.INVOICE_NOT_PAYABLE.value, status=invoice.status.value,
+                   **details)
+        return PaymentFlag.INVOICE_NOT_PAYABLE
+    store_state(invoice, after, now)
+    if after.status == InvoiceStatus.PAID and invoice.paid_at is None:
+        invoice.paid_at = event.occurred_at
+    ctx.record(session, invoice.id, "payment_received", status=after.status.value, **details)
+    if after.overpaid.minor > 0:
+        ctx.record(session, invoice.id, "overpaid", excess=after.overpaid.minor)
+        return PaymentFlag.OVERPAYMENT
+    return None
+
+
+def record_refund(ctx: ServiceContext, event: RefundIssued) -> tuple[Refund, bool]:
+    """Store a refund and apply it; a refund larger than what was paid is refused whole."""
+    with ctx.db.transaction() as session:
+        invoice = _locked_invoice(session, event.invoice_id)
+        existing = session.scalars(
+            select(Refund).where(
+                Refund.provider == event.provider,
+                Refund.provider_refund_id == event.provider_refund_id,
+            )
+        ).one_or_none()
+        if existing is not None:
+            return existing, False
+        now = ctx.clock()
+        after = state_of(invoice).apply_refund(event.amount)
+        refund = Refund(
+            invoice_id=invoice.id,
+            provider=event.provider,
+            provider_refund_id=event.provider_refund_id,
+            amount=event.amount.minor,
+            currency=event.amount.currency,
+            refunded_at=event.occurred_at,
+        )
+        session.add(refund)
+        session.flush()
+        store_state(invoice, after, now)
+        ctx.record(session, invoice.id, "refunded", amount=event.amount.minor,
+                   status=after.status.value, provider_refund_id=event.provider_refund_id)
+        return refund, True
+

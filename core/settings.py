@@ -1,0 +1,112 @@
+"""The one settings object, read from the environment once at start-up and passed in.
+
+Nothing else in Paylink reads `os.environ`. Every variable has a safe default for a first local
+run; the secret key and the encryption key are then generated once into the data directory
+(mode 0600) so that restarts keep decrypting what was stored. With PAYLINK_ENV=production both
+must be given explicitly instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from core.encryption import Keyring, generate_key
+from core.errors import ConfigurationError
+
+LOCAL_SECRETS_FILE = "local-secrets.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting Paylink has; the README's configuration table documents each variable."""
+
+    database_url: str
+    data_dir: Path
+    secret_key: str
+    encryption_keys: str
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    environment: str = "development"
+    redis_url: str | None = None
+    max_request_bytes: int = 1_048_576
+    api_rate_limit: str = "300 per minute"
+    job_max_attempts: int = 8
+    job_lease_seconds: int = 60
+    log_level: str = "INFO"
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        return Keyring.parse(self.encryption_keys)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        data_dir = Path(env.get("PAYLINK_DATA_DIR", "var")).resolve()
+        environment = env.get("PAYLINK_ENV", "development")
+        secret_key = env.get("PAYLINK_SECRET_KEY")
+        encryption_keys = env.get("PAYLINK_ENCRYPTION_KEYS")
+        if not (secret_key and encryption_keys):
+            if environment == "production":
+                raise ConfigurationError(
+                    "PAYLINK_ENV=production needs PAYLINK_SECRET_KEY and PAYLINK_ENCRYPTION_KEYS"
+                )
+            local = _local_secrets(data_dir)
+            secret_key = secret_key or local["secret_key"]
+            encryption_keys = encryption_keys or local["encryption_keys"]
+        database_url = env.get("PAYLINK_DATABASE_URL") or f"sqlite:///{data_dir / 'paylink.db'}"
+        port = _integer(env, "PAYLINK_PORT", 8000)
+        settings = cls(
+            database_url=database_url,
+            data_dir=data_dir,
+            secret_key=secret_key,
+            encryption_keys=encryption_keys,
+            base_url=env.get("PAYLINK_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+            host=env.get("PAYLINK_HOST", "127.0.0.1"),
+            port=port,
+            environment=environment,
+            redis_url=env.get("PAYLINK_REDIS_URL") or None,
+            max_request_bytes=_integer(env, "PAYLINK_MAX_REQUEST_BYTES", 1_048_576),
+            api_rate_limit=env.get("PAYLINK_API_RATE_LIMIT", "300 per minute"),
+            job_max_attempts=_integer(env, "PAYLINK_JOB_MAX_ATTEMPTS", 8),
+            job_lease_seconds=_integer(env, "PAYLINK_JOB_LEASE_SECONDS", 60),
+            log_level=env.get("PAYLINK_LOG_LEVEL", "INFO").upper(),
+        )
+        settings.keyring  # noqa: B018  (fail at start-up, not at the first encryption)
+        return settings
+
+
+def _integer(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be positive")
+    return value
+
+
+def _local_secrets(data_dir: Path) -> dict[str, str]:
+    """Secrets for a development install, created on first use and kept in the data directory."""
+    path = data_dir / LOCAL_SECRETS_FILE
+    if path.exists():
+        loaded: dict[str, str] = json.loads(path.read_text())
+        return loaded
+    data_dir.mkdir(parents=True, exist_ok=True)
+    created = {
+        "secret_key": secrets.token_urlsafe(32),
+        "encryption_keys": f"k1:{generate_key()}",
+    }
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(created, handle)
+    return created

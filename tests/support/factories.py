@@ -1,0 +1,38 @@
+"""Builders for the values tests need, with realistic defaults."""
+
+from __future__ import annotations
+
+from core.events import CustomerDetails, InvoiceRequested, SourceKind
+from core.invoices import InvoiceContent, InvoiceLine
+from core.money import Money
+from core.services.accounts import MerchantProfile, create_merchant
+from core.services.context import ServiceContext
+from core.storage.models import Merchant
+
+
+def eur(amount: str) -> Money:
+    return Money.parse(amount, "EUR")
+
+
+def content(*prices: str, shipping: str = "4.90", currency: str = "EUR") -> InvoiceContent:
+    lines = tuple(
+        InvoiceLine(f"Article {n}", 1, Money.parse(price, currency), Money.zero(currency))
+        for n, price in enumerate(prices or ("70.60",), start=1)
+    )
+    return InvoiceContent(currency, lines, Money.parse(shipping, currency), Money.zero(currency))
+
+
+def order(external_id: str = "1001", store_id: int | None = None, **changes: object) -> InvoiceRequested:
+    values: dict[str, object] = {
+        "source_kind": SourceKind.ORDER if store_id else SourceKind.API,
+        "external_id": external_id,
+        "content": content(),
+        "customer": CustomerDetails("Marie Curie", "marie@example.fr", "06 12 34 56 78", "fr"),
+        "store_id": store_id,
+    }
+    values.update(changes)
+    return InvoiceRequested(**values)  # type: ignore[arg-type]
+
+
+def merchant(ctx: ServiceContext, name: str = "Boutique Lune") -> Merchant:
+    return create_merchant(ctx, MerchantProfile(name=name))
