@@ -32,11 +32,6 @@ class InvoicePage:
     has_more: bool
 
 
-def get_invoice(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> Invoice:
-    with ctx.db.transaction() as session:
-        return load_invoice(session, merchant_id, invoice_id)
-
-
 def list_invoices(ctx: ServiceContext, merchant_id: int, where: InvoiceFilter) -> InvoicePage:
     """Newest first, by keyset pagination (stable while new invoices arrive)."""
     limit = max(1, min(where.limit, MAX_PAGE_SIZE))

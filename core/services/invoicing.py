@@ -98,6 +98,11 @@ def load_invoice(session: Session, merchant_id: int, invoice_id: int, lock: bool
     return invoice
 
 
+def load_invoice_by_id(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> Invoice:
+    with ctx.db.transaction() as session:
+        return load_invoice(session, merchant_id, invoice_id)
+
+
 def _find_by_source(session: Session, merchant_id: int, request: InvoiceRequested) -> Invoice | None:
     if request.external_id is None:
         return None

@@ -1,0 +1,190 @@
+"""The `paylink` command: run, worker, migrate, create-merchant, create-api-key, demo, rotate-keys.
+
+Built on Flask's CLI (click), so every command gets the app the factory makes from the settings.
+Errors a person can cause print one line with the reason and exit 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from core.errors import PaylinkError
+from core.jobs import JobQueue, Worker
+from core.services import accounts, demo_data
+from core.services.context import ServiceContext
+from core.services.job_handlers import core_handlers
+from core.settings import Settings
+from core.storage.migrate import upgrade
+from core.storage.models import Merchant
+from core.web import create_app
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def _app_factory() -> Flask:
+    try:
+        settings = Settings.from_env()
+    except PaylinkError as error:
+        raise click.ClickException(error.message) from None
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app(settings)
+
+
+def _services() -> ServiceContext:
+    ctx: ServiceContext = current_app.extensions["paylink"]
+    return ctx
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["PAYLINK_SETTINGS"]
+    return settings
+
+
+def reports_errors(command: Command) -> Command:
+    """Turn Paylink's own errors into a one-line CLI message and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PaylinkError as error:
+            raise click.ClickException(error.message) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+main = FlaskGroup(
+    name="paylink",
+    help="Paylink: payment links by SMS and email, with reminders and reconciliation.",
+    create_app=_app_factory,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+)
+
+
+def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
+    queue = JobQueue(ctx.db, ctx.clock, settings.job_lease_seconds)
+    return Worker(queue, core_handlers(ctx))
+
+
+@main.command()
+@with_appcontext
+@reports_errors
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    upgrade(_services().db.engine)
+    click.echo("database schema is up to date")
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Exit when no job is due instead of waiting.")
+@with_appcontext
+@reports_errors
+def worker(burst: bool) -> None:
+    """Run jobs (messages, store updates, deadlines) until SIGTERM."""
+    job_worker = make_worker(_services(), _settings())
+    job_worker.install_signal_handlers()
+    click.echo("worker started; SIGTERM finishes the current job and stops")
+    job_worker.run(until_idle=burst)
+
+
+@main.command("create-merchant")
+@click.option("--name", required=True)
+@click.option("--currency", default="EUR", show_default=True)
+@click.option("--country", default="FR", show_default=True, help="ISO 3166 code; default phone region")
+@click.option("--locale", "default_locale", default="fr", show_default=True)
+@click.option("--timezone", default="Europe/Paris", show_default=True)
+@click.option("--brand-color", default="#1f6feb", show_default=True)
+@with_appcontext
+@reports_errors
+def create_merchant(**profile: str) -> None:
+    """Add a merchant."""
+    merchant = accounts.create_merchant(_services(), accounts.MerchantProfile(**profile))
+    click.echo(f"merchant {merchant.id} created: {merchant.name}")
+
+
+@main.command("create-api-key")
+@click.option("--merchant", "merchant_id", type=int, required=True)
+@click.option("--name", default="default", show_default=True)
+@with_appcontext
+@reports_errors
+def create_api_key(merchant_id: int, name: str) -> None:
+    """Create an API key; it is shown this once only."""
+    _, key = accounts.create_api_key(_services(), merchant_id, name)
+    click.echo(key)
+
+
+@main.command()
+@click.option("--merchant", "merchant_id", type=int, required=True)
+@with_appcontext
+@reports_errors
+def demo(merchant_id: int) -> None:
+    """Add sample invoices in every status, to look around."""
+    invoices = demo_data.create_demo_invoices(_services(), merchant_id)
+    for invoice in invoices:
+        click.echo(f"{invoice.number}  {invoice.status.value:<15} {_settings().base_url}/i/{invoice.link_code}")
+
+
+@main.command("rotate-keys")
+@with_appcontext
+@reports_errors
+def rotate_keys() -> None:
+    """Re-encrypt all secrets under the newest key of PAYLINK_ENCRYPTION_KEYS."""
+    counts = accounts.rotate_keys(_services())
+    click.echo(f"re-encrypted {counts['stores']} store credentials; "
+               f"re-indexed {counts['invoices']} invoices")
+
+
+@main.command()
+@with_appcontext
+@reports_errors
+def run() -> None:
+    """Serve Paylink with an in-process worker (migrates first; a demo merchant on first start)."""
+    import waitress
+
+    ctx, settings = _services(), _settings()
+    upgrade(ctx.db.engine)
+    _first_start(ctx, settings)
+    job_worker = make_worker(ctx, settings)
+    thread = threading.Thread(target=job_worker.run, name="paylink-worker", daemon=True)
+    thread.start()
+    server = waitress.create_server(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                    host=settings.host, port=settings.port, threads=8)
+    signal.signal(signal.SIGTERM, _interrupt)
+    click.echo(f"Paylink is running at {settings.base_url}  (Ctrl+C to stop)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        job_worker.stop()
+        thread.join(timeout=30)
+        server.close()
+
+
+def _interrupt(*_signal_args: object) -> None:
+    """SIGTERM stops `run` like Ctrl+C: the worker finishes its job, the server closes."""
+    raise KeyboardInterrupt
+
+
+def _first_start(ctx: ServiceContext, settings: Settings) -> None:
+    with ctx.db.transaction() as session:
+        if session.scalar(select(func.count()).select_from(Merchant)):
+            return
+    merchant = accounts.create_merchant(ctx, accounts.MerchantProfile(name="Boutique Démo"))
+    _, key = accounts.create_api_key(ctx, merchant.id, "first run")
+    demo_data.create_demo_invoices(ctx, merchant.id)
+    click.echo(f"First start: created demo merchant {merchant.id} with sample invoices.")
+    click.echo(f"Your API key (shown once): {key}")
+    click.echo(f"Try: curl -H 'Authorization: Bearer {key}' {settings.base_url}/api/v1/invoices")

@@ -1,0 +1,209 @@
+"""REST API v1: invoices and jobs for merchants who integrate by hand.
+
+Every route but the OpenAPI document needs `Authorization: Bearer <API key>`, and sees only the
+key's merchant. The document at /api/v1/openapi.json describes exactly these routes (a test
+checks it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
+
+from core.errors import Unauthorized, ValidationError
+from core.events import CustomerDetails, InvoiceRequested, SourceKind
+from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
+from core.money import Money, currency_code
+from core.services import invoice_queries, invoicing, job_admin
+from core.services.accounts import authenticate_api_key
+from core.services.context import ServiceContext
+from core.storage.models import Invoice, Job, JobStatus
+from core.web import api_schemas as schemas
+from core.web.errors import json_body
+from core.web.openapi import openapi_document
+
+
+def services() -> ServiceContext:
+    ctx: ServiceContext = current_app.extensions["paylink"]
+    return ctx
+
+
+def api_key_from_request() -> str | None:
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
+
+
+def rate_limit_key() -> str:
+    """Limit per API key (its public part) when one is presented, per client address otherwise."""
+    key = api_key_from_request()
+    if key and key.count("_") >= 2:
+        return "key:" + key.split("_")[1]
+    return "ip:" + (request.remote_addr or "unknown")
+
+
+# Serialisation -------------------------------------------------------------------------------
+
+
+def invoice_json(invoice: Invoice) -> dict[str, Any]:
+    ctx = services()
+    customer = invoicing.customer_of(invoice, ctx)
+    state = invoicing.state_of(invoice)
+    base_url = current_app.config["PAYLINK_SETTINGS"].base_url
+    return schemas.InvoiceOut(
+        id=invoice.id,
+        number=invoice.number,
+        status=invoice.status.value,
+        currency=invoice.currency,
+        subtotal=invoice.subtotal,
+        tax=invoice.tax,
+        shipping=invoice.shipping,
+        discount=invoice.discount,
+        total=invoice.total,
+        taxes_included=invoice.taxes_included,
+        amount_paid=invoice.amount_paid,
+        amount_refunded=invoice.amount_refunded,
+        amount_due=state.amount_due.minor,
+        customer=schemas.CustomerOut(
+            name=customer.name, email=customer.email, phone=customer.phone, locale=customer.locale
+        ),
+        lines=[
+            schemas.LineOut(label=line.label, sku=line.sku, quantity=line.quantity,
+                            unit_price=line.unit_price, tax=line.tax,
+                            amount=line.unit_price * line.quantity)
+            for line in invoice.lines
+        ],
+        source=schemas.SourceOut(kind=invoice.source_kind, store_id=invoice.store_id,
+                                 external_id=invoice.external_id),
+        payment_url=f"{base_url}/i/{invoice.link_code}",
+        due_at=invoice.due_at,
+        expires_at=invoice.expires_at,
+        created_at=invoice.created_at,
+        paid_at=invoice.paid_at,
+    ).model_dump(mode="json")
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    return schemas.JobOut.model_validate(job, from_attributes=True).model_dump(mode="json")
+
+
+def to_request(body: schemas.InvoiceCreate) -> InvoiceRequested:
+    currency = currency_code(body.currency)
+
+    def money(minor: int) -> Money:
+        return Money(minor, currency)
+
+    content = InvoiceContent(
+        currency=currency,
+        lines=tuple(
+            InvoiceLine(line.label, line.quantity, money(line.unit_price), money(line.tax), line.sku)
+            for line in body.lines
+        ),
+        shipping=money(body.shipping),
+        discount=money(body.discount),
+        taxes_included=body.taxes_included,
+    )
+    if body.expires_at and body.due_at and body.expires_at > body.due_at:
+        raise ValidationError("expires_at must not be after due_at")
+    customer = body.customer
+    if not (customer.email or customer.phone):
+        raise ValidationError("customer: give an email or a phone number to send the invoice to")
+    return InvoiceRequested(
+        source_kind=SourceKind.API,
+        external_id=body.reference,
+        content=content,
+        customer=CustomerDetails(customer.name, customer.email, customer.phone, customer.locale),
+        due_at=body.due_at,
+        expires_at=body.expires_at,
+        draft=body.draft,
+    )
+
+
+class ListQuery(BaseModel):
+    status: InvoiceStatus | None = None
+    created_from: AwareDatetime | None = None
+    created_to: AwareDatetime | None = None
+    customer_email: str | None = None
+    starting_after: int | None = Field(default=None, ge=1)
+    limit: int = Field(default=20, ge=1, le=invoice_queries.MAX_PAGE_SIZE)
+
+
+class JobQuery(BaseModel):
+    status: JobStatus | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+def query_args(model: type[BaseModel]) -> Any:
+    """Query string parameters validated like a body (422 with the parameter named)."""
+    return TypeAdapter(model).validate_python(request.args.to_dict())
+
+
+# Routes --------------------------------------------------------------------------------------
+
+
+def create_api_blueprint() -> Blueprint:
+    api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+    @api.before_request
+    def _authenticate() -> None:
+        if request.endpoint == "api.openapi":
+            return
+        presented = api_key_from_request()
+        if presented is None:
+            raise Unauthorized("send your API key as 'Authorization: Bearer <key>'")
+        g.merchant_id = authenticate_api_key(services(), presented)
+
+    @api.get("/openapi.json")
+    def openapi() -> Response:
+        return jsonify(openapi_document(current_app.config["PAYLINK_SETTINGS"].base_url))
+
+    @api.post("/invoices")
+    def create_invoice() -> tuple[Response, int]:
+        invoice_request = to_request(json_body(schemas.InvoiceCreate))
+        invoice, created = invoicing.create_invoice(services(), g.merchant_id, invoice_request)
+        return jsonify(invoice_json(invoice)), 201 if created else 200
+
+    @api.get("/invoices")
+    def list_invoices() -> Response:
+        query: ListQuery = query_args(ListQuery)
+        page = invoice_queries.list_invoices(
+            services(), g.merchant_id, invoice_queries.InvoiceFilter(**query.model_dump())
+        )
+        last = page.invoices[-1].id if page.invoices and page.has_more else None
+        return jsonify({"data": [invoice_json(i) for i in page.invoices],
+                        "has_more": page.has_more, "next_starting_after": last})
+
+    @api.get("/invoices/<int:invoice_id>")
+    def get_invoice(invoice_id: int) -> Response:
+        return jsonify(invoice_json(invoicing.load_invoice_by_id(
+            services(), g.merchant_id, invoice_id)))
+
+    @api.post("/invoices/<int:invoice_id>/open")
+    def open_invoice(invoice_id: int) -> Response:
+        return jsonify(invoice_json(invoicing.open_invoice(services(), g.merchant_id, invoice_id)))
+
+    @api.post("/invoices/<int:invoice_id>/void")
+    def void_invoice(invoice_id: int) -> Response:
+        body = json_body(schemas.VoidIn) if request.content_length else schemas.VoidIn()
+        invoice = invoicing.void_invoice(services(), g.merchant_id, invoice_id, body.reason)
+        return jsonify(invoice_json(invoice))
+
+    @api.get("/invoices/<int:invoice_id>/timeline")
+    def timeline(invoice_id: int) -> Response:
+        events = invoice_queries.invoice_timeline(services(), g.merchant_id, invoice_id)
+        return jsonify({"data": [{"kind": e.kind, "at": e.at.isoformat(), "data": e.data}
+                                 for e in events]})
+
+    @api.get("/jobs")
+    def list_jobs() -> Response:
+        query: JobQuery = query_args(JobQuery)
+        jobs = job_admin.list_jobs(services(), g.merchant_id, query.status, query.limit)
+        return jsonify({"data": [job_json(job) for job in jobs]})
+
+    @api.post("/jobs/<int:job_id>/retry")
+    def retry_job(job_id: int) -> Response:
+        return jsonify(job_json(job_admin.retry_job(services(), g.merchant_id, job_id)))
+
+    return api
+

@@ -1,0 +1,155 @@
+"""The REST API's request and response shapes (pydantic), which also write its OpenAPI schemas.
+
+Amounts are integer minor units with the ISO 4217 currency beside them, in and out, as in the
+database: 75.50 EUR is 7550. Strict types: "75.50" or 75.5 where an integer is expected is
+refused with the field named, never guessed at.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+MinorUnits = Annotated[StrictInt, Field(ge=0, le=10**15, description="Integer minor units")]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LineIn(StrictModel):
+    label: Annotated[str, Field(min_length=1, max_length=500)]
+    quantity: Annotated[StrictInt, Field(ge=1, le=1_000_000)] = 1
+    unit_price: MinorUnits
+    tax: MinorUnits = 0
+    sku: Annotated[str, Field(max_length=255)] | None = None
+
+
+class CustomerIn(StrictModel):
+    name: Annotated[str, Field(max_length=200)] = ""
+    email: Annotated[str, Field(max_length=320)] | None = None
+    phone: Annotated[str, Field(max_length=40)] | None = None
+    locale: Annotated[str, Field(max_length=16)] | None = None
+
+
+class InvoiceCreate(StrictModel):
+    currency: Annotated[str, Field(min_length=3, max_length=3, examples=["EUR"])]
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
+    shipping: MinorUnits = 0
+    discount: MinorUnits = 0
+    taxes_included: StrictBool = True
+    customer: CustomerIn
+    due_at: AwareDatetime | None = None
+    expires_at: AwareDatetime | None = None
+    reference: Annotated[
+        str | None,
+        Field(max_length=255, description="Your id for this invoice: sending it again returns "
+                                          "the same invoice instead of a second one"),
+    ] = None
+    draft: StrictBool = False
+
+
+class VoidIn(StrictModel):
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
+class LineOut(BaseModel):
+    label: str
+    sku: str | None
+    quantity: int
+    unit_price: int
+    tax: int
+    amount: int
+
+
+class CustomerOut(BaseModel):
+    name: str
+    email: str | None
+    phone: str | None
+    locale: str
+
+
+class SourceOut(BaseModel):
+    kind: Literal["order", "cart", "api"]
+    store_id: int | None
+    external_id: str | None
+
+
+class InvoiceOut(BaseModel):
+    id: int
+    number: str
+    status: Literal[
+        "draft", "open", "partially_paid", "paid", "overdue", "expired", "void", "refunded"
+    ]
+    currency: str
+    subtotal: int
+    tax: int
+    shipping: int
+    discount: int
+    total: int
+    taxes_included: bool
+    amount_paid: int
+    amount_refunded: int
+    amount_due: int
+    customer: CustomerOut
+    lines: list[LineOut]
+    source: SourceOut
+    payment_url: str
+    due_at: datetime | None
+    expires_at: datetime | None
+    created_at: datetime
+    paid_at: datetime | None
+
+
+class InvoiceList(BaseModel):
+    data: list[InvoiceOut]
+    has_more: bool
+    next_starting_after: int | None
+
+
+class TimelineEventOut(BaseModel):
+    kind: str
+    at: datetime
+    data: dict[str, object]
+
+
+class Timeline(BaseModel):
+    data: list[TimelineEventOut]
+
+
+class JobOut(BaseModel):
+    id: int
+    kind: str
+    status: Literal["pending", "running", "done", "dead"]
+    attempts: int
+    max_attempts: int
+    run_at: datetime
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class JobList(BaseModel):
+    data: list[JobOut]
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[ErrorDetail] = []
+
+
+class Error(BaseModel):
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: Literal["ok"]

@@ -1,0 +1,78 @@
+"""Every error becomes a JSON answer with a reason: domain errors, bad input, HTTP errors, and
+the unexpected (logged with its traceback, answered as a bare 500 without it)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TypeVar
+
+from flask import Flask, Response, jsonify, request
+from pydantic import BaseModel
+from pydantic import ValidationError as SchemaError
+from werkzeug.exceptions import HTTPException
+
+from core.errors import PaylinkError
+
+log = logging.getLogger(__name__)
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class RequestError(PaylinkError):
+    """A request that cannot be read (not JSON, malformed JSON)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.http_status = status
+        self.code = code
+
+
+def error_response(status: int, code: str, message: str, details: list[dict[str, str]] | None = None
+                   ) -> tuple[Response, int]:
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return jsonify(body), status
+
+
+def json_body(model: type[Model]) -> Model:
+    """The request's JSON body validated against `model`, or a RequestError/SchemaError."""
+    if request.mimetype != "application/json":
+        raise RequestError(415, "unsupported_media_type", "send the body as application/json")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise RequestError(400, "malformed_json", "the body is not valid JSON")
+    return model.model_validate(data)
+
+
+def _field(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location) or "(body)"
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(PaylinkError)
+    def _domain_error(error: PaylinkError) -> tuple[Response, int]:
+        if error.http_status >= 500:
+            log.error("server-side error: %s", error.message)
+        return error_response(error.http_status, error.code, error.message)
+
+    @app.errorhandler(SchemaError)
+    def _schema_error(error: SchemaError) -> tuple[Response, int]:
+        details = [
+            {"field": _field(item["loc"]), "message": item["msg"]}
+            for item in error.errors(include_url=False)
+        ]
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
+        return error_response(422, "invalid", summary, details)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[Response, int] | HTTPException:
+        status = error.code or 500
+        code = (error.name or "error").lower().replace(" ", "_")
+        response, status = error_response(status, code, error.description or error.name)
+        for header in ("Retry-After", "Allow"):
+            if error.get_response().headers.get(header):
+                response.headers[header] = error.get_response().headers[header]
+        return response, status
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[Response, int]:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "an unexpected error occurred")
