@@ -1,0 +1,145 @@
+import random
+import threading
+from datetime import timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from core.jobs import (
+    RETRY_CAP_SECONDS,
+    JobQueue,
+    NewJob,
+    PermanentJobError,
+    Worker,
+    enqueue,
+    retry_delay,
+)
+from core.storage.models import Job, JobStatus
+
+
+def add(database, clock, key="k1", kind="test.noop", run_in=0, max_attempts=3, payload=None):
+    with database.transaction() as session:
+        enqueue(session, NewJob(kind, payload or {}, key, clock() + timedelta(seconds=run_in)),
+                clock(), max_attempts)
+
+
+def job(database, key="k1") -> Job:
+    with database.transaction() as session:
+        return session.scalars(select(Job).where(Job.idempotency_key == key)).one()
+
+
+def test_same_key_twice_is_one_job(database, clock):
+    add(database, clock)
+    add(database, clock)
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Job)) == 1
+
+
+def test_a_job_enqueued_in_a_rolled_back_transaction_does_not_exist(database, clock):
+    try:
+        with database.transaction() as session:
+            enqueue(session, NewJob("test.noop", {}, "k1", clock()), clock(), 3)
+            raise RuntimeError("the state change failed")
+    except RuntimeError:
+        pass
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_runs_due_jobs_only_and_completes_them(database, clock):
+    seen = []
+    add(database, clock, "now", payload={"n": 1})
+    add(database, clock, "later", run_in=60)
+    worker = Worker(JobQueue(database, clock), {"test.noop": lambda j: seen.append(j.payload)})
+    worker.run(until_idle=True)
+    assert seen == [{"n": 1}]
+    assert job(database, "now").status == JobStatus.DONE
+    assert job(database, "later").status == JobStatus.PENDING
+    clock.advance(seconds=60)
+    worker.run(until_idle=True)
+    assert job(database, "later").status == JobStatus.DONE
+
+
+def test_failures_back_off_then_go_dead_with_the_error(database, clock):
+    add(database, clock, max_attempts=3)
+
+    def broken(_job):
+        raise ConnectionError("SMS gateway unreachable")
+
+    worker = Worker(JobQueue(database, clock), {"test.noop": broken})
+    for attempt in (1, 2):
+        assert worker.run_once()
+        failed = job(database)
+        assert (failed.status, failed.attempts) == (JobStatus.PENDING, attempt)
+        assert "SMS gateway unreachable" in failed.last_error
+        assert failed.run_at > clock()
+        assert not worker.run_once()  # not due yet: backing off
+        clock.now = failed.run_at
+    assert worker.run_once()
+    dead = job(database)
+    assert (dead.status, dead.attempts) == (JobStatus.DEAD, 3)
+
+
+def test_permanent_errors_and_unknown_kinds_go_dead_at_once(database, clock):
+    add(database, clock, "a", kind="test.refused")
+    add(database, clock, "b", kind="test.unknown")
+
+    def refused(_job):
+        raise PermanentJobError("store uninstalled the app")
+
+    Worker(JobQueue(database, clock), {"test.refused": refused}).run(until_idle=True)
+    assert job(database, "a").status == JobStatus.DEAD
+    assert "uninstalled" in job(database, "a").last_error
+    assert job(database, "b").status == JobStatus.DEAD
+    assert "no handler" in job(database, "b").last_error
+
+
+def test_a_job_whose_worker_vanished_comes_back_after_its_lease(database, clock):
+    add(database, clock)
+    queue = JobQueue(database, clock, lease_seconds=30)
+    lost = queue.claim()
+    assert lost is not None and queue.claim() is None  # leased: nobody else takes it
+    clock.advance(seconds=31)
+    again = queue.claim()
+    assert again is not None and again.id == lost.id and again.attempt == 2
+    assert not queue.complete(lost)  # the first claim lost its lease: its outcome is ignored
+    assert queue.complete(again)
+    assert job(database).status == JobStatus.DONE
+
+
+def test_a_job_whose_last_attempt_vanished_goes_dead(database, clock):
+    add(database, clock, max_attempts=1)
+    queue = JobQueue(database, clock, lease_seconds=30)
+    assert queue.claim() is not None
+    clock.advance(seconds=31)
+    Worker(queue, {"test.noop": lambda _j: None}).run(until_idle=True)
+    assert job(database).status == JobStatus.DEAD
+
+
+def test_stop_lets_the_current_job_finish_then_exits(database, clock):
+    add(database, clock, "a")
+    add(database, clock, "b")
+    started, release = threading.Event(), threading.Event()
+
+    def slow(_job):
+        started.set()
+        release.wait(5)
+
+    worker = Worker(JobQueue(database, clock), {"test.noop": slow}, poll_seconds=0.05)
+    thread = threading.Thread(target=worker.run)
+    thread.start()
+    assert started.wait(5)
+    worker.stop()
+    release.set()
+    thread.join(5)
+    assert not thread.is_alive()
+    statuses = sorted([job(database, "a").status, job(database, "b").status])
+    assert statuses == [JobStatus.DONE, JobStatus.PENDING]
+
+
+@given(attempt=st.integers(min_value=1, max_value=40), seed=st.integers())
+def test_retry_delay_grows_exponentially_with_bounded_jitter(attempt, seed):
+    delay = retry_delay(attempt, random.Random(seed)).total_seconds()
+    ceiling = min(RETRY_CAP_SECONDS, 10 * 2 ** (attempt - 1))
+    assert ceiling / 2 <= delay <= ceiling

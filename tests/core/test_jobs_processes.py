@@ -1,0 +1,82 @@
+"""Job queue guarantees across real worker processes sharing one database."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, text
+
+from core.jobs import NewJob, enqueue
+from core.storage.database import Database
+from core.storage.models import Job, JobStatus
+from tests.support.worker_process import RUNS_TABLE, make_worker
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def start_worker(url: str, lease_seconds: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.support.worker_process", url, str(lease_seconds)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def scalar(database: Database, sql: str) -> int:
+    with database.engine.connect() as connection:
+        return int(connection.execute(text(sql)).scalar_one())
+
+
+@pytest.fixture
+def runs_table(database: Database) -> Database:
+    with database.transaction() as session:
+        session.execute(text(RUNS_TABLE))
+    return database
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_four_worker_processes_run_each_of_2000_jobs_exactly_once(runs_table, database_url):
+    now = datetime.now(UTC)
+    rows = [
+        {"kind": "test.record", "payload": {"n": n}, "idempotency_key": f"job-{n}",
+         "status": JobStatus.PENDING, "run_at": now, "attempts": 0, "max_attempts": 3,
+         "created_at": now}
+        for n in range(2000)
+    ]
+    with runs_table.transaction() as session:
+        session.execute(insert(Job), rows)
+    workers = [start_worker(database_url, lease_seconds=300) for _ in range(4)]
+    for worker in workers:
+        _, errors = worker.communicate(timeout=300)
+        assert worker.returncode == 0, errors
+    assert scalar(runs_table, "SELECT count(*) FROM test_job_runs") == 2000
+    assert scalar(runs_table, "SELECT count(DISTINCT job_id) FROM test_job_runs") == 2000
+    assert scalar(runs_table, "SELECT count(*) FROM jobs WHERE status = 'done'") == 2000
+    # the work really was shared: every process ran some of it
+    assert scalar(runs_table, "SELECT count(DISTINCT pid) FROM test_job_runs") == 4
+
+
+def test_a_worker_killed_mid_job_loses_nothing(runs_table, database_url):
+    now = datetime.now(UTC)
+    with runs_table.transaction() as session:
+        enqueue(session, NewJob("test.record", {"slow": True}, "slow-job", now), now, 3)
+    victim = start_worker(database_url, lease_seconds=2)
+    deadline = time.monotonic() + 60
+    while scalar(runs_table, "SELECT count(*) FROM test_job_runs") == 0:
+        assert time.monotonic() < deadline, victim.stderr.read() if victim.poll() is not None else ""
+        time.sleep(0.05)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait(10)
+    assert scalar(runs_table, "SELECT count(*) FROM jobs WHERE status = 'running'") == 1
+    survivor = make_worker(runs_table, lease_seconds=30)
+    survivor.run(until_idle=True)
+    assert scalar(runs_table, "SELECT count(*) FROM jobs WHERE status = 'running'") == 1  # leased
+    time.sleep(2.1)
+    survivor.run(until_idle=True)
+    assert scalar(runs_table, "SELECT count(*) FROM jobs WHERE status = 'done' AND attempts = 2") == 1
+    assert scalar(runs_table, "SELECT count(*) FROM test_job_runs") == 2

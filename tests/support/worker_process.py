@@ -1,0 +1,45 @@
+"""A worker process for the multi-process job tests: `python -m tests.support.worker_process
+<database url> <lease seconds>`. Its handler records each run in `test_job_runs` (its own
+transaction, committed before anything else happens), and on a job's first attempt with
+`"slow": true` it then sleeps, so a test can kill it mid-job."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from sqlalchemy import text
+
+from core.jobs import ClaimedJob, JobQueue, Worker
+from core.storage.database import Database
+
+RUNS_TABLE = "CREATE TABLE test_job_runs (job_id INTEGER NOT NULL, attempt INTEGER NOT NULL, pid INTEGER NOT NULL)"
+
+
+def record_run(database: Database, job: ClaimedJob) -> None:
+    with database.transaction() as session:
+        session.execute(
+            text("INSERT INTO test_job_runs (job_id, attempt, pid) VALUES (:j, :a, :p)"),
+            {"j": job.id, "a": job.attempt, "p": os.getpid()},
+        )
+
+
+def make_worker(database: Database, lease_seconds: int) -> Worker:
+    def handler(job: ClaimedJob) -> None:
+        record_run(database, job)
+        if job.payload.get("slow") and job.attempt == 1:
+            time.sleep(600)
+
+    return Worker(JobQueue(database, lease_seconds=lease_seconds), {"test.record": handler},
+                  poll_seconds=0.05)
+
+
+if __name__ == "__main__":
+    url, lease = sys.argv[1], int(sys.argv[2])
+    db = Database(url)
+    worker = make_worker(db, lease)
+    worker.install_signal_handlers()
+    print("ready", flush=True)
+    worker.run(until_idle=True)
+    db.dispose()
