@@ -212,16 +212,19 @@ class InvoiceState:
         return excess if excess.minor > 0 else Money.zero(self.total.currency)
 
     def _to(self, target: InvoiceStatus, **changes: Money) -> InvoiceState:
+        """Move to `target`; staying in the same status (a second partial payment) is allowed."""
         if target != self.status:
             check_transition(self.status, target)
         return replace(self, status=target, **changes)
 
     def open(self) -> InvoiceState:
+        check_transition(self.status, S.OPEN)
         return self._to(S.OPEN)
 
     def void(self) -> InvoiceState:
         if self.amount_paid.minor > 0:
             raise InvalidTransition("a paid or partly paid invoice cannot be voided: refund it")
+        check_transition(self.status, S.VOID)
         return self._to(S.VOID)
 
     def is_past_due(self, now: datetime) -> bool:

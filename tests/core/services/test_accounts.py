@@ -1,0 +1,76 @@
+import json
+
+import pytest
+from sqlalchemy import select
+
+from core.encryption import Keyring, generate_key
+from core.errors import NotFound, Unauthorized, ValidationError
+from core.services import accounts, invoicing
+from core.services.context import ServiceContext
+from core.services.invoice_queries import InvoiceFilter, list_invoices
+from core.storage.models import ApiKey, Store
+from tests.support.factories import merchant, order
+
+
+def test_api_keys_are_shown_once_stored_hashed_and_checked(ctx):
+    shop = merchant(ctx)
+    key, clear = accounts.create_api_key(ctx, shop.id, "shop back-office")
+    assert clear.startswith(f"pl_{key.public_id}_")
+    with ctx.db.transaction() as session:
+        stored = session.scalars(select(ApiKey)).one()
+        assert clear.split("_")[2] not in stored.secret_hash
+    assert accounts.authenticate_api_key(ctx, clear) == shop.id
+    for wrong in ("", "pl_", clear[:-1] + "x", clear.replace("pl_", "sk_"), f"pl_{'0' * 12}_abc"):
+        with pytest.raises(Unauthorized):
+            accounts.authenticate_api_key(ctx, wrong)
+
+
+def test_a_revoked_key_stops_working(ctx, clock):
+    shop = merchant(ctx)
+    key, clear = accounts.create_api_key(ctx, shop.id, "old")
+    with ctx.db.transaction() as session:
+        session.get(ApiKey, key.id).revoked_at = clock()
+    with pytest.raises(Unauthorized):
+        accounts.authenticate_api_key(ctx, clear)
+
+
+def test_merchant_profiles_are_validated(ctx):
+    for bad in ({"name": " "}, {"name": "A", "currency": "EURO"}, {"name": "A", "timezone": "Mars/Base"},
+                {"name": "A", "brand_color": "red"}, {"name": "A", "default_locale": "xx_YY_ZZ"},
+                {"name": "A", "country": "FRA"}):
+        with pytest.raises(ValidationError):
+            accounts.create_merchant(ctx, accounts.MerchantProfile(**bad))
+    with pytest.raises(NotFound):
+        accounts.create_api_key(ctx, 404, "x")
+
+
+def test_store_credentials_are_encrypted_and_a_domain_belongs_to_one_merchant(ctx):
+    one, two = merchant(ctx, "One"), merchant(ctx, "Two")
+    store = accounts.connect_store(ctx, one.id, "shopify", "lune.myshopify.com", {"token": "shpat_abc"})
+    assert "shpat_abc" not in store.credentials_ciphertext
+    assert accounts.store_credentials(ctx, store) == {"token": "shpat_abc"}
+    with pytest.raises(ValidationError, match="another merchant"):
+        accounts.connect_store(ctx, two.id, "shopify", "lune.myshopify.com", {"token": "x"})
+
+
+def test_rotate_keys_reencrypts_everything_under_the_newest_key(ctx, database, clock):
+    shop = merchant(ctx)
+    accounts.connect_store(ctx, shop.id, "shopify", "lune.myshopify.com", {"token": "shpat_abc"})
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    old_spec = f"test1:{generate_key()}"
+    # write the store token and the contact details again, under an old key
+    old = ServiceContext(database, Keyring.parse(old_spec), clock)
+    accounts.connect_store(old, shop.id, "shopify", "lune.myshopify.com", {"token": "shpat_abc"})
+    invoicing.set_customer(invoice, invoicing.customer_of(invoice, ctx), old)
+    with database.transaction() as session:
+        session.merge(invoice)
+    new = ServiceContext(database, Keyring.parse(f"k2:{generate_key()},{old_spec}"), clock)
+    assert accounts.rotate_keys(new) == {"stores": 1, "invoices": 1}
+    with database.transaction() as session:
+        store = session.scalars(select(Store)).one()
+        assert store.credentials_ciphertext.startswith("k2:")
+        assert json.loads(new.keyring.decrypt(store.credentials_ciphertext, "stores.credentials"))
+    found = list_invoices(new, shop.id, InvoiceFilter(customer_email="marie@example.fr"))
+    assert [i.id for i in found.invoices] == [invoice.id]
+    assert invoicing.customer_of(found.invoices[0], new).phone == "+33612345678"
+    assert accounts.rotate_keys(new)["stores"] == 0  # nothing left under old keys

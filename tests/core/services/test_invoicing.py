@@ -1,0 +1,161 @@
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
+from core.events import CustomerDetails, SourceKind
+from core.invoices import InvoiceStatus
+from core.jobs import JobQueue, Worker
+from core.services import invoicing
+from core.services.accounts import connect_store
+from core.services.invoice_queries import InvoiceFilter, invoice_timeline, list_invoices
+from core.services.job_handlers import core_handlers
+from core.storage.models import Invoice, Job, TimelineEvent
+from tests.support.factories import content, merchant, order
+
+
+def count(ctx, model) -> int:
+    with ctx.db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_creates_an_open_invoice_with_totals_number_code_and_deadline(ctx, clock):
+    shop = merchant(ctx)
+    invoice, created = invoicing.create_invoice(ctx, shop.id, order())
+    assert created
+    assert (invoice.status, invoice.total, invoice.currency) == (InvoiceStatus.OPEN, 7550, "EUR")
+    assert invoice.number == f"F-{clock().year}-000001"
+    assert len(invoice.link_code) == 12
+    assert invoice.due_at == clock() + timedelta(days=7)
+    assert [line.label for line in invoice.lines] == ["Article 1"]
+    assert [e.kind for e in invoice_timeline(ctx, shop.id, invoice.id)] == ["created"]
+
+
+def test_the_same_order_twice_gives_the_same_invoice(ctx):
+    shop = merchant(ctx)
+    store = connect_store(ctx, shop.id, "shopify", "lune.myshopify.com", {"token": "shpat_x"})
+    first, _ = invoicing.create_invoice(ctx, shop.id, order("450789469", store_id=store.id))
+    again, created = invoicing.create_invoice(ctx, shop.id, order("450789469", store_id=store.id))
+    assert not created and again.id == first.id
+    cart, _ = invoicing.create_invoice(
+        ctx, shop.id, order("450789469", store_id=store.id, source_kind=SourceKind.CART))
+    assert cart.id != first.id  # an abandoned checkout with the same id is another source
+    assert count(ctx, Invoice) == 2
+
+
+def test_the_same_reference_with_another_total_is_a_conflict(ctx):
+    shop = merchant(ctx)
+    invoicing.create_invoice(ctx, shop.id, order("ref-1"))
+    with pytest.raises(Conflict, match="different total"):
+        invoicing.create_invoice(ctx, shop.id, order("ref-1", content=content("99.00")))
+
+
+def test_the_same_order_from_8_threads_at_once_gives_one_invoice(ctx):
+    shop = merchant(ctx)
+    store = connect_store(ctx, shop.id, "shopify", "lune.myshopify.com", {"token": "t"})
+    request = order("820982911946154508", store_id=store.id)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: invoicing.create_invoice(ctx, shop.id, request), range(8)))
+    assert len({invoice.id for invoice, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    assert count(ctx, Invoice) == 1
+    assert count(ctx, TimelineEvent) == 1
+    assert count(ctx, Job) == 1  # one overdue deadline, not eight
+    # the losers' numbers were rolled back with them: numbering stays continuous
+    second, _ = invoicing.create_invoice(ctx, shop.id, order("2", store_id=store.id))
+    assert second.number.endswith("-000002")
+
+
+def test_bad_input_writes_nothing(ctx):
+    shop = merchant(ctx)
+    bad = order(customer=CustomerDetails("X", "marie@example.fr", "12345", "fr"))
+    with pytest.raises(ValidationError, match="phone"):
+        invoicing.create_invoice(ctx, shop.id, bad)
+    with pytest.raises(NotFound):
+        invoicing.create_invoice(ctx, shop.id, order(store_id=999))
+    with pytest.raises(NotFound):
+        invoicing.create_invoice(ctx, 999, order())
+    assert count(ctx, Invoice) == count(ctx, Job) == 0
+
+
+def test_contact_details_are_encrypted_at_rest_and_found_by_blind_index(ctx):
+    shop = merchant(ctx)
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    assert "marie" not in (invoice.customer_email_ciphertext or "")
+    assert "612345678" not in (invoice.customer_phone_ciphertext or "")
+    customer = invoicing.customer_of(invoice, ctx)
+    assert (customer.email, customer.phone) == ("marie@example.fr", "+33612345678")
+    found = list_invoices(ctx, shop.id, InvoiceFilter(customer_email="marie@example.fr"))
+    assert [i.id for i in found.invoices] == [invoice.id]
+    assert not list_invoices(ctx, shop.id, InvoiceFilter(customer_email="x@example.fr")).invoices
+
+
+def test_merchants_never_see_each_others_invoices(ctx):
+    one, two = merchant(ctx, "One"), merchant(ctx, "Two")
+    invoice, _ = invoicing.create_invoice(ctx, one.id, order())
+    with pytest.raises(NotFound):
+        invoicing.load_invoice_by_id(ctx, two.id, invoice.id)
+    assert not list_invoices(ctx, two.id, InvoiceFilter()).invoices
+    other, created = invoicing.create_invoice(ctx, two.id, order())  # same reference, other merchant
+    assert created and other.number.endswith("-000001")
+
+
+def test_drafts_get_deadlines_only_when_opened(ctx):
+    shop = merchant(ctx)
+    draft, _ = invoicing.create_invoice(ctx, shop.id, order(draft=True))
+    assert draft.status == InvoiceStatus.DRAFT and count(ctx, Job) == 0
+    opened = invoicing.open_invoice(ctx, shop.id, draft.id)
+    assert opened.status == InvoiceStatus.OPEN and count(ctx, Job) == 1
+    with pytest.raises(InvalidTransition):
+        invoicing.open_invoice(ctx, shop.id, draft.id)
+
+
+def test_void_is_recorded_with_its_reason(ctx):
+    shop = merchant(ctx)
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    voided = invoicing.void_invoice(ctx, shop.id, invoice.id, "customer cancelled")
+    assert voided.status == InvoiceStatus.VOID
+    events = invoice_timeline(ctx, shop.id, invoice.id)
+    assert events[-1].kind == "voided" and events[-1].data == {"reason": "customer cancelled"}
+
+
+def test_deadline_jobs_mark_overdue_and_expire_on_time(ctx, clock):
+    shop = merchant(ctx)
+    late, _ = invoicing.create_invoice(ctx, shop.id, order("late"))
+    flash, _ = invoicing.create_invoice(ctx, shop.id, order(
+        "flash", expires_at=clock() + timedelta(hours=2), due_at=clock() + timedelta(days=1)))
+    worker = Worker(JobQueue(ctx.db, clock), core_handlers(ctx))
+    worker.run(until_idle=True)
+    assert invoicing.load_invoice_by_id(ctx, shop.id, late.id).status == InvoiceStatus.OPEN
+    clock.advance(hours=2)
+    worker.run(until_idle=True)
+    assert invoicing.load_invoice_by_id(ctx, shop.id, flash.id).status == InvoiceStatus.EXPIRED
+    clock.advance(days=7)
+    worker.run(until_idle=True)
+    assert invoicing.load_invoice_by_id(ctx, shop.id, late.id).status == InvoiceStatus.OVERDUE
+    # the expired one stays expired: its overdue deadline changes nothing
+    assert invoicing.load_invoice_by_id(ctx, shop.id, flash.id).status == InvoiceStatus.EXPIRED
+    kinds = [e.kind for e in invoice_timeline(ctx, shop.id, late.id)]
+    assert kinds == ["created", "overdue"]
+
+
+def test_listing_filters_and_pages_newest_first(ctx, clock):
+    shop = merchant(ctx)
+    ids = []
+    for n in range(5):
+        invoice, _ = invoicing.create_invoice(ctx, shop.id, order(f"o{n}"))
+        ids.append(invoice.id)
+        clock.advance(hours=1)
+    invoicing.void_invoice(ctx, shop.id, ids[0], "")
+    page = list_invoices(ctx, shop.id, InvoiceFilter(limit=2))
+    assert [i.id for i in page.invoices] == ids[:-3:-1] and page.has_more
+    rest = list_invoices(ctx, shop.id, InvoiceFilter(limit=10, starting_after=page.invoices[-1].id))
+    assert [i.id for i in rest.invoices] == ids[2::-1] and not rest.has_more
+    voided = list_invoices(ctx, shop.id, InvoiceFilter(status=InvoiceStatus.VOID))
+    assert [i.id for i in voided.invoices] == [ids[0]]
+    start = clock() - timedelta(hours=3)
+    window = list_invoices(ctx, shop.id, InvoiceFilter(created_from=start,
+                                                        created_to=start + timedelta(hours=2)))
+    assert [i.id for i in window.invoices] == [ids[3], ids[2]]
