@@ -36,7 +36,9 @@ def _app_factory() -> Flask:
         settings = Settings.from_env()
     except PaylinkError as error:
         raise click.ClickException(error.message) from None
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     return create_app(settings)
 
 
@@ -102,13 +104,15 @@ def worker(burst: bool) -> None:
 @main.command("create-merchant")
 @click.option("--name", required=True)
 @click.option("--currency", default="EUR", show_default=True)
-@click.option("--country", default="FR", show_default=True, help="ISO 3166 code; default phone region")
+@click.option(
+    "--country", default="FR", show_default=True, help="ISO 3166 code; default phone region"
+)
 @click.option("--locale", "default_locale", default="fr", show_default=True)
 @click.option("--timezone", default="Europe/Paris", show_default=True)
 @click.option("--brand-color", default="#1f6feb", show_default=True)
 @with_appcontext
 @reports_errors
-def create_merchant(**profile: str) -> None:
+def create_merchant(**profile: Any) -> None:
     """Add a merchant."""
     merchant = accounts.create_merchant(_services(), accounts.MerchantProfile(**profile))
     click.echo(f"merchant {merchant.id} created: {merchant.name}")
@@ -132,8 +136,9 @@ def create_api_key(merchant_id: int, name: str) -> None:
 def demo(merchant_id: int) -> None:
     """Add sample invoices in every status, to look around."""
     invoices = demo_data.create_demo_invoices(_services(), merchant_id)
+    base_url = _settings().base_url
     for invoice in invoices:
-        click.echo(f"{invoice.number}  {invoice.status.value:<15} {_settings().base_url}/i/{invoice.link_code}")
+        click.echo(f"{invoice.number}  {invoice.status.value:<15} {base_url}/i/{invoice.link_code}")
 
 
 @main.command("rotate-keys")
@@ -142,8 +147,10 @@ def demo(merchant_id: int) -> None:
 def rotate_keys() -> None:
     """Re-encrypt all secrets under the newest key of PAYLINK_ENCRYPTION_KEYS."""
     counts = accounts.rotate_keys(_services())
-    click.echo(f"re-encrypted {counts['stores']} store credentials; "
-               f"re-indexed {counts['invoices']} invoices")
+    click.echo(
+        f"re-encrypted {counts['stores']} store credentials; "
+        f"re-indexed {counts['invoices']} invoices"
+    )
 
 
 @main.command()
@@ -159,8 +166,12 @@ def run() -> None:
     job_worker = make_worker(ctx, settings)
     thread = threading.Thread(target=job_worker.run, name="paylink-worker", daemon=True)
     thread.start()
-    server = waitress.create_server(current_app._get_current_object(),  # type: ignore[attr-defined]
-                                    host=settings.host, port=settings.port, threads=8)
+    server = waitress.create_server(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        host=settings.host,
+        port=settings.port,
+        threads=8,
+    )
     signal.signal(signal.SIGTERM, _interrupt)
     click.echo(f"Paylink is running at {settings.base_url}  (Ctrl+C to stop)")
     try:
@@ -188,3 +199,7 @@ def _first_start(ctx: ServiceContext, settings: Settings) -> None:
     click.echo(f"First start: created demo merchant {merchant.id} with sample invoices.")
     click.echo(f"Your API key (shown once): {key}")
     click.echo(f"Try: curl -H 'Authorization: Bearer {key}' {settings.base_url}/api/v1/invoices")
+
+
+if __name__ == "__main__":
+    main()

@@ -94,7 +94,9 @@ class Keyring:
         try:
             plain = AESGCM(key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode())
         except InvalidTag:
-            raise DecryptionError(f"a {context} value does not decrypt under key {key_id!r}") from None
+            raise DecryptionError(
+                f"a {context} value does not decrypt under key {key_id!r}"
+            ) from None
         return plain.decode("utf-8")
 
     def key_id_of(self, ciphertext: str) -> str:

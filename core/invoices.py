@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -211,7 +212,7 @@ class InvoiceState:
         excess = self.amount_paid - self.total
         return excess if excess.minor > 0 else Money.zero(self.total.currency)
 
-    def _to(self, target: InvoiceStatus, **changes: Money) -> InvoiceState:
+    def _to(self, target: InvoiceStatus, **changes: Any) -> InvoiceState:
         """Move to `target`; staying in the same status (a second partial payment) is allowed."""
         if target != self.status:
             check_transition(self.status, target)

@@ -208,7 +208,9 @@ class Worker:
         except PermanentJobError as error:
             self.queue.fail(job, f"{type(error).__name__}: {error}", permanent=True)
         except Exception as error:
-            log.warning("job %s (%s) attempt %s failed", job.id, job.kind, job.attempt, exc_info=True)
+            log.warning(
+                "job %s (%s) attempt %s failed", job.id, job.kind, job.attempt, exc_info=True
+            )
             self.queue.fail(job, f"{type(error).__name__}: {error}")
         else:
             self.queue.complete(job)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
@@ -20,7 +20,7 @@ class CurrencyMismatch(ValidationError):
     """Arithmetic or comparison between two currencies: there is no implicit exchange rate."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _known_currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
@@ -47,7 +47,9 @@ class Money:
 
     def __post_init__(self) -> None:
         if isinstance(self.minor, bool) or not isinstance(self.minor, int):
-            raise ValidationError(f"an amount in minor units must be an integer, not {self.minor!r}")
+            raise ValidationError(
+                f"an amount in minor units must be an integer, not {self.minor!r}"
+            )
         code = currency_code(self.currency)
         if code != self.currency:
             object.__setattr__(self, "currency", code)

@@ -146,8 +146,9 @@ def connect_store(
         if store is not None and store.merchant_id != merchant_id:
             raise ValidationError(f"{domain} is already connected to another merchant")
         if store is None:
-            store = Store(merchant_id=merchant_id, platform=platform, domain=domain,
-                          created_at=ctx.clock())
+            store = Store(
+                merchant_id=merchant_id, platform=platform, domain=domain, created_at=ctx.clock()
+            )
             session.add(store)
         store.credentials_ciphertext = ciphertext
         store.active = True
@@ -157,8 +158,9 @@ def connect_store(
 def store_credentials(ctx: ServiceContext, store: Store) -> dict[str, Any]:
     if store.credentials_ciphertext is None:
         return {}
-    loaded: dict[str, Any] = json.loads(ctx.keyring.decrypt(store.credentials_ciphertext,
-                                                            STORE_CREDENTIALS))
+    loaded: dict[str, Any] = json.loads(
+        ctx.keyring.decrypt(store.credentials_ciphertext, STORE_CREDENTIALS)
+    )
     return loaded
 
 
@@ -174,7 +176,9 @@ def rotate_keys(ctx: ServiceContext) -> dict[str, int]:
     counts = {"stores": 0, "invoices": 0}
     keyring = ctx.keyring
     with ctx.db.transaction() as session:
-        for store in session.scalars(select(Store).where(Store.credentials_ciphertext.is_not(None))):
+        for store in session.scalars(
+            select(Store).where(Store.credentials_ciphertext.is_not(None))
+        ):
             assert store.credentials_ciphertext is not None
             if keyring.needs_rotation(store.credentials_ciphertext):
                 clear = keyring.decrypt(store.credentials_ciphertext, STORE_CREDENTIALS)
@@ -183,9 +187,14 @@ def rotate_keys(ctx: ServiceContext) -> dict[str, int]:
     last_id = 0
     while True:
         with ctx.db.transaction() as session:
-            batch = list(session.scalars(
-                select(Invoice).where(Invoice.id > last_id).order_by(Invoice.id).limit(ROTATION_BATCH)
-            ))
+            batch = list(
+                session.scalars(
+                    select(Invoice)
+                    .where(Invoice.id > last_id)
+                    .order_by(Invoice.id)
+                    .limit(ROTATION_BATCH)
+                )
+            )
             for invoice in batch:
                 customer: Customer = customer_of(invoice, ctx)
                 set_customer(invoice, customer, ctx)

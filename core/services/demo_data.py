@@ -17,11 +17,27 @@ from core.services.context import ServiceContext
 from core.storage.models import Invoice
 
 SAMPLES = [
-    ("Marie Dupont", "marie.dupont@example.fr", "+33612345678", "fr",
-     [("Bougie parfumée Lune", 2, "18.50"), ("Coffret cadeau", 1, "9.90")]),
-    ("Jean Martin", "jean.martin@example.fr", "+33623456789", "fr", [("Plaid en laine", 1, "79.00")]),
-    ("Emma Wilson", "emma.wilson@example.com", "+447911123456", "en",
-     [("Ceramic mug", 4, "12.00"), ("Tea sampler", 1, "24.50")]),
+    (
+        "Marie Dupont",
+        "marie.dupont@example.fr",
+        "+33612345678",
+        "fr",
+        [("Bougie parfumée Lune", 2, "18.50"), ("Coffret cadeau", 1, "9.90")],
+    ),
+    (
+        "Jean Martin",
+        "jean.martin@example.fr",
+        "+33623456789",
+        "fr",
+        [("Plaid en laine", 1, "79.00")],
+    ),
+    (
+        "Emma Wilson",
+        "emma.wilson@example.com",
+        "+447911123456",
+        "en",
+        [("Ceramic mug", 4, "12.00"), ("Tea sampler", 1, "24.50")],
+    ),
     ("Lucas Bernard", "lucas.bernard@example.fr", None, "fr", [("Lampe de chevet", 1, "129.00")]),
     ("Chloé Petit", None, "+33634567890", "fr", [("Carnet de notes", 3, "7.50")]),
 ]
@@ -49,14 +65,17 @@ def create_demo_invoices(ctx: ServiceContext, merchant_id: int) -> list[Invoice]
         invoice, _ = invoicing.create_invoice(ctx, merchant_id, request)
         if index in (1, 2):
             paid = invoice.total // 2 if index == 1 else invoice.total
-            payments.record_payment(ctx, PaymentReceived(
-                provider="sandbox",
-                provider_payment_id=f"demo-{batch}-{index + 1}",
-                invoice_id=invoice.id,
-                amount=Money(paid, "EUR"),
-                occurred_at=ctx.clock(),
-                method="card",
-            ))
+            payments.record_payment(
+                ctx,
+                PaymentReceived(
+                    provider="sandbox",
+                    provider_payment_id=f"demo-{batch}-{index + 1}",
+                    invoice_id=invoice.id,
+                    amount=Money(paid, "EUR"),
+                    occurred_at=ctx.clock(),
+                    method="card",
+                ),
+            )
         if index == 3:
             invoicing.mark_overdue(ctx, merchant_id, invoice.id)
         created.append(invoicing.load_invoice_by_id(ctx, merchant_id, invoice.id))

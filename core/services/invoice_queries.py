@@ -8,9 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from core.invoices import InvoiceStatus, normalise_email
+from core.invoices import InvoiceStatus
 from core.services.context import ServiceContext
-from core.services.invoicing import EMAIL_INDEX, load_invoice
+from core.services.invoicing import email_index, load_invoice
 from core.storage.models import Invoice, TimelineEvent
 
 MAX_PAGE_SIZE = 100
@@ -43,8 +43,7 @@ def list_invoices(ctx: ServiceContext, merchant_id: int, where: InvoiceFilter) -
     if where.created_to is not None:
         query = query.where(Invoice.created_at < where.created_to)
     if where.customer_email is not None:
-        index = ctx.keyring.blind_index(normalise_email(where.customer_email), EMAIL_INDEX)
-        query = query.where(Invoice.customer_email_index == index)
+        query = query.where(Invoice.customer_email_index == email_index(ctx, where.customer_email))
     if where.starting_after is not None:
         query = query.where(Invoice.id < where.starting_after)
     query = query.order_by(Invoice.id.desc()).limit(limit + 1)

@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 
 from core.errors import Conflict, NotFound
 from core.events import InvoiceRequested
-from core.invoices import Customer, InvoiceState, format_invoice_number, make_customer
+from core.invoices import (
+    Customer,
+    InvoiceState,
+    format_invoice_number,
+    make_customer,
+    normalise_email,
+)
 from core.jobs import NewJob
 from core.links import new_link_code
 from core.money import Money
@@ -69,26 +75,29 @@ def customer_of(invoice: Invoice, ctx: ServiceContext) -> Customer:
     )
 
 
+def email_index(ctx: ServiceContext, email: str) -> str:
+    """Blind index of an email as people search it: normalised, then case-insensitive."""
+    return ctx.keyring.blind_index(normalise_email(email).casefold(), EMAIL_INDEX)
+
+
 def set_customer(invoice: Invoice, customer: Customer, ctx: ServiceContext) -> None:
+    """Store the customer, contact details encrypted, each beside its blind index."""
     keyring = ctx.keyring
     invoice.customer_name = customer.name
     invoice.customer_locale = customer.locale
-    for value, context, field in (
-        (customer.email, EMAIL_INDEX, "email"),
-        (customer.phone, PHONE_INDEX, "phone"),
-    ):
-        setattr(
-            invoice, f"customer_{field}_ciphertext", keyring.encrypt(value, context) if value else None
-        )
-        setattr(
-            invoice, f"customer_{field}_index", keyring.blind_index(value, context) if value else None
-        )
+    email, phone = customer.email, customer.phone
+    invoice.customer_email_ciphertext = keyring.encrypt(email, EMAIL_INDEX) if email else None
+    invoice.customer_email_index = email_index(ctx, email) if email else None
+    invoice.customer_phone_ciphertext = keyring.encrypt(phone, PHONE_INDEX) if phone else None
+    invoice.customer_phone_index = keyring.blind_index(phone, PHONE_INDEX) if phone else None
 
 
 # Look-ups ------------------------------------------------------------------------------------
 
 
-def load_invoice(session: Session, merchant_id: int, invoice_id: int, lock: bool = False) -> Invoice:
+def load_invoice(
+    session: Session, merchant_id: int, invoice_id: int, lock: bool = False
+) -> Invoice:
     query = select(Invoice).where(Invoice.id == invoice_id, Invoice.merchant_id == merchant_id)
     if lock:
         query = query.with_for_update()
@@ -103,7 +112,9 @@ def load_invoice_by_id(ctx: ServiceContext, merchant_id: int, invoice_id: int) -
         return load_invoice(session, merchant_id, invoice_id)
 
 
-def _find_by_source(session: Session, merchant_id: int, request: InvoiceRequested) -> Invoice | None:
+def _find_by_source(
+    session: Session, merchant_id: int, request: InvoiceRequested
+) -> Invoice | None:
     if request.external_id is None:
         return None
     query = select(Invoice).where(
@@ -232,7 +243,9 @@ def _insert_invoice(
     set_customer(invoice, customer, ctx)
     session.add(invoice)
     session.flush()
-    ctx.record(session, invoice.id, "created", source=request.source_kind.value, total=totals.total.minor)
+    ctx.record(
+        session, invoice.id, "created", source=request.source_kind.value, total=totals.total.minor
+    )
     if not request.draft:
         _schedule_deadlines(ctx, session, invoice)
     return invoice
@@ -244,14 +257,24 @@ def _schedule_deadlines(ctx: ServiceContext, session: Session, invoice: Invoice)
     if invoice.due_at is not None:
         ctx.enqueue(
             session,
-            NewJob(JOB_MARK_OVERDUE, payload, f"invoice:{invoice.id}:overdue", invoice.due_at,
-                   invoice.merchant_id),
+            NewJob(
+                JOB_MARK_OVERDUE,
+                payload,
+                f"invoice:{invoice.id}:overdue",
+                invoice.due_at,
+                invoice.merchant_id,
+            ),
         )
     if invoice.expires_at is not None:
         ctx.enqueue(
             session,
-            NewJob(JOB_EXPIRE, payload, f"invoice:{invoice.id}:expire", invoice.expires_at,
-                   invoice.merchant_id),
+            NewJob(
+                JOB_EXPIRE,
+                payload,
+                f"invoice:{invoice.id}:expire",
+                invoice.expires_at,
+                invoice.merchant_id,
+            ),
         )
 
 

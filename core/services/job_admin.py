@@ -10,8 +10,9 @@ from core.services.context import ServiceContext
 from core.storage.models import Job, JobStatus
 
 
-def list_jobs(ctx: ServiceContext, merchant_id: int, status: JobStatus | None, limit: int
-              ) -> list[Job]:
+def list_jobs(
+    ctx: ServiceContext, merchant_id: int, status: JobStatus | None, limit: int
+) -> list[Job]:
     statement = select(Job).where(Job.merchant_id == merchant_id)
     if status is not None:
         statement = statement.where(Job.status == status)

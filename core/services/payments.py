@@ -84,16 +84,26 @@ def _apply_payment(
         "provider_payment_id": event.provider_payment_id,
     }
     if event.amount.currency != invoice.currency:
-        ctx.record(session, invoice.id, "payment_flagged", flag=PaymentFlag.CURRENCY_MISMATCH.value,
-                   **details)
+        ctx.record(
+            session,
+            invoice.id,
+            "payment_flagged",
+            flag=PaymentFlag.CURRENCY_MISMATCH.value,
+            **details,
+        )
         return PaymentFlag.CURRENCY_MISMATCH
     now = ctx.clock()
     try:
         after = state_of(invoice).apply_payment(event.amount, now)
     except InvalidTransition:
-        ctx.record(session, invoice.id, "payment_flagged",
-                   flag=PaymentFlag.INVOICE_NOT_PAYABLE.value, status=invoice.status.value,
-                   **details)
+        ctx.record(
+            session,
+            invoice.id,
+            "payment_flagged",
+            flag=PaymentFlag.INVOICE_NOT_PAYABLE.value,
+            status=invoice.status.value,
+            **details,
+        )
         return PaymentFlag.INVOICE_NOT_PAYABLE
     store_state(invoice, after, now)
     if after.status == InvoiceStatus.PAID and invoice.paid_at is None:
@@ -130,7 +140,12 @@ def record_refund(ctx: ServiceContext, event: RefundIssued) -> tuple[Refund, boo
         session.add(refund)
         session.flush()
         store_state(invoice, after, now)
-        ctx.record(session, invoice.id, "refunded", amount=event.amount.minor,
-                   status=after.status.value, provider_refund_id=event.provider_refund_id)
+        ctx.record(
+            session,
+            invoice.id,
+            "refunded",
+            amount=event.amount.minor,
+            status=after.status.value,
+            provider_refund_id=event.provider_refund_id,
+        )
         return refund, True
-

@@ -39,7 +39,9 @@ def make_engine(database_url: str, **options: Any) -> Engine:
         return engine
     if url.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True, **options)
-    raise ConfigurationError(f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql")
+    raise ConfigurationError(
+        f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql"
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -36,4 +36,8 @@ def pending_revisions(engine: Engine) -> list[str]:
     applied: set[str] = set()
     for head in current:
         applied.update(rev.revision for rev in script.iterate_revisions(head, "base"))
-    return [rev.revision for rev in reversed(list(script.walk_revisions())) if rev.revision not in applied]
+    return [
+        rev.revision
+        for rev in reversed(list(script.walk_revisions()))
+        if rev.revision not in applied
+    ]

@@ -35,8 +35,9 @@ def create_app(
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     db = database or Database(settings.database_url)
-    ctx = ServiceContext(db=db, keyring=settings.keyring, clock=clock,
-                         job_max_attempts=settings.job_max_attempts)
+    ctx = ServiceContext(
+        db=db, keyring=settings.keyring, clock=clock, job_max_attempts=settings.job_max_attempts
+    )
     app.extensions["paylink"] = ctx
 
     register_error_handlers(app)

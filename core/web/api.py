@@ -69,13 +69,21 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
             name=customer.name, email=customer.email, phone=customer.phone, locale=customer.locale
         ),
         lines=[
-            schemas.LineOut(label=line.label, sku=line.sku, quantity=line.quantity,
-                            unit_price=line.unit_price, tax=line.tax,
-                            amount=line.unit_price * line.quantity)
+            schemas.LineOut(
+                label=line.label,
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                tax=line.tax,
+                amount=line.unit_price * line.quantity,
+            )
             for line in invoice.lines
         ],
-        source=schemas.SourceOut(kind=invoice.source_kind, store_id=invoice.store_id,
-                                 external_id=invoice.external_id),
+        source=schemas.SourceOut(
+            kind=SourceKind(invoice.source_kind),
+            store_id=invoice.store_id,
+            external_id=invoice.external_id,
+        ),
         payment_url=f"{base_url}/i/{invoice.link_code}",
         due_at=invoice.due_at,
         expires_at=invoice.expires_at,
@@ -97,7 +105,9 @@ def to_request(body: schemas.InvoiceCreate) -> InvoiceRequested:
     content = InvoiceContent(
         currency=currency,
         lines=tuple(
-            InvoiceLine(line.label, line.quantity, money(line.unit_price), money(line.tax), line.sku)
+            InvoiceLine(
+                line.label, line.quantity, money(line.unit_price), money(line.tax), line.sku
+            )
             for line in body.lines
         ),
         shipping=money(body.shipping),
@@ -171,13 +181,19 @@ def create_api_blueprint() -> Blueprint:
             services(), g.merchant_id, invoice_queries.InvoiceFilter(**query.model_dump())
         )
         last = page.invoices[-1].id if page.invoices and page.has_more else None
-        return jsonify({"data": [invoice_json(i) for i in page.invoices],
-                        "has_more": page.has_more, "next_starting_after": last})
+        return jsonify(
+            {
+                "data": [invoice_json(i) for i in page.invoices],
+                "has_more": page.has_more,
+                "next_starting_after": last,
+            }
+        )
 
     @api.get("/invoices/<int:invoice_id>")
     def get_invoice(invoice_id: int) -> Response:
-        return jsonify(invoice_json(invoicing.load_invoice_by_id(
-            services(), g.merchant_id, invoice_id)))
+        return jsonify(
+            invoice_json(invoicing.load_invoice_by_id(services(), g.merchant_id, invoice_id))
+        )
 
     @api.post("/invoices/<int:invoice_id>/open")
     def open_invoice(invoice_id: int) -> Response:
@@ -192,8 +208,9 @@ def create_api_blueprint() -> Blueprint:
     @api.get("/invoices/<int:invoice_id>/timeline")
     def timeline(invoice_id: int) -> Response:
         events = invoice_queries.invoice_timeline(services(), g.merchant_id, invoice_id)
-        return jsonify({"data": [{"kind": e.kind, "at": e.at.isoformat(), "data": e.data}
-                                 for e in events]})
+        return jsonify(
+            {"data": [{"kind": e.kind, "at": e.at.isoformat(), "data": e.data} for e in events]}
+        )
 
     @api.get("/jobs")
     def list_jobs() -> Response:
@@ -206,4 +223,3 @@ def create_api_blueprint() -> Blueprint:
         return jsonify(job_json(job_admin.retry_job(services(), g.merchant_id, job_id)))
 
     return api
-

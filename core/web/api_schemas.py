@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from core.events import SourceKind
+
 MinorUnits = Annotated[StrictInt, Field(ge=0, le=10**15, description="Integer minor units")]
 
 
@@ -45,8 +47,11 @@ class InvoiceCreate(StrictModel):
     expires_at: AwareDatetime | None = None
     reference: Annotated[
         str | None,
-        Field(max_length=255, description="Your id for this invoice: sending it again returns "
-                                          "the same invoice instead of a second one"),
+        Field(
+            max_length=255,
+            description="Your id for this invoice: sending it again returns "
+            "the same invoice instead of a second one",
+        ),
     ] = None
     draft: StrictBool = False
 
@@ -72,7 +77,7 @@ class CustomerOut(BaseModel):
 
 
 class SourceOut(BaseModel):
-    kind: Literal["order", "cart", "api"]
+    kind: SourceKind
     store_id: int | None
     external_id: str | None
 
@@ -148,8 +153,3 @@ class ErrorBody(BaseModel):
 
 class Error(BaseModel):
     error: ErrorBody
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
-    database: Literal["ok"]

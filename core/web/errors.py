@@ -26,8 +26,9 @@ class RequestError(PaylinkError):
         self.code = code
 
 
-def error_response(status: int, code: str, message: str, details: list[dict[str, str]] | None = None
-                   ) -> tuple[Response, int]:
+def error_response(
+    status: int, code: str, message: str, details: list[dict[str, str]] | None = None
+) -> tuple[Response, int]:
     body = {"error": {"code": code, "message": message, "details": details or []}}
     return jsonify(body), status
 

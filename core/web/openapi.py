@@ -13,8 +13,14 @@ from core.web import api_schemas as schemas
 
 REF = "#/components/schemas/{model}"
 COMPONENT_MODELS: list[type[BaseModel]] = [
-    schemas.InvoiceCreate, schemas.VoidIn, schemas.InvoiceOut, schemas.InvoiceList,
-    schemas.Timeline, schemas.JobOut, schemas.JobList, schemas.Error,
+    schemas.InvoiceCreate,
+    schemas.VoidIn,
+    schemas.InvoiceOut,
+    schemas.InvoiceList,
+    schemas.Timeline,
+    schemas.JobOut,
+    schemas.JobList,
+    schemas.Error,
 ]
 
 
@@ -27,17 +33,29 @@ def _json(model: type[BaseModel], description: str) -> dict[str, Any]:
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    reasons = {400: "Malformed request", 401: "Missing or invalid API key", 404: "Not found",
-               409: "Not allowed in the invoice's current status, or a conflicting reference",
-               413: "Body too large", 415: "Body is not JSON", 422: "Invalid input, field by field",
-               429: "Rate limit exceeded"}
+    reasons = {
+        400: "Malformed request",
+        401: "Missing or invalid API key",
+        404: "Not found",
+        409: "Not allowed in the invoice's current status, or a conflicting reference",
+        413: "Body too large",
+        415: "Body is not JSON",
+        422: "Invalid input, field by field",
+        429: "Rate limit exceeded",
+    }
     return {str(status): _json(schemas.Error, reasons[status]) for status in statuses}
 
 
-def _parameter(name: str, location: str, schema: dict[str, Any], description: str,
-               required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": location, "required": required, "schema": schema,
-            "description": description}
+def _parameter(
+    name: str, location: str, schema: dict[str, Any], description: str, required: bool = False
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": location,
+        "required": required,
+        "schema": schema,
+        "description": description,
+    }
 
 
 INVOICE_ID = _parameter("invoice_id", "path", {"type": "integer"}, "Invoice id", required=True)
@@ -53,87 +71,170 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "operationId": "createInvoice",
                 "summary": "Create an invoice (idempotent on `reference`)",
-                "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": _ref(schemas.InvoiceCreate)}}},
-                "responses": {"201": _json(schemas.InvoiceOut, "Created"),
-                              "200": _json(schemas.InvoiceOut, "Already created with this reference"),
-                              **_errors(400, 409, 413, 415, 422, *COMMON)},
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref(schemas.InvoiceCreate)}},
+                },
+                "responses": {
+                    "201": _json(schemas.InvoiceOut, "Created"),
+                    "200": _json(schemas.InvoiceOut, "Already created with this reference"),
+                    **_errors(400, 409, 413, 415, 422, *COMMON),
+                },
             },
             "get": {
                 "operationId": "listInvoices",
                 "summary": "List invoices, newest first",
                 "parameters": [
                     _parameter("status", "query", {"type": "string", "enum": STATUSES}, "Status"),
-                    _parameter("created_from", "query", {"type": "string", "format": "date-time"},
-                               "Created at or after (with time zone)"),
-                    _parameter("created_to", "query", {"type": "string", "format": "date-time"},
-                               "Created before (with time zone)"),
+                    _parameter(
+                        "created_from",
+                        "query",
+                        {"type": "string", "format": "date-time"},
+                        "Created at or after (with time zone)",
+                    ),
+                    _parameter(
+                        "created_to",
+                        "query",
+                        {"type": "string", "format": "date-time"},
+                        "Created before (with time zone)",
+                    ),
                     _parameter("customer_email", "query", {"type": "string"}, "Customer email"),
-                    _parameter("starting_after", "query", {"type": "integer"},
-                               "Cursor: `next_starting_after` of the previous page"),
-                    _parameter("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100},
-                               "Page size (default 20)"),
+                    _parameter(
+                        "starting_after",
+                        "query",
+                        {"type": "integer"},
+                        "Cursor: `next_starting_after` of the previous page",
+                    ),
+                    _parameter(
+                        "limit",
+                        "query",
+                        {"type": "integer", "minimum": 1, "maximum": 100},
+                        "Page size (default 20)",
+                    ),
                 ],
-                "responses": {"200": _json(schemas.InvoiceList, "A page of invoices"),
-                              **_errors(422, *COMMON)},
+                "responses": {
+                    "200": _json(schemas.InvoiceList, "A page of invoices"),
+                    **_errors(422, *COMMON),
+                },
             },
         },
-        "/api/v1/invoices/{invoice_id}": {"get": {
-            "operationId": "getInvoice", "summary": "Get an invoice", "parameters": [INVOICE_ID],
-            "responses": {"200": one_invoice, **_errors(404, *COMMON)}}},
-        "/api/v1/invoices/{invoice_id}/open": {"post": {
-            "operationId": "openInvoice", "summary": "Finalise a draft invoice",
-            "parameters": [INVOICE_ID],
-            "responses": {"200": one_invoice, **_errors(404, 409, *COMMON)}}},
-        "/api/v1/invoices/{invoice_id}/void": {"post": {
-            "operationId": "voidInvoice", "summary": "Void an unpaid invoice",
-            "parameters": [INVOICE_ID],
-            "requestBody": {"required": False, "content": {"application/json": {
-                "schema": _ref(schemas.VoidIn)}}},
-            "responses": {"200": one_invoice, **_errors(400, 404, 409, 415, 422, *COMMON)}}},
-        "/api/v1/invoices/{invoice_id}/timeline": {"get": {
-            "operationId": "getInvoiceTimeline", "summary": "What happened to an invoice",
-            "parameters": [INVOICE_ID],
-            "responses": {"200": _json(schemas.Timeline, "Events, oldest first"),
-                          **_errors(404, *COMMON)}}},
-        "/api/v1/jobs": {"get": {
-            "operationId": "listJobs", "summary": "Background jobs (dead ones need attention)",
-            "parameters": [
-                _parameter("status", "query",
-                           {"type": "string", "enum": ["pending", "running", "done", "dead"]},
-                           "Status"),
-                _parameter("limit", "query", {"type": "integer", "minimum": 1, "maximum": 200},
-                           "How many (default 50)"),
-            ],
-            "responses": {"200": _json(schemas.JobList, "Jobs, newest first"),
-                          **_errors(422, *COMMON)}}},
-        "/api/v1/jobs/{job_id}/retry": {"post": {
-            "operationId": "retryJob", "summary": "Retry a dead job", "parameters": [JOB_ID],
-            "responses": {"200": _json(schemas.JobOut, "The job, pending again"),
-                          **_errors(404, 422, *COMMON)}}},
-        "/api/v1/openapi.json": {"get": {
-            "operationId": "getOpenApi", "summary": "This document", "security": [],
-            "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
+        "/api/v1/invoices/{invoice_id}": {
+            "get": {
+                "operationId": "getInvoice",
+                "summary": "Get an invoice",
+                "parameters": [INVOICE_ID],
+                "responses": {"200": one_invoice, **_errors(404, *COMMON)},
+            }
+        },
+        "/api/v1/invoices/{invoice_id}/open": {
+            "post": {
+                "operationId": "openInvoice",
+                "summary": "Finalise a draft invoice",
+                "parameters": [INVOICE_ID],
+                "responses": {"200": one_invoice, **_errors(404, 409, *COMMON)},
+            }
+        },
+        "/api/v1/invoices/{invoice_id}/void": {
+            "post": {
+                "operationId": "voidInvoice",
+                "summary": "Void an unpaid invoice",
+                "parameters": [INVOICE_ID],
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/json": {"schema": _ref(schemas.VoidIn)}},
+                },
+                "responses": {"200": one_invoice, **_errors(400, 404, 409, 415, 422, *COMMON)},
+            }
+        },
+        "/api/v1/invoices/{invoice_id}/timeline": {
+            "get": {
+                "operationId": "getInvoiceTimeline",
+                "summary": "What happened to an invoice",
+                "parameters": [INVOICE_ID],
+                "responses": {
+                    "200": _json(schemas.Timeline, "Events, oldest first"),
+                    **_errors(404, *COMMON),
+                },
+            }
+        },
+        "/api/v1/jobs": {
+            "get": {
+                "operationId": "listJobs",
+                "summary": "Background jobs (dead ones need attention)",
+                "parameters": [
+                    _parameter(
+                        "status",
+                        "query",
+                        {"type": "string", "enum": ["pending", "running", "done", "dead"]},
+                        "Status",
+                    ),
+                    _parameter(
+                        "limit",
+                        "query",
+                        {"type": "integer", "minimum": 1, "maximum": 200},
+                        "How many (default 50)",
+                    ),
+                ],
+                "responses": {
+                    "200": _json(schemas.JobList, "Jobs, newest first"),
+                    **_errors(422, *COMMON),
+                },
+            }
+        },
+        "/api/v1/jobs/{job_id}/retry": {
+            "post": {
+                "operationId": "retryJob",
+                "summary": "Retry a dead job",
+                "parameters": [JOB_ID],
+                "responses": {
+                    "200": _json(schemas.JobOut, "The job, pending again"),
+                    **_errors(404, 422, *COMMON),
+                },
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "operationId": "getOpenApi",
+                "summary": "This document",
+                "security": [],
+                "responses": {"200": {"description": "OpenAPI 3.1 document"}},
+            }
+        },
     }
 
 
 @lru_cache(maxsize=8)
 def openapi_document(base_url: str) -> dict[str, Any]:
     _, definitions = models_json_schema(
-        [(model, "validation" if model in (schemas.InvoiceCreate, schemas.VoidIn) else
-          "serialization") for model in COMPONENT_MODELS],
+        [
+            (
+                model,
+                "validation"
+                if model in (schemas.InvoiceCreate, schemas.VoidIn)
+                else "serialization",
+            )
+            for model in COMPONENT_MODELS
+        ],
         ref_template=REF,
     )
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Paylink API", "version": "1",
-                 "description": "Invoices with payment links. Amounts are integer minor units."},
+        "info": {
+            "title": "Paylink API",
+            "version": "1",
+            "description": "Invoices with payment links. Amounts are integer minor units.",
+        },
         "servers": [{"url": base_url}],
         "security": [{"apiKey": []}],
         "paths": _paths(),
         "components": {
             "schemas": definitions["$defs"],
-            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
-                                           "description": "An API key from `paylink create-api-key`"}},
+            "securitySchemes": {
+                "apiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API key from `paylink create-api-key`",
+                }
+            },
         },
     }

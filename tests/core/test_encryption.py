@@ -45,8 +45,14 @@ def test_blind_index_is_keyed_deterministic_and_context_bound():
 
 @pytest.mark.parametrize(
     "spec",
-    ["", "k1", "k1:short", f"bad id!:{generate_key()}", f"k1:{generate_key()},k1:{generate_key()}",
-     "k1:%%%"],
+    [
+        "",
+        "k1",
+        "k1:short",
+        f"bad id!:{generate_key()}",
+        f"k1:{generate_key()},k1:{generate_key()}",
+        "k1:%%%",
+    ],
 )
 def test_bad_key_configuration_is_reported(spec):
     with pytest.raises(ConfigurationError):

@@ -20,8 +20,12 @@ from core.storage.models import Job, JobStatus
 
 def add(database, clock, key="k1", kind="test.noop", run_in=0, max_attempts=3, payload=None):
     with database.transaction() as session:
-        enqueue(session, NewJob(kind, payload or {}, key, clock() + timedelta(seconds=run_in)),
-                clock(), max_attempts)
+        enqueue(
+            session,
+            NewJob(kind, payload or {}, key, clock() + timedelta(seconds=run_in)),
+            clock(),
+            max_attempts,
+        )
 
 
 def job(database, key="k1") -> Job:

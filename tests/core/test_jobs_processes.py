@@ -23,7 +23,10 @@ pytestmark = pytest.mark.slow
 def start_worker(url: str, lease_seconds: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.support.worker_process", url, str(lease_seconds)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -43,9 +46,16 @@ def runs_table(database: Database) -> Database:
 def test_four_worker_processes_run_each_of_2000_jobs_exactly_once(runs_table, database_url):
     now = datetime.now(UTC)
     rows = [
-        {"kind": "test.record", "payload": {"n": n}, "idempotency_key": f"job-{n}",
-         "status": JobStatus.PENDING, "run_at": now, "attempts": 0, "max_attempts": 3,
-         "created_at": now}
+        {
+            "kind": "test.record",
+            "payload": {"n": n},
+            "idempotency_key": f"job-{n}",
+            "status": JobStatus.PENDING,
+            "run_at": now,
+            "attempts": 0,
+            "max_attempts": 3,
+            "created_at": now,
+        }
         for n in range(2000)
     ]
     with runs_table.transaction() as session:
@@ -68,7 +78,9 @@ def test_a_worker_killed_mid_job_loses_nothing(runs_table, database_url):
     victim = start_worker(database_url, lease_seconds=2)
     deadline = time.monotonic() + 60
     while scalar(runs_table, "SELECT count(*) FROM test_job_runs") == 0:
-        assert time.monotonic() < deadline, victim.stderr.read() if victim.poll() is not None else ""
+        assert time.monotonic() < deadline, (
+            victim.stderr.read() if victim.poll() is not None else ""
+        )
         time.sleep(0.05)
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(10)
@@ -78,5 +90,7 @@ def test_a_worker_killed_mid_job_loses_nothing(runs_table, database_url):
     assert scalar(runs_table, "SELECT count(*) FROM jobs WHERE status = 'running'") == 1  # leased
     time.sleep(2.1)
     survivor.run(until_idle=True)
-    assert scalar(runs_table, "SELECT count(*) FROM jobs WHERE status = 'done' AND attempts = 2") == 1
+    assert (
+        scalar(runs_table, "SELECT count(*) FROM jobs WHERE status = 'done' AND attempts = 2") == 1
+    )
     assert scalar(runs_table, "SELECT count(*) FROM test_job_runs") == 2

@@ -1,6 +1,7 @@
 import math
 
 import pytest
+
 from core.links import (
     LINK_CODE_BYTES,
     LINK_CODE_LENGTH,
@@ -31,7 +32,10 @@ def test_malformed_codes_are_recognised_before_any_lookup(value):
 def test_tokens_round_trip_per_purpose():
     signer = TokenSigner("secret")
     token = signer.sign(TokenPurpose.UNSUBSCRIBE, {"merchant": 1, "customer": "abc"})
-    assert signer.verify(TokenPurpose.UNSUBSCRIBE, token, 3600) == {"merchant": 1, "customer": "abc"}
+    assert signer.verify(TokenPurpose.UNSUBSCRIBE, token, 3600) == {
+        "merchant": 1,
+        "customer": "abc",
+    }
 
 
 def test_a_token_for_one_purpose_is_worthless_for_another():

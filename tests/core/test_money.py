@@ -10,8 +10,14 @@ from core.money import CurrencyMismatch, Money, total
 
 @pytest.mark.parametrize(
     ("text", "currency", "minor"),
-    [("598.94", "EUR", 59894), ("1000", "JPY", 1000), ("1.234", "KWD", 1234), ("0.5", "eur", 50),
-     ("  12 ", "USD", 1200), ("-3.10", "EUR", -310)],
+    [
+        ("598.94", "EUR", 59894),
+        ("1000", "JPY", 1000),
+        ("1.234", "KWD", 1234),
+        ("0.5", "eur", 50),
+        ("  12 ", "USD", 1200),
+        ("-3.10", "EUR", -310),
+    ],
 )
 def test_parses_the_decimal_strings_platforms_send(text, currency, minor):
     amount = Money.parse(text, currency)
@@ -21,9 +27,15 @@ def test_parses_the_decimal_strings_platforms_send(text, currency, minor):
 
 @pytest.mark.parametrize(
     ("text", "currency", "reason"),
-    [("10.005", "EUR", "more than 2 decimals"), ("12.5", "JPY", "more than 0 decimals"),
-     ("abc", "EUR", "not a decimal"), ("NaN", "EUR", "not a finite"), ("", "EUR", "not a decimal"),
-     ("1", "XYZ", "unknown currency"), ("1", "", "unknown currency")],
+    [
+        ("10.005", "EUR", "more than 2 decimals"),
+        ("12.5", "JPY", "more than 0 decimals"),
+        ("abc", "EUR", "not a decimal"),
+        ("NaN", "EUR", "not a finite"),
+        ("", "EUR", "not a decimal"),
+        ("1", "XYZ", "unknown currency"),
+        ("1", "", "unknown currency"),
+    ],
 )
 def test_refuses_what_would_lose_or_invent_money(text, currency, reason):
     with pytest.raises(ValidationError, match=reason):
@@ -77,7 +89,7 @@ def test_allocation_refuses_impossible_ratios():
 
 
 @given(
-    minor=st.integers(min_value=-10**12, max_value=10**12),
+    minor=st.integers(min_value=-(10**12), max_value=10**12),
     ratios=st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=24).filter(any),
 )
 def test_allocation_always_sums_to_the_total_and_stays_within_one_unit(minor, ratios):
@@ -90,7 +102,9 @@ def test_allocation_always_sums_to_the_total_and_stays_within_one_unit(minor, ra
         assert part.currency == "EUR"
 
 
-@given(minor=st.integers(min_value=0, max_value=10**12), count=st.integers(min_value=1, max_value=48))
+@given(
+    minor=st.integers(min_value=0, max_value=10**12), count=st.integers(min_value=1, max_value=48)
+)
 def test_instalments_are_equal_to_one_unit_and_never_increase(minor, count):
     parts = [p.minor for p in Money(minor, "JPY").allocate(count)]
     assert sum(parts) == minor

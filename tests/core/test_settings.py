@@ -23,9 +23,14 @@ def test_production_refuses_generated_secrets(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "value", "reason"),
-    [("PAYLINK_PORT", "eighty", "whole number"), ("PAYLINK_JOB_MAX_ATTEMPTS", "0", "positive"),
-     ("PAYLINK_ENCRYPTION_KEYS", "nope", "id:base64key")],
+    [
+        ("PAYLINK_PORT", "eighty", "whole number"),
+        ("PAYLINK_JOB_MAX_ATTEMPTS", "0", "positive"),
+        ("PAYLINK_ENCRYPTION_KEYS", "nope", "id:base64key"),
+    ],
 )
 def test_bad_values_are_reported_at_start_up(tmp_path, name, value, reason):
     with pytest.raises(ConfigurationError, match=reason):
-        Settings.from_env({"PAYLINK_DATA_DIR": str(tmp_path), "PAYLINK_SECRET_KEY": "s", name: value})
+        Settings.from_env(
+            {"PAYLINK_DATA_DIR": str(tmp_path), "PAYLINK_SECRET_KEY": "s", name: value}
+        )

@@ -22,7 +22,9 @@ def content(*prices: str, shipping: str = "4.90", currency: str = "EUR") -> Invo
     return InvoiceContent(currency, lines, Money.parse(shipping, currency), Money.zero(currency))
 
 
-def order(external_id: str = "1001", store_id: int | None = None, **changes: object) -> InvoiceRequested:
+def order(
+    external_id: str = "1001", store_id: int | None = None, **changes: object
+) -> InvoiceRequested:
     values: dict[str, object] = {
         "source_kind": SourceKind.ORDER if store_id else SourceKind.API,
         "external_id": external_id,

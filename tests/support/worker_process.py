@@ -14,7 +14,10 @@ from sqlalchemy import text
 from core.jobs import ClaimedJob, JobQueue, Worker
 from core.storage.database import Database
 
-RUNS_TABLE = "CREATE TABLE test_job_runs (job_id INTEGER NOT NULL, attempt INTEGER NOT NULL, pid INTEGER NOT NULL)"
+RUNS_TABLE = (
+    "CREATE TABLE test_job_runs "
+    "(job_id INTEGER NOT NULL, attempt INTEGER NOT NULL, pid INTEGER NOT NULL)"
+)
 
 
 def record_run(database: Database, job: ClaimedJob) -> None:
@@ -31,8 +34,9 @@ def make_worker(database: Database, lease_seconds: int) -> Worker:
         if job.payload.get("slow") and job.attempt == 1:
             time.sleep(600)
 
-    return Worker(JobQueue(database, lease_seconds=lease_seconds), {"test.record": handler},
-                  poll_seconds=0.05)
+    return Worker(
+        JobQueue(database, lease_seconds=lease_seconds), {"test.record": handler}, poll_seconds=0.05
+    )
 
 
 if __name__ == "__main__":

@@ -35,9 +35,14 @@ def test_a_revoked_key_stops_working(ctx, clock):
 
 
 def test_merchant_profiles_are_validated(ctx):
-    for bad in ({"name": " "}, {"name": "A", "currency": "EURO"}, {"name": "A", "timezone": "Mars/Base"},
-                {"name": "A", "brand_color": "red"}, {"name": "A", "default_locale": "xx_YY_ZZ"},
-                {"name": "A", "country": "FRA"}):
+    for bad in (
+        {"name": " "},
+        {"name": "A", "currency": "EURO"},
+        {"name": "A", "timezone": "Mars/Base"},
+        {"name": "A", "brand_color": "red"},
+        {"name": "A", "default_locale": "xx_YY_ZZ"},
+        {"name": "A", "country": "FRA"},
+    ):
         with pytest.raises(ValidationError):
             accounts.create_merchant(ctx, accounts.MerchantProfile(**bad))
     with pytest.raises(NotFound):
@@ -46,7 +51,9 @@ def test_merchant_profiles_are_validated(ctx):
 
 def test_store_credentials_are_encrypted_and_a_domain_belongs_to_one_merchant(ctx):
     one, two = merchant(ctx, "One"), merchant(ctx, "Two")
-    store = accounts.connect_store(ctx, one.id, "shopify", "lune.myshopify.com", {"token": "shpat_abc"})
+    store = accounts.connect_store(
+        ctx, one.id, "shopify", "lune.myshopify.com", {"token": "shpat_abc"}
+    )
     assert "shpat_abc" not in store.credentials_ciphertext
     assert accounts.store_credentials(ctx, store) == {"token": "shpat_abc"}
     with pytest.raises(ValidationError, match="another merchant"):

@@ -40,7 +40,8 @@ def test_the_same_order_twice_gives_the_same_invoice(ctx):
     again, created = invoicing.create_invoice(ctx, shop.id, order("450789469", store_id=store.id))
     assert not created and again.id == first.id
     cart, _ = invoicing.create_invoice(
-        ctx, shop.id, order("450789469", store_id=store.id, source_kind=SourceKind.CART))
+        ctx, shop.id, order("450789469", store_id=store.id, source_kind=SourceKind.CART)
+    )
     assert cart.id != first.id  # an abandoned checkout with the same id is another source
     assert count(ctx, Invoice) == 2
 
@@ -57,7 +58,9 @@ def test_the_same_order_from_8_threads_at_once_gives_one_invoice(ctx):
     store = connect_store(ctx, shop.id, "shopify", "lune.myshopify.com", {"token": "t"})
     request = order("820982911946154508", store_id=store.id)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda _: invoicing.create_invoice(ctx, shop.id, request), range(8)))
+        results = list(
+            pool.map(lambda _: invoicing.create_invoice(ctx, shop.id, request), range(8))
+        )
     assert len({invoice.id for invoice, _ in results}) == 1
     assert sum(created for _, created in results) == 1
     assert count(ctx, Invoice) == 1
@@ -98,7 +101,9 @@ def test_merchants_never_see_each_others_invoices(ctx):
     with pytest.raises(NotFound):
         invoicing.load_invoice_by_id(ctx, two.id, invoice.id)
     assert not list_invoices(ctx, two.id, InvoiceFilter()).invoices
-    other, created = invoicing.create_invoice(ctx, two.id, order())  # same reference, other merchant
+    other, created = invoicing.create_invoice(
+        ctx, two.id, order()
+    )  # same reference, other merchant
     assert created and other.number.endswith("-000001")
 
 
@@ -124,8 +129,11 @@ def test_void_is_recorded_with_its_reason(ctx):
 def test_deadline_jobs_mark_overdue_and_expire_on_time(ctx, clock):
     shop = merchant(ctx)
     late, _ = invoicing.create_invoice(ctx, shop.id, order("late"))
-    flash, _ = invoicing.create_invoice(ctx, shop.id, order(
-        "flash", expires_at=clock() + timedelta(hours=2), due_at=clock() + timedelta(days=1)))
+    flash, _ = invoicing.create_invoice(
+        ctx,
+        shop.id,
+        order("flash", expires_at=clock() + timedelta(hours=2), due_at=clock() + timedelta(days=1)),
+    )
     worker = Worker(JobQueue(ctx.db, clock), core_handlers(ctx))
     worker.run(until_idle=True)
     assert invoicing.load_invoice_by_id(ctx, shop.id, late.id).status == InvoiceStatus.OPEN
@@ -156,6 +164,7 @@ def test_listing_filters_and_pages_newest_first(ctx, clock):
     voided = list_invoices(ctx, shop.id, InvoiceFilter(status=InvoiceStatus.VOID))
     assert [i.id for i in voided.invoices] == [ids[0]]
     start = clock() - timedelta(hours=3)
-    window = list_invoices(ctx, shop.id, InvoiceFilter(created_from=start,
-                                                        created_to=start + timedelta(hours=2)))
+    window = list_invoices(
+        ctx, shop.id, InvoiceFilter(created_from=start, created_to=start + timedelta(hours=2))
+    )
     assert [i.id for i in window.invoices] == [ids[3], ids[2]]

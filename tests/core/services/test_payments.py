@@ -22,8 +22,9 @@ def invoice(ctx):
 
 
 def paid(ctx, invoice, amount, payment_id="pi_1", provider="stripe"):
-    return record_payment(ctx, PaymentReceived(provider, payment_id, invoice.id, amount, ctx.clock(),
-                                               "card"))
+    return record_payment(
+        ctx, PaymentReceived(provider, payment_id, invoice.id, amount, ctx.clock(), "card")
+    )
 
 
 def reload(ctx, invoice):
@@ -34,7 +35,11 @@ def test_full_payment_pays_the_invoice(ctx, invoice):
     payment, recorded = paid(ctx, invoice, eur("75.50"))
     assert recorded and payment.flag is None
     after = reload(ctx, invoice)
-    assert (after.status, after.amount_paid, after.paid_at) == (InvoiceStatus.PAID, 7550, ctx.clock())
+    assert (after.status, after.amount_paid, after.paid_at) == (
+        InvoiceStatus.PAID,
+        7550,
+        ctx.clock(),
+    )
     assert invoice_timeline(ctx, invoice.merchant_id, invoice.id)[-1].kind == "payment_received"
 
 
@@ -86,7 +91,9 @@ def test_refunds_partial_then_full(ctx, invoice):
     paid(ctx, invoice, eur("75.50"))
     record_refund(ctx, RefundIssued("stripe", "re_1", invoice.id, eur("10.00"), ctx.clock()))
     assert reload(ctx, invoice).status == InvoiceStatus.PAID
-    _, again = record_refund(ctx, RefundIssued("stripe", "re_1", invoice.id, eur("10.00"), ctx.clock()))
+    _, again = record_refund(
+        ctx, RefundIssued("stripe", "re_1", invoice.id, eur("10.00"), ctx.clock())
+    )
     assert not again
     record_refund(ctx, RefundIssued("stripe", "re_2", invoice.id, eur("65.50"), ctx.clock()))
     after = reload(ctx, invoice)

@@ -1,0 +1,109 @@
+"""The `paylink` command, run as a person would: real processes for `run`, click's runner for
+the rest, each on its own data directory."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from core.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def env(tmp_path, database_url):
+    return {
+        "PAYLINK_DATA_DIR": str(tmp_path / "var"),
+        "PAYLINK_DATABASE_URL": database_url,
+        "PAYLINK_LOG_LEVEL": "WARNING",
+    }
+
+
+def paylink(env, *args):
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_merchant_key_and_demo_from_the_command_line(env):
+    assert paylink(env, "migrate").exit_code == 0
+    created = paylink(env, "create-merchant", "--name", "Boutique Lune", "--country", "BE")
+    assert created.exit_code == 0 and "merchant 1 created" in created.output
+    key = paylink(env, "create-api-key", "--merchant", "1")
+    assert re.fullmatch(r"pl_[0-9a-f]{12}_[\w-]{43}\n", key.output)
+    demo = paylink(env, "demo", "--merchant", "1")
+    statuses = [line.split()[1] for line in demo.output.splitlines()]
+    assert statuses == ["open", "partially_paid", "paid", "overdue", "draft"]
+    worker = paylink(env, "worker", "--burst")
+    assert worker.exit_code == 0, worker.output
+    rotated = paylink(env, "rotate-keys")
+    assert "re-indexed 5 invoices" in rotated.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["create-merchant", "--name", "X", "--currency", "EURO"], "unknown currency"),
+        (["create-merchant", "--name", "X", "--timezone", "Paris"], "unknown time zone"),
+        (["create-api-key", "--merchant", "42"], "no merchant 42"),
+        (["demo", "--merchant", "42"], "no merchant 42"),
+        (["create-api-key", "--merchant", "one"], "'one' is not a valid integer"),
+    ],
+)
+def test_mistakes_get_a_one_line_reason_not_a_traceback(env, args, message):
+    paylink(env, "migrate")
+    result = paylink(env, *args)
+    assert result.exit_code != 0
+    assert message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_bad_settings_are_reported_before_anything_starts(env):
+    result = paylink({**env, "PAYLINK_ENCRYPTION_KEYS": "broken"}, "migrate")
+    assert result.exit_code == 1 and "id:base64key" in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_run_starts_with_a_demo_merchant_serves_the_api_and_stops_on_sigterm(tmp_path):
+    port = free_port()
+    env = {**os.environ, "PAYLINK_DATA_DIR": str(tmp_path / "var"), "PAYLINK_PORT": str(port)}
+    env.pop("PAYLINK_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = ""
+    try:
+        while "Paylink is running" not in output:
+            line = process.stdout.readline()
+            assert line, f"run exited early:\n{output}"
+            output += line
+        key = re.search(r"API key \(shown once\): (\S+)", output).group(1)
+        listed = requests.get(
+            f"http://127.0.0.1:{port}/api/v1/invoices",
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=10,
+        )
+        assert listed.status_code == 200 and len(listed.json()["data"]) == 5
+        assert (tmp_path / "var" / "paylink.db").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, rest
+    assert "Traceback" not in rest

@@ -1,0 +1,45 @@
+import pytest
+
+from core.services.accounts import create_api_key
+from core.settings import Settings
+from core.web import create_app
+from tests.support.factories import merchant
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        secret_key="test-secret",
+        encryption_keys="k1:" + "A" * 43,
+        base_url="https://pay.example",
+        max_request_bytes=64 * 1024,
+        api_rate_limit="1000 per minute",
+    )
+
+
+@pytest.fixture
+def app(settings, clock, database):
+    return create_app(settings, clock=clock, database=database)
+
+
+@pytest.fixture
+def ctx(app):
+    return app.extensions["paylink"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def shop(ctx):
+    return merchant(ctx)
+
+
+@pytest.fixture
+def auth(ctx, shop) -> dict[str, str]:
+    _, key = create_api_key(ctx, shop.id, "tests")
+    return {"Authorization": f"Bearer {key}"}

@@ -1,0 +1,191 @@
+import json
+
+import pytest
+
+from core.services.accounts import create_api_key
+from tests.support.factories import merchant
+
+INVOICE = {
+    "currency": "EUR",
+    "lines": [
+        {"label": "Bougie parfumée", "quantity": 2, "unit_price": 1850, "tax": 617},
+        {"label": "Coffret", "unit_price": 990},
+    ],
+    "shipping": 490,
+    "customer": {"name": "Marie Curie", "email": "marie@example.fr", "phone": "06 12 34 56 78"},
+    "reference": "order-1001",
+}
+
+
+def create(client, auth, **changes):
+    return client.post("/api/v1/invoices", json={**INVOICE, **changes}, headers=auth)
+
+
+def test_create_then_get_an_invoice(client, auth):
+    response = create(client, auth)
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert (body["status"], body["total"], body["amount_due"]) == ("open", 5180, 5180)
+    assert body["customer"] == {
+        "name": "Marie Curie",
+        "email": "marie@example.fr",
+        "phone": "+33612345678",
+        "locale": "fr",
+    }
+    assert body["payment_url"].startswith("https://pay.example/i/")
+    assert body["source"] == {"kind": "api", "store_id": None, "external_id": "order-1001"}
+    fetched = client.get(f"/api/v1/invoices/{body['id']}", headers=auth)
+    assert fetched.status_code == 200 and fetched.json == body
+
+
+def test_the_same_reference_returns_the_same_invoice(client, auth):
+    first = create(client, auth)
+    again = create(client, auth)
+    assert again.status_code == 200 and again.json["id"] == first.json["id"]
+    conflict = create(client, auth, shipping=0)
+    assert conflict.status_code == 409 and "different total" in conflict.json["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"currency": "XYZ"}, "unknown currency"),
+        ({"lines": [{"label": "x", "unit_price": -5}]}, "lines.0.unit_price"),
+        ({"lines": [{"label": "x", "unit_price": "75.50"}]}, "lines.0.unit_price"),
+        ({"lines": [{"label": "x", "unit_price": 75.5}]}, "lines.0.unit_price"),
+        ({"lines": []}, "lines"),
+        ({"customer": {"name": "A", "email": "not-an-email"}}, "email"),
+        ({"customer": {"name": "A", "phone": "123"}}, "phone"),
+        ({"customer": {"name": "A"}}, "email or a phone"),
+        ({"discount": 999999}, "discount is larger"),
+        ({"due_at": "2026-03-01T10:00:00"}, "due_at"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_bad_input_is_a_422_with_the_reason_and_writes_nothing(client, auth, changes, field):
+    response = create(client, auth, **changes)
+    assert response.status_code == 422, response.json
+    assert field in json.dumps(response.json["error"])
+    assert client.get("/api/v1/invoices", headers=auth).json["data"] == []
+
+
+def test_unreadable_bodies(client, auth):
+    not_json = client.post(
+        "/api/v1/invoices",
+        data="currency=EUR",
+        headers=auth,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert not_json.status_code == 415
+    malformed = client.post(
+        "/api/v1/invoices",
+        data='{"currency": "EUR",',
+        headers=auth,
+        content_type="application/json",
+    )
+    assert malformed.status_code == 400 and malformed.json["error"]["code"] == "malformed_json"
+    huge = client.post(
+        "/api/v1/invoices", data="x" * (65 * 1024), headers=auth, content_type="application/json"
+    )
+    assert huge.status_code == 413 and huge.json["error"]["code"] == "request_entity_too_large"
+
+
+def test_authentication_is_required_and_scoped(client, auth, ctx):
+    assert client.get("/api/v1/invoices").status_code == 401
+    wrong = client.get("/api/v1/invoices", headers={"Authorization": "Bearer pl_abc_def"})
+    assert wrong.status_code == 401 and wrong.json["error"]["message"] == "invalid API key"
+    invoice_id = create(client, auth).json["id"]
+    other = merchant(ctx, "Other shop")
+    _, other_key = create_api_key(ctx, other.id, "x")
+    other_auth = {"Authorization": f"Bearer {other_key}"}
+    assert client.get(f"/api/v1/invoices/{invoice_id}", headers=other_auth).status_code == 404
+    assert client.post(f"/api/v1/invoices/{invoice_id}/void", headers=other_auth).status_code == 404
+
+
+def test_unknown_ids_and_routes_are_json_404s(client, auth):
+    for path in ("/api/v1/invoices/999", "/api/v1/invoices/999/timeline", "/api/v1/nothing"):
+        response = client.get(path, headers=auth)
+        assert response.status_code == 404 and response.is_json
+
+
+def test_void_then_timeline(client, auth):
+    invoice_id = create(client, auth).json["id"]
+    voided = client.post(
+        f"/api/v1/invoices/{invoice_id}/void", json={"reason": "duplicate"}, headers=auth
+    )
+    assert voided.status_code == 200 and voided.json["status"] == "void"
+    again = client.post(f"/api/v1/invoices/{invoice_id}/void", headers=auth)
+    assert again.status_code == 409 and again.json["error"]["code"] == "invalid_transition"
+    timeline = client.get(f"/api/v1/invoices/{invoice_id}/timeline", headers=auth).json["data"]
+    assert [event["kind"] for event in timeline] == ["created", "voided"]
+    assert timeline[1]["data"] == {"reason": "duplicate"}
+
+
+def test_drafts_open_on_request(client, auth):
+    draft = create(client, auth, draft=True).json
+    assert draft["status"] == "draft"
+    opened = client.post(f"/api/v1/invoices/{draft['id']}/open", headers=auth)
+    assert opened.status_code == 200 and opened.json["status"] == "open"
+
+
+def test_listing_with_filters_and_cursor(client, auth, clock):
+    ids = []
+    for n in range(3):
+        ids.append(create(client, auth, reference=f"r{n}").json["id"])
+        clock.advance(minutes=5)
+    client.post(f"/api/v1/invoices/{ids[1]}/void", headers=auth)
+    page = client.get("/api/v1/invoices?limit=2", headers=auth).json
+    assert [i["id"] for i in page["data"]] == [ids[2], ids[1]] and page["has_more"]
+    rest = client.get(
+        f"/api/v1/invoices?starting_after={page['next_starting_after']}", headers=auth
+    ).json
+    assert [i["id"] for i in rest["data"]] == [ids[0]] and not rest["has_more"]
+    voided = client.get("/api/v1/invoices?status=void", headers=auth).json["data"]
+    assert [i["id"] for i in voided] == [ids[1]]
+    by_email = client.get("/api/v1/invoices?customer_email=MARIE@example.fr", headers=auth).json
+    assert len(by_email["data"]) == 3
+    for bad in (
+        "status=lost",
+        "limit=0",
+        "limit=1000",
+        "created_from=yesterday",
+        "starting_after=x",
+    ):
+        assert client.get(f"/api/v1/invoices?{bad}", headers=auth).status_code == 422
+
+
+def test_dead_jobs_are_visible_and_retryable(client, auth, ctx, shop, clock):
+    from core.jobs import JobQueue, NewJob, Worker
+
+    with ctx.db.transaction() as session:
+        ctx.enqueue(session, NewJob("store.push_payment", {}, "push-1", clock(), shop.id))
+    Worker(JobQueue(ctx.db, clock), {}).run(until_idle=True)  # no handler: dead at once
+    dead = client.get("/api/v1/jobs?status=dead", headers=auth).json["data"]
+    assert [job["kind"] for job in dead] == ["store.push_payment"]
+    assert "no handler" in dead[0]["last_error"]
+    retried = client.post(f"/api/v1/jobs/{dead[0]['id']}/retry", headers=auth)
+    assert retried.status_code == 200 and retried.json["status"] == "pending"
+    assert client.post(f"/api/v1/jobs/{dead[0]['id']}/retry", headers=auth).status_code == 422
+    assert client.post("/api/v1/jobs/999/retry", headers=auth).status_code == 404
+
+
+def test_health(client):
+    response = client.get("/healthz")
+    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_rate_limit_per_api_key(settings, clock, database, ctx, shop):
+    from dataclasses import replace
+
+    from core.web import create_app
+
+    app = create_app(replace(settings, api_rate_limit="3 per minute"), clock, database)
+    _, key = create_api_key(app.extensions["paylink"], shop.id, "limited")
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+    statuses = [client.get("/api/v1/invoices", headers=headers).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = client.get("/api/v1/invoices", headers=headers)
+    assert limited.is_json and limited.headers.get("Retry-After")
