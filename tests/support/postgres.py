@@ -2,7 +2,7 @@
 
 PostgreSQL refuses to run as root, so when the tests run as root the cluster is created and
 started as the `postgres` user. It listens on a Unix socket only (no TCP port to collide with),
-with fsync off: durability is not what these tests measure.
+with fsync off for tests (durability is not what they check) and on for benchmarks.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ def find_bin_dir() -> Path | None:
 
 
 class PostgresServer:
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, durable: bool = False) -> None:
         self.bin_dir = bin_dir
+        self.durable = durable
         self.root = Path(tempfile.mkdtemp(prefix="paylink-pg-"))
         self.data = self.root / "data"
         self.as_root = os.geteuid() == 0
@@ -56,10 +57,9 @@ class PostgresServer:
             "UTF8",
             "--locale=C.UTF-8",
         )
-        options = (
-            f"-k {self.root} -p {PORT} -c listen_addresses='' -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-k {self.root} -p {PORT} -c listen_addresses='' -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             str(self.bin_dir / "pg_ctl"),
             "-D",
