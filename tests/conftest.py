@@ -22,6 +22,7 @@ from core.storage.database import Database
 from core.storage.migrate import upgrade
 from tests.support.clock import FakeClock
 from tests.support.postgres import PostgresServer, find_bin_dir
+from tests.support.redis import RedisServer
 
 ENGINES = ["sqlite", "postgresql"]
 _database_numbers = itertools.count(1)
@@ -94,3 +95,15 @@ def keyring() -> Keyring:
 @pytest.fixture
 def ctx(database: Database, keyring: Keyring, clock: FakeClock) -> ServiceContext:
     return ServiceContext(db=database, keyring=keyring, clock=clock, job_max_attempts=3)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed: CI must check shared rate limits")
+        pytest.skip("redis-server not found (apt-get install redis-server)")
+    server = RedisServer(binary)
+    yield server
+    server.stop()

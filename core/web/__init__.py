@@ -47,6 +47,8 @@ def create_app(
         storage_uri=settings.redis_url or "memory://",
         headers_enabled=True,
         key_prefix="paylink",
+        # If Redis goes away, keep limiting per process rather than failing every request.
+        in_memory_fallback_enabled=settings.redis_url is not None,
     )
     api = create_api_blueprint()
     limiter.limit(settings.api_rate_limit)(api)

@@ -71,17 +71,30 @@ def test_four_worker_processes_run_each_of_2000_jobs_exactly_once(runs_table, da
     assert scalar(runs_table, "SELECT count(DISTINCT pid) FROM test_job_runs") == 4
 
 
-def test_a_worker_killed_mid_job_loses_nothing(runs_table, database_url):
+def worker_in_a_job(database: Database, url: str, sleep: float, lease_seconds: int):
+    """A worker process that has started (and committed the record of) a job lasting `sleep`."""
     now = datetime.now(UTC)
-    with runs_table.transaction() as session:
-        enqueue(session, NewJob("test.record", {"slow": True}, "slow-job", now), now, 3)
-    victim = start_worker(database_url, lease_seconds=2)
+    with database.transaction() as session:
+        enqueue(session, NewJob("test.record", {"sleep": sleep}, "slow-job", now), now, 3)
+    worker = start_worker(url, lease_seconds)
     deadline = time.monotonic() + 60
-    while scalar(runs_table, "SELECT count(*) FROM test_job_runs") == 0:
-        assert time.monotonic() < deadline, (
-            victim.stderr.read() if victim.poll() is not None else ""
-        )
+    while scalar(database, "SELECT count(*) FROM test_job_runs") == 0:
+        assert worker.poll() is None, worker.stderr.read()
+        assert time.monotonic() < deadline, "the worker never started the job"
         time.sleep(0.05)
+    return worker
+
+
+def test_sigterm_lets_the_current_job_finish_then_the_worker_exits(runs_table, database_url):
+    worker = worker_in_a_job(runs_table, database_url, sleep=1.5, lease_seconds=60)
+    worker.send_signal(signal.SIGTERM)
+    _, errors = worker.communicate(timeout=30)
+    assert worker.returncode == 0, errors
+    assert scalar(runs_table, "SELECT count(*) FROM jobs WHERE status = 'done'") == 1
+
+
+def test_a_worker_killed_mid_job_loses_nothing(runs_table, database_url):
+    victim = worker_in_a_job(runs_table, database_url, sleep=600, lease_seconds=2)
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(10)
     assert scalar(runs_table, "SELECT count(*) FROM jobs WHERE status = 'running'") == 1

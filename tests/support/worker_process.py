@@ -1,7 +1,7 @@
 """A worker process for the multi-process job tests: `python -m tests.support.worker_process
 <database url> <lease seconds>`. Its handler records each run in `test_job_runs` (its own
-transaction, committed before anything else happens), and on a job's first attempt with
-`"slow": true` it then sleeps, so a test can kill it mid-job."""
+transaction, committed before anything else happens), then, on a job's first attempt, sleeps
+for the payload's `sleep` seconds, so a test can stop or kill the process mid-job."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ def record_run(database: Database, job: ClaimedJob) -> None:
 def make_worker(database: Database, lease_seconds: int) -> Worker:
     def handler(job: ClaimedJob) -> None:
         record_run(database, job)
-        if job.payload.get("slow") and job.attempt == 1:
-            time.sleep(600)
+        if job.attempt == 1:
+            time.sleep(job.payload.get("sleep", 0))
 
     return Worker(
         JobQueue(database, lease_seconds=lease_seconds), {"test.record": handler}, poll_seconds=0.05

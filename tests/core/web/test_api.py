@@ -1,8 +1,10 @@
 import json
+from dataclasses import replace
 
 import pytest
 
 from core.services.accounts import create_api_key
+from core.web import create_app
 from tests.support.factories import merchant
 
 INVOICE = {
@@ -175,13 +177,13 @@ def test_health(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def limited_app(settings, clock, database, limit, redis_url=None):
+    return create_app(replace(settings, api_rate_limit=limit, redis_url=redis_url), clock, database)
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_rate_limit_per_api_key(settings, clock, database, ctx, shop):
-    from dataclasses import replace
-
-    from core.web import create_app
-
-    app = create_app(replace(settings, api_rate_limit="3 per minute"), clock, database)
+def test_rate_limit_per_api_key(settings, clock, database, shop):
+    app = limited_app(settings, clock, database, "3 per minute")
     _, key = create_api_key(app.extensions["paylink"], shop.id, "limited")
     client = app.test_client()
     headers = {"Authorization": f"Bearer {key}"}
@@ -189,3 +191,22 @@ def test_rate_limit_per_api_key(settings, clock, database, ctx, shop):
     assert statuses == [200, 200, 200, 429]
     limited = client.get("/api/v1/invoices", headers=headers)
     assert limited.is_json and limited.headers.get("Retry-After")
+    _, other_key = create_api_key(app.extensions["paylink"], shop.id, "another key")
+    other = client.get("/api/v1/invoices", headers={"Authorization": f"Bearer {other_key}"})
+    assert other.status_code == 200  # each key has its own budget
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_rate_limits_hold_across_processes_with_redis(
+    settings, clock, database, shop, redis_server
+):
+    one, two = (
+        limited_app(settings, clock, database, "3 per minute", redis_server.url) for _ in range(2)
+    )
+    _, key = create_api_key(one.extensions["paylink"], shop.id, "shared")
+    headers = {"Authorization": f"Bearer {key}"}
+    clients = [one.test_client(), two.test_client()]
+    statuses = [
+        clients[n % 2].get("/api/v1/invoices", headers=headers).status_code for n in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
