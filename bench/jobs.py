@@ -81,16 +81,19 @@ def run_case(url: str, jobs: int, workers: int) -> dict[str, float]:
     }
 
 
+def migrated(url: str) -> str:
+    database = Database(url)
+    upgrade(database.engine)
+    database.dispose()
+    return url
+
+
 @contextmanager
 def sqlite_databases() -> Iterator[Callable[[str], str]]:
     root = Path(tempfile.mkdtemp(prefix="paylink-bench-"))
 
     def make(name: str) -> str:
-        url = f"sqlite:///{root / name}.db"
-        database = Database(url)
-        upgrade(database.engine)
-        database.dispose()
-        return url
+        return migrated(f"sqlite:///{root / name}.db")
 
     try:
         yield make
@@ -110,11 +113,7 @@ def postgres_databases() -> Iterator[Callable[[str], str]]:
     def make(name: str) -> str:
         with admin.connect() as connection:
             connection.execute(text(f"CREATE DATABASE {name}"))
-        url = server.url(name)
-        database = Database(url)
-        upgrade(database.engine)
-        database.dispose()
-        return url
+        return migrated(server.url(name))
 
     try:
         yield make

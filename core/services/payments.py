@@ -9,9 +9,9 @@ overpayment is applied, flagged and its excess shown.
 from __future__ import annotations
 
 import enum
+from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidTransition, NotFound
@@ -20,6 +20,8 @@ from core.invoices import InvoiceStatus
 from core.services.context import ServiceContext
 from core.services.invoicing import state_of, store_state
 from core.storage.models import Invoice, Payment, Refund
+
+Recorded = TypeVar("Recorded", Payment, Refund)
 
 
 class PaymentFlag(enum.StrEnum):
@@ -41,7 +43,9 @@ def record_payment(ctx: ServiceContext, event: PaymentReceived) -> tuple[Payment
     """Store a payment and apply it to its invoice; returns (payment, recorded now)."""
     with ctx.db.transaction() as session:
         invoice = _locked_invoice(session, event.invoice_id)
-        existing = _existing_payment(session, event)
+        existing = _recorded(
+            session, Payment, Payment.provider_payment_id, event.provider, event.provider_payment_id
+        )
         if existing is not None:
             return existing, False
         payment = Payment(
@@ -53,25 +57,19 @@ def record_payment(ctx: ServiceContext, event: PaymentReceived) -> tuple[Payment
             method=event.method,
             received_at=event.occurred_at,
         )
-        try:
-            with session.begin_nested():
-                session.add(payment)
-        except IntegrityError:
-            # Recorded by a concurrent delivery between our look-up and insert.
-            duplicate = _existing_payment(session, event)
-            assert duplicate is not None
-            return duplicate, False
+        session.add(payment)
         payment.flag = _apply_payment(ctx, session, invoice, event)
         return payment, True
 
 
-def _existing_payment(session: Session, event: PaymentReceived) -> Payment | None:
-    return session.scalars(
-        select(Payment).where(
-            Payment.provider == event.provider,
-            Payment.provider_payment_id == event.provider_payment_id,
-        )
-    ).one_or_none()
+def _recorded(
+    session: Session, model: type[Recorded], id_column: Any, provider: str, provider_id: str
+) -> Recorded | None:
+    """The payment or refund already stored under this provider id, if any. Deliveries for one
+    invoice are serialised by its row lock, so this look-up sees any concurrent one; the unique
+    constraint still stops a duplicate that names another invoice."""
+    query = select(model).where(model.provider == provider, id_column == provider_id)
+    return session.scalars(query).one_or_none()
 
 
 def _apply_payment(
@@ -119,12 +117,9 @@ def record_refund(ctx: ServiceContext, event: RefundIssued) -> tuple[Refund, boo
     """Store a refund and apply it; a refund larger than what was paid is refused whole."""
     with ctx.db.transaction() as session:
         invoice = _locked_invoice(session, event.invoice_id)
-        existing = session.scalars(
-            select(Refund).where(
-                Refund.provider == event.provider,
-                Refund.provider_refund_id == event.provider_refund_id,
-            )
-        ).one_or_none()
+        existing = _recorded(
+            session, Refund, Refund.provider_refund_id, event.provider, event.provider_refund_id
+        )
         if existing is not None:
             return existing, False
         now = ctx.clock()
