@@ -24,7 +24,7 @@ from core.services import accounts, demo_data
 from core.services.context import ServiceContext
 from core.services.job_handlers import core_handlers
 from core.settings import Settings
-from core.storage.migrate import upgrade
+from core.storage.migrate import pending_revisions, upgrade
 from core.storage.models import Merchant
 from core.web import create_app
 
@@ -95,6 +95,11 @@ def migrate() -> None:
 @reports_errors
 def worker(burst: bool) -> None:
     """Run jobs (messages, store updates, deadlines) until SIGTERM."""
+    pending = pending_revisions(_services().db.engine)
+    if pending:
+        raise click.ClickException(
+            f"the database schema is behind ({len(pending)} migrations): run `paylink migrate`"
+        )
     job_worker = make_worker(_services(), _settings())
     job_worker.install_signal_handlers()
     click.echo("worker started; SIGTERM finishes the current job and stops")

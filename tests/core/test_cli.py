@@ -64,6 +64,12 @@ def test_mistakes_get_a_one_line_reason_not_a_traceback(env, args, message):
     assert message in result.output and "Traceback" not in result.output
 
 
+def test_a_worker_refuses_an_unmigrated_database(tmp_path):
+    env = {"PAYLINK_DATA_DIR": str(tmp_path / "var"), "PAYLINK_LOG_LEVEL": "WARNING"}
+    result = paylink(env, "worker", "--burst")
+    assert result.exit_code == 1 and "run `paylink migrate`" in result.output
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_bad_settings_are_reported_before_anything_starts(env):
     result = paylink({**env, "PAYLINK_ENCRYPTION_KEYS": "broken"}, "migrate")

@@ -84,7 +84,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_jobs_idempotency_key")),
     )
     with op.batch_alter_table("jobs", schema=None) as batch_op:
-        batch_op.create_index("ix_jobs_claimable", ["status", "run_at"], unique=False)
+        batch_op.create_index(
+            "ix_jobs_due",
+            ["run_at", "id"],
+            unique=False,
+            sqlite_where=sa.text("status IN ('pending', 'running')"),
+            postgresql_where=sa.text("status IN ('pending', 'running')"),
+        )
         batch_op.create_index(batch_op.f("ix_jobs_merchant_id"), ["merchant_id"], unique=False)
 
     op.create_table(
@@ -320,7 +326,11 @@ def downgrade() -> None:
     op.drop_table("stores")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_jobs_merchant_id"))
-        batch_op.drop_index("ix_jobs_claimable")
+        batch_op.drop_index(
+            "ix_jobs_due",
+            sqlite_where=sa.text("status IN ('pending', 'running')"),
+            postgresql_where=sa.text("status IN ('pending', 'running')"),
+        )
 
     op.drop_table("jobs")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
