@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.clock import Clock, utc_now
 from core.storage.database import Database
-from core.storage.models import Job, JobStatus
+from core.storage.models import CLAIMABLE, Job, JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +97,7 @@ _CLAIM = (
     .where(
         Job.id
         == select(Job.id)
-        .where(
-            Job.status.in_([JobStatus.PENDING, JobStatus.RUNNING]), Job.run_at <= bindparam("now")
-        )
+        .where(text(CLAIMABLE), Job.run_at <= bindparam("now"))
         .order_by(Job.run_at, Job.id)
         .limit(1)
         .with_for_update(skip_locked=True)

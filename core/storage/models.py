@@ -256,6 +256,12 @@ class Message(Base):
     created_at: Mapped[datetime]
 
 
+#: Written out literally, in the index and in the claim query alike: a planner uses a partial
+#: index only when it can see the query's condition implies the index's, and bound parameters
+#: (`status IN (?, ?)`) hide that from SQLite and from PostgreSQL's generic plans.
+CLAIMABLE = "status IN ('pending', 'running')"
+
+
 class Job(Base):
     """A durable unit of outward work. While a job runs, `run_at` is the end of its lease: a job
     is claimable when it is pending or running with `run_at` past, so a dead worker's job comes
@@ -269,8 +275,8 @@ class Job(Base):
             "ix_jobs_due",
             "run_at",
             "id",
-            sqlite_where=text("status IN ('pending', 'running')"),
-            postgresql_where=text("status IN ('pending', 'running')"),
+            sqlite_where=text(CLAIMABLE),
+            postgresql_where=text(CLAIMABLE),
         ),
     )
 
