@@ -7,6 +7,7 @@ Errors a person can cause print one line with the reason and exit 1, never a tra
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import signal
 import threading
@@ -20,13 +21,13 @@ from sqlalchemy import func, select
 
 from core.errors import PaylinkError
 from core.jobs import JobQueue, Worker
-from core.services import accounts, demo_data
+from core.services import accounts, checkout, demo_data
 from core.services.context import ServiceContext
 from core.services.job_handlers import core_handlers
 from core.settings import Settings
 from core.storage.migrate import pending_revisions, upgrade
 from core.storage.models import Merchant
-from core.web import create_app
+from core.web import create_app, provider_environment
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -77,7 +78,7 @@ main = FlaskGroup(
 
 def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
     queue = JobQueue(ctx.db, ctx.clock, settings.job_lease_seconds)
-    return Worker(queue, core_handlers(ctx))
+    return Worker(queue, core_handlers(ctx, provider_environment(settings)))
 
 
 @main.command()
@@ -146,6 +147,41 @@ def demo(merchant_id: int) -> None:
         click.echo(f"{invoice.number}  {invoice.status.value:<15} {base_url}/i/{invoice.link_code}")
 
 
+@main.command("payment-account")
+@click.option("--merchant", "merchant_id", type=int, required=True)
+@click.option("--provider", required=True, help="sandbox, stripe, ...")
+@click.option(
+    "--credentials",
+    default="{}",
+    show_default=True,
+    help='JSON, e.g. {"secret_key": "sk_test_...", "webhook_secrets": ["whsec_..."]}',
+)
+@click.option("--disable", is_flag=True, help="Keep the account but stop offering it.")
+@with_appcontext
+@reports_errors
+def payment_account(merchant_id: int, provider: str, credentials: str, disable: bool) -> None:
+    """Add or update a merchant's payment provider account (credentials stored encrypted)."""
+    try:
+        parsed = json.loads(credentials)
+    except ValueError:
+        raise click.BadParameter("--credentials must be a JSON object") from None
+    if not isinstance(parsed, dict):
+        raise click.BadParameter("--credentials must be a JSON object")
+    account = checkout.configure_payment_account(
+        _services(),
+        provider_environment(_settings()),
+        merchant_id,
+        provider,
+        parsed,
+        enabled=not disable,
+    )
+    base_url = _settings().base_url
+    click.echo(
+        f"{provider} account {account.id} {'disabled' if disable else 'enabled'}; "
+        f"webhook endpoint: {base_url}/webhooks/{provider}/{account.id}"
+    )
+
+
 @main.command("rotate-keys")
 @with_appcontext
 @reports_errors
@@ -200,8 +236,14 @@ def _first_start(ctx: ServiceContext, settings: Settings) -> None:
             return
     merchant = accounts.create_merchant(ctx, accounts.MerchantProfile(name="Boutique Démo"))
     _, key = accounts.create_api_key(ctx, merchant.id, "first run")
+    checkout.configure_payment_account(
+        ctx, provider_environment(settings), merchant.id, "sandbox", {}
+    )
     demo_data.create_demo_invoices(ctx, merchant.id)
-    click.echo(f"First start: created demo merchant {merchant.id} with sample invoices.")
+    click.echo(
+        f"First start: created demo merchant {merchant.id} with sample invoices, "
+        "payable with the sandbox provider."
+    )
     click.echo(f"Your API key (shown once): {key}")
     click.echo(f"Try: curl -H 'Authorization: Bearer {key}' {settings.base_url}/api/v1/invoices")
 

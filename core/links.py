@@ -37,6 +37,8 @@ class TokenPurpose(enum.StrEnum):
     OAUTH_STATE = "oauth-state"
     UNSUBSCRIBE = "unsubscribe"
     SURVEY = "survey"
+    PAY_FORM = "pay-form"  # the payment page's form: a stateless CSRF token bound to the link
+    SANDBOX_CHECKOUT = "sandbox-checkout"
 
 
 class InvalidToken(ValidationError):

@@ -12,7 +12,7 @@ import json
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -40,6 +40,8 @@ class Settings:
     job_max_attempts: int = 8
     job_lease_seconds: int = 60
     log_level: str = "INFO"
+    provider_api_bases: Mapping[str, str] = field(default_factory=dict)
+    pay_page_rate_limit: str = "60 per minute"
 
     @cached_property
     def keyring(self) -> Keyring:
@@ -77,9 +79,22 @@ class Settings:
             job_max_attempts=_integer(env, "PAYLINK_JOB_MAX_ATTEMPTS", 8),
             job_lease_seconds=_integer(env, "PAYLINK_JOB_LEASE_SECONDS", 60),
             log_level=env.get("PAYLINK_LOG_LEVEL", "INFO").upper(),
+            provider_api_bases=_api_bases(env),
+            pay_page_rate_limit=env.get("PAYLINK_PAY_PAGE_RATE_LIMIT", "60 per minute"),
         )
         settings.keyring  # noqa: B018  (fail at start-up, not at the first encryption)
         return settings
+
+
+def _api_bases(env: Mapping[str, str]) -> dict[str, str]:
+    """PAYLINK_<PROVIDER>_API_BASE, e.g. PAYLINK_STRIPE_API_BASE: where a provider's API is,
+    so a sandbox or a local fake can stand in for it."""
+    prefix, suffix = "PAYLINK_", "_API_BASE"
+    return {
+        name[len(prefix) : -len(suffix)].lower(): value.rstrip("/")
+        for name, value in env.items()
+        if name.startswith(prefix) and name.endswith(suffix) and value
+    }
 
 
 def _integer(env: Mapping[str, str], name: str, default: int) -> int:

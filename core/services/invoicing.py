@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -110,6 +110,54 @@ def load_invoice(
 def load_invoice_by_id(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> Invoice:
     with ctx.db.transaction() as session:
         return load_invoice(session, merchant_id, invoice_id)
+
+
+def invoice_by_code(ctx: ServiceContext, code: str) -> tuple[Invoice, models.Merchant]:
+    """The invoice a payment link names, with its merchant (NotFound for any unknown code)."""
+    with ctx.db.transaction() as session:
+        invoice = session.scalars(select(Invoice).where(Invoice.link_code == code)).one_or_none()
+        if invoice is None:
+            raise NotFound("no such payment link")
+        merchant = session.get(models.Merchant, invoice.merchant_id)
+        assert merchant is not None
+        return invoice, merchant
+
+
+def record_view(ctx: ServiceContext, invoice_id: int) -> None:
+    """Each opening of the payment page; the first one feeds the conversion funnel."""
+    with ctx.db.transaction() as session:
+        ctx.record(session, invoice_id, "viewed")
+
+
+def last_payment_failed(ctx: ServiceContext, invoice_id: int) -> bool:
+    """Whether the latest payment attempt's outcome on the timeline is a failure."""
+    with ctx.db.transaction() as session:
+        kind = session.scalar(
+            select(models.TimelineEvent.kind)
+            .where(
+                models.TimelineEvent.invoice_id == invoice_id,
+                models.TimelineEvent.kind.in_(
+                    ["checkout_started", "payment_failed", "payment_received"]
+                ),
+            )
+            .order_by(models.TimelineEvent.at.desc(), models.TimelineEvent.id.desc())
+            .limit(1)
+        )
+    return kind == "payment_failed"
+
+
+def invoice_payments(ctx: ServiceContext, invoice_id: int) -> list[models.Payment]:
+    with ctx.db.transaction() as session:
+        return list(
+            session.scalars(
+                select(models.Payment)
+                .where(
+                    models.Payment.invoice_id == invoice_id,
+                    or_(models.Payment.flag.is_(None), models.Payment.flag == "overpayment"),
+                )
+                .order_by(models.Payment.received_at)
+            )
+        )
 
 
 def _find_by_source(

@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
+import requests
+
 from core.jobs import ClaimedJob, Handler
-from core.services import invoicing
+from core.payments import sandbox, signatures
+from core.payments.provider import ProviderEnvironment
+from core.payments.sandbox.web import JOB_DELIVER_WEBHOOK
+from core.services import checkout, invoicing
 from core.services.context import ServiceContext
+from core.storage.models import PaymentAccount
 
 
-def core_handlers(ctx: ServiceContext) -> dict[str, Handler]:
+def core_handlers(ctx: ServiceContext, env: ProviderEnvironment) -> dict[str, Handler]:
+    session = requests.Session()
+
     def mark_overdue(job: ClaimedJob) -> None:
         invoicing.mark_overdue(ctx, job.payload["merchant_id"], job.payload["invoice_id"])
 
     def expire(job: ClaimedJob) -> None:
         invoicing.expire_invoice(ctx, job.payload["merchant_id"], job.payload["invoice_id"])
 
-    return {invoicing.JOB_MARK_OVERDUE: mark_overdue, invoicing.JOB_EXPIRE: expire}
+    def process_provider_event(job: ClaimedJob) -> None:
+        checkout.process_provider_event(ctx, env, job.payload["event_id"])
+
+    def deliver_sandbox_webhook(job: ClaimedJob) -> None:
+        """Send the sandbox's signed webhook to Paylink's own endpoint, over HTTP."""
+        account_id = job.payload["account_id"]
+        with ctx.db.transaction() as db_session:
+            account = db_session.get(PaymentAccount, account_id)
+            assert account is not None
+        secret = checkout.account_credentials(ctx, account)["webhook_secret"]
+        body = job.payload["body"].encode()
+        header = signatures.signature_header(body, secret, int(ctx.clock().timestamp()))
+        response = session.post(
+            f"{env.base_url}/webhooks/sandbox/{account_id}",
+            data=body,
+            timeout=10,
+            headers={"Content-Type": "application/json", sandbox.SIGNATURE_HEADER: header},
+        )
+        response.raise_for_status()
+
+    return {
+        invoicing.JOB_MARK_OVERDUE: mark_overdue,
+        invoicing.JOB_EXPIRE: expire,
+        checkout.JOB_PROCESS_EVENT: process_provider_event,
+        JOB_DELIVER_WEBHOOK: deliver_sandbox_webhook,
+    }

@@ -293,3 +293,54 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class PaymentAccount(Base):
+    """A merchant's account at a payment provider: enabled or not, shown in `position` order,
+    with its credentials (API keys, webhook secrets) encrypted at rest."""
+
+    __tablename__ = "payment_accounts"
+    __table_args__ = (UniqueConstraint("merchant_id", "provider"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
+    provider: Mapped[str] = mapped_column(String(32))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    credentials_ciphertext: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Checkout(Base):
+    """A hosted checkout created at a provider for one visit of the payment page. Provider events
+    name the checkout, and this row (not the event's own metadata) says which invoice it pays."""
+
+    __tablename__ = "checkouts"
+    __table_args__ = (UniqueConstraint("provider", "provider_reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("payment_accounts.id"))
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_reference: Mapped[str] = mapped_column(String(255))
+    method: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime]
+
+
+class ProviderEvent(Base):
+    """The inbox of provider webhooks: stored (raw body, after the signature was checked) in the
+    same transaction as the job that processes it, once per provider event key."""
+
+    __tablename__ = "provider_events"
+    __table_args__ = (UniqueConstraint("provider", "event_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("payment_accounts.id"))
+    provider: Mapped[str] = mapped_column(String(32))
+    event_key: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(64))

@@ -6,16 +6,32 @@ so tests, the CLI and gunicorn (`gunicorn 'core.web:create_app()'`) each make th
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from flask_limiter import Limiter
 from sqlalchemy import text
 
 from core.clock import Clock, utc_now
+from core.payments.provider import ProviderEnvironment
+from core.payments.sandbox.web import create_sandbox_blueprint
 from core.services.context import ServiceContext
 from core.settings import Settings
 from core.storage.database import Database
 from core.web.api import create_api_blueprint, rate_limit_key
 from core.web.errors import register_error_handlers
+from core.web.pay import create_pay_blueprint
+from core.web.webhooks import create_webhooks_blueprint
+
+
+def provider_environment(settings: Settings) -> ProviderEnvironment:
+    return ProviderEnvironment(
+        base_url=settings.base_url,
+        secret_key=settings.secret_key,
+        api_base_urls=settings.provider_api_bases,
+    )
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
 
 
 def create_app(
@@ -24,7 +40,7 @@ def create_app(
     database: Database | None = None,
 ) -> Flask:
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder="../templates", static_folder="static")
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
@@ -39,6 +55,7 @@ def create_app(
         db=db, keyring=settings.keyring, clock=clock, job_max_attempts=settings.job_max_attempts
     )
     app.extensions["paylink"] = ctx
+    app.extensions["paylink.providers"] = provider_environment(settings)
 
     register_error_handlers(app)
     limiter = Limiter(
@@ -53,6 +70,12 @@ def create_app(
     api = create_api_blueprint()
     limiter.limit(settings.api_rate_limit)(api)
     app.register_blueprint(api)
+    pay = create_pay_blueprint()
+    # Per address: guessing link codes costs one request each, and this bounds it.
+    limiter.limit(settings.pay_page_rate_limit, key_func=client_address)(pay)
+    app.register_blueprint(pay)
+    app.register_blueprint(create_webhooks_blueprint())
+    app.register_blueprint(create_sandbox_blueprint())
 
     @app.get("/healthz")
     @limiter.exempt

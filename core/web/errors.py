@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TypeVar
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from pydantic import BaseModel
 from pydantic import ValidationError as SchemaError
 from werkzeug.exceptions import HTTPException
@@ -47,6 +47,18 @@ def _field(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location) or "(body)"
 
 
+def _wants_page() -> bool:
+    """Customers' pages get an HTML error page; the API and webhooks get JSON."""
+    return request.path.startswith(("/i/", "/sandbox/"))
+
+
+def _error_page(status: int, message: str) -> Response:
+    body = render_template("error.html", status=status, message=message)
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'self'"
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(PaylinkError)
     def _domain_error(error: PaylinkError) -> tuple[Response, int]:
@@ -64,8 +76,10 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(422, "invalid", summary, details)
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> tuple[Response, int] | HTTPException:
+    def _http_error(error: HTTPException) -> tuple[Response, int] | Response:
         status = error.code or 500
+        if _wants_page():
+            return _error_page(status, error.description or error.name)
         code = (error.name or "error").lower().replace(" ", "_")
         response, status = error_response(status, code, error.description or error.name)
         for header in ("Retry-After", "Allow"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.events import CustomerDetails, InvoiceRequested, SourceKind
 from core.invoices import InvoiceContent, InvoiceLine
 from core.money import Money
+from core.payments.provider import ProviderEnvironment
 from core.services.accounts import MerchantProfile, create_merchant
 from core.services.context import ServiceContext
 from core.storage.models import Merchant
@@ -38,3 +39,9 @@ def order(
 
 def merchant(ctx: ServiceContext, name: str = "Boutique Lune") -> Merchant:
     return create_merchant(ctx, MerchantProfile(name=name))
+
+
+def provider_env(
+    ctx: ServiceContext, base_url: str = "https://pay.example", **api_bases: str
+) -> ProviderEnvironment:
+    return ProviderEnvironment(base_url=base_url, secret_key="test-secret", api_base_urls=api_bases)

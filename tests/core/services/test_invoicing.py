@@ -13,7 +13,7 @@ from core.services.accounts import connect_store
 from core.services.invoice_queries import InvoiceFilter, invoice_timeline, list_invoices
 from core.services.job_handlers import core_handlers
 from core.storage.models import Invoice, Job, TimelineEvent
-from tests.support.factories import content, merchant, order
+from tests.support.factories import content, merchant, order, provider_env
 
 
 def count(ctx, model) -> int:
@@ -134,7 +134,7 @@ def test_deadline_jobs_mark_overdue_and_expire_on_time(ctx, clock):
         shop.id,
         order("flash", expires_at=clock() + timedelta(hours=2), due_at=clock() + timedelta(days=1)),
     )
-    worker = Worker(JobQueue(ctx.db, clock), core_handlers(ctx))
+    worker = Worker(JobQueue(ctx.db, clock), core_handlers(ctx, provider_env(ctx)))
     worker.run(until_idle=True)
     assert invoicing.load_invoice_by_id(ctx, shop.id, late.id).status == InvoiceStatus.OPEN
     clock.advance(hours=2)

@@ -1,0 +1,36 @@
+"""The one place outbound HTTP sessions are built: a user agent, a default timeout, and retries
+of connection failures only (a provider call that reached the provider is retried by the caller
+with the same idempotency key, never blindly here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+USER_AGENT = "Paylink/0.1 (+https://github.com/paylink)"
+
+
+class TimeoutSession(requests.Session):
+    def __init__(self, timeout_seconds: float) -> None:
+        super().__init__()
+        self.timeout_seconds = timeout_seconds
+        self.headers["User-Agent"] = USER_AGENT
+        retry = Retry(
+            total=2, connect=2, read=0, status=0, other=0, backoff_factor=0.2, allowed_methods=None
+        )
+        adapter = HTTPAdapter(max_retries=retry)
+        self.mount("https://", adapter)
+        self.mount("http://", adapter)
+
+    def request(  # type: ignore[override]
+        self, method: str, url: str, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout_seconds)
+        return super().request(method, url, *args, **kwargs)
+
+
+def http_session(timeout_seconds: float = 10.0) -> requests.Session:
+    return TimeoutSession(timeout_seconds)

@@ -1,0 +1,132 @@
+"""The PaymentProvider protocol and the values that cross it.
+
+Providers are stateless translators (the core owns persistence): they turn a checkout request
+into a provider call, and a verified webhook body into `ProviderEvent`s. Every provider status
+maps to an `EventKind` in one table per provider; anything unknown is IGNORED, never PAID.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+from core.errors import PaylinkError
+from core.money import Money
+
+
+class PaymentMethod(enum.StrEnum):
+    CARD = "card"  # Visa, Mastercard, Amex; Apple Pay / Google Pay come with hosted card checkouts
+    PAYPAL = "paypal"
+    BANK_PAY = "bank_pay"  # instant bank payment (open banking)
+    INSTALMENTS = "instalments"
+    BANK_TRANSFER = "bank_transfer"
+    SANDBOX = "sandbox"
+
+
+class EventKind(enum.StrEnum):
+    PAID = "paid"
+    PENDING = "pending"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    IGNORED = "ignored"
+
+
+class InvalidSignature(PaylinkError):
+    """A webhook whose signature does not verify (forged, altered, stale or replayed)."""
+
+    http_status = 400
+    code = "invalid_signature"
+
+
+class ProviderError(PaylinkError):
+    """The provider refused or failed a call; its own message is kept."""
+
+    http_status = 502
+    code = "provider_error"
+
+
+def body_digest_key(raw_body: bytes) -> str:
+    """The inbox key of a signed body that names no event id: it is still stored (and fails in
+    processing, where the merchant sees it) instead of being refused and redelivered forever."""
+    return "sha256:" + hashlib.sha256(raw_body).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutRequest:
+    invoice_id: int
+    invoice_number: str
+    amount: Money
+    method: PaymentMethod
+    description: str
+    customer_email: str | None
+    locale: str
+    return_url: str
+    cancel_url: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    """Where to send the customer, and the provider's id for this checkout."""
+
+    redirect_url: str
+    provider_reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEvent:
+    """What one provider event says about money. `checkout_reference` or `payment_reference`
+    finds the invoice (through our own checkouts and payments, not the event's metadata)."""
+
+    kind: EventKind
+    occurred_at: datetime
+    checkout_reference: str | None = None
+    payment_reference: str | None = None
+    amount: Money | None = None
+    refund_reference: str | None = None
+    method: str | None = None
+
+
+class PaymentProvider(Protocol):
+    name: ClassVar[str]
+
+    def create_checkout(self, request: CheckoutRequest) -> Checkout:
+        """Create a fresh hosted checkout for one visit (sessions expire; our link does not)."""
+
+    def event_key(self, raw_body: bytes, headers: Mapping[str, str], now: datetime) -> str:
+        """Verify a webhook on its raw body and return the provider's unique key for it
+        (raises InvalidSignature). Called inside the webhook request: no outbound call."""
+
+    def parse_events(self, raw_body: bytes) -> list[ProviderEvent]:
+        """Translate a verified body into events (in a job, so it may call the provider to
+        re-fetch a resource when its notifications are not signed)."""
+
+
+class ProviderFactory(Protocol):
+    """A provider class, as its entry point names it: its capabilities are data, readable
+    without credentials, and calling it with an account's credentials gives the provider."""
+
+    name: str
+    methods: frozenset[PaymentMethod]
+
+    def checkout_origins(self, environment: ProviderEnvironment) -> frozenset[str]:
+        """Origins the payment page may send customers to (its CSP form-action)."""
+
+    def __call__(
+        self, credentials: Mapping[str, Any], environment: ProviderEnvironment
+    ) -> PaymentProvider: ...
+
+
+@dataclass(frozen=True)
+class ProviderEnvironment:
+    """What providers get from the instance: where Paylink is, its signing key, and the
+    provider API base URLs (configurable so sandboxes and local fakes can stand in)."""
+
+    base_url: str
+    secret_key: str
+    api_base_urls: Mapping[str, str]
+    http_timeout_seconds: float = 10.0

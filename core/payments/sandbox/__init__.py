@@ -1,0 +1,118 @@
+"""The sandbox provider: a local hosted checkout where a tester pays, fails, or leaves a payment
+pending, and which then sends Paylink a signed webhook exactly as a real provider would. It is
+the default, so a first run pays invoices end to end with no account anywhere."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from core.links import TokenPurpose, TokenSigner
+from core.money import Money
+from core.payments import signatures
+from core.payments.provider import (
+    Checkout,
+    CheckoutRequest,
+    EventKind,
+    PaymentMethod,
+    ProviderEnvironment,
+    ProviderEvent,
+    body_digest_key,
+)
+
+SIGNATURE_HEADER = "Paylink-Sandbox-Signature"
+CHECKOUT_LIFETIME_SECONDS = 3600
+OUTCOMES: dict[str, EventKind] = {
+    "payment.succeeded": EventKind.PAID,
+    "payment.pending": EventKind.PENDING,
+    "payment.failed": EventKind.FAILED,
+}
+
+
+@dataclass(frozen=True)
+class SandboxSession:
+    """What the sandbox checkout page needs, carried in its signed URL."""
+
+    account_id: int
+    reference: str
+    invoice_number: str
+    amount_minor: int
+    currency: str
+    description: str
+    return_url: str
+    cancel_url: str
+
+
+def sandbox_event(session: SandboxSession, outcome: str, now: datetime) -> bytes:
+    """The webhook body the sandbox sends for an outcome the tester chose."""
+    event = {
+        "id": f"evt_sbx_{secrets.token_hex(8)}",
+        "type": outcome,
+        "created": int(now.timestamp()),
+        "data": {
+            "checkout": session.reference,
+            "payment": f"pay_sbx_{secrets.token_hex(8)}",
+            "amount": session.amount_minor,
+            "currency": session.currency,
+        },
+    }
+    return json.dumps(event, separators=(",", ":")).encode()
+
+
+class SandboxProvider:
+    name: ClassVar[str] = "sandbox"
+    methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.SANDBOX})
+
+    def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
+        self.account_id = int(credentials["account_id"])
+        self.webhook_secret = str(credentials["webhook_secret"])
+        self.base_url = environment.base_url
+        self.signer = TokenSigner(environment.secret_key)
+
+    @classmethod
+    def checkout_origins(cls, environment: ProviderEnvironment) -> frozenset[str]:
+        parts = urlsplit(environment.base_url)
+        return frozenset({f"{parts.scheme}://{parts.netloc}"})
+
+    def create_checkout(self, request: CheckoutRequest) -> Checkout:
+        session = SandboxSession(
+            account_id=self.account_id,
+            reference=f"cs_sbx_{secrets.token_hex(10)}",
+            invoice_number=request.invoice_number,
+            amount_minor=request.amount.minor,
+            currency=request.amount.currency,
+            description=request.description,
+            return_url=request.return_url,
+            cancel_url=request.cancel_url,
+        )
+        token = self.signer.sign(TokenPurpose.SANDBOX_CHECKOUT, asdict(session))
+        return Checkout(f"{self.base_url}/sandbox/checkout/{token}", session.reference)
+
+    def event_key(self, raw_body: bytes, headers: Mapping[str, str], now: datetime) -> str:
+        signatures.verify(raw_body, headers.get(SIGNATURE_HEADER), [self.webhook_secret], now)
+        try:
+            return str(json.loads(raw_body)["id"])
+        except (ValueError, KeyError, TypeError):
+            return body_digest_key(raw_body)
+
+    def parse_events(self, raw_body: bytes) -> list[ProviderEvent]:
+        event = json.loads(raw_body)
+        data = event["data"]
+        kind = OUTCOMES.get(event["type"], EventKind.IGNORED)
+        return [
+            ProviderEvent(
+                kind=kind,
+                occurred_at=datetime.fromtimestamp(int(event["created"]), UTC),
+                checkout_reference=data["checkout"],
+                payment_reference=data["payment"],
+                amount=Money(int(data["amount"]), data["currency"])
+                if kind == EventKind.PAID
+                else None,
+                method="sandbox",
+            )
+        ]

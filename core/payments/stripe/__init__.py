@@ -1,0 +1,56 @@
+"""Stripe Checkout: hosted card payments, with Apple Pay and Google Pay where the customer's
+device has them (no extra code: they come with the hosted page)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+from core.clock import utc_now
+from core.errors import ValidationError
+from core.http import http_session
+from core.payments import signatures
+from core.payments.provider import (
+    Checkout,
+    CheckoutRequest,
+    PaymentMethod,
+    ProviderEnvironment,
+    ProviderError,
+    ProviderEvent,
+)
+from core.payments.stripe import mapping
+from core.payments.stripe.client import StripeClient
+
+DEFAULT_API_BASE = "https://api.stripe.com"
+
+
+class StripeProvider:
+    name: ClassVar[str] = "stripe"
+    methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.CARD})
+
+    def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
+        secret_key = credentials.get("secret_key", "")
+        if not str(secret_key).startswith(("sk_", "rk_")):
+            raise ValidationError("Stripe needs a secret key starting with sk_ or rk_")
+        self.webhook_secrets = [str(s) for s in credentials.get("webhook_secrets", [])]
+        base = environment.api_base_urls.get("stripe", DEFAULT_API_BASE)
+        self.client = StripeClient(base, secret_key, http_session(environment.http_timeout_seconds))
+
+    @classmethod
+    def checkout_origins(cls, environment: ProviderEnvironment) -> frozenset[str]:
+        return frozenset({"https://checkout.stripe.com"})
+
+    def create_checkout(self, request: CheckoutRequest) -> Checkout:
+        form = mapping.checkout_form(request, utc_now())
+        session = self.client.post("/v1/checkout/sessions", form, request.idempotency_key)
+        if not session.get("url") or not session.get("id"):
+            raise ProviderError("Stripe answered without a checkout URL")
+        return Checkout(redirect_url=session["url"], provider_reference=session["id"])
+
+    def event_key(self, raw_body: bytes, headers: Mapping[str, str], now: datetime) -> str:
+        signatures.verify(raw_body, headers.get("Stripe-Signature"), self.webhook_secrets, now)
+        return mapping.event_key(raw_body)
+
+    def parse_events(self, raw_body: bytes) -> list[ProviderEvent]:
+        return mapping.parse_event(raw_body)

@@ -1,0 +1,34 @@
+"""Stripe's HTTP API: form-encoded v1 calls with the secret key, a pinned API version, and our
+own idempotency key (so a retried checkout creation is the same checkout)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from core.payments.provider import ProviderError
+
+STRIPE_VERSION = "2026-10-28.endive"
+
+
+class StripeClient:
+    def __init__(self, base_url: str, secret_key: str, session: requests.Session) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session
+        self.headers = {"Authorization": f"Bearer {secret_key}", "Stripe-Version": STRIPE_VERSION}
+
+    def post(self, path: str, form: dict[str, str], idempotency_key: str) -> dict[str, Any]:
+        try:
+            response = self.session.post(
+                f"{self.base_url}{path}",
+                data=form,
+                headers={**self.headers, "Idempotency-Key": idempotency_key},
+            )
+        except requests.RequestException as error:
+            raise ProviderError(f"Stripe could not be reached: {error}") from None
+        body: dict[str, Any] = response.json() if response.content else {}
+        if response.status_code >= 400:
+            message = body.get("error", {}).get("message", response.reason)
+            raise ProviderError(f"Stripe refused the request ({response.status_code}): {message}")
+        return body

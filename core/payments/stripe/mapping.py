@@ -1,0 +1,109 @@
+"""Stripe <-> Paylink, pure: amounts, the checkout session form, and events.
+
+One table maps Stripe's event types (and checkout payment statuses) to ours; anything not in it
+is IGNORED, so a new Stripe event can never mark an invoice paid by accident.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from core.errors import ValidationError
+from core.money import Money
+from core.payments.provider import CheckoutRequest, EventKind, ProviderEvent, body_digest_key
+
+#: Currencies whose Stripe amount differs from ISO minor units: ISK is zero-decimal in ISO 4217
+#: but Stripe still takes it times 100 (https://stripe.com/docs/currencies).
+STRIPE_EXTRA_DIGITS = {"ISK": 2}
+STRIPE_LOCALES = {"fr": "fr", "en": "en"}
+CHECKOUT_LIFETIME_SECONDS = 3600
+
+SESSION_EVENTS: dict[tuple[str, str | None], EventKind] = {
+    ("checkout.session.completed", "paid"): EventKind.PAID,
+    ("checkout.session.completed", "unpaid"): EventKind.PENDING,  # async method: wait for it
+    ("checkout.session.async_payment_succeeded", None): EventKind.PAID,
+    ("checkout.session.async_payment_failed", None): EventKind.FAILED,
+}
+
+
+def to_stripe_amount(amount: Money) -> int:
+    extra = STRIPE_EXTRA_DIGITS.get(amount.currency, 0)
+    if amount.exponent == 3 and amount.minor % 10:
+        # Stripe's three-decimal currencies must end in 0.
+        raise ValidationError(f"Stripe cannot charge {amount}: the last digit must be 0")
+    return amount.minor * 10**extra
+
+
+def from_stripe_amount(value: int, currency: str) -> Money:
+    code = currency.upper()
+    extra = STRIPE_EXTRA_DIGITS.get(code, 0)
+    return Money(value // 10**extra, code)
+
+
+def checkout_form(request: CheckoutRequest, now: datetime) -> dict[str, str]:
+    """The form body of POST /v1/checkout/sessions: one line for what is due now."""
+    form = {
+        "mode": "payment",
+        "line_items[0][price_data][currency]": request.amount.currency.lower(),
+        "line_items[0][price_data][unit_amount]": str(to_stripe_amount(request.amount)),
+        "line_items[0][price_data][product_data][name]": request.description,
+        "line_items[0][quantity]": "1",
+        "success_url": request.return_url,
+        "cancel_url": request.cancel_url,
+        "client_reference_id": str(request.invoice_id),
+        "metadata[invoice_id]": str(request.invoice_id),
+        "metadata[invoice_number]": request.invoice_number,
+        "payment_intent_data[metadata][invoice_id]": str(request.invoice_id),
+        "expires_at": str(int(now.timestamp()) + CHECKOUT_LIFETIME_SECONDS),
+        "locale": STRIPE_LOCALES.get(request.locale.split("_")[0], "auto"),
+    }
+    if request.customer_email:
+        form["customer_email"] = request.customer_email
+    return form
+
+
+def event_key(raw_body: bytes) -> str:
+    try:
+        return str(json.loads(raw_body)["id"])
+    except (ValueError, KeyError, TypeError):
+        return body_digest_key(raw_body)
+
+
+def _at(event: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(int(event.get("created", 0)), UTC)
+
+
+def parse_event(raw_body: bytes) -> list[ProviderEvent]:
+    event = json.loads(raw_body)
+    kind: str = event["type"]
+    obj: dict[str, Any] = event["data"]["object"]
+    if kind.startswith("checkout.session."):
+        status = obj.get("payment_status") if kind == "checkout.session.completed" else None
+        mapped = SESSION_EVENTS.get((kind, status), EventKind.IGNORED)
+        return [
+            ProviderEvent(
+                kind=mapped,
+                occurred_at=_at(event),
+                checkout_reference=obj["id"],
+                payment_reference=obj.get("payment_intent"),
+                amount=from_stripe_amount(obj["amount_total"], obj["currency"])
+                if mapped == EventKind.PAID
+                else None,
+                method="card",
+            )
+        ]
+    if kind == "charge.refunded":
+        return [
+            ProviderEvent(
+                kind=EventKind.REFUNDED,
+                occurred_at=datetime.fromtimestamp(int(refund.get("created", 0)), UTC),
+                payment_reference=obj["payment_intent"],
+                refund_reference=refund["id"],
+                amount=from_stripe_amount(refund["amount"], refund["currency"]),
+            )
+            for refund in obj.get("refunds", {}).get("data", [])
+            if refund.get("status", "succeeded") == "succeeded"
+        ]
+    return [ProviderEvent(kind=EventKind.IGNORED, occurred_at=_at(event))]

@@ -1,0 +1,106 @@
+"""The payment pages' words in French and English. Amounts and dates are not here: Babel
+formats them for the customer's locale."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "fr": {
+        "title": "Facture {number}",
+        "amount_due": "Montant à régler",
+        "due_on": "À payer avant le {date}",
+        "overdue_since": "Échue depuis le {date}",
+        "expires_in": "Offre valable encore {delta}, jusqu'au {date}",
+        "status.open": "À payer",
+        "status.partially_paid": "Partiellement payée",
+        "status.paid": "Payée",
+        "status.overdue": "En retard",
+        "status.expired": "Expirée",
+        "status.void": "Annulée",
+        "status.refunded": "Remboursée",
+        "status.draft": "Brouillon",
+        "already_paid": "Déjà réglé : {amount}",
+        "lines": "Détail de la commande",
+        "quantity": "Qté",
+        "shipping": "Livraison",
+        "discount": "Remise",
+        "total": "Total",
+        "pay_with": "Payer par",
+        "method.card": "Carte bancaire, Apple Pay, Google Pay",
+        "method.paypal": "PayPal",
+        "method.bank_pay": "Virement instantané",
+        "method.instalments": "Paiement en plusieurs fois",
+        "method.bank_transfer": "Virement bancaire",
+        "method.sandbox": "Paiement de test (sandbox)",
+        "secure_note": "Le paiement se fait sur la page sécurisée du prestataire. "
+        "Vos données bancaires ne transitent pas par {merchant}.",
+        "not_payable": "Cette facture ne peut plus être réglée en ligne.",
+        "paid_on": "Payée le {date}. Merci !",
+        "receipt": "Voir le reçu",
+        "return_pending": "Paiement en cours de confirmation… Cette page se met à jour "
+        "toute seule.",
+        "return_paid": "Paiement reçu. Merci !",
+        "return_failed": "Le paiement n'a pas abouti. Vous pouvez réessayer.",
+        "back_to_invoice": "Retour à la facture",
+        "receipt_title": "Reçu de paiement",
+        "paid_amount": "Montant payé",
+        "print": "Imprimer",
+        "not_found": "Ce lien de paiement n'existe pas.",
+        "language": "English",
+    },
+    "en": {
+        "title": "Invoice {number}",
+        "amount_due": "Amount due",
+        "due_on": "Due by {date}",
+        "overdue_since": "Overdue since {date}",
+        "expires_in": "Offer ends in {delta}, on {date}",
+        "status.open": "To pay",
+        "status.partially_paid": "Partly paid",
+        "status.paid": "Paid",
+        "status.overdue": "Overdue",
+        "status.expired": "Expired",
+        "status.void": "Cancelled",
+        "status.refunded": "Refunded",
+        "status.draft": "Draft",
+        "already_paid": "Already paid: {amount}",
+        "lines": "Your order",
+        "quantity": "Qty",
+        "shipping": "Shipping",
+        "discount": "Discount",
+        "total": "Total",
+        "pay_with": "Pay with",
+        "method.card": "Card, Apple Pay, Google Pay",
+        "method.paypal": "PayPal",
+        "method.bank_pay": "Instant bank payment",
+        "method.instalments": "Pay in instalments",
+        "method.bank_transfer": "Bank transfer",
+        "method.sandbox": "Test payment (sandbox)",
+        "secure_note": "You pay on the provider's secure page. Your card details never pass "
+        "through {merchant}.",
+        "not_payable": "This invoice can no longer be paid online.",
+        "paid_on": "Paid on {date}. Thank you!",
+        "receipt": "View receipt",
+        "return_pending": "Confirming your payment… This page updates by itself.",
+        "return_paid": "Payment received. Thank you!",
+        "return_failed": "The payment did not go through. You can try again.",
+        "back_to_invoice": "Back to the invoice",
+        "receipt_title": "Payment receipt",
+        "paid_amount": "Amount paid",
+        "print": "Print",
+        "not_found": "This payment link does not exist.",
+        "language": "Français",
+    },
+}
+SUPPORTED = tuple(TEXTS)
+
+
+def page_language(requested: str | None, customer_locale: str) -> str:
+    """?lang= when supported, else the customer's language, else French."""
+    for candidate in (requested, customer_locale):
+        language = (candidate or "").split("_")[0].split("-")[0].lower()
+        if language in TEXTS:
+            return language
+    return "fr"
+
+
+def translate(language: str, key: str, **values: object) -> str:
+    return TEXTS[language][key].format(**values)

@@ -1,0 +1,193 @@
+"""The customer's payment page behind `/i/<code>`: server-rendered, no third-party anything, and
+a strict Content-Security-Policy. Choosing a method creates a fresh checkout at the provider and
+answers 303 to the URL the provider returned; the return page only reports what is known.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_timedelta
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from core.branding import text_colour_on
+from core.errors import NotFound, ValidationError
+from core.invoices import PAYABLE, InvoiceStatus
+from core.links import InvalidToken, TokenPurpose, TokenSigner, looks_like_link_code
+from core.money import Money
+from core.payments.provider import PaymentMethod, ProviderEnvironment
+from core.payments.registry import provider_factory
+from core.services import checkout, invoicing
+from core.services.context import ServiceContext
+from core.storage.models import Invoice, Merchant
+from core.web.page_texts import page_language, translate
+
+PAY_FORM_MAX_AGE = 12 * 3600
+RETURN_REFRESH_SECONDS = 3
+
+
+def _ctx() -> ServiceContext:
+    ctx: ServiceContext = current_app.extensions["paylink"]
+    return ctx
+
+
+def _env() -> ProviderEnvironment:
+    env: ProviderEnvironment = current_app.extensions["paylink.providers"]
+    return env
+
+
+def _load(code: str) -> tuple[Invoice, Merchant]:
+    """The invoice behind a code, or the same 404 whatever was wrong with the code."""
+    if not looks_like_link_code(code):
+        abort(404)
+    try:
+        return invoicing.invoice_by_code(_ctx(), code)
+    except NotFound:
+        abort(404)
+
+
+class PageView:
+    """Everything a payment page template shows, formatted for the customer's language."""
+
+    def __init__(self, invoice: Invoice, merchant: Merchant, now: datetime) -> None:
+        customer = invoicing.customer_of(invoice, _ctx())
+        self.language = page_language(request.args.get("lang"), customer.locale)
+        self.locale = {"fr": "fr_FR", "en": "en_GB"}[self.language]
+        self.zone = ZoneInfo(merchant.timezone)
+        self.invoice, self.merchant, self.now, self.customer = invoice, merchant, now, customer
+        self.state = invoicing.state_of(invoice)
+        self.brand = merchant.brand_color
+        self.on_brand = text_colour_on(merchant.brand_color)
+
+    def t(self, key: str, **values: Any) -> str:
+        return translate(self.language, key, **values)
+
+    def money(self, minor: int) -> str:
+        return Money(minor, self.invoice.currency).format(self.locale)
+
+    def date(self, moment: datetime | None) -> str:
+        return (
+            format_date(moment.astimezone(self.zone), "long", locale=self.locale) if moment else ""
+        )
+
+    def datetime(self, moment: datetime) -> str:
+        return format_datetime(moment.astimezone(self.zone), "d MMMM y HH:mm", locale=self.locale)
+
+    @property
+    def status_label(self) -> str:
+        return self.t(f"status.{self.invoice.status.value}")
+
+    @property
+    def payable(self) -> bool:
+        return self.invoice.status in PAYABLE
+
+    @property
+    def expires_in(self) -> str | None:
+        expires_at = self.invoice.expires_at
+        if expires_at is None or not self.payable or expires_at <= self.now:
+            return None
+        delta = format_timedelta(expires_at - self.now, threshold=1.5, locale=self.locale)
+        return self.t("expires_in", delta=delta, date=self.datetime(expires_at))
+
+    @property
+    def due_line(self) -> str:
+        if self.invoice.status == InvoiceStatus.OVERDUE:
+            return self.t("overdue_since", date=self.date(self.invoice.due_at))
+        return self.t("due_on", date=self.date(self.invoice.due_at)) if self.invoice.due_at else ""
+
+    def other_language_url(self) -> str:
+        other = "en" if self.language == "fr" else "fr"
+        return f"{request.path}?lang={other}"
+
+
+def _csp(form_origins: frozenset[str]) -> str:
+    form_action = " ".join(["'self'", *sorted(form_origins)])
+    return (
+        "default-src 'none'; "
+        f"style-src 'self' 'nonce-{g.csp_nonce}'; "
+        "img-src 'self' data: https:; "
+        f"form-action {form_action}; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
+def _render(template: str, view: PageView, status: int = 200, **extra: Any) -> Response:
+    g.csp_nonce = secrets.token_urlsafe(16)
+    origins: frozenset[str] = frozenset()
+    options = checkout.payment_options(_ctx(), view.merchant.id) if view.payable else []
+    for option in options:
+        origins |= provider_factory(option.provider).checkout_origins(_env())
+    body = render_template(template, view=view, options=options, nonce=g.csp_nonce, **extra)
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = _csp(origins)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _form_token(code: str) -> str:
+    return TokenSigner(current_app.config["SECRET_KEY"]).sign(TokenPurpose.PAY_FORM, code)
+
+
+def create_pay_blueprint() -> Blueprint:
+    pay = Blueprint("pay", __name__, url_prefix="/i")
+
+    @pay.get("/<code>")
+    def page(code: str) -> Response:
+        invoice, merchant = _load(code)
+        invoicing.record_view(_ctx(), invoice.id)
+        view = PageView(invoice, merchant, _ctx().clock())
+        return _render("pay/invoice.html", view, form_token=_form_token(code))
+
+    @pay.post("/<code>/pay")
+    def start(code: str) -> BaseResponse:
+        invoice, _ = _load(code)
+        try:
+            signed = TokenSigner(current_app.config["SECRET_KEY"]).verify(
+                TokenPurpose.PAY_FORM, request.form.get("token", ""), PAY_FORM_MAX_AGE
+            )
+        except InvalidToken:
+            abort(400, description="this page is out of date: reload it and try again")
+        if signed != code:
+            abort(400, description="this form belongs to another invoice")
+        try:
+            method = PaymentMethod(request.form.get("method", ""))
+        except ValueError:
+            abort(400, description="choose a payment method")
+        page_url = f"{_env().base_url}/i/{code}"
+        try:
+            target = checkout.start_checkout(_ctx(), _env(), invoice, method, page_url)
+        except ValidationError as error:
+            abort(409, description=error.message)
+        if not target.startswith(("https://", "http://")):
+            abort(502, description="the payment provider answered an unusable address")
+        return redirect(target, code=303)
+
+    @pay.get("/<code>/return")
+    def returned(code: str) -> Response:
+        invoice, merchant = _load(code)
+        view = PageView(invoice, merchant, _ctx().clock())
+        settled = invoice.status == InvoiceStatus.PAID
+        failed = invoicing.last_payment_failed(_ctx(), invoice.id)
+        return _render(
+            "pay/return.html",
+            view,
+            settled=settled,
+            failed=failed,
+            refresh=None if settled or failed else RETURN_REFRESH_SECONDS,
+        )
+
+    @pay.get("/<code>/receipt")
+    def receipt(code: str) -> BaseResponse:
+        invoice, merchant = _load(code)
+        if invoice.status not in (InvoiceStatus.PAID, InvoiceStatus.REFUNDED):
+            return redirect(f"/i/{code}", code=303)
+        view = PageView(invoice, merchant, _ctx().clock())
+        return _render(
+            "pay/receipt.html", view, payments=invoicing.invoice_payments(_ctx(), invoice.id)
+        )
+
+    return pay
