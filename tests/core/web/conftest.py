@@ -43,3 +43,36 @@ def shop(ctx):
 def auth(ctx, shop) -> dict[str, str]:
     _, key = create_api_key(ctx, shop.id, "tests")
     return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def env(app):
+    return app.extensions["paylink.providers"]
+
+
+@pytest.fixture
+def sandbox_account(ctx, env, shop):
+    from core.services.checkout import configure_payment_account
+
+    return configure_payment_account(ctx, env, shop.id, "sandbox", {})
+
+
+@pytest.fixture
+def invoice(ctx, shop, sandbox_account):
+    from core.services.invoicing import create_invoice
+    from tests.support.factories import order
+
+    created, _ = create_invoice(ctx, shop.id, order())
+    return created
+
+
+@pytest.fixture
+def run_jobs(ctx, env, clock):
+    """Run every due job now, as the worker would."""
+    from core.jobs import JobQueue, Worker
+    from core.services.job_handlers import core_handlers
+
+    def run() -> None:
+        Worker(JobQueue(ctx.db, clock), core_handlers(ctx, env)).run(until_idle=True)
+
+    return run

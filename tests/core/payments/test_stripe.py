@@ -1,0 +1,140 @@
+"""Stripe against a local HTTP server speaking its wire format, and its events as sent."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+from werkzeug import Response
+
+from core.errors import ValidationError
+from core.money import Money
+from core.payments.provider import (
+    CheckoutRequest,
+    EventKind,
+    PaymentMethod,
+    ProviderEnvironment,
+    ProviderError,
+)
+from core.payments.stripe import StripeProvider, mapping
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "stripe"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def provider(httpserver) -> StripeProvider:
+    env = ProviderEnvironment(
+        "https://pay.example", "secret", {"stripe": httpserver.url_for("").rstrip("/")}
+    )
+    return StripeProvider({"secret_key": "sk_test_123", "webhook_secrets": ["whsec_1"]}, env)
+
+
+def request(amount=Money(7550, "EUR"), email="marie@example.fr") -> CheckoutRequest:
+    return CheckoutRequest(
+        42,
+        "F-2026-000001",
+        amount,
+        PaymentMethod.CARD,
+        "Boutique Lune F-2026-000001",
+        email,
+        "fr",
+        "https://pay.example/i/Ab3dE5fG7h12/return",
+        "https://pay.example/i/Ab3dE5fG7h12",
+        "paylink-checkout-42-abcd",
+    )
+
+
+def test_create_checkout_sends_the_exact_form_and_headers(httpserver):
+    seen = {}
+
+    def handler(req):
+        seen["form"] = dict(parse_qsl(req.get_data(as_text=True)))
+        seen["headers"] = req.headers
+        return Response(
+            fixture("checkout_session_created.json"), 200, content_type="application/json"
+        )
+
+    httpserver.expect_oneshot_request("/v1/checkout/sessions", method="POST").respond_with_handler(
+        handler
+    )
+    checkout = provider(httpserver).create_checkout(request())
+    assert checkout.redirect_url.startswith("https://checkout.stripe.com/c/pay/cs_test_")
+    assert checkout.provider_reference == "cs_test_a1B2c3D4e5F6g7H8i9J0kLmNoPqRsTuVwXyZ"
+    form = seen["form"]
+    assert form["mode"] == "payment"
+    assert form["line_items[0][price_data][currency]"] == "eur"
+    assert form["line_items[0][price_data][unit_amount]"] == "7550"
+    assert form["line_items[0][quantity]"] == "1"
+    assert form["client_reference_id"] == form["metadata[invoice_id]"] == "42"
+    assert form["customer_email"] == "marie@example.fr"
+    assert form["locale"] == "fr"
+    assert "ui_mode" not in form
+    headers = seen["headers"]
+    assert headers["Authorization"] == "Bearer sk_test_123"
+    assert headers["Idempotency-Key"] == "paylink-checkout-42-abcd"
+    assert headers["Stripe-Version"] == "2026-10-28.endive"
+    assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+def test_stripe_errors_keep_stripe_s_message(httpserver):
+    error = {
+        "error": {
+            "type": "invalid_request_error",
+            "message": "Invalid API Key provided: sk_test_***123",
+        }
+    }
+    httpserver.expect_oneshot_request("/v1/checkout/sessions").respond_with_json(error, status=401)
+    with pytest.raises(ProviderError, match="Invalid API Key"):
+        provider(httpserver).create_checkout(request())
+
+
+def test_zero_decimal_and_special_currencies():
+    assert mapping.to_stripe_amount(Money(1500, "JPY")) == 1500
+    assert mapping.to_stripe_amount(Money(1500, "ISK")) == 150000
+    assert mapping.from_stripe_amount(150000, "isk") == Money(1500, "ISK")
+    assert mapping.to_stripe_amount(Money(1230, "KWD")) == 1230
+    with pytest.raises(ValidationError, match="last digit"):
+        mapping.to_stripe_amount(Money(1234, "KWD"))
+
+
+def test_credentials_are_checked():
+    env = ProviderEnvironment("https://pay.example", "s", {})
+    with pytest.raises(ValidationError, match="sk_"):
+        StripeProvider({"secret_key": "pk_live_wrong"}, env)
+
+
+def test_events_map_through_one_table():
+    paid = mapping.parse_event(fixture("checkout_session_completed.json"))[0]
+    assert paid.kind == EventKind.PAID
+    assert paid.amount == Money(7550, "EUR")
+    assert paid.payment_reference == "pi_3SXq2aLkdIwHu7ix0pL5mR2d"
+    assert paid.checkout_reference == "cs_test_a1B2c3D4e5F6g7H8i9J0kLmNoPqRsTuVwXyZ"
+    assert paid.occurred_at == datetime.fromtimestamp(1772443800, UTC)
+    assert (
+        mapping.parse_event(fixture("checkout_session_completed_unpaid.json"))[0].kind
+        == EventKind.PENDING
+    )
+    assert (
+        mapping.parse_event(fixture("checkout_session_async_payment_succeeded.json"))[0].kind
+        == EventKind.PAID
+    )
+    refund = mapping.parse_event(fixture("charge_refunded.json"))[0]
+    assert (refund.kind, refund.amount, refund.refund_reference) == (
+        EventKind.REFUNDED,
+        Money(2000, "EUR"),
+        "re_3SXs1eLkdIwHu7ix0Tq9wE2r",
+    )
+
+
+def test_unknown_events_are_ignored_never_paid():
+    event = json.loads(fixture("checkout_session_completed.json"))
+    for kind in ("checkout.session.expired", "payment_intent.created", "invoice.paid"):
+        event["type"] = kind
+        assert mapping.parse_event(json.dumps(event).encode())[0].kind == EventKind.IGNORED
+    event["type"] = "checkout.session.completed"
+    event["data"]["object"]["payment_status"] = "no_payment_required"
+    assert mapping.parse_event(json.dumps(event).encode())[0].kind == EventKind.IGNORED

@@ -1,0 +1,169 @@
+"""The payment page as a customer's phone gets it, and the sandbox paying it end to end."""
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from core.services import invoicing
+from core.services.invoice_queries import invoice_timeline
+from core.web import create_app
+from tests.support.factories import order
+from tests.support.live_server import free_port, serving
+
+WEIGHT_LIMIT = 50 * 1024
+
+
+def page(client, invoice, suffix="", **params):
+    return client.get(f"/i/{invoice.link_code}{suffix}", query_string=params)
+
+
+def form_token(html: str) -> str:
+    return re.search(r'name="token" value="([^"]+)"', html).group(1)
+
+
+def test_the_page_shows_the_invoice_in_the_customer_s_language(client, invoice):
+    response = page(client, invoice)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and '<html lang="fr">' in html
+    assert "75,50\u00a0€" in html and "Boutique Lune" in html
+    assert "Montant à régler" in html and "Article 1" in html and "Livraison" in html
+    assert "Paiement de test (sandbox)" in html
+    english = page(client, invoice, lang="en").get_data(as_text=True)
+    assert '<html lang="en">' in english and "€75.50" in english and "Amount due" in english
+
+
+def test_every_view_is_on_the_timeline(client, ctx, invoice):
+    page(client, invoice)
+    page(client, invoice)
+    kinds = [e.kind for e in invoice_timeline(ctx, invoice.merchant_id, invoice.id)]
+    assert kinds.count("viewed") == 2
+
+
+def test_the_page_is_light_self_contained_and_locked_down(client, invoice):
+    response = page(client, invoice)
+    html = response.get_data(as_text=True)
+    css = client.get("/static/pay.css").get_data()
+    assert len(response.get_data()) + len(css) < WEIGHT_LIMIT
+    assert "<script" not in html and "@import" not in css.decode()
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from elsewhere
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp
+    assert "frame-ancestors 'none'" in csp and "form-action 'self' https://pay.example" in csp
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    assert f'<style nonce="{nonce}">' in html
+
+
+def test_unknown_and_malformed_codes_get_the_same_404(client, invoice):
+    unknown = client.get("/i/AAAAAAAAAAAA")
+    malformed = client.get("/i/not-a-code")
+    assert unknown.status_code == malformed.status_code == 404
+    assert unknown.get_data() == malformed.get_data()
+    assert "text/html" in unknown.content_type
+
+
+def test_a_light_brand_colour_gets_dark_text(client, ctx, invoice):
+    from core.storage.models import Merchant
+
+    with ctx.db.transaction() as session:
+        session.get(Merchant, invoice.merchant_id).brand_color = "#ffe14d"
+    html = page(client, invoice).get_data(as_text=True)
+    assert "--brand:#ffe14d;--on-brand:#111111" in html
+
+
+def test_choosing_a_method_redirects_303_to_a_fresh_checkout(client, ctx, invoice):
+    token = form_token(page(client, invoice).get_data(as_text=True))
+    first = client.post(f"/i/{invoice.link_code}/pay", data={"token": token, "method": "sandbox"})
+    second = client.post(f"/i/{invoice.link_code}/pay", data={"token": token, "method": "sandbox"})
+    assert first.status_code == second.status_code == 303
+    assert first.location.startswith("https://pay.example/sandbox/checkout/")
+    assert first.location != second.location  # each visit, a new provider session
+    kinds = [e.kind for e in invoice_timeline(ctx, invoice.merchant_id, invoice.id)]
+    assert kinds.count("checkout_started") == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        ({"method": "sandbox"}, 400),
+        ({"token": "forged", "method": "sandbox"}, 400),
+        ({"method": "paypal"}, 409),
+        ({"method": "bitcoin"}, 400),
+    ],
+)
+def test_bad_pay_requests_are_refused_with_a_reason(client, invoice, data, status):
+    if "token" not in data and data["method"] in ("paypal", "bitcoin"):
+        data = {**data, "token": form_token(page(client, invoice).get_data(as_text=True))}
+    response = client.post(f"/i/{invoice.link_code}/pay", data=data)
+    assert response.status_code == status
+
+
+def test_a_form_token_only_pays_its_own_invoice(client, ctx, shop, invoice):
+    other, _ = invoicing.create_invoice(ctx, shop.id, order("other"))
+    token = form_token(page(client, other).get_data(as_text=True))
+    response = client.post(
+        f"/i/{invoice.link_code}/pay", data={"token": token, "method": "sandbox"}
+    )
+    assert response.status_code == 400
+
+
+def test_paid_void_and_expired_invoices_offer_no_payment(client, ctx, shop, clock, sandbox_account):
+    void, _ = invoicing.create_invoice(ctx, shop.id, order("v"))
+    invoicing.void_invoice(ctx, shop.id, void.id, "")
+    flash, _ = invoicing.create_invoice(
+        ctx,
+        shop.id,
+        order("f", expires_at=clock() + timedelta(hours=2), due_at=clock() + timedelta(days=1)),
+    )
+    flash_html = page(client, flash).get_data(as_text=True)
+    assert "Offre valable encore 2\u00a0heures" in flash_html
+    clock.advance(hours=3)
+    invoicing.expire_invoice(ctx, shop.id, flash.id)
+    for invoice in (void, flash):
+        html = page(client, invoice).get_data(as_text=True)
+        assert 'name="method"' not in html and "ne peut plus être réglée" in html
+
+
+def test_the_return_url_alone_never_marks_anything_paid(client, invoice):
+    response = page(client, invoice, "/return")
+    html = response.get_data(as_text=True)
+    assert "Paiement en cours de confirmation" in html and 'http-equiv="refresh"' in html
+    assert "À payer" in page(client, invoice).get_data(as_text=True)
+
+
+@pytest.fixture
+def live(settings, clock, database):
+    """The app on a real port, its base URL pointing at itself (the sandbox posts there)."""
+    port = free_port()
+    app = create_app(replace(settings, base_url=f"http://127.0.0.1:{port}"), clock, database)
+    with serving(app, port):
+        yield app
+
+
+def test_sandbox_payment_end_to_end_through_a_signed_webhook(live, clock):
+    from core.jobs import JobQueue, Worker
+    from core.services.checkout import configure_payment_account
+    from core.services.job_handlers import core_handlers
+    from tests.support.factories import merchant
+
+    ctx, env = live.extensions["paylink"], live.extensions["paylink.providers"]
+    shop = merchant(ctx)
+    configure_payment_account(ctx, env, shop.id, "sandbox", {})
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    client = live.test_client()
+    token = form_token(page(client, invoice).get_data(as_text=True))
+    checkout_url = client.post(
+        f"/i/{invoice.link_code}/pay", data={"token": token, "method": "sandbox"}
+    ).location
+    sandbox_path = checkout_url.removeprefix(env.base_url)
+    assert "Pay €75.50" in client.get(sandbox_path).get_data(as_text=True)
+    back = client.post(sandbox_path, data={"outcome": "payment.succeeded"})
+    assert back.status_code == 303 and back.location.endswith(f"/i/{invoice.link_code}/return")
+    assert invoicing.load_invoice_by_id(ctx, shop.id, invoice.id).status.value == "open"
+    Worker(JobQueue(ctx.db, clock), core_handlers(ctx, env)).run(until_idle=True)
+    paid = invoicing.load_invoice_by_id(ctx, shop.id, invoice.id)
+    assert (paid.status.value, paid.amount_paid) == ("paid", 7550)
+    assert "Paiement reçu" in page(client, invoice, "/return").get_data(as_text=True)
+    receipt = page(client, invoice, "/receipt").get_data(as_text=True)
+    assert "Reçu de paiement" in receipt and "75,50\u00a0€" in receipt
