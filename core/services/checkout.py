@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from core.errors import NotFound, ValidationError
 from core.events import PaymentReceived, RefundIssued
 from core.invoices import PAYABLE
-from core.jobs import NewJob
+from core.jobs import NewJob, PermanentJobError
 from core.payments.provider import (
     CheckoutRequest,
     EventKind,
@@ -244,9 +244,12 @@ def process_provider_event(ctx: ServiceContext, env: ProviderEnvironment, event_
         account = session.get(PaymentAccount, inbox.account_id)
         assert account is not None
     provider = provider_for(ctx, env, account)
-    outcomes = [
-        _apply(ctx, provider.name, event) for event in provider.parse_events(inbox.body.encode())
-    ]
+    try:
+        events = provider.parse_events(inbox.body.encode())
+    except (ValueError, KeyError, TypeError) as error:
+        # Signed by the provider but not in a shape we know: retrying cannot help.
+        raise PermanentJobError(f"unreadable {provider.name} event: {error!r}") from error
+    outcomes = [_apply(ctx, provider.name, event) for event in events]
     with ctx.db.transaction() as session:
         stored = session.get(InboxEvent, event_id)
         assert stored is not None

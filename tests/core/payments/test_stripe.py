@@ -33,11 +33,11 @@ def provider(httpserver) -> StripeProvider:
     return StripeProvider({"secret_key": "sk_test_123", "webhook_secrets": ["whsec_1"]}, env)
 
 
-def request(amount=Money(7550, "EUR"), email="marie@example.fr") -> CheckoutRequest:
+def request(email="marie@example.fr") -> CheckoutRequest:
     return CheckoutRequest(
         42,
         "F-2026-000001",
-        amount,
+        Money(7550, "EUR"),
         PaymentMethod.CARD,
         "Boutique Lune F-2026-000001",
         email,

@@ -152,4 +152,6 @@ def test_a_signed_but_unusable_payload_is_kept_and_fails_in_its_job(
     run_jobs()
     with ctx.db.transaction() as session:
         job = session.query(Job).filter(Job.kind == "payments.process_event").one()
-        assert job.status == JobStatus.DEAD and "unreadable stripe event" in job.last_error
+        assert job.status == JobStatus.DEAD and "unreadable stripe event" in job.last_error, (
+            job.last_error
+        )
