@@ -112,21 +112,21 @@ def load_invoice_by_id(ctx: ServiceContext, merchant_id: int, invoice_id: int) -
         return load_invoice(session, merchant_id, invoice_id)
 
 
-def invoice_by_code(ctx: ServiceContext, code: str) -> tuple[Invoice, models.Merchant]:
-    """The invoice a payment link names, with its merchant (NotFound for any unknown code)."""
+def invoice_by_code(
+    ctx: ServiceContext, code: str, viewed: bool = False
+) -> tuple[Invoice, models.Merchant]:
+    """The invoice a payment link names, with its merchant (NotFound for any unknown code).
+    With `viewed`, the opening of the page is put on the timeline in the same transaction (the
+    first view feeds the conversion funnel)."""
     with ctx.db.transaction() as session:
         invoice = session.scalars(select(Invoice).where(Invoice.link_code == code)).one_or_none()
         if invoice is None:
             raise NotFound("no such payment link")
         merchant = session.get(models.Merchant, invoice.merchant_id)
         assert merchant is not None
+        if viewed:
+            ctx.record(session, invoice.id, "viewed")
         return invoice, merchant
-
-
-def record_view(ctx: ServiceContext, invoice_id: int) -> None:
-    """Each opening of the payment page; the first one feeds the conversion funnel."""
-    with ctx.db.transaction() as session:
-        ctx.record(session, invoice_id, "viewed")
 
 
 def last_payment_failed(ctx: ServiceContext, invoice_id: int) -> bool:

@@ -40,12 +40,12 @@ def _env() -> ProviderEnvironment:
     return env
 
 
-def _load(code: str) -> tuple[Invoice, Merchant]:
+def _load(code: str, viewed: bool = False) -> tuple[Invoice, Merchant]:
     """The invoice behind a code, or the same 404 whatever was wrong with the code."""
     if not looks_like_link_code(code):
         abort(404)
     try:
-        return invoicing.invoice_by_code(_ctx(), code)
+        return invoicing.invoice_by_code(_ctx(), code, viewed)
     except NotFound:
         abort(404)
 
@@ -137,8 +137,7 @@ def create_pay_blueprint() -> Blueprint:
 
     @pay.get("/<code>")
     def page(code: str) -> Response:
-        invoice, merchant = _load(code)
-        invoicing.record_view(_ctx(), invoice.id)
+        invoice, merchant = _load(code, viewed=True)
         view = PageView(invoice, merchant, _ctx().clock())
         return _render("pay/invoice.html", view, form_token=_form_token(code))
 
