@@ -26,3 +26,4 @@ test: check
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.jobs
+	$(BIN)/python -m bench.pay_page
