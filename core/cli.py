@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from core.errors import PaylinkError
 from core.jobs import JobQueue, Worker
+from core.payments.registry import provider_factory
 from core.services import accounts, checkout, demo_data
 from core.services.context import ServiceContext
 from core.services.job_handlers import core_handlers
@@ -175,11 +176,9 @@ def payment_account(merchant_id: int, provider: str, credentials: str, disable: 
         parsed,
         enabled=not disable,
     )
-    base_url = _settings().base_url
-    click.echo(
-        f"{provider} account {account.id} {'disabled' if disable else 'enabled'}; "
-        f"webhook endpoint: {base_url}/webhooks/{provider}/{account.id}"
-    )
+    click.echo(f"{provider} account {account.id} {'disabled' if disable else 'enabled'}")
+    if provider_factory(provider).receives_webhooks:
+        click.echo(f"webhook endpoint: {_settings().base_url}/webhooks/{provider}/{account.id}")
 
 
 @main.command("rotate-keys")

@@ -112,6 +112,7 @@ class ProviderFactory(Protocol):
 
     name: str
     methods: frozenset[PaymentMethod]
+    receives_webhooks: bool
 
     def checkout_origins(self, environment: ProviderEnvironment) -> frozenset[str]:
         """Origins the payment page may send customers to (its CSP form-action)."""

@@ -20,6 +20,7 @@ from core.errors import NotFound, ValidationError
 from core.events import PaymentReceived, RefundIssued
 from core.invoices import PAYABLE
 from core.jobs import NewJob, PermanentJobError
+from core.payments.bank_transfer import TransferDetails, transfer_details
 from core.payments.provider import (
     CheckoutRequest,
     EventKind,
@@ -120,6 +121,19 @@ def payment_options(ctx: ServiceContext, merchant_id: int) -> list[PaymentOption
         for method in sorted(provider_factory(account.provider).methods):
             options.setdefault(method, PaymentOption(account.id, account.provider, method))
     return list(options.values())
+
+
+def bank_transfer_details(ctx: ServiceContext, merchant_id: int) -> TransferDetails | None:
+    """The merchant's bank details when bank transfer is offered, else None."""
+    with ctx.db.transaction() as session:
+        account = session.scalars(
+            select(PaymentAccount).where(
+                PaymentAccount.merchant_id == merchant_id,
+                PaymentAccount.provider == "bank_transfer",
+                PaymentAccount.enabled.is_(True),
+            )
+        ).one_or_none()
+    return transfer_details(account_credentials(ctx, account)) if account else None
 
 
 # Checkout --------------------------------------------------------------------------------------

@@ -46,6 +46,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "print": "Imprimer",
         "not_found": "Ce lien de paiement n'existe pas.",
         "language": "English",
+        "transfer_title": "Payer par virement",
+        "transfer_intro": "Faites un virement de {amount} avec ces coordonnées. Indiquez la "
+        "référence telle quelle : elle relie votre virement à la facture.",
+        "beneficiary": "Bénéficiaire",
+        "reference": "Référence",
+        "amount": "Montant",
+        "scan_qr": "Ou scannez ce code avec votre application bancaire :",
     },
     "en": {
         "title": "Invoice {number}",
@@ -88,6 +95,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "print": "Print",
         "not_found": "This payment link does not exist.",
         "language": "Français",
+        "transfer_title": "Pay by bank transfer",
+        "transfer_intro": "Send {amount} to these bank details. Give the reference exactly as "
+        "shown: it matches your transfer to the invoice.",
+        "beneficiary": "Beneficiary",
+        "reference": "Reference",
+        "amount": "Amount",
+        "scan_qr": "Or scan this code with your banking app:",
     },
 }
 SUPPORTED = tuple(TEXTS)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_timedelta
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.branding import text_colour_on
@@ -19,6 +20,7 @@ from core.errors import NotFound, ValidationError
 from core.invoices import PAYABLE, InvoiceStatus
 from core.links import InvalidToken, TokenPurpose, TokenSigner, looks_like_link_code
 from core.money import Money
+from core.payments.bank_transfer import creditor_reference, epc_qr_svg, grouped
 from core.payments.provider import PaymentMethod, ProviderEnvironment
 from core.payments.registry import provider_factory
 from core.services import checkout, invoicing
@@ -164,6 +166,23 @@ def create_pay_blueprint() -> Blueprint:
         if not target.startswith(("https://", "http://")):
             abort(502, description="the payment provider answered an unusable address")
         return redirect(target, code=303)
+
+    @pay.get("/<code>/transfer")
+    def transfer(code: str) -> BaseResponse:
+        invoice, merchant = _load(code)
+        details = checkout.bank_transfer_details(_ctx(), merchant.id)
+        if details is None or invoice.status not in PAYABLE:
+            return redirect(f"/i/{code}", code=303)
+        view = PageView(invoice, merchant, _ctx().clock())
+        reference = creditor_reference(invoice.number)
+        qr = epc_qr_svg(details, view.state.amount_due, reference)
+        return _render(
+            "pay/transfer.html",
+            view,
+            details=details,
+            reference=grouped(reference),
+            qr=Markup(qr) if qr else None,  # noqa: S704 (segno SVG: a path, no input text)
+        )
 
     @pay.get("/<code>/return")
     def returned(code: str) -> Response:

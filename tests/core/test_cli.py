@@ -113,3 +113,29 @@ def test_run_starts_with_a_demo_merchant_serves_the_api_and_stops_on_sigterm(tmp
         rest, _ = process.communicate(timeout=30)
     assert process.returncode == 0, rest
     assert "Traceback" not in rest
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_payment_accounts_from_the_command_line(env):
+    paylink(env, "migrate")
+    paylink(env, "create-merchant", "--name", "Boutique Lune")
+    sandbox = paylink(env, "payment-account", "--merchant", "1", "--provider", "sandbox")
+    assert sandbox.exit_code == 0 and "/webhooks/sandbox/1" in sandbox.output
+    transfer = paylink(
+        env,
+        "payment-account",
+        "--merchant",
+        "1",
+        "--provider",
+        "bank_transfer",
+        "--credentials",
+        '{"beneficiary": "Lune", "iban": "FR7630006000011234567890189"}',
+    )
+    assert transfer.exit_code == 0 and "webhook" not in transfer.output
+    for args, message in (
+        (["--provider", "stripe", "--credentials", '{"secret_key": "pk_live_x"}'], "sk_"),
+        (["--provider", "bitcoin"], "unknown payment provider"),
+        (["--provider", "stripe", "--credentials", "[1]"], "JSON object"),
+    ):
+        result = paylink(env, "payment-account", "--merchant", "1", *args)
+        assert result.exit_code != 0 and message in result.output, result.output

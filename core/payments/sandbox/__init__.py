@@ -67,6 +67,7 @@ def sandbox_event(session: SandboxSession, outcome: str, now: datetime) -> bytes
 class SandboxProvider:
     name: ClassVar[str] = "sandbox"
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.SANDBOX})
+    receives_webhooks: ClassVar[bool] = True
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
         self.account_id = int(credentials["account_id"])

@@ -28,6 +28,7 @@ DEFAULT_API_BASE = "https://api.stripe.com"
 class StripeProvider:
     name: ClassVar[str] = "stripe"
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.CARD})
+    receives_webhooks: ClassVar[bool] = True
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
         secret_key = credentials.get("secret_key", "")

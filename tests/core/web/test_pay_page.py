@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from core.errors import ValidationError
 from core.services import invoicing
 from core.services.invoice_queries import invoice_timeline
 from core.web import create_app
@@ -167,3 +168,36 @@ def test_sandbox_payment_end_to_end_through_a_signed_webhook(live, clock):
     assert "Paiement reçu" in page(client, invoice, "/return").get_data(as_text=True)
     receipt = page(client, invoice, "/receipt").get_data(as_text=True)
     assert "Reçu de paiement" in receipt and "75,50\u00a0€" in receipt
+
+
+def test_bank_transfer_shows_iban_reference_and_epc_qr(client, ctx, env, shop, invoice):
+    from core.services.checkout import configure_payment_account
+
+    configure_payment_account(
+        ctx,
+        env,
+        shop.id,
+        "bank_transfer",
+        {"beneficiary": "Boutique Lune", "iban": "FR7630006000011234567890189"},
+    )
+    html = page(client, invoice).get_data(as_text=True)
+    assert "Virement bancaire" in html
+    response = client.post(
+        f"/i/{invoice.link_code}/pay", data={"token": form_token(html), "method": "bank_transfer"}
+    )
+    assert response.status_code == 303
+    assert response.location == f"https://pay.example/i/{invoice.link_code}/transfer"
+    transfer = page(client, invoice, "/transfer").get_data(as_text=True)
+    assert "FR76 3000 6000 0112 3456 7890 189" in transfer and "75,50\u00a0€" in transfer
+    from core.payments.bank_transfer import creditor_reference, grouped
+
+    assert grouped(creditor_reference(invoice.number)) in transfer and "<svg" in transfer
+    assert len(transfer.encode()) < WEIGHT_LIMIT
+    with pytest.raises(ValidationError, match="bank details"):
+        configure_payment_account(
+            ctx,
+            env,
+            shop.id,
+            "bank_transfer",
+            {"beneficiary": "X", "iban": "FR7630006000011234567890188"},
+        )
