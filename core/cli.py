@@ -29,6 +29,8 @@ from core.settings import Settings
 from core.storage.migrate import pending_revisions, upgrade
 from core.storage.models import Merchant
 from core.web import create_app, provider_environment
+from core.web.current import services
+from core.web.current import settings as current_settings
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -42,16 +44,6 @@ def _app_factory() -> Flask:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     return create_app(settings)
-
-
-def _services() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["paylink"]
-    return ctx
-
-
-def _settings() -> Settings:
-    settings: Settings = current_app.config["PAYLINK_SETTINGS"]
-    return settings
 
 
 def reports_errors(command: Command) -> Command:
@@ -87,7 +79,7 @@ def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
 @reports_errors
 def migrate() -> None:
     """Create or upgrade the database schema."""
-    upgrade(_services().db.engine)
+    upgrade(services().db.engine)
     click.echo("database schema is up to date")
 
 
@@ -97,12 +89,12 @@ def migrate() -> None:
 @reports_errors
 def worker(burst: bool) -> None:
     """Run jobs (messages, store updates, deadlines) until SIGTERM."""
-    pending = pending_revisions(_services().db.engine)
+    pending = pending_revisions(services().db.engine)
     if pending:
         raise click.ClickException(
             f"the database schema is behind ({len(pending)} migrations): run `paylink migrate`"
         )
-    job_worker = make_worker(_services(), _settings())
+    job_worker = make_worker(services(), current_settings())
     job_worker.install_signal_handlers()
     click.echo("worker started; SIGTERM finishes the current job and stops")
     job_worker.run(until_idle=burst)
@@ -121,7 +113,7 @@ def worker(burst: bool) -> None:
 @reports_errors
 def create_merchant(**profile: Any) -> None:
     """Add a merchant."""
-    merchant = accounts.create_merchant(_services(), accounts.MerchantProfile(**profile))
+    merchant = accounts.create_merchant(services(), accounts.MerchantProfile(**profile))
     click.echo(f"merchant {merchant.id} created: {merchant.name}")
 
 
@@ -132,7 +124,7 @@ def create_merchant(**profile: Any) -> None:
 @reports_errors
 def create_api_key(merchant_id: int, name: str) -> None:
     """Create an API key; it is shown this once only."""
-    _, key = accounts.create_api_key(_services(), merchant_id, name)
+    _, key = accounts.create_api_key(services(), merchant_id, name)
     click.echo(key)
 
 
@@ -142,8 +134,8 @@ def create_api_key(merchant_id: int, name: str) -> None:
 @reports_errors
 def demo(merchant_id: int) -> None:
     """Add sample invoices in every status, to look around."""
-    invoices = demo_data.create_demo_invoices(_services(), merchant_id)
-    base_url = _settings().base_url
+    invoices = demo_data.create_demo_invoices(services(), merchant_id)
+    base_url = current_settings().base_url
     for invoice in invoices:
         click.echo(f"{invoice.number}  {invoice.status.value:<15} {base_url}/i/{invoice.link_code}")
 
@@ -169,8 +161,8 @@ def payment_account(merchant_id: int, provider: str, credentials: str, disable: 
     if not isinstance(parsed, dict):
         raise click.BadParameter("--credentials must be a JSON object")
     account = checkout.configure_payment_account(
-        _services(),
-        provider_environment(_settings()),
+        services(),
+        provider_environment(current_settings()),
         merchant_id,
         provider,
         parsed,
@@ -178,7 +170,9 @@ def payment_account(merchant_id: int, provider: str, credentials: str, disable: 
     )
     click.echo(f"{provider} account {account.id} {'disabled' if disable else 'enabled'}")
     if provider_factory(provider).receives_webhooks:
-        click.echo(f"webhook endpoint: {_settings().base_url}/webhooks/{provider}/{account.id}")
+        click.echo(
+            f"webhook endpoint: {current_settings().base_url}/webhooks/{provider}/{account.id}"
+        )
 
 
 @main.command("rotate-keys")
@@ -186,7 +180,7 @@ def payment_account(merchant_id: int, provider: str, credentials: str, disable: 
 @reports_errors
 def rotate_keys() -> None:
     """Re-encrypt all secrets under the newest key of PAYLINK_ENCRYPTION_KEYS."""
-    counts = accounts.rotate_keys(_services())
+    counts = accounts.rotate_keys(services())
     click.echo(
         f"re-encrypted {counts['stores']} store credentials; "
         f"re-indexed {counts['invoices']} invoices"
@@ -200,7 +194,7 @@ def run() -> None:
     """Serve Paylink with an in-process worker (migrates first; a demo merchant on first start)."""
     import waitress
 
-    ctx, settings = _services(), _settings()
+    ctx, settings = services(), current_settings()
     upgrade(ctx.db.engine)
     _first_start(ctx, settings)
     job_worker = make_worker(ctx, settings)

@@ -272,25 +272,33 @@ def process_provider_event(ctx: ServiceContext, env: ProviderEnvironment, event_
 
 
 def _invoice_for(ctx: ServiceContext, provider: str, event: ProviderEvent) -> int:
+    """The invoice an event is about, found through our own records: the checkout it names,
+    else the payment it names (refunds name only the payment)."""
+    lookups = (
+        (
+            Checkout.invoice_id,
+            Checkout.provider,
+            Checkout.provider_reference,
+            event.checkout_reference,
+        ),
+        (
+            Payment.invoice_id,
+            Payment.provider,
+            Payment.provider_payment_id,
+            event.payment_reference,
+        ),
+    )
     with ctx.db.transaction() as session:
-        if event.checkout_reference:
+        for invoice_column, provider_column, reference_column, reference in lookups:
+            if reference is None:
+                continue
             invoice_id = session.scalar(
-                select(Checkout.invoice_id).where(
-                    Checkout.provider == provider,
-                    Checkout.provider_reference == event.checkout_reference,
+                select(invoice_column).where(
+                    provider_column == provider, reference_column == reference
                 )
             )
             if invoice_id is not None:
-                return invoice_id
-        if event.payment_reference:
-            invoice_id = session.scalar(
-                select(Payment.invoice_id).where(
-                    Payment.provider == provider,
-                    Payment.provider_payment_id == event.payment_reference,
-                )
-            )
-            if invoice_id is not None:
-                return invoice_id
+                return int(invoice_id)
     raise NotFound(f"{provider} event names no checkout or payment of ours (yet)")
 
 

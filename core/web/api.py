@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
 
 from core.errors import Unauthorized, ValidationError
@@ -18,16 +18,11 @@ from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
 from core.money import Money, currency_code
 from core.services import invoice_queries, invoicing, job_admin
 from core.services.accounts import authenticate_api_key
-from core.services.context import ServiceContext
 from core.storage.models import Invoice, Job, JobStatus
 from core.web import api_schemas as schemas
+from core.web.current import services, settings
 from core.web.errors import json_body
 from core.web.openapi import openapi_document
-
-
-def services() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["paylink"]
-    return ctx
 
 
 def api_key_from_request() -> str | None:
@@ -50,7 +45,7 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
     ctx = services()
     customer = invoicing.customer_of(invoice, ctx)
     state = invoicing.state_of(invoice)
-    base_url = current_app.config["PAYLINK_SETTINGS"].base_url
+    base_url = settings().base_url
     return schemas.InvoiceOut(
         id=invoice.id,
         number=invoice.number,
@@ -166,7 +161,7 @@ def create_api_blueprint() -> Blueprint:
 
     @api.get("/openapi.json")
     def openapi() -> Response:
-        return jsonify(openapi_document(current_app.config["PAYLINK_SETTINGS"].base_url))
+        return jsonify(openapi_document(settings().base_url))
 
     @api.post("/invoices")
     def create_invoice() -> tuple[Response, int]:

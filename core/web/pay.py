@@ -21,25 +21,15 @@ from core.invoices import PAYABLE, InvoiceStatus
 from core.links import InvalidToken, TokenPurpose, TokenSigner, looks_like_link_code
 from core.money import Money
 from core.payments.bank_transfer import creditor_reference, epc_qr_svg, grouped
-from core.payments.provider import PaymentMethod, ProviderEnvironment
+from core.payments.provider import PaymentMethod
 from core.payments.registry import provider_factory
 from core.services import checkout, invoicing
-from core.services.context import ServiceContext
 from core.storage.models import Invoice, Merchant
+from core.web.current import providers, services
 from core.web.page_texts import page_language, translate
 
 PAY_FORM_MAX_AGE = 12 * 3600
 RETURN_REFRESH_SECONDS = 3
-
-
-def _ctx() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["paylink"]
-    return ctx
-
-
-def _env() -> ProviderEnvironment:
-    env: ProviderEnvironment = current_app.extensions["paylink.providers"]
-    return env
 
 
 def _load(code: str, viewed: bool = False) -> tuple[Invoice, Merchant]:
@@ -47,7 +37,7 @@ def _load(code: str, viewed: bool = False) -> tuple[Invoice, Merchant]:
     if not looks_like_link_code(code):
         abort(404)
     try:
-        return invoicing.invoice_by_code(_ctx(), code, viewed)
+        return invoicing.invoice_by_code(services(), code, viewed)
     except NotFound:
         abort(404)
 
@@ -56,7 +46,7 @@ class PageView:
     """Everything a payment page template shows, formatted for the customer's language."""
 
     def __init__(self, invoice: Invoice, merchant: Merchant, now: datetime) -> None:
-        customer = invoicing.customer_of(invoice, _ctx())
+        customer = invoicing.customer_of(invoice, services())
         self.language = page_language(request.args.get("lang"), customer.locale)
         self.locale = {"fr": "fr_FR", "en": "en_GB"}[self.language]
         self.zone = ZoneInfo(merchant.timezone)
@@ -120,9 +110,9 @@ def _csp(form_origins: frozenset[str]) -> str:
 def _render(template: str, view: PageView, status: int = 200, **extra: Any) -> Response:
     g.csp_nonce = secrets.token_urlsafe(16)
     origins: frozenset[str] = frozenset()
-    options = checkout.payment_options(_ctx(), view.merchant.id) if view.payable else []
+    options = checkout.payment_options(services(), view.merchant.id) if view.payable else []
     for option in options:
-        origins |= provider_factory(option.provider).checkout_origins(_env())
+        origins |= provider_factory(option.provider).checkout_origins(providers())
     body = render_template(template, view=view, options=options, nonce=g.csp_nonce, **extra)
     response = Response(body, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = _csp(origins)
@@ -140,7 +130,7 @@ def create_pay_blueprint() -> Blueprint:
     @pay.get("/<code>")
     def page(code: str) -> Response:
         invoice, merchant = _load(code, viewed=True)
-        view = PageView(invoice, merchant, _ctx().clock())
+        view = PageView(invoice, merchant, services().clock())
         return _render("pay/invoice.html", view, form_token=_form_token(code))
 
     @pay.post("/<code>/pay")
@@ -158,9 +148,9 @@ def create_pay_blueprint() -> Blueprint:
             method = PaymentMethod(request.form.get("method", ""))
         except ValueError:
             abort(400, description="choose a payment method")
-        page_url = f"{_env().base_url}/i/{code}"
+        page_url = f"{providers().base_url}/i/{code}"
         try:
-            target = checkout.start_checkout(_ctx(), _env(), invoice, method, page_url)
+            target = checkout.start_checkout(services(), providers(), invoice, method, page_url)
         except ValidationError as error:
             abort(409, description=error.message)
         if not target.startswith(("https://", "http://")):
@@ -170,10 +160,10 @@ def create_pay_blueprint() -> Blueprint:
     @pay.get("/<code>/transfer")
     def transfer(code: str) -> BaseResponse:
         invoice, merchant = _load(code)
-        details = checkout.bank_transfer_details(_ctx(), merchant.id)
+        details = checkout.bank_transfer_details(services(), merchant.id)
         if details is None or invoice.status not in PAYABLE:
             return redirect(f"/i/{code}", code=303)
-        view = PageView(invoice, merchant, _ctx().clock())
+        view = PageView(invoice, merchant, services().clock())
         reference = creditor_reference(invoice.number)
         qr = epc_qr_svg(details, view.state.amount_due, reference)
         return _render(
@@ -187,9 +177,9 @@ def create_pay_blueprint() -> Blueprint:
     @pay.get("/<code>/return")
     def returned(code: str) -> Response:
         invoice, merchant = _load(code)
-        view = PageView(invoice, merchant, _ctx().clock())
+        view = PageView(invoice, merchant, services().clock())
         settled = invoice.status == InvoiceStatus.PAID
-        failed = invoicing.last_payment_failed(_ctx(), invoice.id)
+        failed = invoicing.last_payment_failed(services(), invoice.id)
         return _render(
             "pay/return.html",
             view,
@@ -203,9 +193,9 @@ def create_pay_blueprint() -> Blueprint:
         invoice, merchant = _load(code)
         if invoice.status not in (InvoiceStatus.PAID, InvoiceStatus.REFUNDED):
             return redirect(f"/i/{code}", code=303)
-        view = PageView(invoice, merchant, _ctx().clock())
+        view = PageView(invoice, merchant, services().clock())
         return _render(
-            "pay/receipt.html", view, payments=invoicing.invoice_payments(_ctx(), invoice.id)
+            "pay/receipt.html", view, payments=invoicing.invoice_payments(services(), invoice.id)
         )
 
     return pay

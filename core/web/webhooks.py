@@ -8,11 +8,10 @@ job, where the merchant sees it), because providers disable endpoints that keep 
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from core.payments.provider import ProviderEnvironment
 from core.services import checkout
-from core.services.context import ServiceContext
+from core.web.current import providers, services
 
 
 def create_webhooks_blueprint() -> Blueprint:
@@ -20,10 +19,8 @@ def create_webhooks_blueprint() -> Blueprint:
 
     @webhooks.post("/<provider>/<int:account_id>")
     def receive(provider: str, account_id: int) -> tuple[Response, int]:
-        ctx: ServiceContext = current_app.extensions["paylink"]
-        env: ProviderEnvironment = current_app.extensions["paylink.providers"]
         stored = checkout.receive_webhook(
-            ctx, env, provider, account_id, request.get_data(), dict(request.headers)
+            services(), providers(), provider, account_id, request.get_data(), dict(request.headers)
         )
         return jsonify({"received": True, "duplicate": not stored}), 200
 
