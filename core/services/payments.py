@@ -9,6 +9,7 @@ overpayment is applied, flagged and its excess shown.
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -17,8 +18,9 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidTransition, NotFound
 from core.events import PaymentReceived, RefundIssued
 from core.invoices import InvoiceStatus
+from core.money import Money
 from core.services.context import ServiceContext
-from core.services.invoicing import state_of, store_state
+from core.services.invoicing import load_invoice_by_id, state_of, store_state
 from core.storage.models import Invoice, Payment, Refund
 
 Recorded = TypeVar("Recorded", Payment, Refund)
@@ -111,6 +113,34 @@ def _apply_payment(
         ctx.record(session, invoice.id, "overpaid", excess=after.overpaid.minor)
         return PaymentFlag.OVERPAYMENT
     return None
+
+
+MANUAL_PROVIDER = "manual"
+
+
+def record_manual_payment(
+    ctx: ServiceContext,
+    merchant_id: int,
+    invoice_id: int,
+    amount_minor: int,
+    reference: str,
+    method: str,
+    received_at: datetime | None,
+) -> tuple[Payment, bool]:
+    """A payment the merchant marks by hand, in the invoice's currency; its reference is unique
+    per invoice, so marking the same transfer twice records it once."""
+    invoice = load_invoice_by_id(ctx, merchant_id, invoice_id)
+    return record_payment(
+        ctx,
+        PaymentReceived(
+            provider=MANUAL_PROVIDER,
+            provider_payment_id=f"{invoice.id}:{reference}",
+            invoice_id=invoice.id,
+            amount=Money(amount_minor, invoice.currency),
+            occurred_at=received_at or ctx.clock(),
+            method=method,
+        ),
+    )
 
 
 def record_refund(ctx: ServiceContext, event: RefundIssued) -> tuple[Refund, bool]:

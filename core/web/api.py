@@ -16,7 +16,7 @@ from core.errors import Unauthorized, ValidationError
 from core.events import CustomerDetails, InvoiceRequested, SourceKind
 from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
 from core.money import Money, currency_code
-from core.services import invoice_queries, invoicing, job_admin
+from core.services import invoice_queries, invoicing, job_admin, payments
 from core.services.accounts import authenticate_api_key
 from core.storage.models import Invoice, Job, JobStatus
 from core.web import api_schemas as schemas
@@ -199,6 +199,21 @@ def create_api_blueprint() -> Blueprint:
         body = json_body(schemas.VoidIn) if request.content_length else schemas.VoidIn()
         invoice = invoicing.void_invoice(services(), g.merchant_id, invoice_id, body.reason)
         return jsonify(invoice_json(invoice))
+
+    @api.post("/invoices/<int:invoice_id>/payments")
+    def mark_paid(invoice_id: int) -> tuple[Response, int]:
+        body = json_body(schemas.ManualPaymentIn)
+        _, recorded = payments.record_manual_payment(
+            services(),
+            g.merchant_id,
+            invoice_id,
+            body.amount,
+            body.reference,
+            body.method,
+            body.received_at,
+        )
+        invoice = invoicing.load_invoice_by_id(services(), g.merchant_id, invoice_id)
+        return jsonify(invoice_json(invoice)), 201 if recorded else 200
 
     @api.get("/invoices/<int:invoice_id>/timeline")
     def timeline(invoice_id: int) -> Response:

@@ -60,6 +60,16 @@ class VoidIn(StrictModel):
     reason: Annotated[str, Field(max_length=500)] = ""
 
 
+class ManualPaymentIn(StrictModel):
+    """Money the merchant received outside Paylink (a bank transfer seen on the account,
+    cash, a cheque). `reference` makes it idempotent: the same reference twice counts once."""
+
+    amount: Annotated[StrictInt, Field(ge=1, le=10**15, description="Integer minor units")]
+    reference: Annotated[str, Field(min_length=1, max_length=200)]
+    method: Literal["bank_transfer", "cash", "cheque", "other"] = "bank_transfer"
+    received_at: AwareDatetime | None = None
+
+
 class LineOut(BaseModel):
     label: str
     sku: str | None

@@ -15,6 +15,7 @@ REF = "#/components/schemas/{model}"
 COMPONENT_MODELS: list[type[BaseModel]] = [
     schemas.InvoiceCreate,
     schemas.VoidIn,
+    schemas.ManualPaymentIn,
     schemas.InvoiceOut,
     schemas.InvoiceList,
     schemas.Timeline,
@@ -146,6 +147,22 @@ def _paths() -> dict[str, Any]:
                 "responses": {"200": one_invoice, **_errors(400, 404, 409, 415, 422, *COMMON)},
             }
         },
+        "/api/v1/invoices/{invoice_id}/payments": {
+            "post": {
+                "operationId": "recordManualPayment",
+                "summary": "Mark money received outside Paylink (idempotent on `reference`)",
+                "parameters": [INVOICE_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref(schemas.ManualPaymentIn)}},
+                },
+                "responses": {
+                    "201": _json(schemas.InvoiceOut, "Recorded"),
+                    "200": _json(schemas.InvoiceOut, "Already recorded with this reference"),
+                    **_errors(400, 404, 415, 422, *COMMON),
+                },
+            }
+        },
         "/api/v1/invoices/{invoice_id}/timeline": {
             "get": {
                 "operationId": "getInvoiceTimeline",
@@ -210,7 +227,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             (
                 model,
                 "validation"
-                if model in (schemas.InvoiceCreate, schemas.VoidIn)
+                if model in (schemas.InvoiceCreate, schemas.VoidIn, schemas.ManualPaymentIn)
                 else "serialization",
             )
             for model in COMPONENT_MODELS

@@ -210,3 +210,24 @@ def test_rate_limits_hold_across_processes_with_redis(
         clients[n % 2].get("/api/v1/invoices", headers=headers).status_code for n in range(4)
     ]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_a_transfer_marked_by_hand_pays_the_invoice_once(client, auth):
+    invoice_id = create(client, auth).json["id"]
+    mark = {"amount": 2000, "reference": "VIR 2026-03-02 DUPONT", "method": "bank_transfer"}
+    first = client.post(f"/api/v1/invoices/{invoice_id}/payments", json=mark, headers=auth)
+    again = client.post(f"/api/v1/invoices/{invoice_id}/payments", json=mark, headers=auth)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json["status"] == "partially_paid" and again.json["amount_paid"] == 2000
+    rest = {"amount": 3180, "reference": "VIR 2026-03-05 DUPONT"}
+    paid = client.post(f"/api/v1/invoices/{invoice_id}/payments", json=rest, headers=auth)
+    assert paid.json["status"] == "paid" and paid.json["amount_due"] == 0
+    for bad in (
+        {"amount": 0, "reference": "x"},
+        {"amount": 100},
+        {"amount": "10.00", "reference": "x"},
+        {"amount": 100, "reference": "x", "method": "bitcoin"},
+    ):
+        response = client.post(f"/api/v1/invoices/{invoice_id}/payments", json=bad, headers=auth)
+        assert response.status_code == 422
+    assert client.post("/api/v1/invoices/999/payments", json=mark, headers=auth).status_code == 404
