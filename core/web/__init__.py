@@ -44,6 +44,8 @@ def create_app(
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        # The payment pages' stylesheet is cached by phones for a day; pages themselves never.
+        SEND_FILE_MAX_AGE_DEFAULT=86400,
         PAYLINK_SETTINGS=settings,
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
         SESSION_COOKIE_HTTPONLY=True,

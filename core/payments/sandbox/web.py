@@ -34,12 +34,20 @@ def create_sandbox_blueprint() -> Blueprint:
     sandbox = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
     @sandbox.get("/checkout/<token>")
-    def checkout_page(token: str) -> str:
+    def checkout_page(token: str) -> Response:
         session = _session(token)
         amount = Money(session.amount_minor, session.currency)
-        return render_template(
-            "sandbox/checkout.html", session=session, token=token, amount=amount.format("en_GB")
+        response = Response(
+            render_template(
+                "sandbox/checkout.html", session=session, token=token, amount=amount.format("en_GB")
+            ),
+            mimetype="text/html",
         )
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; "
+            "frame-ancestors 'none'"
+        )
+        return response
 
     @sandbox.post("/checkout/<token>")
     def choose_outcome(token: str) -> Response:

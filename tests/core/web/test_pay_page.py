@@ -45,7 +45,10 @@ def test_every_view_is_on_the_timeline(client, ctx, invoice):
 def test_the_page_is_light_self_contained_and_locked_down(client, invoice):
     response = page(client, invoice)
     html = response.get_data(as_text=True)
-    css = client.get("/static/pay.css").get_data()
+    css_response = client.get("/static/pay.css")
+    css = css_response.get_data()
+    assert "max-age=86400" in css_response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"] == "no-store"
     assert len(response.get_data()) + len(css) < WEIGHT_LIMIT
     assert "<script" not in html and "@import" not in css.decode()
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from elsewhere
@@ -158,7 +161,9 @@ def test_sandbox_payment_end_to_end_through_a_signed_webhook(live, clock):
         f"/i/{invoice.link_code}/pay", data={"token": token, "method": "sandbox"}
     ).location
     sandbox_path = checkout_url.removeprefix(env.base_url)
-    assert "Pay €75.50" in client.get(sandbox_path).get_data(as_text=True)
+    sandbox_page = client.get(sandbox_path)
+    assert "Pay €75.50" in sandbox_page.get_data(as_text=True)
+    assert "default-src 'none'" in sandbox_page.headers["Content-Security-Policy"]
     back = client.post(sandbox_path, data={"outcome": "payment.succeeded"})
     assert back.status_code == 303 and back.location.endswith(f"/i/{invoice.link_code}/return")
     assert invoicing.load_invoice_by_id(ctx, shop.id, invoice.id).status.value == "open"
