@@ -117,6 +117,9 @@ class ProviderFactory(Protocol):
     def checkout_origins(self, environment: ProviderEnvironment) -> frozenset[str]:
         """Origins the payment page may send customers to (its CSP form-action)."""
 
+    def complete_credentials(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        """The credentials to store, with anything the provider makes itself added."""
+
     def __call__(
         self, credentials: Mapping[str, Any], environment: ProviderEnvironment
     ) -> PaymentProvider: ...

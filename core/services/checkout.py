@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.errors import NotFound, ValidationError
@@ -63,10 +63,8 @@ def configure_payment_account(
             )
         ).one_or_none()
         if account is None:
-            count = len(
-                session.scalars(
-                    select(PaymentAccount.id).where(PaymentAccount.merchant_id == merchant_id)
-                ).all()
+            count = session.scalar(
+                select(func.count()).where(PaymentAccount.merchant_id == merchant_id)
             )
             account = PaymentAccount(
                 merchant_id=merchant_id,
@@ -77,9 +75,7 @@ def configure_payment_account(
             )
             session.add(account)
             session.flush()
-        stored = {**credentials, "account_id": account.id}
-        if provider == "sandbox":
-            stored.setdefault("webhook_secret", "whsec_sbx_" + secrets.token_urlsafe(24))
+        stored = factory.complete_credentials({**credentials, "account_id": account.id})
         factory(stored, env)  # refuses unusable credentials before anything is stored
         account.credentials_ciphertext = ctx.keyring.encrypt(
             json.dumps(stored), ACCOUNT_CREDENTIALS

@@ -82,9 +82,10 @@ def register_error_handlers(app: Flask) -> None:
             return _error_page(status, error.description or error.name)
         code = (error.name or "error").lower().replace(" ", "_")
         response, status = error_response(status, code, error.description or error.name)
+        original = error.get_response().headers
         for header in ("Retry-After", "Allow"):
-            if error.get_response().headers.get(header):
-                response.headers[header] = error.get_response().headers[header]
+            if original.get(header):
+                response.headers[header] = original[header]
         return response, status
 
     @app.errorhandler(Exception)

@@ -95,6 +95,10 @@ class BankTransferProvider:
         self.details = transfer_details(credentials)
 
     @classmethod
+    def complete_credentials(cls, credentials: dict[str, Any]) -> dict[str, Any]:
+        return credentials
+
+    @classmethod
     def checkout_origins(cls, environment: ProviderEnvironment) -> frozenset[str]:
         parts = urlsplit(environment.base_url)
         return frozenset({f"{parts.scheme}://{parts.netloc}"})

@@ -76,6 +76,11 @@ class SandboxProvider:
         self.signer = TokenSigner(environment.secret_key)
 
     @classmethod
+    def complete_credentials(cls, credentials: dict[str, Any]) -> dict[str, Any]:
+        """The sandbox signs its own webhooks: it makes their secret on first configuration."""
+        return {"webhook_secret": "whsec_sbx_" + secrets.token_urlsafe(24), **credentials}
+
+    @classmethod
     def checkout_origins(cls, environment: ProviderEnvironment) -> frozenset[str]:
         parts = urlsplit(environment.base_url)
         return frozenset({f"{parts.scheme}://{parts.netloc}"})

@@ -39,6 +39,10 @@ class StripeProvider:
         self.client = StripeClient(base, secret_key, http_session(environment.http_timeout_seconds))
 
     @classmethod
+    def complete_credentials(cls, credentials: dict[str, Any]) -> dict[str, Any]:
+        return credentials
+
+    @classmethod
     def checkout_origins(cls, environment: ProviderEnvironment) -> frozenset[str]:
         return frozenset({"https://checkout.stripe.com"})
 
