@@ -21,8 +21,8 @@ from pathlib import Path
 import requests
 from flask import Flask
 
-from core.services.checkout import configure_payment_account
 from core.services.invoicing import create_invoice
+from core.services.payment_accounts import configure_payment_account
 from core.settings import Settings
 from core.storage.migrate import upgrade
 from core.web import create_app

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from core.errors import PaylinkError
 from core.jobs import JobQueue, Worker
 from core.payments.registry import provider_factory
-from core.services import accounts, checkout, demo_data
+from core.services import accounts, demo_data, payment_accounts
 from core.services.context import ServiceContext
 from core.services.job_handlers import core_handlers
 from core.settings import Settings
@@ -160,7 +160,7 @@ def payment_account(merchant_id: int, provider: str, credentials: str, disable: 
         raise click.BadParameter("--credentials must be a JSON object") from None
     if not isinstance(parsed, dict):
         raise click.BadParameter("--credentials must be a JSON object")
-    account = checkout.configure_payment_account(
+    account = payment_accounts.configure_payment_account(
         services(),
         provider_environment(current_settings()),
         merchant_id,
@@ -229,7 +229,7 @@ def _first_start(ctx: ServiceContext, settings: Settings) -> None:
             return
     merchant = accounts.create_merchant(ctx, accounts.MerchantProfile(name="Boutique Démo"))
     _, key = accounts.create_api_key(ctx, merchant.id, "first run")
-    checkout.configure_payment_account(
+    payment_accounts.configure_payment_account(
         ctx, provider_environment(settings), merchant.id, "sandbox", {}
     )
     demo_data.create_demo_invoices(ctx, merchant.id)

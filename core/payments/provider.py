@@ -11,8 +11,9 @@ import enum
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
+from urllib.parse import urlsplit
 
 from core.errors import PaylinkError
 from core.money import Money
@@ -42,6 +43,17 @@ class InvalidSignature(PaylinkError):
     code = "invalid_signature"
 
 
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL, as CSP and checkout origins name sites."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def webhook_url(environment: ProviderEnvironment, provider: str, account_id: int) -> str:
+    """Where a provider account's webhooks (or notifications) reach Paylink."""
+    return f"{environment.base_url}/webhooks/{provider}/{account_id}"
+
+
 class ProviderError(PaylinkError):
     """The provider refused or failed a call; its own message is kept."""
 
@@ -56,6 +68,14 @@ def body_digest_key(raw_body: bytes) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Instalment:
+    """One payment of an instalment plan: how much, and on which day it is taken."""
+
+    due_on: date
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
 class CheckoutRequest:
     invoice_id: int
     invoice_number: str
@@ -67,6 +87,10 @@ class CheckoutRequest:
     return_url: str
     cancel_url: str
     idempotency_key: str
+    customer_name: str = ""
+    customer_phone: str | None = None
+    #: For PaymentMethod.INSTALMENTS: the schedule shown to the customer, summing to `amount`.
+    instalments: tuple[Instalment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +123,18 @@ class PaymentProvider(Protocol):
 
     def event_key(self, raw_body: bytes, headers: Mapping[str, str], now: datetime) -> str:
         """Verify a webhook on its raw body and return the provider's unique key for it
-        (raises InvalidSignature). Called inside the webhook request: no outbound call."""
+        (raises InvalidSignature). Called inside the webhook request: no outbound call, so a
+        provider whose signatures can only be checked by calling it verifies in parse_events."""
 
-    def parse_events(self, raw_body: bytes) -> list[ProviderEvent]:
-        """Translate a verified body into events (in a job, so it may call the provider to
-        re-fetch a resource when its notifications are not signed)."""
+    def parse_events(self, raw_body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:
+        """Translate a stored body into events, in a job: it may call the provider to verify
+        the delivery (raising InvalidSignature) or to re-fetch a resource whose notifications
+        are not signed. `headers` are the ones the provider asked to keep (`kept_headers`)."""
+
+    def settle_checkout(self, reference: str) -> list[ProviderEvent]:
+        """Ask the provider, server-side, what became of one of our checkouts, completing it
+        where the provider needs us to (PayPal's capture). Run in a job when the customer comes
+        back from a provider whose `settles_on_return` is true; webhooks remain the other way."""
 
 
 class ProviderFactory(Protocol):
@@ -113,6 +144,9 @@ class ProviderFactory(Protocol):
     name: str
     methods: frozenset[PaymentMethod]
     receives_webhooks: bool
+    #: Request headers stored with a webhook body, for providers that verify in the job.
+    kept_headers: tuple[str, ...]
+    settles_on_return: bool
 
     def checkout_origins(self, environment: ProviderEnvironment) -> frozenset[str]:
         """Origins the payment page may send customers to (its CSP form-action)."""

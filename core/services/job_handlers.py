@@ -8,7 +8,7 @@ from core.jobs import ClaimedJob, Handler
 from core.payments import sandbox, signatures
 from core.payments.provider import ProviderEnvironment
 from core.payments.sandbox.web import JOB_DELIVER_WEBHOOK
-from core.services import checkout, invoicing
+from core.services import checkout, invoicing, payment_accounts, provider_events
 from core.services.context import ServiceContext
 from core.storage.models import PaymentAccount
 
@@ -23,7 +23,10 @@ def core_handlers(ctx: ServiceContext, env: ProviderEnvironment) -> dict[str, Ha
         invoicing.expire_invoice(ctx, job.payload["merchant_id"], job.payload["invoice_id"])
 
     def process_provider_event(job: ClaimedJob) -> None:
-        checkout.process_provider_event(ctx, env, job.payload["event_id"])
+        provider_events.process_provider_event(ctx, env, job.payload["event_id"])
+
+    def settle_checkout(job: ClaimedJob) -> None:
+        provider_events.settle_checkout(ctx, env, job.payload["checkout_id"])
 
     def deliver_sandbox_webhook(job: ClaimedJob) -> None:
         """Send the sandbox's signed webhook to Paylink's own endpoint, over HTTP."""
@@ -31,7 +34,7 @@ def core_handlers(ctx: ServiceContext, env: ProviderEnvironment) -> dict[str, Ha
         with ctx.db.transaction() as db_session:
             account = db_session.get(PaymentAccount, account_id)
             assert account is not None
-        secret = checkout.account_credentials(ctx, account)["webhook_secret"]
+        secret = payment_accounts.account_credentials(ctx, account)["webhook_secret"]
         body = job.payload["body"].encode()
         header = signatures.signature_header(body, secret, int(ctx.clock().timestamp()))
         response = session.post(
@@ -45,6 +48,7 @@ def core_handlers(ctx: ServiceContext, env: ProviderEnvironment) -> dict[str, Ha
     return {
         invoicing.JOB_MARK_OVERDUE: mark_overdue,
         invoicing.JOB_EXPIRE: expire,
-        checkout.JOB_PROCESS_EVENT: process_provider_event,
+        provider_events.JOB_PROCESS_EVENT: process_provider_event,
+        checkout.JOB_SETTLE_CHECKOUT: settle_checkout,
         JOB_DELIVER_WEBHOOK: deliver_sandbox_webhook,
     }

@@ -174,6 +174,10 @@ class Invoice(Base):
     customer_locale: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
+    # Early-payment promotion: paid in full before `early_discount_until`, the invoice costs
+    # `early_discount` less (the discount then joins `discount` and the total drops).
+    early_discount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    early_discount_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]
@@ -316,7 +320,10 @@ class Checkout(Base):
     name the checkout, and this row (not the event's own metadata) says which invoice it pays."""
 
     __tablename__ = "checkouts"
-    __table_args__ = (UniqueConstraint("provider", "provider_reference"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_reference"),
+        Index("ix_checkouts_provider_payment", "provider", "payment_reference"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
@@ -326,6 +333,9 @@ class Checkout(Base):
     method: Mapped[str] = mapped_column(String(32))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
+    # The provider's payment id, once an event names it beside the checkout: later events that
+    # name only the payment (GoCardless, PayPlug instalments) find the invoice through it.
+    payment_reference: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
 
@@ -341,6 +351,8 @@ class ProviderEvent(Base):
     provider: Mapped[str] = mapped_column(String(32))
     event_key: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
+    # The request headers a provider verifies in the job rather than in the request (PayPal).
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(64))

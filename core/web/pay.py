@@ -23,7 +23,7 @@ from core.money import Money
 from core.payments.bank_transfer import creditor_reference, epc_qr_svg, grouped
 from core.payments.provider import PaymentMethod
 from core.payments.registry import provider_factory
-from core.services import checkout, invoicing
+from core.services import checkout, invoicing, payment_accounts
 from core.storage.models import Invoice, Merchant
 from core.web.current import providers, services
 from core.web.page_texts import page_language, translate
@@ -110,7 +110,7 @@ def _csp(form_origins: frozenset[str]) -> str:
 def _render(template: str, view: PageView, status: int = 200, **extra: Any) -> Response:
     g.csp_nonce = secrets.token_urlsafe(16)
     origins: frozenset[str] = frozenset()
-    options = checkout.payment_options(services(), view.merchant.id) if view.payable else []
+    options = payment_accounts.payment_options(services(), view.merchant.id) if view.payable else []
     for option in options:
         origins |= provider_factory(option.provider).checkout_origins(providers())
     body = render_template(template, view=view, options=options, nonce=g.csp_nonce, **extra)
@@ -153,14 +153,12 @@ def create_pay_blueprint() -> Blueprint:
             target = checkout.start_checkout(services(), providers(), invoice, method, page_url)
         except ValidationError as error:
             abort(409, description=error.message)
-        if not target.startswith(("https://", "http://")):
-            abort(502, description="the payment provider answered an unusable address")
         return redirect(target, code=303)
 
     @pay.get("/<code>/transfer")
     def transfer(code: str) -> BaseResponse:
         invoice, merchant = _load(code)
-        details = checkout.bank_transfer_details(services(), merchant.id)
+        details = payment_accounts.bank_transfer_details(services(), merchant.id)
         if details is None or invoice.status not in PAYABLE:
             return redirect(f"/i/{code}", code=303)
         view = PageView(invoice, merchant, services().clock())
@@ -180,6 +178,8 @@ def create_pay_blueprint() -> Blueprint:
         view = PageView(invoice, merchant, services().clock())
         settled = invoice.status == InvoiceStatus.PAID
         failed = invoicing.last_payment_failed(services(), invoice.id)
+        if not (settled or failed):
+            checkout.customer_returned(services(), invoice)
         return _render(
             "pay/return.html",
             view,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from core.services import checkout
+from core.services import provider_events
 from core.web.current import providers, services
 
 
@@ -19,7 +19,7 @@ def create_webhooks_blueprint() -> Blueprint:
 
     @webhooks.post("/<provider>/<int:account_id>")
     def receive(provider: str, account_id: int) -> tuple[Response, int]:
-        stored = checkout.receive_webhook(
+        stored = provider_events.receive_webhook(
             services(), providers(), provider, account_id, request.get_data(), dict(request.headers)
         )
         return jsonify({"received": True, "duplicate": not stored}), 200

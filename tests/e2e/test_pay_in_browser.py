@@ -14,9 +14,9 @@ import pytest
 
 from core.clock import utc_now
 from core.jobs import JobQueue, Worker
-from core.services.checkout import configure_payment_account
 from core.services.invoicing import create_invoice
 from core.services.job_handlers import core_handlers
+from core.services.payment_accounts import configure_payment_account
 from core.settings import Settings
 from core.web import create_app
 from tests.support.factories import merchant, order

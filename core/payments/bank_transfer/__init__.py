@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import segno.helpers
 from schwifty import BIC, IBAN
@@ -29,6 +28,7 @@ from core.payments.provider import (
     PaymentMethod,
     ProviderEnvironment,
     ProviderEvent,
+    origin_of,
 )
 
 REFERENCE_BODY_MAX = 21  # RF + 2 check digits + at most 21 alphanumerics
@@ -89,6 +89,8 @@ def epc_qr_svg(details: TransferDetails, amount: Money, reference: str) -> str |
 class BankTransferProvider:
     name: ClassVar[str] = "bank_transfer"
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.BANK_TRANSFER})
+    kept_headers: ClassVar[tuple[str, ...]] = ()
+    settles_on_return: ClassVar[bool] = False
     receives_webhooks: ClassVar[bool] = False
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
@@ -100,8 +102,7 @@ class BankTransferProvider:
 
     @classmethod
     def checkout_origins(cls, environment: ProviderEnvironment) -> frozenset[str]:
-        parts = urlsplit(environment.base_url)
-        return frozenset({f"{parts.scheme}://{parts.netloc}"})
+        return frozenset({origin_of(environment.base_url)})
 
     def create_checkout(self, request: CheckoutRequest) -> Checkout:
         """The "checkout" is Paylink's own page with the transfer details."""
@@ -110,5 +111,9 @@ class BankTransferProvider:
     def event_key(self, raw_body: bytes, headers: Mapping[str, str], now: datetime) -> str:
         raise InvalidSignature("bank transfers have no webhooks: statements confirm them")
 
-    def parse_events(self, raw_body: bytes) -> list[ProviderEvent]:
+    def parse_events(self, raw_body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:
+        return []
+
+    def settle_checkout(self, reference: str) -> list[ProviderEvent]:
+        """A transfer is settled by a bank statement or by hand, never by asking."""
         return []

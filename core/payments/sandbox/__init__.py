@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from core.links import TokenPurpose, TokenSigner
 from core.money import Money
@@ -23,6 +22,7 @@ from core.payments.provider import (
     ProviderEnvironment,
     ProviderEvent,
     body_digest_key,
+    origin_of,
 )
 
 SIGNATURE_HEADER = "Paylink-Sandbox-Signature"
@@ -67,6 +67,8 @@ def sandbox_event(session: SandboxSession, outcome: str, now: datetime) -> bytes
 class SandboxProvider:
     name: ClassVar[str] = "sandbox"
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.SANDBOX})
+    kept_headers: ClassVar[tuple[str, ...]] = ()
+    settles_on_return: ClassVar[bool] = False
     receives_webhooks: ClassVar[bool] = True
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
@@ -82,8 +84,7 @@ class SandboxProvider:
 
     @classmethod
     def checkout_origins(cls, environment: ProviderEnvironment) -> frozenset[str]:
-        parts = urlsplit(environment.base_url)
-        return frozenset({f"{parts.scheme}://{parts.netloc}"})
+        return frozenset({origin_of(environment.base_url)})
 
     def create_checkout(self, request: CheckoutRequest) -> Checkout:
         session = SandboxSession(
@@ -106,7 +107,7 @@ class SandboxProvider:
         except (ValueError, KeyError, TypeError):
             return body_digest_key(raw_body)
 
-    def parse_events(self, raw_body: bytes) -> list[ProviderEvent]:
+    def parse_events(self, raw_body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:
         event = json.loads(raw_body)
         data = event["data"]
         kind = OUTCOMES.get(event["type"], EventKind.IGNORED)
@@ -122,3 +123,8 @@ class SandboxProvider:
                 method="sandbox",
             )
         ]
+
+    def settle_checkout(self, reference: str) -> list[ProviderEvent]:
+        """Nothing to ask: the sandbox's signed webhook is its only word, as with a provider
+        whose API cannot be queried."""
+        return []

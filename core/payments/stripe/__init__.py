@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from core.clock import utc_now
 from core.errors import ValidationError
@@ -29,6 +30,8 @@ class StripeProvider:
     name: ClassVar[str] = "stripe"
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.CARD})
     receives_webhooks: ClassVar[bool] = True
+    kept_headers: ClassVar[tuple[str, ...]] = ()
+    settles_on_return: ClassVar[bool] = True
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
         secret_key = credentials.get("secret_key", "")
@@ -57,5 +60,10 @@ class StripeProvider:
         signatures.verify(raw_body, headers.get("Stripe-Signature"), self.webhook_secrets, now)
         return mapping.event_key(raw_body)
 
-    def parse_events(self, raw_body: bytes) -> list[ProviderEvent]:
+    def parse_events(self, raw_body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:
         return mapping.parse_event(raw_body)
+
+    def settle_checkout(self, reference: str) -> list[ProviderEvent]:
+        """Read the session back, so a lost webhook does not leave a paid invoice open."""
+        session = self.client.get(f"/v1/checkout/sessions/{quote(reference, safe='')}")
+        return [mapping.fetched_session_event(session, utc_now())]

@@ -19,12 +19,15 @@ class StripeClient:
         self.headers = {"Authorization": f"Bearer {secret_key}", "Stripe-Version": STRIPE_VERSION}
 
     def post(self, path: str, form: dict[str, str], idempotency_key: str) -> dict[str, Any]:
+        headers = {**self.headers, "Idempotency-Key": idempotency_key}
+        return self._call("POST", path, data=form, headers=headers)
+
+    def get(self, path: str) -> dict[str, Any]:
+        return self._call("GET", path, headers=self.headers)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
-            response = self.session.post(
-                f"{self.base_url}{path}",
-                data=form,
-                headers={**self.headers, "Idempotency-Key": idempotency_key},
-            )
+            response = self.session.request(method, f"{self.base_url}{path}", **kwargs)
         except requests.RequestException as error:
             raise ProviderError(f"Stripe could not be reached: {error}") from None
         body: dict[str, Any] = response.json() if response.content else {}

@@ -75,25 +75,35 @@ def _at(event: dict[str, Any]) -> datetime:
     return datetime.fromtimestamp(int(event.get("created", 0)), UTC)
 
 
+def session_event(kind: str, session: dict[str, Any], at: datetime) -> ProviderEvent:
+    """What a Checkout Session says, whether an event carried it or we fetched it."""
+    status = session.get("payment_status") if kind == "checkout.session.completed" else None
+    mapped = SESSION_EVENTS.get((kind, status), EventKind.IGNORED)
+    return ProviderEvent(
+        kind=mapped,
+        occurred_at=at,
+        checkout_reference=session["id"],
+        payment_reference=session.get("payment_intent"),
+        amount=from_stripe_amount(session["amount_total"], session["currency"])
+        if mapped == EventKind.PAID
+        else None,
+        method="card",
+    )
+
+
+def fetched_session_event(session: dict[str, Any], now: datetime) -> ProviderEvent:
+    """A session fetched from the API reads as the event its state would have sent: a complete
+    session as checkout.session.completed; an open or expired one says nothing yet."""
+    kind = "checkout.session.completed" if session.get("status") == "complete" else "open"
+    return session_event(kind, session, now)
+
+
 def parse_event(raw_body: bytes) -> list[ProviderEvent]:
     event = json.loads(raw_body)
     kind: str = event["type"]
     obj: dict[str, Any] = event["data"]["object"]
     if kind.startswith("checkout.session."):
-        status = obj.get("payment_status") if kind == "checkout.session.completed" else None
-        mapped = SESSION_EVENTS.get((kind, status), EventKind.IGNORED)
-        return [
-            ProviderEvent(
-                kind=mapped,
-                occurred_at=_at(event),
-                checkout_reference=obj["id"],
-                payment_reference=obj.get("payment_intent"),
-                amount=from_stripe_amount(obj["amount_total"], obj["currency"])
-                if mapped == EventKind.PAID
-                else None,
-                method="card",
-            )
-        ]
+        return [session_event(kind, obj, _at(event))]
     if kind == "charge.refunded":
         return [
             ProviderEvent(

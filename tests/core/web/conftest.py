@@ -52,7 +52,7 @@ def env(app):
 
 @pytest.fixture
 def sandbox_account(ctx, env, shop):
-    from core.services.checkout import configure_payment_account
+    from core.services.payment_accounts import configure_payment_account
 
     return configure_payment_account(ctx, env, shop.id, "sandbox", {})
 

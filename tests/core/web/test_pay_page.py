@@ -147,8 +147,8 @@ def live(settings, clock, database):
 
 def test_sandbox_payment_end_to_end_through_a_signed_webhook(live, clock):
     from core.jobs import JobQueue, Worker
-    from core.services.checkout import configure_payment_account
     from core.services.job_handlers import core_handlers
+    from core.services.payment_accounts import configure_payment_account
     from tests.support.factories import merchant
 
     ctx, env = live.extensions["paylink"], live.extensions["paylink.providers"]
@@ -176,7 +176,7 @@ def test_sandbox_payment_end_to_end_through_a_signed_webhook(live, clock):
 
 
 def test_bank_transfer_shows_iban_reference_and_epc_qr(client, ctx, env, shop, invoice):
-    from core.services.checkout import configure_payment_account
+    from core.services.payment_accounts import configure_payment_account
 
     configure_payment_account(
         ctx,

@@ -10,8 +10,9 @@ from werkzeug import Response
 from core.payments import signatures
 from core.payments.provider import PaymentMethod
 from core.services import invoicing
-from core.services.checkout import configure_payment_account, start_checkout
+from core.services.checkout import start_checkout
 from core.services.invoice_queries import invoice_timeline
+from core.services.payment_accounts import configure_payment_account
 from core.storage.models import Job, JobStatus
 from core.storage.models import ProviderEvent as InboxEvent
 from tests.support.factories import order

@@ -1,0 +1,141 @@
+"""A merchant's payment accounts: which providers, with which credentials (encrypted at rest),
+and what the payment page may therefore offer.
+
+Provider settings that shape the offer (the bank details, the instalment terms) live beside the
+credentials, so one encrypted document describes an account.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from core.errors import NotFound
+from core.instalments import InstalmentTerms, instalment_schedule
+from core.money import Money
+from core.payments.bank_transfer import TransferDetails, transfer_details
+from core.payments.provider import (
+    Instalment,
+    PaymentMethod,
+    PaymentProvider,
+    ProviderEnvironment,
+)
+from core.payments.registry import provider_factory
+from core.services.context import ServiceContext
+from core.storage.models import Merchant, PaymentAccount
+
+ACCOUNT_CREDENTIALS = "payment_accounts.credentials"
+
+
+def configure_payment_account(
+    ctx: ServiceContext,
+    env: ProviderEnvironment,
+    merchant_id: int,
+    provider: str,
+    credentials: Mapping[str, Any],
+    enabled: bool = True,
+) -> PaymentAccount:
+    """Add or update the merchant's account at `provider`; the credentials are checked by
+    building the provider with them, then stored encrypted."""
+    factory = provider_factory(provider)
+    with ctx.db.transaction() as session:
+        if session.get(Merchant, merchant_id) is None:
+            raise NotFound(f"no merchant {merchant_id}")
+        account = session.scalars(
+            select(PaymentAccount).where(
+                PaymentAccount.merchant_id == merchant_id, PaymentAccount.provider == provider
+            )
+        ).one_or_none()
+        if account is None:
+            count = session.scalar(
+                select(func.count()).where(PaymentAccount.merchant_id == merchant_id)
+            )
+            account = PaymentAccount(
+                merchant_id=merchant_id,
+                provider=provider,
+                position=count,
+                credentials_ciphertext="",
+                created_at=ctx.clock(),
+            )
+            session.add(account)
+            session.flush()
+        stored = factory.complete_credentials({**credentials, "account_id": account.id})
+        factory(stored, env)  # refuses unusable credentials before anything is stored
+        account.credentials_ciphertext = ctx.keyring.encrypt(
+            json.dumps(stored), ACCOUNT_CREDENTIALS
+        )
+        account.enabled = enabled
+        return account
+
+
+def account_credentials(ctx: ServiceContext, account: PaymentAccount) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        ctx.keyring.decrypt(account.credentials_ciphertext, ACCOUNT_CREDENTIALS)
+    )
+    return loaded
+
+
+def provider_for(
+    ctx: ServiceContext, env: ProviderEnvironment, account: PaymentAccount
+) -> PaymentProvider:
+    return provider_factory(account.provider)(account_credentials(ctx, account), env)
+
+
+@dataclass(frozen=True)
+class PaymentOption:
+    account_id: int
+    provider: str
+    method: PaymentMethod
+
+
+def payment_options(ctx: ServiceContext, merchant_id: int) -> list[PaymentOption]:
+    """The methods the merchant enabled, in the merchant's order (one per method)."""
+    with ctx.db.transaction() as session:
+        accounts = session.scalars(
+            select(PaymentAccount)
+            .where(PaymentAccount.merchant_id == merchant_id, PaymentAccount.enabled.is_(True))
+            .order_by(PaymentAccount.position, PaymentAccount.id)
+        ).all()
+    options: dict[PaymentMethod, PaymentOption] = {}
+    for account in accounts:
+        for method in sorted(provider_factory(account.provider).methods):
+            options.setdefault(method, PaymentOption(account.id, account.provider, method))
+    return list(options.values())
+
+
+def bank_transfer_details(ctx: ServiceContext, merchant_id: int) -> TransferDetails | None:
+    """The merchant's bank details when bank transfer is offered, else None."""
+    account = _enabled_account(ctx, merchant_id, "bank_transfer")
+    return transfer_details(account_credentials(ctx, account)) if account else None
+
+
+def _enabled_account(ctx: ServiceContext, merchant_id: int, provider: str) -> PaymentAccount | None:
+    with ctx.db.transaction() as session:
+        return session.scalars(
+            select(PaymentAccount).where(
+                PaymentAccount.merchant_id == merchant_id,
+                PaymentAccount.provider == provider,
+                PaymentAccount.enabled.is_(True),
+            )
+        ).one_or_none()
+
+
+def instalment_plan(
+    ctx: ServiceContext, merchant_id: int, amount_due: Money, today: date
+) -> list[Instalment]:
+    """The schedule the page offers for paying `amount_due` in instalments: from the account
+    that offers them and the terms the merchant set on it, or [] when none applies."""
+    option = next(
+        (o for o in payment_options(ctx, merchant_id) if o.method == PaymentMethod.INSTALMENTS),
+        None,
+    )
+    account = _enabled_account(ctx, merchant_id, option.provider) if option else None
+    if account is None:
+        return []
+    terms = InstalmentTerms.from_settings(account_credentials(ctx, account))
+    return instalment_schedule(amount_due, terms, today) if terms else []

@@ -1,0 +1,209 @@
+"""What providers say about money: webhooks into the inbox, the jobs that apply them, and the
+server-side look at a checkout when the customer comes back.
+
+A webhook is verified on its raw body and stored with its processing job in one transaction;
+no outbound call happens inside the request. Providers that can only verify by calling
+themselves (PayPal) or whose notifications are unsigned (PayPlug) do so in the job, and a
+delivery that fails that check is kept as rejected, never applied.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.errors import NotFound
+from core.events import PaymentReceived, RefundIssued
+from core.jobs import NewJob, PermanentJobError
+from core.payments.provider import (
+    EventKind,
+    InvalidSignature,
+    ProviderEnvironment,
+    ProviderEvent,
+)
+from core.payments.registry import provider_factory
+from core.services import payments
+from core.services.context import ServiceContext
+from core.services.payment_accounts import provider_for
+from core.storage.models import Checkout, Payment, PaymentAccount
+from core.storage.models import ProviderEvent as InboxEvent
+
+JOB_PROCESS_EVENT = "payments.process_event"
+log = logging.getLogger(__name__)
+
+
+def receive_webhook(
+    ctx: ServiceContext,
+    env: ProviderEnvironment,
+    provider_name: str,
+    account_id: int,
+    raw_body: bytes,
+    headers: Mapping[str, str],
+) -> bool:
+    """Verify a provider webhook on its raw body, then store it with the job that processes it,
+    in one transaction. Returns False for a delivery already stored (a replay)."""
+    with ctx.db.transaction() as session:
+        account = session.get(PaymentAccount, account_id)
+    if account is None or account.provider != provider_name:
+        raise NotFound("no such webhook endpoint")
+    key = provider_for(ctx, env, account).event_key(raw_body, headers, ctx.clock())
+    wanted = {name.lower() for name in provider_factory(provider_name).kept_headers}
+    kept = {name: value for name, value in headers.items() if name.lower() in wanted}
+    insert = postgresql.insert if ctx.db.engine.dialect.name == "postgresql" else sqlite.insert
+    with ctx.db.transaction() as session:
+        event_id = session.execute(
+            insert(InboxEvent)
+            .values(
+                account_id=account.id,
+                provider=provider_name,
+                event_key=key,
+                body=raw_body.decode("utf-8", errors="replace"),
+                headers=kept,
+                received_at=ctx.clock(),
+            )
+            .on_conflict_do_nothing(index_elements=["provider", "event_key"])
+            .returning(InboxEvent.id)
+        ).scalar_one_or_none()
+        if event_id is None:
+            return False
+        ctx.enqueue(
+            session,
+            NewJob(
+                JOB_PROCESS_EVENT,
+                {"event_id": event_id},
+                f"provider-event:{event_id}",
+                ctx.clock(),
+                account.merchant_id,
+            ),
+        )
+    return True
+
+
+def process_provider_event(ctx: ServiceContext, env: ProviderEnvironment, event_id: int) -> None:
+    """Apply what a stored provider event says. Raises (so the job retries) when it cannot be
+    applied yet, e.g. a refund that arrived before its payment."""
+    with ctx.db.transaction() as session:
+        inbox = session.get(InboxEvent, event_id)
+        if inbox is None:
+            raise NotFound(f"no provider event {event_id}")
+        account = session.get(PaymentAccount, inbox.account_id)
+        assert account is not None
+    provider = provider_for(ctx, env, account)
+    try:
+        events = provider.parse_events(inbox.body.encode(), inbox.headers)
+    except InvalidSignature as error:
+        # Checked in the job (PayPal): a forged delivery is kept, marked, and never applied.
+        log.warning("%s event %s rejected: %s", provider.name, event_id, error.message)
+        _finish(ctx, event_id, "rejected: " + error.message)
+        return
+    except (ValueError, KeyError, TypeError) as error:
+        # Signed by the provider but not in a shape we know: retrying cannot help.
+        raise PermanentJobError(f"unreadable {provider.name} event: {error!r}") from error
+    _finish(ctx, event_id, ",".join(apply_events(ctx, provider.name, events)) or "empty")
+
+
+def settle_checkout(ctx: ServiceContext, env: ProviderEnvironment, checkout_id: int) -> None:
+    """Ask the provider what became of a checkout (the customer came back from it) and apply
+    the answer, which is trusted because we fetched it."""
+    with ctx.db.transaction() as session:
+        checkout = session.get(Checkout, checkout_id)
+        if checkout is None:
+            raise NotFound(f"no checkout {checkout_id}")
+        account = session.get(PaymentAccount, checkout.account_id)
+        assert account is not None
+    provider = provider_for(ctx, env, account)
+    apply_events(ctx, provider.name, provider.settle_checkout(checkout.provider_reference))
+
+
+def _finish(ctx: ServiceContext, event_id: int, outcome: str) -> None:
+    with ctx.db.transaction() as session:
+        stored = session.get(InboxEvent, event_id)
+        assert stored is not None
+        stored.processed_at = ctx.clock()
+        stored.outcome = outcome[:64]
+
+
+def apply_events(ctx: ServiceContext, provider: str, events: list[ProviderEvent]) -> list[str]:
+    return [_apply(ctx, provider, event) for event in events]
+
+
+def _invoice_for(ctx: ServiceContext, provider: str, event: ProviderEvent) -> int:
+    """The invoice an event is about, found through our own records: the checkout it names,
+    else the payment it names (on a recorded payment, or on the checkout that first named it;
+    refunds and later instalments name only the payment)."""
+    lookups = (
+        (Checkout.invoice_id, Checkout.provider, Checkout.provider_reference, "checkout"),
+        (Payment.invoice_id, Payment.provider, Payment.provider_payment_id, "payment"),
+        (Checkout.invoice_id, Checkout.provider, Checkout.payment_reference, "payment"),
+    )
+    references = {"checkout": event.checkout_reference, "payment": event.payment_reference}
+    with ctx.db.transaction() as session:
+        for invoice_column, provider_column, reference_column, named in lookups:
+            reference = references[named]
+            if reference is None:
+                continue
+            invoice_id = session.scalar(
+                select(invoice_column)
+                .where(provider_column == provider, reference_column == reference)
+                .limit(1)
+            )
+            if invoice_id is not None:
+                return int(invoice_id)
+    raise NotFound(f"{provider} event names no checkout or payment of ours (yet)")
+
+
+def _remember_payment_reference(ctx: ServiceContext, provider: str, event: ProviderEvent) -> None:
+    """Note on the checkout the payment id an event pairs with it, once."""
+    if event.checkout_reference is None or event.payment_reference is None:
+        return
+    with ctx.db.transaction() as session:
+        session.execute(
+            update(Checkout)
+            .where(
+                Checkout.provider == provider,
+                Checkout.provider_reference == event.checkout_reference,
+                Checkout.payment_reference.is_(None),
+            )
+            .values(payment_reference=event.payment_reference)
+        )
+
+
+def _apply(ctx: ServiceContext, provider: str, event: ProviderEvent) -> str:
+    if event.kind == EventKind.IGNORED:
+        return "ignored"
+    invoice_id = _invoice_for(ctx, provider, event)
+    _remember_payment_reference(ctx, provider, event)
+    if event.kind == EventKind.PAID:
+        assert event.amount is not None and event.payment_reference is not None
+        payments.record_payment(
+            ctx,
+            PaymentReceived(
+                provider,
+                event.payment_reference,
+                invoice_id,
+                event.amount,
+                event.occurred_at,
+                event.method,
+            ),
+        )
+    elif event.kind == EventKind.REFUNDED:
+        assert event.amount is not None and event.refund_reference is not None
+        payments.record_refund(
+            ctx,
+            RefundIssued(
+                provider, event.refund_reference, invoice_id, event.amount, event.occurred_at
+            ),
+        )
+    else:
+        with ctx.db.transaction() as session:
+            ctx.record(
+                session,
+                invoice_id,
+                f"payment_{event.kind.value}",
+                provider=provider,
+                checkout=event.checkout_reference,
+            )
+    return event.kind.value
