@@ -1,0 +1,96 @@
+"""GoCardless instant bank pay: a Billing Request with a payment request, and a Billing
+Request Flow whose `authorisation_url` the customer follows to pay from their bank.
+
+Webhook deliveries are HMAC-signed (checked in the request); their events only name
+resources, so the job fetches each payment, billing request or refund and trusts what it read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from core.clock import utc_now
+from core.errors import ValidationError
+from core.http import http_session
+from core.payments.gocardless import mapping
+from core.payments.gocardless.client import GoCardlessClient
+from core.payments.provider import (
+    Checkout,
+    CheckoutRequest,
+    EventKind,
+    PaymentMethod,
+    ProviderEnvironment,
+    ProviderEvent,
+)
+
+DEFAULT_API_BASE = "https://api.gocardless.com"
+
+
+class GoCardlessProvider:
+    name: ClassVar[str] = "gocardless"
+    methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.BANK_PAY})
+    receives_webhooks: ClassVar[bool] = True
+    kept_headers: ClassVar[tuple[str, ...]] = ()
+    settles_on_return: ClassVar[bool] = True
+
+    def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
+        token = str(credentials.get("access_token", ""))
+        secrets = [str(s) for s in credentials.get("webhook_secrets", []) if s]
+        if not token or not secrets:
+            raise ValidationError("GoCardless needs an access_token and webhook_secrets")
+        self.webhook_secrets = secrets
+        base = environment.api_base_urls.get("gocardless", DEFAULT_API_BASE)
+        self.client = GoCardlessClient(base, token, http_session(environment.http_timeout_seconds))
+
+    @classmethod
+    def complete_credentials(cls, credentials: dict[str, Any]) -> dict[str, Any]:
+        return credentials
+
+    @classmethod
+    def checkout_origins(cls, environment: ProviderEnvironment) -> frozenset[str]:
+        return frozenset({"https://pay.gocardless.com", "https://pay-sandbox.gocardless.com"})
+
+    def create_checkout(self, request: CheckoutRequest) -> Checkout:
+        billing_request = self.client.create(
+            "billing_requests", mapping.billing_request(request), request.idempotency_key
+        )
+        flow = self.client.create(
+            "billing_request_flows",
+            mapping.billing_request_flow(request, str(billing_request["id"])),
+            request.idempotency_key + "-flow",
+        )
+        return Checkout(str(flow["authorisation_url"]), str(billing_request["id"]))
+
+    def event_key(self, raw_body: bytes, headers: Mapping[str, str], now: datetime) -> str:
+        mapping.verify(raw_body, headers.get(mapping.SIGNATURE_HEADER), self.webhook_secrets)
+        return mapping.event_key(raw_body)
+
+    def parse_events(self, raw_body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:
+        events: list[ProviderEvent] = []
+        for event in mapping.webhook_events(raw_body):
+            links: Mapping[str, str] = event.get("links", {})
+            resource_type = event["resource_type"]
+            if resource_type == "billing_requests":
+                events += self.settle_checkout(links["billing_request"])
+            elif resource_type == "payments":
+                payment = self.client.get("payments", quote(links["payment"], safe=""))
+                events.append(mapping.payment_event(payment, None, utc_now()))
+            elif resource_type == "refunds":
+                refund = self.client.get("refunds", quote(links["refund"], safe=""))
+                events.append(mapping.refund_event(refund, utc_now()))
+        return events
+
+    def settle_checkout(self, reference: str) -> list[ProviderEvent]:
+        """Read the billing request: fulfilled, its payment says the rest; cancelled, the
+        customer gave up; anything else, nothing yet."""
+        billing_request = self.client.get("billing_requests", quote(reference, safe=""))
+        payment_id = billing_request.get("links", {}).get("payment_request_payment")
+        if billing_request.get("status") == "fulfilled" and payment_id:
+            payment = self.client.get("payments", quote(payment_id, safe=""))
+            return [mapping.payment_event(payment, reference, utc_now())]
+        if billing_request.get("status") in mapping.ABANDONED_REQUESTS:
+            return [ProviderEvent(EventKind.FAILED, utc_now(), checkout_reference=reference)]
+        return []

@@ -1,0 +1,54 @@
+"""GoCardless's API: bearer token, pinned `GoCardless-Version`, bodies wrapped in an envelope
+named after the resource, and our own `Idempotency-Key` on creates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from core.payments.provider import ProviderError
+
+GOCARDLESS_VERSION = "2015-07-06"
+
+
+class GoCardlessClient:
+    def __init__(self, base_url: str, access_token: str, session: requests.Session) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session
+        self.headers = {
+            "Authorization": f"Bearer {access_token}",
+            "GoCardless-Version": GOCARDLESS_VERSION,
+            "Accept": "application/json",
+        }
+
+    def create(self, resource: str, fields: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """POST /<resource> with {"<resource>": fields}; returns the created resource."""
+        headers = {**self.headers, "Idempotency-Key": idempotency_key}
+        body = self._call("POST", f"/{resource}", json={resource: fields}, headers=headers)
+        return dict(body[resource])
+
+    def get(self, resource: str, resource_id: str) -> dict[str, Any]:
+        body = self._call("GET", f"/{resource}/{resource_id}", headers=self.headers)
+        return dict(body[resource])
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self.session.request(method, f"{self.base_url}{path}", **kwargs)
+        except requests.RequestException as error:
+            raise ProviderError(f"GoCardless could not be reached: {error}") from None
+        try:
+            body: dict[str, Any] = response.json() if response.content else {}
+        except ValueError:
+            body = {}
+        if response.status_code >= 400:
+            refusal = body.get("error", {})
+            reasons = ", ".join(
+                str(e.get("reason") or e.get("message")) for e in refusal.get("errors", [])
+            )
+            detail = f" ({reasons})" if reasons else ""
+            raise ProviderError(
+                f"GoCardless refused the request ({response.status_code}): "
+                f"{refusal.get('message', response.reason)}{detail}"
+            )
+        return body

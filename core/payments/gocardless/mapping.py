@@ -1,0 +1,138 @@
+"""GoCardless <-> Paylink, pure: the billing request and its flow for an instant bank payment,
+the webhook signature, and what a fetched payment or refund says.
+
+Webhook events carry no amounts and no status, only links, so the provider fetches what they
+name and this module reads the fetched resources. One table maps payment statuses to ours;
+anything not in it (charged_back, a status added later) is IGNORED, never PAID.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from core.errors import ValidationError
+from core.money import Money
+from core.payments.provider import (
+    CheckoutRequest,
+    EventKind,
+    InvalidSignature,
+    ProviderEvent,
+    body_digest_key,
+)
+
+#: "Instant Bank Pay supports GBP and EUR" (developer.gocardless.com, instant bank payment).
+INSTANT_PAY_CURRENCIES = frozenset({"GBP", "EUR"})
+SIGNATURE_HEADER = "Webhook-Signature"
+PAYMENT_STATUSES: dict[str, EventKind] = {
+    "pending_customer_approval": EventKind.PENDING,
+    "pending_submission": EventKind.PENDING,
+    "submitted": EventKind.PENDING,
+    "confirmed": EventKind.PAID,
+    "paid_out": EventKind.PAID,
+    "failed": EventKind.FAILED,
+    "cancelled": EventKind.FAILED,
+    "customer_approval_denied": EventKind.FAILED,
+}
+#: Billing request statuses that end it without a payment.
+ABANDONED_REQUESTS = frozenset({"cancelled"})
+
+
+class InvalidGoCardlessSignature(InvalidSignature):
+    """GoCardless documents 498 Token Invalid as the answer to a bad signature."""
+
+    http_status = 498
+
+
+def billing_request(request: CheckoutRequest) -> dict[str, Any]:
+    if request.amount.currency not in INSTANT_PAY_CURRENCIES:
+        raise ValidationError(f"GoCardless instant bank pay takes GBP or EUR, not {request.amount}")
+    return {
+        "payment_request": {
+            "description": request.description[:255],
+            "amount": request.amount.minor,
+            "currency": request.amount.currency,
+        },
+        "metadata": {
+            "invoice_id": str(request.invoice_id),
+            "invoice_number": request.invoice_number,
+        },
+    }
+
+
+def billing_request_flow(request: CheckoutRequest, billing_request_id: str) -> dict[str, Any]:
+    given, _, family = request.customer_name.strip().partition(" ")
+    prefilled = {"given_name": given, "family_name": family, "email": request.customer_email}
+    return {
+        "redirect_uri": request.return_url,
+        "exit_uri": request.cancel_url,
+        "language": request.locale.split("_")[0],
+        "links": {"billing_request": billing_request_id},
+        "prefilled_customer": {k: v for k, v in prefilled.items() if v},
+    }
+
+
+def verify(raw_body: bytes, signature: str | None, secrets: Sequence[str]) -> None:
+    """`Webhook-Signature` is the hex HMAC-SHA256 of the raw body; every secret is tried, so a
+    secret can be rolled without losing deliveries."""
+    if not signature:
+        raise InvalidGoCardlessSignature("missing Webhook-Signature header")
+    for secret in secrets:
+        expected = hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
+        if hmac.compare_digest(expected, signature.strip()):
+            return
+    raise InvalidGoCardlessSignature("signature does not match")
+
+
+def event_key(raw_body: bytes) -> str:
+    """One delivery carries up to 250 events; GoCardless retries it under the same webhook id."""
+    try:
+        return "webhook:" + str(json.loads(raw_body)["meta"]["webhook_id"])
+    except (ValueError, KeyError, TypeError):
+        return body_digest_key(raw_body)
+
+
+def webhook_events(raw_body: bytes) -> list[dict[str, Any]]:
+    events = json.loads(raw_body)["events"]
+    if not isinstance(events, list):
+        raise TypeError("events is not a list")
+    return events
+
+
+def _at(resource: Mapping[str, Any], now: datetime) -> datetime:
+    value = resource.get("created_at")
+    if not value:
+        return now
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
+
+
+def payment_event(
+    payment: Mapping[str, Any], billing_request_id: str | None, now: datetime
+) -> ProviderEvent:
+    kind = PAYMENT_STATUSES.get(str(payment.get("status")), EventKind.IGNORED)
+    return ProviderEvent(
+        kind=kind,
+        occurred_at=now,  # when we read it: a GoCardless payment carries only its charge date
+        checkout_reference=billing_request_id,
+        payment_reference=str(payment["id"]),
+        amount=Money(int(payment["amount"]), str(payment["currency"]))
+        if kind == EventKind.PAID
+        else None,
+        method="bank_pay",
+    )
+
+
+def refund_event(refund: Mapping[str, Any], now: datetime) -> ProviderEvent:
+    if refund.get("status") != "paid":
+        return ProviderEvent(kind=EventKind.IGNORED, occurred_at=now)
+    return ProviderEvent(
+        kind=EventKind.REFUNDED,
+        occurred_at=_at(refund, now),
+        payment_reference=str(refund["links"]["payment"]),
+        refund_reference=str(refund["id"]),
+        amount=Money(int(refund["amount"]), str(refund["currency"])),
+    )

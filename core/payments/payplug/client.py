@@ -1,0 +1,41 @@
+"""PayPlug's API: one endpoint for test and live (the secret key's prefix chooses), a bearer
+secret key and the pinned `PayPlug-Version`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from core.payments.provider import ProviderError
+
+PAYPLUG_VERSION = "2019-08-06"
+
+
+class PayPlugClient:
+    def __init__(self, base_url: str, secret_key: str, session: requests.Session) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session
+        self.headers = {"Authorization": f"Bearer {secret_key}", "PayPlug-Version": PAYPLUG_VERSION}
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", path, json=body)
+
+    def get(self, path: str) -> dict[str, Any]:
+        return self._call("GET", path)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self.session.request(
+                method, f"{self.base_url}{path}", headers=self.headers, **kwargs
+            )
+        except requests.RequestException as error:
+            raise ProviderError(f"PayPlug could not be reached: {error}") from None
+        try:
+            body: dict[str, Any] = response.json() if response.content else {}
+        except ValueError:
+            body = {}
+        if response.status_code >= 400:
+            message = body.get("message", response.reason)
+            raise ProviderError(f"PayPlug refused the request ({response.status_code}): {message}")
+        return body
