@@ -45,6 +45,8 @@ class InvoiceRequested:
     due_at: datetime | None = None
     expires_at: datetime | None = None
     draft: bool = False
+    early_discount: Money | None = None
+    early_discount_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,18 +194,62 @@ class InvoiceState:
     amount_refunded: Money
     due_at: datetime | None = None
     expires_at: datetime | None = field(default=None)
+    #: Early-payment promotion: paying everything before `early_discount_until` costs this less.
+    early_discount: Money | None = None
+    early_discount_until: datetime | None = None
 
     @classmethod
     def new(
-        cls, total_amount: Money, due_at: datetime | None, expires_at: datetime | None = None
+        cls,
+        total_amount: Money,
+        due_at: datetime | None,
+        expires_at: datetime | None = None,
+        early_discount: Money | None = None,
+        early_discount_until: datetime | None = None,
     ) -> InvoiceState:
         zero = Money.zero(total_amount.currency)
-        return cls(S.DRAFT, total_amount, zero, zero, due_at, expires_at)
+        if early_discount is not None:
+            if early_discount_until is None:
+                raise ValidationError("an early-payment discount needs its deadline")
+            if not 0 < early_discount.minor < total_amount.minor:
+                raise ValidationError(
+                    "an early-payment discount is more than 0, less than the total"
+                )
+            if due_at is not None and early_discount_until > due_at:
+                raise ValidationError("an early-payment deadline cannot be after the due date")
+        return cls(
+            S.DRAFT,
+            total_amount,
+            zero,
+            zero,
+            due_at,
+            expires_at,
+            early_discount,
+            early_discount_until,
+        )
 
     @property
     def amount_due(self) -> Money:
         remaining = self.total - self.amount_paid
         return remaining if not remaining.is_negative else Money.zero(self.total.currency)
+
+    def early_discount_at(self, moment: datetime) -> Money:
+        """The promotion still on offer at `moment`: only to pay it all at once, before the
+        deadline, on an invoice nobody has started paying."""
+        offered = (
+            self.early_discount is not None
+            and self.early_discount_until is not None
+            and moment < self.early_discount_until
+            and self.amount_paid.is_zero
+            and self.status in PAYABLE
+        )
+        if offered and self.early_discount is not None:
+            return self.early_discount
+        return Money.zero(self.total.currency)
+
+    def amount_due_at(self, moment: datetime) -> Money:
+        """What settles the invoice when paid in full at `moment`, the promotion included."""
+        return self.amount_due - self.early_discount_at(moment)
 
     @property
     def overpaid(self) -> Money:
@@ -231,21 +275,29 @@ class InvoiceState:
     def is_past_due(self, now: datetime) -> bool:
         return self.due_at is not None and now >= self.due_at
 
-    def apply_payment(self, amount: Money, now: datetime) -> InvoiceState:
+    def apply_payment(
+        self, amount: Money, now: datetime, paid_at: datetime | None = None
+    ) -> InvoiceState:
         """Add a received payment. Money is never refused: a payment on a void invoice is
-        recorded by the caller and flagged, but cannot be applied to the status."""
+        recorded by the caller and flagged, but cannot be applied to the status.
+
+        A payment made (`paid_at`, the provider's time) before the early-payment deadline that
+        covers the discounted amount earns the discount: the total drops by it, for good."""
         if amount.minor <= 0:
             raise ValidationError("a payment amount must be positive")
         if self.status in (S.DRAFT, S.VOID, S.REFUNDED):
             raise InvalidTransition(f"a payment cannot be applied to a {self.status} invoice")
+        discount = self.early_discount_at(paid_at or now)
+        earned = not discount.is_zero and amount >= self.total - discount
+        total = self.total - discount if earned else self.total
         paid = self.amount_paid + amount
-        if paid >= self.total:
+        if paid >= total:
             target = S.PAID
         elif self.status == S.OVERDUE or (self.status != S.EXPIRED and self.is_past_due(now)):
             target = S.OVERDUE
         else:
             target = S.PARTIALLY_PAID
-        return self._to(target, amount_paid=paid)
+        return self._to(target, amount_paid=paid, total=total)
 
     def apply_refund(self, amount: Money) -> InvoiceState:
         """A refund never exceeds what was paid; refunding all of it ends the invoice."""

@@ -53,7 +53,13 @@ def start_checkout(
         merchant = session.get(Merchant, invoice.merchant_id)
         assert account is not None and merchant is not None
     provider = provider_for(ctx, env, account)
-    due = state_of(invoice).amount_due
+    state = state_of(invoice)
+    # Paying in full earns an early-payment discount still on offer; instalments do not.
+    due = (
+        state.amount_due
+        if method == PaymentMethod.INSTALMENTS
+        else state.amount_due_at(ctx.clock())
+    )
     customer = customer_of(invoice, ctx)
     schedule: tuple[Instalment, ...] = ()
     if method == PaymentMethod.INSTALMENTS:

@@ -51,10 +51,16 @@ def state_of(invoice: Invoice) -> InvoiceState:
         amount_refunded=money(invoice.amount_refunded),
         due_at=invoice.due_at,
         expires_at=invoice.expires_at,
+        early_discount=money(invoice.early_discount) if invoice.early_discount else None,
+        early_discount_until=invoice.early_discount_until,
     )
 
 
 def store_state(invoice: Invoice, state: InvoiceState, now: datetime) -> None:
+    """Write a new state back; a total that dropped is an early-payment discount earned, so it
+    joins the invoice's discount (totals stay consistent: subtotal + ... - discount = total)."""
+    invoice.discount += invoice.total - state.total.minor
+    invoice.total = state.total.minor
     invoice.status = state.status
     invoice.amount_paid = state.amount_paid.minor
     invoice.amount_refunded = state.amount_refunded.minor
@@ -252,7 +258,13 @@ def _insert_invoice(
     content = request.content
     totals = content.totals()
     due_at = request.due_at or now + timedelta(days=merchant.payment_terms_days)
-    state = InvoiceState.new(totals.total, due_at, request.expires_at)
+    state = InvoiceState.new(
+        totals.total,
+        due_at,
+        request.expires_at,
+        request.early_discount,
+        request.early_discount_until,
+    )
     if not request.draft:
         state = state.open()
     invoice = Invoice(
@@ -274,6 +286,8 @@ def _insert_invoice(
         amount_refunded=0,
         due_at=due_at,
         expires_at=request.expires_at,
+        early_discount=request.early_discount.minor if request.early_discount else 0,
+        early_discount_until=request.early_discount_until,
         created_at=now,
         updated_at=now,
         lines=[

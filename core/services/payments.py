@@ -94,7 +94,8 @@ def _apply_payment(
         return PaymentFlag.CURRENCY_MISMATCH
     now = ctx.clock()
     try:
-        after = state_of(invoice).apply_payment(event.amount, now)
+        before = state_of(invoice)
+        after = before.apply_payment(event.amount, now, event.occurred_at)
     except InvalidTransition:
         ctx.record(
             session,
@@ -106,6 +107,10 @@ def _apply_payment(
         )
         return PaymentFlag.INVOICE_NOT_PAYABLE
     store_state(invoice, after, now)
+    if after.total < before.total:
+        ctx.record(
+            session, invoice.id, "early_discount_earned", amount=(before.total - after.total).minor
+        )
     if after.status == InvoiceStatus.PAID and invoice.paid_at is None:
         invoice.paid_at = event.occurred_at
     ctx.record(session, invoice.id, "payment_received", status=after.status.value, **details)

@@ -82,6 +82,13 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
         payment_url=f"{base_url}/i/{invoice.link_code}",
         due_at=invoice.due_at,
         expires_at=invoice.expires_at,
+        early_payment=schemas.EarlyPaymentOut(
+            discount=invoice.early_discount,
+            until=invoice.early_discount_until,
+            available=not state.early_discount_at(ctx.clock()).is_zero,
+        )
+        if invoice.early_discount and invoice.early_discount_until
+        else None,
         created_at=invoice.created_at,
         paid_at=invoice.paid_at,
     ).model_dump(mode="json")
@@ -122,6 +129,8 @@ def to_request(body: schemas.InvoiceCreate) -> InvoiceRequested:
         due_at=body.due_at,
         expires_at=body.expires_at,
         draft=body.draft,
+        early_discount=money(body.early_payment.discount) if body.early_payment else None,
+        early_discount_until=body.early_payment.until if body.early_payment else None,
     )
 
 

@@ -36,6 +36,17 @@ class CustomerIn(StrictModel):
     locale: Annotated[str, Field(max_length=16)] | None = None
 
 
+class EarlyPaymentIn(StrictModel):
+    discount: Annotated[MinorUnits, Field(gt=0)]
+    until: AwareDatetime
+
+
+class EarlyPaymentOut(BaseModel):
+    discount: int
+    until: datetime
+    available: bool
+
+
 class InvoiceCreate(StrictModel):
     currency: Annotated[str, Field(min_length=3, max_length=3, examples=["EUR"])]
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
@@ -45,6 +56,10 @@ class InvoiceCreate(StrictModel):
     customer: CustomerIn
     due_at: AwareDatetime | None = None
     expires_at: AwareDatetime | None = None
+    early_payment: Annotated[
+        EarlyPaymentIn | None,
+        Field(description="A discount for paying in full, at once, before a deadline"),
+    ] = None
     reference: Annotated[
         str | None,
         Field(
@@ -114,6 +129,7 @@ class InvoiceOut(BaseModel):
     payment_url: str
     due_at: datetime | None
     expires_at: datetime | None
+    early_payment: EarlyPaymentOut | None
     created_at: datetime
     paid_at: datetime | None
 

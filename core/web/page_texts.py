@@ -28,7 +28,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "method.card": "Carte bancaire, Apple Pay, Google Pay",
         "method.paypal": "PayPal",
         "method.bank_pay": "Virement instantané",
-        "method.instalments": "Paiement en plusieurs fois",
+        "method.instalments": "Payer en {count} fois",
+        "today": "aujourd'hui",
+        "on_date": "le {date}",
+        "early_offer": "Remise de {discount} pour un paiement complet avant le {date} "
+        "(au lieu de {full}).",
         "method.bank_transfer": "Virement bancaire",
         "method.sandbox": "Paiement de test (sandbox)",
         "secure_note": "Le paiement se fait sur la page sécurisée du prestataire. "
@@ -78,7 +82,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "method.card": "Card, Apple Pay, Google Pay",
         "method.paypal": "PayPal",
         "method.bank_pay": "Instant bank payment",
-        "method.instalments": "Pay in instalments",
+        "method.instalments": "Pay in {count} instalments",
+        "today": "today",
+        "on_date": "on {date}",
+        "early_offer": "Save {discount} by paying in full before {date} (instead of {full}).",
         "method.bank_transfer": "Bank transfer",
         "method.sandbox": "Test payment (sandbox)",
         "secure_note": "You pay on the provider's secure page. Your card details never pass "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -70,6 +71,42 @@ class PageView:
         return format_datetime(moment.astimezone(self.zone), "d MMMM y HH:mm", locale=self.locale)
 
     @property
+    def amount_due(self) -> Money:
+        """What paying in full now costs, an early-payment discount still on offer included."""
+        return self.state.amount_due_at(self.now)
+
+    @property
+    def early_offer(self) -> str | None:
+        discount = self.state.early_discount_at(self.now)
+        if discount.is_zero or self.invoice.early_discount_until is None:
+            return None
+        return self.t(
+            "early_offer",
+            discount=self.money(discount.minor),
+            date=self.datetime(self.invoice.early_discount_until),
+            full=self.money(self.state.amount_due.minor),
+        )
+
+    @cached_property
+    def instalments(self) -> list[tuple[str, str]]:
+        """The instalment schedule on offer, as (amount, when) lines; [] when none is."""
+        if not self.payable:
+            return []
+        today = self.now.astimezone(self.zone).date()
+        plan = payment_accounts.instalment_plan(
+            services(), self.merchant.id, self.state.amount_due, today
+        )
+        return [
+            (
+                self.money(part.amount.minor),
+                self.t("today")
+                if part.due_on == today
+                else self.t("on_date", date=format_date(part.due_on, "long", locale=self.locale)),
+            )
+            for part in plan
+        ]
+
+    @property
     def status_label(self) -> str:
         return self.t(f"status.{self.invoice.status.value}")
 
@@ -111,6 +148,8 @@ def _render(template: str, view: PageView, status: int = 200, **extra: Any) -> R
     g.csp_nonce = secrets.token_urlsafe(16)
     origins: frozenset[str] = frozenset()
     options = payment_accounts.payment_options(services(), view.merchant.id) if view.payable else []
+    if not view.instalments:
+        options = [o for o in options if o.method != PaymentMethod.INSTALMENTS]
     for option in options:
         origins |= provider_factory(option.provider).checkout_origins(providers())
     body = render_template(template, view=view, options=options, nonce=g.csp_nonce, **extra)
@@ -163,7 +202,7 @@ def create_pay_blueprint() -> Blueprint:
             return redirect(f"/i/{code}", code=303)
         view = PageView(invoice, merchant, services().clock())
         reference = creditor_reference(invoice.number)
-        qr = epc_qr_svg(details, view.state.amount_due, reference)
+        qr = epc_qr_svg(details, view.amount_due, reference)
         return _render(
             "pay/transfer.html",
             view,
