@@ -50,8 +50,9 @@ def receive_webhook(
     if account is None or account.provider != provider_name:
         raise NotFound("no such webhook endpoint")
     key = provider_for(ctx, env, account).event_key(raw_body, headers, ctx.clock())
-    wanted = {name.lower() for name in provider_factory(provider_name).kept_headers}
-    kept = {name: value for name, value in headers.items() if name.lower() in wanted}
+    # Kept under the provider's own spelling of each name (`headers` is case-insensitive).
+    kept_names = provider_factory(provider_name).kept_headers
+    kept = {name: headers[name] for name in kept_names if headers.get(name) is not None}
     insert = postgresql.insert if ctx.db.engine.dialect.name == "postgresql" else sqlite.insert
     with ctx.db.transaction() as session:
         event_id = session.execute(

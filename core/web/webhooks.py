@@ -9,6 +9,7 @@ job, where the merchant sees it), because providers disable endpoints that keep 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
+from requests.structures import CaseInsensitiveDict
 
 from core.services import provider_events
 from core.web.current import providers, services
@@ -20,7 +21,7 @@ def create_webhooks_blueprint() -> Blueprint:
     @webhooks.post("/<provider>/<int:account_id>")
     def receive(provider: str, account_id: int) -> tuple[Response, int]:
         stored = provider_events.receive_webhook(
-            services(), providers(), provider, account_id, request.get_data(), dict(request.headers)
+            services(), providers(), provider, account_id, request.get_data(), CaseInsensitiveDict(request.headers.items())
         )
         return jsonify({"received": True, "duplicate": not stored}), 200
 

@@ -67,12 +67,13 @@ def invoice(ctx, shop, sandbox_account):
 
 
 @pytest.fixture
-def run_jobs(ctx, env, clock):
-    """Run every due job now, as the worker would."""
+def run_jobs(app, ctx, clock):
+    """Run every due job now, as the worker would, with the app's provider environment."""
     from core.jobs import JobQueue, Worker
     from core.services.job_handlers import core_handlers
 
     def run() -> None:
-        Worker(JobQueue(ctx.db, clock), core_handlers(ctx, env)).run(until_idle=True)
+        handlers = core_handlers(ctx, app.extensions["paylink.providers"])
+        Worker(JobQueue(ctx.db, clock), handlers).run(until_idle=True)
 
     return run
