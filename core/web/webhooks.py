@@ -21,7 +21,12 @@ def create_webhooks_blueprint() -> Blueprint:
     @webhooks.post("/<provider>/<int:account_id>")
     def receive(provider: str, account_id: int) -> tuple[Response, int]:
         stored = provider_events.receive_webhook(
-            services(), providers(), provider, account_id, request.get_data(), CaseInsensitiveDict(request.headers.items())
+            services(),
+            providers(),
+            provider,
+            account_id,
+            request.get_data(),
+            CaseInsensitiveDict(request.headers.items()),
         )
         return jsonify({"received": True, "duplicate": not stored}), 200
 

@@ -69,18 +69,17 @@ class GoCardlessProvider:
         return mapping.event_key(raw_body)
 
     def parse_events(self, raw_body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:
+        """Fetch what the delivery's events name, each resource once, and read it."""
+        named = mapping.named_resources(mapping.webhook_events(raw_body))
         events: list[ProviderEvent] = []
-        for event in mapping.webhook_events(raw_body):
-            links: Mapping[str, str] = event.get("links", {})
-            resource_type = event["resource_type"]
-            if resource_type == "billing_requests":
-                events += self.settle_checkout(links["billing_request"])
-            elif resource_type == "payments":
-                payment = self.client.get("payments", quote(links["payment"], safe=""))
-                events.append(mapping.payment_event(payment, None, utc_now()))
-            elif resource_type == "refunds":
-                refund = self.client.get("refunds", quote(links["refund"], safe=""))
-                events.append(mapping.refund_event(refund, utc_now()))
+        for billing_request_id in named["billing_requests"]:
+            events += self.settle_checkout(billing_request_id)
+        for payment_id in named["payments"]:
+            payment = self.client.get("payments", quote(payment_id, safe=""))
+            events.append(mapping.payment_event(payment, None, utc_now()))
+        for refund_id in named["refunds"]:
+            refund = self.client.get("refunds", quote(refund_id, safe=""))
+            events.append(mapping.refund_event(refund, utc_now()))
         return events
 
     def settle_checkout(self, reference: str) -> list[ProviderEvent]:

@@ -103,6 +103,31 @@ def webhook_events(raw_body: bytes) -> list[dict[str, Any]]:
     return events
 
 
+#: The events worth a fetch, per resource type, and the link naming what to fetch.
+#: Billing requests are read when they end (a payment exists, or never will).
+FETCHED_EVENTS: dict[str, tuple[frozenset[str] | None, str]] = {
+    "billing_requests": (frozenset({"fulfilled", "cancelled", "failed"}), "billing_request"),
+    "payments": (None, "payment"),  # any payment action: its fetched status decides
+    "refunds": (None, "refund"),
+}
+
+
+def named_resources(events: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Ids to fetch per resource type, each once, in the order the delivery names them."""
+    named: dict[str, list[str]] = {resource_type: [] for resource_type in FETCHED_EVENTS}
+    for event in events:
+        resource_type = event["resource_type"]
+        if resource_type not in FETCHED_EVENTS:
+            continue
+        actions, link = FETCHED_EVENTS[resource_type]
+        resource_id = str(event["links"][link])
+        if (actions is None or event["action"] in actions) and resource_id not in named[
+            resource_type
+        ]:
+            named[resource_type].append(resource_id)
+    return named
+
+
 def _at(resource: Mapping[str, Any], now: datetime) -> datetime:
     value = resource.get("created_at")
     if not value:
