@@ -7,7 +7,7 @@ applies and stores.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -247,6 +247,11 @@ def _next_number(session: Session, merchant: models.Merchant, now: datetime) -> 
     return format_invoice_number(merchant.invoice_prefix, now.year, sequence)
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """Stored and answered in UTC, whatever offset the caller wrote."""
+    return moment.astimezone(UTC) if moment else None
+
+
 def _insert_invoice(
     ctx: ServiceContext,
     session: Session,
@@ -284,10 +289,10 @@ def _insert_invoice(
         taxes_included=content.taxes_included,
         amount_paid=0,
         amount_refunded=0,
-        due_at=due_at,
-        expires_at=request.expires_at,
+        due_at=_utc(due_at),
+        expires_at=_utc(request.expires_at),
         early_discount=request.early_discount.minor if request.early_discount else 0,
-        early_discount_until=request.early_discount_until,
+        early_discount_until=_utc(request.early_discount_until),
         created_at=now,
         updated_at=now,
         lines=[

@@ -210,3 +210,51 @@ def test_any_sequence_of_events_keeps_the_invariants(total, events, expires):
             assert state.amount_paid.minor == 0
         if state.status == S.REFUNDED:
             assert state.amount_refunded == state.amount_paid > eur(0)
+
+
+# Early-payment discount ----------------------------------------------------------------------
+
+
+def promo_state(discount=400, until_days=3) -> InvoiceState:
+    return InvoiceState.new(
+        eur(10000),
+        NOW + timedelta(days=7),
+        early_discount=eur(discount),
+        early_discount_until=NOW + timedelta(days=until_days),
+    ).open()
+
+
+def test_paying_the_discounted_amount_in_time_settles_and_lowers_the_total():
+    state = promo_state()
+    assert state.amount_due_at(NOW) == eur(9600) and state.amount_due == eur(10000)
+    paid = state.apply_payment(eur(9600), NOW + timedelta(days=4), paid_at=NOW + timedelta(days=2))
+    assert (paid.status, paid.total, paid.amount_due, paid.overpaid) == (
+        S.PAID,
+        eur(9600),
+        eur(0),
+        eur(0),
+    )
+    assert paid.early_discount_at(NOW).is_zero  # earned once, offered no more
+
+
+def test_no_discount_after_the_deadline_or_for_a_partial_payment():
+    late = NOW + timedelta(days=3)
+    assert promo_state().amount_due_at(late) == eur(10000)
+    assert promo_state().apply_payment(eur(9600), late).status == S.PARTIALLY_PAID
+    part = promo_state().apply_payment(eur(5000), NOW)
+    assert (part.status, part.total) == (S.PARTIALLY_PAID, eur(10000))
+    assert part.amount_due_at(NOW) == eur(5000)  # only paying it all at once earns it
+    full = promo_state().apply_payment(eur(10000), NOW)
+    assert (full.total, full.overpaid) == (eur(9600), eur(400))  # paid the full price: flagged
+
+
+def test_early_discount_terms_are_checked():
+    due = NOW + timedelta(days=7)
+    with pytest.raises(ValidationError, match="deadline"):
+        InvoiceState.new(eur(10000), due, early_discount=eur(100))
+    with pytest.raises(ValidationError, match="less than the total"):
+        InvoiceState.new(eur(10000), due, early_discount=eur(10000), early_discount_until=due)
+    with pytest.raises(ValidationError, match="after the due date"):
+        InvoiceState.new(
+            eur(10000), due, early_discount=eur(100), early_discount_until=due + timedelta(days=1)
+        )

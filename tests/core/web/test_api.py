@@ -61,6 +61,10 @@ def test_the_same_reference_returns_the_same_invoice(client, auth):
         ({"customer": {"name": "A"}}, "email or a phone"),
         ({"discount": 999999}, "discount is larger"),
         ({"due_at": "2026-03-01T10:00:00"}, "due_at"),
+        ({"early_payment": {"discount": 0, "until": "2026-03-05T00:00:00Z"}}, "discount"),
+        ({"early_payment": {"discount": 9999, "until": "2026-03-05T00:00:00Z"}}, "less than"),
+        ({"early_payment": {"discount": 100, "until": "2026-04-01T00:00:00Z"}}, "due date"),
+        ({"early_payment": {"discount": 100}}, "until"),
         ({"surprise": 1}, "surprise"),
     ],
 )
@@ -231,3 +235,19 @@ def test_a_transfer_marked_by_hand_pays_the_invoice_once(client, auth):
         response = client.post(f"/api/v1/invoices/{invoice_id}/payments", json=bad, headers=auth)
         assert response.status_code == 422
     assert client.post("/api/v1/invoices/999/payments", json=mark, headers=auth).status_code == 404
+
+
+def test_an_early_payment_discount_is_offered_until_its_deadline(client, auth, clock):
+
+    created = create(
+        client, auth, early_payment={"discount": 500, "until": "2026-03-05T18:00:00+01:00"}
+    ).json
+    assert created["early_payment"] == {
+        "discount": 500,
+        "until": "2026-03-05T17:00:00Z",
+        "available": True,
+    }
+    assert created["amount_due"] == 5180  # the full price stands until the discount is earned
+    clock.advance(days=4)
+    later = client.get(f"/api/v1/invoices/{created['id']}", headers=auth).json
+    assert later["early_payment"]["available"] is False

@@ -206,3 +206,39 @@ def test_bank_transfer_shows_iban_reference_and_epc_qr(client, ctx, env, shop, i
             "bank_transfer",
             {"beneficiary": "X", "iban": "FR7630006000011234567890188"},
         )
+
+
+def test_an_early_payment_discount_is_shown_charged_and_earned(live, clock):
+    from core.jobs import JobQueue, Worker
+    from core.services.job_handlers import core_handlers
+    from core.services.payment_accounts import configure_payment_account
+    from tests.support.factories import eur, merchant
+
+    ctx, env = live.extensions["paylink"], live.extensions["paylink.providers"]
+    shop = merchant(ctx)
+    configure_payment_account(ctx, env, shop.id, "sandbox", {})
+    invoice, _ = invoicing.create_invoice(
+        ctx,
+        shop.id,
+        order(early_discount=eur("4.00"), early_discount_until=clock() + timedelta(days=2)),
+    )
+    client = live.test_client()
+    html = page(client, invoice).get_data(as_text=True)
+    assert "71,50\u00a0€" in html and "(au lieu de 75,50\u00a0€)" in html
+    assert "Remise de 4,00\u00a0€ pour un paiement complet avant le 4 mars 2026 10:30" in html
+    checkout_url = client.post(
+        f"/i/{invoice.link_code}/pay", data={"token": form_token(html), "method": "sandbox"}
+    ).location
+    sandbox_path = checkout_url.removeprefix(env.base_url)
+    assert "Pay €71.50" in client.get(sandbox_path).get_data(as_text=True)
+    client.post(sandbox_path, data={"outcome": "payment.succeeded"})
+    Worker(JobQueue(ctx.db, clock), core_handlers(ctx, env)).run(until_idle=True)
+    paid = invoicing.load_invoice_by_id(ctx, shop.id, invoice.id)
+    assert (paid.status.value, paid.total, paid.discount, paid.amount_paid) == (
+        "paid",
+        7150,
+        400,
+        7150,
+    )
+    kinds = [e.kind for e in invoice_timeline(ctx, shop.id, invoice.id)]
+    assert "early_discount_earned" in kinds
