@@ -148,7 +148,7 @@ def _render(template: str, view: PageView, status: int = 200, **extra: Any) -> R
     g.csp_nonce = secrets.token_urlsafe(16)
     origins: frozenset[str] = frozenset()
     options = payment_accounts.payment_options(services(), view.merchant.id) if view.payable else []
-    if not view.instalments:
+    if any(o.method == PaymentMethod.INSTALMENTS for o in options) and not view.instalments:
         options = [o for o in options if o.method != PaymentMethod.INSTALMENTS]
     for option in options:
         origins |= provider_factory(option.provider).checkout_origins(providers())

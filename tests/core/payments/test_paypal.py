@@ -3,6 +3,7 @@ create and capture, and webhooks verified through verify-webhook-signature in th
 
 import base64
 import json
+import re
 from urllib.parse import parse_qsl
 
 import pytest
@@ -308,3 +309,21 @@ def test_credentials_are_checked(env):
 
     with pytest.raises(ValidationError, match="webhook_id"):
         PayPalProvider({"client_id": "a", "client_secret": "b"}, env)
+
+
+def test_a_checkout_url_on_another_site_is_never_followed(ctx, env, shop, app, client, httpserver):
+    fake = use_fake_apis(app, env, httpserver.url_for("/"))
+    configure_payment_account(ctx, fake, shop.id, "paypal", CREDENTIALS)
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    created = fixture_json("paypal", "order_created.json")
+    created["links"][1]["href"] = "https://paypal.com.evil.example/checkoutnow?token=X"
+    httpserver.expect_request("/v1/oauth2/token").respond_with_response(
+        json_answer(fixture("paypal", "oauth_token.json"))
+    )
+    httpserver.expect_request("/v2/checkout/orders").respond_with_response(json_answer(created))
+    html = client.get(f"/i/{invoice.link_code}").get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    chosen = client.post(f"/i/{invoice.link_code}/pay", data={"token": token, "method": "paypal"})
+    assert chosen.status_code == 502 and "another site" in chosen.get_data(as_text=True)
+    with ctx.db.transaction() as session:
+        assert session.query(Checkout).count() == 0
