@@ -10,6 +10,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from core.payments.provider import ProviderError
+
 USER_AGENT = "Paylink/0.1 (+https://github.com/paylink)"
 
 
@@ -34,3 +36,19 @@ class TimeoutSession(requests.Session):
 
 def http_session(timeout_seconds: float = 10.0) -> requests.Session:
     return TimeoutSession(timeout_seconds)
+
+
+def send_json(
+    session: requests.Session, provider: str, method: str, url: str, **kwargs: Any
+) -> tuple[int, dict[str, Any]]:
+    """One call to a provider's JSON API: (status, parsed body, {} when empty or not JSON).
+    An unreachable provider is a ProviderError naming it; reading the status is the caller's."""
+    try:
+        response = session.request(method, url, **kwargs)
+    except requests.RequestException as error:
+        raise ProviderError(f"{provider} could not be reached: {error}") from None
+    try:
+        body = response.json() if response.content else {}
+    except ValueError:
+        body = {}
+    return response.status_code, body if isinstance(body, dict) else {}

@@ -21,6 +21,7 @@ from core.jobs import NewJob, PermanentJobError
 from core.payments.provider import (
     EventKind,
     InvalidSignature,
+    PaymentProvider,
     ProviderEnvironment,
     ProviderEvent,
 )
@@ -88,11 +89,9 @@ def process_provider_event(ctx: ServiceContext, env: ProviderEnvironment, event_
     applied yet, e.g. a refund that arrived before its payment."""
     with ctx.db.transaction() as session:
         inbox = session.get(InboxEvent, event_id)
-        if inbox is None:
-            raise NotFound(f"no provider event {event_id}")
-        account = session.get(PaymentAccount, inbox.account_id)
-        assert account is not None
-    provider = provider_for(ctx, env, account)
+    if inbox is None:
+        raise NotFound(f"no provider event {event_id}")
+    provider = _account_provider(ctx, env, inbox.account_id)
     try:
         events = provider.parse_events(inbox.body.encode(), inbox.headers)
     except InvalidSignature as error:
@@ -111,12 +110,20 @@ def settle_checkout(ctx: ServiceContext, env: ProviderEnvironment, checkout_id: 
     the answer, which is trusted because we fetched it."""
     with ctx.db.transaction() as session:
         checkout = session.get(Checkout, checkout_id)
-        if checkout is None:
-            raise NotFound(f"no checkout {checkout_id}")
-        account = session.get(PaymentAccount, checkout.account_id)
-        assert account is not None
-    provider = provider_for(ctx, env, account)
+    if checkout is None:
+        raise NotFound(f"no checkout {checkout_id}")
+    provider = _account_provider(ctx, env, checkout.account_id)
     apply_events(ctx, provider.name, provider.settle_checkout(checkout.provider_reference))
+
+
+def _account_provider(
+    ctx: ServiceContext, env: ProviderEnvironment, account_id: int
+) -> PaymentProvider:
+    with ctx.db.transaction() as session:
+        account = session.get(PaymentAccount, account_id)
+    if account is None:
+        raise NotFound(f"no payment account {account_id}")
+    return provider_for(ctx, env, account)
 
 
 def _finish(ctx: ServiceContext, event_id: int, outcome: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import requests
 
+from core.http import send_json
 from core.payments.provider import ProviderError
 
 GOCARDLESS_VERSION = "2015-07-06"
@@ -33,22 +34,14 @@ class GoCardlessClient:
         return dict(body[resource])
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = self.session.request(method, f"{self.base_url}{path}", **kwargs)
-        except requests.RequestException as error:
-            raise ProviderError(f"GoCardless could not be reached: {error}") from None
-        try:
-            body: dict[str, Any] = response.json() if response.content else {}
-        except ValueError:
-            body = {}
-        if response.status_code >= 400:
+        url = f"{self.base_url}{path}"
+        status, body = send_json(self.session, "GoCardless", method, url, **kwargs)
+        if status >= 400:
             refusal = body.get("error", {})
             reasons = ", ".join(
                 str(e.get("reason") or e.get("message")) for e in refusal.get("errors", [])
             )
             detail = f" ({reasons})" if reasons else ""
-            raise ProviderError(
-                f"GoCardless refused the request ({response.status_code}): "
-                f"{refusal.get('message', response.reason)}{detail}"
-            )
+            message = refusal.get("message", "no message")
+            raise ProviderError(f"GoCardless refused the request ({status}): {message}{detail}")
         return body

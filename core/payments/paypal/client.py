@@ -9,6 +9,7 @@ from typing import Any
 
 import requests
 
+from core.http import send_json
 from core.payments.provider import ProviderError
 
 #: Tokens are shared by every provider instance of the process, per (API base, client id).
@@ -78,16 +79,10 @@ class PayPalClient:
         return self._send(method, path, headers=headers, **payload)
 
     def _send(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = self.session.request(method, f"{self.base_url}{path}", **kwargs)
-        except requests.RequestException as error:
-            raise ProviderError(f"PayPal could not be reached: {error}") from None
-        try:
-            body: dict[str, Any] = response.json() if response.content else {}
-        except ValueError:
-            body = {}
-        if response.status_code >= 400:
-            raise PayPalRefused(response.status_code, body)
+        url = f"{self.base_url}{path}"
+        status, body = send_json(self.session, "PayPal", method, url, **kwargs)
+        if status >= 400:
+            raise PayPalRefused(status, body)
         return body
 
 

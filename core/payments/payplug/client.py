@@ -7,6 +7,7 @@ from typing import Any
 
 import requests
 
+from core.http import send_json
 from core.payments.provider import ProviderError
 
 PAYPLUG_VERSION = "2019-08-06"
@@ -25,17 +26,11 @@ class PayPlugClient:
         return self._call("GET", path)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = self.session.request(
-                method, f"{self.base_url}{path}", headers=self.headers, **kwargs
-            )
-        except requests.RequestException as error:
-            raise ProviderError(f"PayPlug could not be reached: {error}") from None
-        try:
-            body: dict[str, Any] = response.json() if response.content else {}
-        except ValueError:
-            body = {}
-        if response.status_code >= 400:
-            message = body.get("message", response.reason)
-            raise ProviderError(f"PayPlug refused the request ({response.status_code}): {message}")
+        url = f"{self.base_url}{path}"
+        status, body = send_json(
+            self.session, "PayPlug", method, url, headers=self.headers, **kwargs
+        )
+        if status >= 400:
+            message = body.get("message", "no message")
+            raise ProviderError(f"PayPlug refused the request ({status}): {message}")
         return body

@@ -7,6 +7,7 @@ from typing import Any
 
 import requests
 
+from core.http import send_json
 from core.payments.provider import ProviderError
 
 STRIPE_VERSION = "2026-10-28.endive"
@@ -26,12 +27,8 @@ class StripeClient:
         return self._call("GET", path, headers=self.headers)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = self.session.request(method, f"{self.base_url}{path}", **kwargs)
-        except requests.RequestException as error:
-            raise ProviderError(f"Stripe could not be reached: {error}") from None
-        body: dict[str, Any] = response.json() if response.content else {}
-        if response.status_code >= 400:
-            message = body.get("error", {}).get("message", response.reason)
-            raise ProviderError(f"Stripe refused the request ({response.status_code}): {message}")
+        status, body = send_json(self.session, "Stripe", method, f"{self.base_url}{path}", **kwargs)
+        if status >= 400:
+            message = body.get("error", {}).get("message", "no message")
+            raise ProviderError(f"Stripe refused the request ({status}): {message}")
         return body

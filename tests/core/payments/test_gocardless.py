@@ -26,16 +26,15 @@ def fake(app, env, httpserver):
     return use_fake_apis(app, env, httpserver.url_for("/"))
 
 
+def enable(ctx, fake, shop):
+    credentials = {"access_token": "sandbox_tok", "webhook_secrets": SECRETS}
+    return configure_payment_account(ctx, fake, shop.id, "gocardless", credentials)
+
+
 @pytest.fixture
 def gocardless(ctx, fake, shop, httpserver):
     """A merchant taking instant bank payments, one invoice, one billing request for it."""
-    account = configure_payment_account(
-        ctx,
-        fake,
-        shop.id,
-        "gocardless",
-        {"access_token": "sandbox_tok", "webhook_secrets": SECRETS},
-    )
+    account = enable(ctx, fake, shop)
     invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
     httpserver.expect_oneshot_request("/billing_requests", method="POST").respond_with_response(
         json_answer(fixture("gocardless", "billing_request_created.json"), 201)
@@ -70,13 +69,7 @@ def deliver(client, account, name, secret=SECRETS[1], signature=None):
 
 
 def test_create_sends_both_envelopes_with_gocardless_headers(ctx, fake, shop, httpserver):
-    configure_payment_account(
-        ctx,
-        fake,
-        shop.id,
-        "gocardless",
-        {"access_token": "sandbox_tok", "webhook_secrets": SECRETS},
-    )
+    enable(ctx, fake, shop)
     invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
     seen = []
 
@@ -115,9 +108,7 @@ def test_create_sends_both_envelopes_with_gocardless_headers(ctx, fake, shop, ht
 
 
 def test_instant_bank_pay_is_for_pounds_and_euros_only(ctx, fake, shop):
-    configure_payment_account(
-        ctx, fake, shop.id, "gocardless", {"access_token": "t", "webhook_secrets": SECRETS}
-    )
+    enable(ctx, fake, shop)
     invoice, _ = invoicing.create_invoice(
         ctx, shop.id, order(content=content("1000", shipping="0", currency="USD"))
     )
