@@ -1,0 +1,206 @@
+"""Reminder policies, pure: which messages an unpaid invoice gets, when, on which channel, and
+the hours they may be sent in.
+
+A policy is a list of steps, each anchored on the invoice being sent or on its due date, with an
+ISO 8601 offset ("PT24H", "P3D", "-P2D" for two days before). Steps run in the order of their
+times for a given invoice. Times are UTC; quiet hours are read in the customer's time zone.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+import isodate
+
+from core.errors import ValidationError
+
+MAX_STEPS = 12
+MAX_OFFSET = timedelta(days=365)
+
+
+class Anchor(enum.StrEnum):
+    SENT = "sent"  # when the invoice was sent (opened)
+    DUE = "due"  # its due date
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+    AUTO = "auto"  # SMS when the customer has a phone, else email
+
+
+class MessageKind(enum.StrEnum):
+    INVOICE = "invoice"
+    REMINDER = "reminder"
+    ABANDONED_CART = "abandoned_cart"
+    FLASH_SALE = "flash_sale"
+    RECEIPT = "receipt"
+    SURVEY = "survey"
+
+
+#: Marketing messages: no SMS on Sundays and public holidays, an unsubscribe link in emails.
+#: Invoice reminders are transactional and carry no promotion.
+MARKETING = frozenset({MessageKind.ABANDONED_CART, MessageKind.FLASH_SALE})
+
+
+def parse_offset(text: str) -> timedelta:
+    """An ISO 8601 duration in days, hours and minutes ("P3D", "PT24H", "-P2D"); months and
+    years are refused, since their length depends on the date."""
+    try:
+        offset = isodate.parse_duration(text)
+    except (isodate.ISO8601Error, ValueError, TypeError):
+        raise ValidationError(
+            f"{text!r} is not an ISO 8601 duration such as P3D or PT24H"
+        ) from None
+    if not isinstance(offset, timedelta):
+        raise ValidationError(f"{text!r}: use days and hours, not months or years")
+    if abs(offset) > MAX_OFFSET:
+        raise ValidationError(f"{text!r} is more than a year")
+    return offset
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderStep:
+    name: str
+    anchor: Anchor
+    offset: timedelta
+    channel: Channel
+    template: MessageKind
+
+    def at(self, sent_at: datetime, due_at: datetime | None) -> datetime | None:
+        """When this step is due for an invoice, or None (a due-date step without a due date)."""
+        base = sent_at if self.anchor == Anchor.SENT else due_at
+        return base + self.offset if base is not None else None
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "anchor": self.anchor.value,
+            "offset": isodate.duration_isoformat(self.offset),
+            "channel": self.channel.value,
+            "template": self.template.value,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPolicy:
+    steps: tuple[ReminderStep, ...]
+
+    @classmethod
+    def from_json(cls, data: Sequence[Mapping[str, Any]]) -> ReminderPolicy:
+        """A policy as the API and the settings page send it, with a reason for what is wrong."""
+        if not isinstance(data, Sequence) or len(data) > MAX_STEPS:
+            raise ValidationError(f"a reminder policy is a list of at most {MAX_STEPS} steps")
+        steps = []
+        for position, raw in enumerate(data, start=1):
+            try:
+                name = str(raw.get("name") or f"step-{position}")
+                steps.append(
+                    ReminderStep(
+                        name=name,
+                        anchor=Anchor(raw.get("anchor", "sent")),
+                        offset=parse_offset(str(raw.get("offset", "PT0S"))),
+                        channel=Channel(raw.get("channel", "auto")),
+                        template=MessageKind(raw.get("template", "reminder")),
+                    )
+                )
+            except (ValueError, AttributeError) as error:
+                raise ValidationError(f"reminder step {position}: {error}") from None
+            if not 1 <= len(name) <= 48 or not name.replace("-", "").replace("_", "").isalnum():
+                raise ValidationError(f"reminder step {position}: name {name!r} is not usable")
+        if len({s.name for s in steps}) != len(steps):
+            raise ValidationError("reminder step names must be unique")
+        return cls(tuple(steps))
+
+    def to_json(self) -> list[dict[str, str]]:
+        return [step.to_json() for step in self.steps]
+
+    def schedule(
+        self, sent_at: datetime, due_at: datetime | None
+    ) -> list[tuple[ReminderStep, datetime]]:
+        """Every step with its time for one invoice, in time order (policy order on ties)."""
+        timed = [(step, step.at(sent_at, due_at)) for step in self.steps]
+        return sorted(
+            ((step, at) for step, at in timed if at is not None), key=lambda pair: pair[1]
+        )
+
+    def next_step(
+        self, sent_at: datetime, due_at: datetime | None, after: str | None
+    ) -> tuple[ReminderStep, datetime] | None:
+        """The step that follows `after` (the first one when None) for this invoice."""
+        schedule = self.schedule(sent_at, due_at)
+        names = [step.name for step, _ in schedule]
+        start = names.index(after) + 1 if after in names else 0
+        return schedule[start] if start < len(schedule) else None
+
+
+#: The flow merchants asked for: the invoice at once (SMS, else email), an email after 24 h,
+#: an SMS 3 days after the due date, a last email 7 days after it.
+DEFAULT_POLICY = ReminderPolicy.from_json(
+    [
+        {"name": "invoice", "anchor": "sent", "offset": "PT0S", "channel": "auto",
+         "template": "invoice"},
+        {"name": "reminder-1", "anchor": "sent", "offset": "PT24H", "channel": "email"},
+        {"name": "reminder-2", "anchor": "due", "offset": "P3D", "channel": "sms"},
+        {"name": "reminder-3", "anchor": "due", "offset": "P7D", "channel": "email"},
+    ]
+)  # fmt: skip
+
+
+def choose_channel(
+    wanted: Channel, has_phone: bool, has_email: bool, opted_out: frozenset[Channel]
+) -> Channel | None:
+    """The channel a step goes out on: the one asked for if the customer can get it there and
+    has not opted out, else the other one, else none (the step is skipped)."""
+    can = {
+        Channel.SMS: has_phone and Channel.SMS not in opted_out,
+        Channel.EMAIL: has_email and Channel.EMAIL not in opted_out,
+    }
+    preferred = Channel.SMS if wanted == Channel.AUTO else wanted
+    other = Channel.EMAIL if preferred == Channel.SMS else Channel.SMS
+    for channel in (preferred, other):
+        if can[channel]:
+            return channel
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """No SMS from `start` to `end` (local time); marketing SMS not on Sundays or holidays."""
+
+    start: time = time(20, 0)
+    end: time = time(8, 0)
+
+    def _closed_day(self, day: date, country: str) -> bool:
+        return day.weekday() == 6 or day in holidays.country_holidays(country, years=day.year)
+
+    def allowed(
+        self, moment: datetime, channel: Channel, kind: MessageKind, zone: ZoneInfo, country: str
+    ) -> bool:
+        if channel != Channel.SMS:
+            return True
+        local = moment.astimezone(zone)
+        clock = local.time()
+        night = clock >= self.start or clock < self.end
+        return not night and not (kind in MARKETING and self._closed_day(local.date(), country))
+
+    def next_allowed(
+        self, moment: datetime, channel: Channel, kind: MessageKind, zone: ZoneInfo, country: str
+    ) -> datetime:
+        """`moment` itself if a message may go then, else the start of the next window."""
+        if self.allowed(moment, channel, kind, zone, country):
+            return moment
+        local = moment.astimezone(zone)
+        day = local.date() if local.time() < self.end else local.date() + timedelta(days=1)
+        for _ in range(31):
+            opening = datetime.combine(day, self.end, zone)
+            if self.allowed(opening, channel, kind, zone, country):
+                return opening.astimezone(moment.tzinfo)
+            day += timedelta(days=1)
+        raise ValidationError("no sending window within a month")  # pragma: no cover
