@@ -97,6 +97,9 @@ class Merchant(Base):
     invoice_prefix: Mapped[str] = mapped_column(String(12), default="F")
     last_invoice_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=7)
+    # Steps as core.reminders.ReminderPolicy.to_json() writes them; None is the default policy.
+    reminder_policy: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    sms_sender: Mapped[str | None] = mapped_column(String(11))
     created_at: Mapped[datetime]
 
 
@@ -147,6 +150,15 @@ class Invoice(Base):
         ),
         Index("ix_invoices_merchant_status_created", "merchant_id", "status", "created_at"),
         Index("ix_invoices_merchant_created", "merchant_id", "created_at"),
+        # Only invoices with a reminder ahead are indexed, in time order: the sweep reads the
+        # due ones at the front, whatever the number of invoices.
+        Index(
+            "ix_invoices_next_reminder",
+            "next_reminder_at",
+            "id",
+            sqlite_where=text("next_reminder_at IS NOT NULL"),
+            postgresql_where=text("next_reminder_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,6 +193,9 @@ class Invoice(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]  # sent to the customer: the reminders' first anchor
+    next_reminder_at: Mapped[datetime | None]
+    next_reminder_step: Mapped[str | None] = mapped_column(String(48))
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         order_by="InvoiceLine.position", cascade="all, delete-orphan", lazy="selectin"
@@ -246,18 +261,67 @@ class TimelineEvent(Base):
 
 class Message(Base):
     """A message to a customer. (invoice, step) is unique so that retries, crashes and concurrent
-    workers can never send the same reminder step twice."""
+    workers can never send the same reminder step twice. The recipient is encrypted like the
+    invoice's contact details; the text is kept as sent, so the merchant sees what went out."""
 
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("invoice_id", "step"),)
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "step"),
+        Index("ix_messages_provider_id", "provider", "provider_message_id"),
+        Index("ix_messages_merchant_created", "merchant_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
     step: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(8))
+    provider: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
+    recipient_ciphertext: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    segments: Mapped[int | None] = mapped_column(Integer)
+    encoding: Mapped[str | None] = mapped_column(String(8))
+    cost_estimate_micros: Mapped[int | None] = mapped_column(BigInteger)  # millionths of EUR
     provider_message_id: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class OptOut(Base):
+    """A customer who asked for no more messages on a channel from a merchant (STOP reply,
+    unsubscribe link). Keyed by the contact's blind index, so it survives new invoices."""
+
+    __tablename__ = "opt_outs"
+    __table_args__ = (UniqueConstraint("merchant_id", "channel", "contact_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
+    channel: Mapped[str] = mapped_column(String(8))
+    contact_index: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class MessageTemplate(Base):
+    """A merchant's own text for one message kind, locale and part (the default otherwise)."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("merchant_id", "kind", "locale", "part"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(8))
+    part: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
 
 
 #: Written out literally, in the index and in the claim query alike: a planner uses a partial
