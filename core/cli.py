@@ -25,6 +25,8 @@ from core.payments.registry import provider_factory
 from core.services import accounts, demo_data, payment_accounts
 from core.services.context import ServiceContext
 from core.services.job_handlers import core_handlers
+from core.services.messaging import messaging_environment
+from core.services.reminder_schedule import sweep_due_reminders
 from core.settings import Settings
 from core.storage.migrate import pending_revisions, upgrade
 from core.storage.models import Merchant
@@ -70,8 +72,11 @@ main = FlaskGroup(
 
 
 def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
+    """A worker with every job handler, sweeping due reminders every few seconds."""
     queue = JobQueue(ctx.db, ctx.clock, settings.job_lease_seconds)
-    return Worker(queue, core_handlers(ctx, provider_environment(settings)))
+    handlers = core_handlers(ctx, provider_environment(settings), messaging_environment(settings))
+    sweep = (float(settings.reminder_sweep_seconds), lambda: sweep_due_reminders(ctx))
+    return Worker(queue, handlers, periodic=[sweep])
 
 
 @main.command()

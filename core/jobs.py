@@ -17,7 +17,8 @@ import random
 import secrets
 import signal
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,6 +53,15 @@ Handler = Callable[[ClaimedJob], None]
 
 class PermanentJobError(Exception):
     """Raised by a handler when retrying cannot help (the job goes dead at once)."""
+
+
+class DeferJob(Exception):
+    """Raised by a handler that must not act before `until` (quiet hours): the job waits,
+    and the wait does not count as a failed attempt."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"deferred until {until.isoformat()}")
+        self.until = until
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +121,16 @@ _CLAIM = (
     )
     .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
 )
+_DEFER = (
+    update(Job)
+    .where(Job.id == bindparam("job_id"), Job.lease_token == bindparam("token"))
+    .values(
+        status=JobStatus.PENDING,
+        run_at=bindparam("until", type_=Job.run_at.type),
+        attempts=Job.attempts - 1,
+        lease_token=None,
+    )
+)
 # A finished job keeps its run_at (when it last ran) unless it is retried later.
 _FINISH = (
     update(Job)
@@ -161,6 +181,11 @@ class JobQueue:
             log.warning("job %s (%s): lease lost before it finished", job.id, job.kind)
         return held
 
+    def defer(self, job: ClaimedJob, until: datetime) -> bool:
+        parameters = {"job_id": job.id, "token": job.lease_token, "until": until}
+        with self.db.engine.begin() as connection:
+            return connection.execute(_DEFER, parameters).rowcount == 1
+
     def complete(self, job: ClaimedJob) -> bool:
         return self._finish(job, JobStatus.DONE, finished_at=self.clock())
 
@@ -185,6 +210,15 @@ def retry_dead_job(job: Job, now: datetime) -> None:
     job.finished_at = None
 
 
+@dataclass
+class _Periodic:
+    """A task the worker runs every `interval` seconds between jobs (`due`: monotonic)."""
+
+    interval: float
+    task: Callable[[], object]
+    due: float = 0.0
+
+
 class Worker:
     """Runs jobs until stopped. SIGTERM lets the current job finish, then the loop exits."""
 
@@ -193,11 +227,13 @@ class Worker:
         queue: JobQueue,
         handlers: Mapping[str, Handler],
         poll_seconds: float = 1.0,
+        periodic: Sequence[tuple[float, Callable[[], object]]] = (),
     ) -> None:
         self.queue = queue
         self.handlers = dict(handlers)
         self.poll_seconds = poll_seconds
         self._stopping = threading.Event()
+        self._periodic = [_Periodic(interval, task) for interval, task in periodic]
 
     def stop(self, *_signal_args: object) -> None:
         self._stopping.set()
@@ -225,6 +261,8 @@ class Worker:
             return True
         try:
             handler(job)
+        except DeferJob as deferral:
+            self.queue.defer(job, deferral.until)
         except PermanentJobError as error:
             self.queue.fail(job, f"{type(error).__name__}: {error}", permanent=True)
         except Exception as error:
@@ -236,9 +274,22 @@ class Worker:
             self.queue.complete(job)
         return True
 
+    def run_periodic(self) -> None:
+        """Run the periodic tasks that are due (a task that fails is logged and tried again at
+        its next interval; it never stops the worker)."""
+        for periodic in self._periodic:
+            if time.monotonic() < periodic.due:
+                continue
+            periodic.due = time.monotonic() + periodic.interval
+            try:
+                periodic.task()
+            except Exception:
+                log.exception("periodic task %r failed", periodic.task)
+
     def run(self, until_idle: bool = False) -> None:
         """Loop until stop() (or, with `until_idle`, until no job is due)."""
         while not self.stopping:
+            self.run_periodic()
             if self.run_once():
                 continue
             if until_idle:

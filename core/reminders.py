@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import isodate
+import phonenumbers
+from phonenumbers.timezone import time_zones_for_number
 
 from core.errors import ValidationError
 
@@ -178,7 +180,12 @@ class QuietHours:
     end: time = time(8, 0)
 
     def _closed_day(self, day: date, country: str) -> bool:
-        return day.weekday() == 6 or day in holidays.country_holidays(country, years=day.year)
+        if day.weekday() == 6:
+            return True
+        try:
+            return day in holidays.country_holidays(country, years=day.year)
+        except NotImplementedError:  # a country the holidays package does not know
+            return False
 
     def allowed(
         self, moment: datetime, channel: Channel, kind: MessageKind, zone: ZoneInfo, country: str
@@ -204,3 +211,22 @@ class QuietHours:
                 return opening.astimezone(moment.tzinfo)
             day += timedelta(days=1)
         raise ValidationError("no sending window within a month")  # pragma: no cover
+
+
+def customer_zone(
+    phone: str | None, default_zone: str, default_country: str
+) -> tuple[ZoneInfo, str]:
+    """The customer's time zone and country for quiet hours: from their phone number where it
+    names one zone (a French mobile: Europe/Paris), else the merchant's."""
+    if phone:
+        try:
+            number = phonenumbers.parse(phone)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is not None:
+            zones = [z for z in time_zones_for_number(number) if z != "Etc/Unknown"]
+            region = phonenumbers.region_code_for_number(number) or default_country
+            if len(zones) == 1:
+                return ZoneInfo(zones[0]), region
+            return ZoneInfo(default_zone), region
+    return ZoneInfo(default_zone), default_country

@@ -13,6 +13,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
 
@@ -42,6 +43,17 @@ class Settings:
     log_level: str = "INFO"
     provider_api_bases: Mapping[str, str] = field(default_factory=dict)
     pay_page_rate_limit: str = "60 per minute"
+    sms_channel: str = "outbox"
+    email_channel: str = "outbox"
+    smtp_url: str | None = None
+    email_from: str = "Paylink <paylink@localhost>"
+    smsfactor_token: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    sms_segment_price: Decimal = Decimal("0.05")
+    sms_stop_notice: str = "STOP au 36111"
+    reminder_sweep_seconds: int = 30
 
     @cached_property
     def keyring(self) -> Keyring:
@@ -81,6 +93,17 @@ class Settings:
             log_level=env.get("PAYLINK_LOG_LEVEL", "INFO").upper(),
             provider_api_bases=_api_bases(env),
             pay_page_rate_limit=env.get("PAYLINK_PAY_PAGE_RATE_LIMIT", "60 per minute"),
+            sms_channel=env.get("PAYLINK_SMS_CHANNEL", "outbox"),
+            email_channel=env.get("PAYLINK_EMAIL_CHANNEL", "outbox"),
+            smtp_url=env.get("PAYLINK_SMTP_URL") or None,
+            email_from=env.get("PAYLINK_EMAIL_FROM", "Paylink <paylink@localhost>"),
+            smsfactor_token=env.get("PAYLINK_SMSFACTOR_TOKEN") or None,
+            twilio_account_sid=env.get("PAYLINK_TWILIO_ACCOUNT_SID") or None,
+            twilio_auth_token=env.get("PAYLINK_TWILIO_AUTH_TOKEN") or None,
+            twilio_from=env.get("PAYLINK_TWILIO_FROM") or None,
+            sms_segment_price=_decimal(env, "PAYLINK_SMS_SEGMENT_PRICE", "0.05"),
+            sms_stop_notice=env.get("PAYLINK_SMS_STOP_NOTICE", "STOP au 36111"),
+            reminder_sweep_seconds=_integer(env, "PAYLINK_REMINDER_SWEEP_SECONDS", 30),
         )
         settings.keyring  # noqa: B018  (fail at start-up, not at the first encryption)
         return settings
@@ -95,6 +118,17 @@ def _api_bases(env: Mapping[str, str]) -> dict[str, str]:
         for name, value in env.items()
         if name.startswith(prefix) and name.endswith(suffix) and value
     }
+
+
+def _decimal(env: Mapping[str, str], name: str, default: str) -> Decimal:
+    raw = env.get(name) or default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ConfigurationError(f"{name} must be a decimal number, not {raw!r}") from None
+    if not value.is_finite() or value < 0:
+        raise ConfigurationError(f"{name} must be a positive decimal number")
+    return value
 
 
 def _integer(env: Mapping[str, str], name: str, default: int) -> int:

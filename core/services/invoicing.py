@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, NotFound
 from core.events import InvoiceRequested
 from core.invoices import (
+    PAYABLE,
     Customer,
     InvoiceState,
     format_invoice_number,
@@ -26,6 +27,7 @@ from core.jobs import NewJob
 from core.links import new_link_code
 from core.money import Money
 from core.services.context import ServiceContext
+from core.services.reminder_schedule import start_reminders
 from core.storage import models
 from core.storage.models import Invoice
 
@@ -62,6 +64,10 @@ def store_state(invoice: Invoice, state: InvoiceState, now: datetime) -> None:
     invoice.discount += invoice.total - state.total.minor
     invoice.total = state.total.minor
     invoice.status = state.status
+    if state.status not in PAYABLE:
+        # Paid, void, expired or refunded: no further reminder, from this very transaction.
+        invoice.next_reminder_at = None
+        invoice.next_reminder_step = None
     invoice.amount_paid = state.amount_paid.minor
     invoice.amount_refunded = state.amount_refunded.minor
     invoice.updated_at = now
@@ -314,12 +320,16 @@ def _insert_invoice(
         session, invoice.id, "created", source=request.source_kind.value, total=totals.total.minor
     )
     if not request.draft:
-        _schedule_deadlines(ctx, session, invoice)
+        _on_open(ctx, session, invoice)
     return invoice
 
 
-def _schedule_deadlines(ctx: ServiceContext, session: Session, invoice: Invoice) -> None:
-    """Jobs that move an open invoice to overdue or expired when its dates pass."""
+def _on_open(ctx: ServiceContext, session: Session, invoice: Invoice) -> None:
+    """An invoice just opened: jobs that move it to overdue or expired when its dates pass, and
+    its messages (the invoice itself, then reminders) on the merchant's schedule."""
+    merchant = session.get(models.Merchant, invoice.merchant_id)
+    assert merchant is not None
+    start_reminders(ctx, session, invoice, merchant)
     payload = {"merchant_id": invoice.merchant_id, "invoice_id": invoice.id}
     if invoice.due_at is not None:
         ctx.enqueue(
@@ -354,7 +364,7 @@ def open_invoice(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> Invo
         invoice = load_invoice(session, merchant_id, invoice_id, lock=True)
         store_state(invoice, state_of(invoice).open(), ctx.clock())
         ctx.record(session, invoice.id, "opened")
-        _schedule_deadlines(ctx, session, invoice)
+        _on_open(ctx, session, invoice)
         return invoice
 
 

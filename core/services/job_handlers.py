@@ -8,13 +8,33 @@ from core.jobs import ClaimedJob, Handler
 from core.payments import sandbox, signatures
 from core.payments.provider import ProviderEnvironment
 from core.payments.sandbox.web import JOB_DELIVER_WEBHOOK
-from core.services import checkout, invoicing, payment_accounts, provider_events
+from core.services import (
+    checkout,
+    invoicing,
+    message_delivery,
+    payment_accounts,
+    provider_events,
+    reminder_schedule,
+)
+from core.services import messaging as messages
 from core.services.context import ServiceContext
+from core.services.messaging import MessagingEnvironment, outbox_messaging
 from core.storage.models import PaymentAccount
 
 
-def core_handlers(ctx: ServiceContext, env: ProviderEnvironment) -> dict[str, Handler]:
+def core_handlers(
+    ctx: ServiceContext, env: ProviderEnvironment, messaging: MessagingEnvironment | None = None
+) -> dict[str, Handler]:
+    """Every job kind with its handler. Messages go to the outbox unless `messaging` names the
+    channels the settings chose."""
     session = requests.Session()
+    messaging = messaging or outbox_messaging(env.base_url, env.secret_key)
+
+    def send_step(job: ClaimedJob) -> None:
+        messages.send_step(ctx, messaging, job.payload["invoice_id"], job.payload["step"])
+
+    def deliver_message(job: ClaimedJob) -> None:
+        message_delivery.deliver(ctx, messaging, job.payload["message_id"])
 
     def mark_overdue(job: ClaimedJob) -> None:
         invoicing.mark_overdue(ctx, job.payload["merchant_id"], job.payload["invoice_id"])
@@ -49,6 +69,8 @@ def core_handlers(ctx: ServiceContext, env: ProviderEnvironment) -> dict[str, Ha
         invoicing.JOB_MARK_OVERDUE: mark_overdue,
         invoicing.JOB_EXPIRE: expire,
         provider_events.JOB_PROCESS_EVENT: process_provider_event,
+        reminder_schedule.JOB_SEND_STEP: send_step,
+        messages.JOB_DELIVER: deliver_message,
         checkout.JOB_SETTLE_CHECKOUT: settle_checkout,
         JOB_DELIVER_WEBHOOK: deliver_sandbox_webhook,
     }

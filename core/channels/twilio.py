@@ -1,0 +1,54 @@
+"""SMS through Twilio Programmable Messaging: a form POST to the account's Messages resource
+with HTTP Basic auth, and a StatusCallback URL whose calls carry X-Twilio-Signature."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from core.channels.channel import ChannelError, ChannelRejected, OutgoingMessage, SentMessage
+from core.errors import ConfigurationError
+from core.http import http_session, send_json
+from core.payments.provider import ProviderError
+from core.reminders import Channel
+from core.settings import Settings
+
+DEFAULT_API_BASE = "https://api.twilio.com"
+#: Twilio error codes that no retry can fix (invalid or unreachable number, opted out).
+PERMANENT_ERRORS = frozenset({21211, 21408, 21610, 21612, 21614})
+
+
+class TwilioChannel:
+    media: ClassVar[frozenset[Channel]] = frozenset({Channel.SMS})
+    name: ClassVar[str] = "twilio"
+
+    def __init__(self, settings: Settings) -> None:
+        if not (settings.twilio_account_sid and settings.twilio_auth_token):
+            raise ConfigurationError(
+                "PAYLINK_SMS_CHANNEL=twilio needs PAYLINK_TWILIO_ACCOUNT_SID and "
+                "PAYLINK_TWILIO_AUTH_TOKEN"
+            )
+        self.account_sid = settings.twilio_account_sid
+        self.auth = (settings.twilio_account_sid, settings.twilio_auth_token)
+        self.sender = settings.twilio_from
+        base = settings.provider_api_bases.get("twilio", DEFAULT_API_BASE)
+        self.url = f"{base}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        self.session = http_session()
+
+    def send(self, message: OutgoingMessage) -> SentMessage:
+        form = {"To": message.to, "Body": message.body}
+        sender = self.sender or message.sender
+        form["MessagingServiceSid" if sender.startswith("MG") else "From"] = sender
+        if message.status_callback_url:
+            form["StatusCallback"] = message.status_callback_url
+        try:
+            status, body = send_json(
+                self.session, "Twilio", "POST", self.url, data=form, auth=self.auth
+            )
+        except ProviderError as error:
+            raise ChannelError(error.message) from None
+        if status >= 400:
+            reason = f"{body.get('code')}: {body.get('message', 'no message')}"
+            if body.get("code") in PERMANENT_ERRORS:
+                raise ChannelRejected(f"Twilio refused {message.to} ({reason})")
+            raise ChannelError(f"Twilio did not take the message ({status}, {reason})")
+        return SentMessage(str(body["sid"]), "sent")

@@ -1,0 +1,135 @@
+"""Delivering a claimed message: hand it to its channel, record what the provider answered, and
+fall back to email when an SMS is refused for good. Delivery receipts update the same row.
+
+A message whose invoice was paid between claim and delivery is cancelled, not sent. A crash
+after the provider took a message but before it was recorded sends it again on retry: the
+providers used here have no idempotency key for sends, so that window is as small as one
+UPDATE.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.channels.channel import ChannelRejected, OutgoingMessage
+from core.channels.email_layout import EmailBranding, html_email
+from core.errors import NotFound
+from core.invoices import PAYABLE
+from core.message_templates import template_locale
+from core.reminders import Channel, MessageKind
+from core.services.context import ServiceContext
+from core.services.invoicing import customer_of
+from core.services.messaging import (
+    RECIPIENT,
+    MessagingEnvironment,
+    claim_message,
+    sms_sender,
+)
+from core.services.opt_outs import opted_out_channels, unsubscribe_token
+from core.storage.models import Invoice, Merchant, Message
+
+FINAL_STATUSES = frozenset({"sent", "stored", "delivered", "failed", "cancelled", "undelivered"})
+FALLBACK_SUFFIX = ":email"
+
+
+def deliver(ctx: ServiceContext, env: MessagingEnvironment, message_id: int) -> None:
+    with ctx.db.transaction() as session:
+        message = session.get(Message, message_id)
+        if message is None:
+            raise NotFound(f"no message {message_id}")
+        if message.status in FINAL_STATUSES:
+            return
+        invoice = session.get(Invoice, message.invoice_id)
+        merchant = session.get(Merchant, message.merchant_id)
+        assert invoice is not None and merchant is not None
+        if invoice.status not in PAYABLE and MessageKind(message.kind) != MessageKind.RECEIPT:
+            message.status, message.updated_at = "cancelled", ctx.clock()
+            ctx.record(session, invoice.id, "message_cancelled", step=message.step)
+            return
+        outgoing = _outgoing(ctx, env, message, invoice, merchant)
+    channel = Channel(message.channel)
+    try:
+        sent = env.channels[channel].send(outgoing)
+    except ChannelRejected as refusal:
+        _failed(ctx, env, message_id, refusal.message)
+        return
+    with ctx.db.transaction() as session:
+        stored = session.get(Message, message_id)
+        assert stored is not None
+        now = ctx.clock()
+        stored.status, stored.provider_message_id = sent.status, sent.provider_message_id
+        stored.sent_at = stored.updated_at = now
+        ctx.record(
+            session, stored.invoice_id, "message_sent", step=stored.step, channel=stored.channel
+        )
+
+
+def _outgoing(
+    ctx: ServiceContext,
+    env: MessagingEnvironment,
+    message: Message,
+    invoice: Invoice,
+    merchant: Merchant,
+) -> OutgoingMessage:
+    channel = Channel(message.channel)
+    recipient = ctx.keyring.decrypt(message.recipient_ciphertext, RECIPIENT)
+    if channel == Channel.SMS:
+        return OutgoingMessage(
+            message.id,
+            channel,
+            recipient,
+            message.body,
+            sms_sender(merchant),
+            marketing=message.marketing,
+            status_callback_url=f"{env.base_url}/channels/{message.provider}/status",
+        )
+    token = unsubscribe_token(env.secret_key, invoice, Channel.EMAIL)
+    unsubscribe_url = f"{env.base_url}/u/{token}" if message.marketing and token else None
+    link = f"{env.base_url}/i/{invoice.link_code}"
+    branding = EmailBranding(
+        merchant.name,
+        merchant.brand_color,
+        merchant.logo_url,
+        template_locale(invoice.customer_locale),
+    )
+    return OutgoingMessage(
+        message.id,
+        channel,
+        recipient,
+        message.body,
+        merchant.name,
+        marketing=message.marketing,
+        subject=message.subject,
+        html=html_email(message.subject or "", message.body, link, branding, unsubscribe_url),
+        unsubscribe_url=unsubscribe_url,
+    )
+
+
+def _failed(ctx: ServiceContext, env: MessagingEnvironment, message_id: int, reason: str) -> None:
+    """Record a refusal; a refused SMS is claimed again as an email, if the customer has one."""
+    with ctx.db.transaction() as session:
+        message = session.get(Message, message_id)
+        assert message is not None
+        message.status, message.error, message.updated_at = "failed", reason, ctx.clock()
+        ctx.record(session, message.invoice_id, "message_failed", step=message.step, error=reason)
+        if message.channel != Channel.SMS.value or message.step.endswith(FALLBACK_SUFFIX):
+            return
+        invoice = session.scalars(
+            select(Invoice).where(Invoice.id == message.invoice_id).with_for_update()
+        ).one()
+        merchant = session.get(Merchant, invoice.merchant_id)
+        assert merchant is not None
+        customer = customer_of(invoice, ctx)
+        if customer.email is None or Channel.EMAIL in opted_out_channels(session, invoice):
+            return
+        claim_message(
+            ctx,
+            env,
+            session,
+            invoice,
+            merchant,
+            customer,
+            message.step + FALLBACK_SUFFIX,
+            MessageKind(message.kind),
+            Channel.EMAIL,
+        )

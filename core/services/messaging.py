@@ -1,0 +1,218 @@
+"""Sending the messages a schedule asks for: the step is claimed (a message row, unique per
+invoice and step) in the same transaction that checks the invoice is still unpaid and the
+customer has not opted out; a delivery job then hands it to the channel and records the answer.
+
+A refused SMS falls back to email when the customer has an address. Quiet hours are checked at
+claim time in the customer's time zone: a step that would land in them waits for the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from babel.dates import format_date, format_datetime
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.channels.channel import MessageChannel
+from core.channels.outbox import OutboxChannel
+from core.channels.registry import build_channels
+from core.errors import NotFound
+from core.invoices import PAYABLE, Customer
+from core.jobs import DeferJob, NewJob
+from core.message_templates import Part, default_template, render_template, template_locale
+from core.reminders import (
+    MARKETING,
+    Channel,
+    MessageKind,
+    QuietHours,
+    choose_channel,
+    customer_zone,
+)
+from core.services.context import ServiceContext
+from core.services.invoicing import customer_of, state_of
+from core.services.opt_outs import opted_out_channels
+from core.services.reminder_schedule import policy_of
+from core.settings import Settings
+from core.sms import measure, sms_money
+from core.storage.models import Invoice, Merchant, Message, MessageTemplate
+
+JOB_DELIVER = "messages.deliver"
+RECIPIENT = "messages.recipient"
+LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+
+
+@dataclass(frozen=True)
+class MessagingEnvironment:
+    """What sending needs from the instance: the channels the settings chose, where Paylink
+    is (links), its signing key (unsubscribe links), the SMS price and the STOP notice."""
+
+    channels: dict[Channel, MessageChannel]
+    base_url: str
+    secret_key: str
+    sms_segment_price: Decimal = Decimal("0.05")
+    sms_stop_notice: str = "STOP au 36111"
+    quiet_hours: QuietHours = field(default_factory=QuietHours)
+
+
+def messaging_environment(settings: Settings) -> MessagingEnvironment:
+    return MessagingEnvironment(
+        channels=build_channels(settings),
+        base_url=settings.base_url,
+        secret_key=settings.secret_key,
+        sms_segment_price=settings.sms_segment_price,
+        sms_stop_notice=settings.sms_stop_notice,
+    )
+
+
+def outbox_messaging(base_url: str, secret_key: str) -> MessagingEnvironment:
+    """Every message stored, none sent: the first-run default, and what tests use."""
+    outbox = OutboxChannel()
+    return MessagingEnvironment({Channel.SMS: outbox, Channel.EMAIL: outbox}, base_url, secret_key)
+
+
+def sms_sender(merchant: Merchant) -> str:
+    """The alphanumeric sender id (11 characters at most, letters and digits)."""
+    derived = "".join(c for c in merchant.name if c.isascii() and c.isalnum())[:11]
+    return merchant.sms_sender or derived or "Paylink"
+
+
+def _template_text(
+    session: Session, merchant_id: int, kind: MessageKind, locale: str, part: Part
+) -> str:
+    own = session.scalar(
+        select(MessageTemplate.text).where(
+            MessageTemplate.merchant_id == merchant_id,
+            MessageTemplate.kind == kind.value,
+            MessageTemplate.locale == locale,
+            MessageTemplate.part == part.value,
+        )
+    )
+    return own if own is not None else default_template(kind, locale, part)
+
+
+def template_values(
+    env: MessagingEnvironment,
+    invoice: Invoice,
+    merchant: Merchant,
+    customer: Customer,
+    channel: Channel,
+    marketing: bool,
+    now: datetime,
+) -> dict[str, str]:
+    """The variables a template may use, formatted for the customer's language."""
+    locale = LOCALES[template_locale(customer.locale)]
+    zone = customer_zone(customer.phone, merchant.timezone, merchant.country)[0]
+    amount = state_of(invoice).amount_due_at(now)
+    due = invoice.due_at.astimezone(zone) if invoice.due_at else None
+    expires = invoice.expires_at.astimezone(zone) if invoice.expires_at else None
+    return {
+        "first_name": customer.first_name,
+        "customer_name": customer.name,
+        "merchant": merchant.name,
+        "amount": sms_money(amount, locale),
+        "due_date": format_date(due, "long", locale=locale) if due else "",
+        "expires": format_datetime(expires, "d/MM HH:mm", locale=locale) if expires else "",
+        "link": f"{env.base_url}/i/{invoice.link_code}",
+        "invoice_number": invoice.number,
+        "stop": env.sms_stop_notice if marketing and channel == Channel.SMS else "",
+    }
+
+
+def send_step(ctx: ServiceContext, env: MessagingEnvironment, invoice_id: int, step: str) -> None:
+    """Claim one schedule step: checks, then the message row and its delivery job, together."""
+    with ctx.db.transaction() as session:
+        invoice = session.scalars(
+            select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+        ).one_or_none()
+        if invoice is None:
+            raise NotFound(f"no invoice {invoice_id}")
+        if session.scalar(
+            select(Message.id).where(Message.invoice_id == invoice_id, Message.step == step)
+        ):
+            return  # claimed already (a retry after a crash)
+        if invoice.status not in PAYABLE:
+            ctx.record(
+                session, invoice.id, "reminder_skipped", step=step, reason=invoice.status.value
+            )
+            return
+        merchant = session.get(Merchant, invoice.merchant_id)
+        assert merchant is not None
+        wanted = next((s for s in policy_of(merchant).steps if s.name == step), None)
+        if wanted is None:
+            ctx.record(session, invoice.id, "reminder_skipped", step=step, reason="not in policy")
+            return
+        customer = customer_of(invoice, ctx)
+        refused = opted_out_channels(session, invoice)
+        channel = choose_channel(
+            wanted.channel, customer.phone is not None, customer.email is not None, refused
+        )
+        if channel is None:
+            ctx.record(session, invoice.id, "reminder_skipped", step=step, reason="no channel")
+            return
+        now = ctx.clock()
+        zone, country = customer_zone(customer.phone, merchant.timezone, merchant.country)
+        opens = env.quiet_hours.next_allowed(now, channel, wanted.template, zone, country)
+        if opens > now:
+            raise DeferJob(opens)
+        claim_message(
+            ctx, env, session, invoice, merchant, customer, step, wanted.template, channel
+        )
+
+
+def claim_message(
+    ctx: ServiceContext,
+    env: MessagingEnvironment,
+    session: Session,
+    invoice: Invoice,
+    merchant: Merchant,
+    customer: Customer,
+    step: str,
+    kind: MessageKind,
+    channel: Channel,
+) -> Message:
+    """The message row, rendered now (the text is what the merchant will see in the log), and
+    the job that delivers it."""
+    now = ctx.clock()
+    marketing = kind in MARKETING
+    locale = template_locale(customer.locale)
+    values = template_values(env, invoice, merchant, customer, channel, marketing, now)
+    recipient = customer.phone if channel == Channel.SMS else customer.email
+    assert recipient is not None
+    message = Message(
+        merchant_id=merchant.id,
+        invoice_id=invoice.id,
+        step=step,
+        kind=kind.value,
+        channel=channel.value,
+        provider=env.channels[channel].name,
+        status="queued",
+        recipient_ciphertext=ctx.keyring.encrypt(recipient, RECIPIENT),
+        marketing=marketing,
+        created_at=now,
+        updated_at=now,
+    )
+    if channel == Channel.SMS:
+        text = render_template(_template_text(session, merchant.id, kind, locale, Part.SMS), values)
+        message.body = " ".join(text.split())
+        sms = measure(message.body)
+        message.segments, message.encoding = sms.segments, sms.encoding.value
+        message.cost_estimate_micros = int(sms.cost(env.sms_segment_price) * 1_000_000)
+    else:
+        subject = render_template(
+            _template_text(session, merchant.id, kind, locale, Part.SUBJECT), values
+        )
+        message.subject = " ".join(subject.split())
+        message.body = render_template(
+            _template_text(session, merchant.id, kind, locale, Part.BODY), values
+        )
+    session.add(message)
+    session.flush()
+    ctx.record(session, invoice.id, "message_queued", step=step, channel=channel.value)
+    ctx.enqueue(
+        session,
+        NewJob(JOB_DELIVER, {"message_id": message.id}, f"deliver:{message.id}", now, merchant.id),
+    )
+    return message

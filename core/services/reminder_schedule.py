@@ -1,0 +1,108 @@
+"""When each invoice's next message is due, and the sweep that hands due steps to the workers.
+
+An open invoice keeps its next step on its own row (`next_reminder_at`, `next_reminder_step`),
+in a partial index of the invoices that have one: the sweep reads the due ones at the front of
+that index, so its cost follows the number of due steps, not the number of invoices. A step is
+sent by a job keyed on (invoice, step); when several steps are due at once (the worker was
+down), only the latest goes out and the earlier ones are marked superseded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, lazyload
+
+from core.jobs import NewJob
+from core.reminders import DEFAULT_POLICY, ReminderPolicy, ReminderStep
+from core.services.context import ServiceContext
+from core.storage.models import Invoice, Merchant
+
+JOB_SEND_STEP = "messages.send_step"
+SWEEP_BATCH = 1000
+
+
+def policy_of(merchant: Merchant) -> ReminderPolicy:
+    if merchant.reminder_policy:
+        return ReminderPolicy.from_json(merchant.reminder_policy)
+    return DEFAULT_POLICY
+
+
+def start_reminders(
+    ctx: ServiceContext, session: Session, invoice: Invoice, merchant: Merchant
+) -> None:
+    """The invoice was just sent: its first step goes now if it is due, the next one is kept."""
+    invoice.opened_at = ctx.clock()
+    policy = policy_of(merchant)
+    _advance(
+        ctx, session, invoice, policy, policy.next_step(invoice.opened_at, invoice.due_at, None)
+    )
+
+
+def _stored_step(policy: ReminderPolicy, invoice: Invoice) -> tuple[ReminderStep, datetime] | None:
+    """The step the invoice waits for, as the merchant's policy now has it (a policy edited
+    since goes on from the first of its steps not before the stored time)."""
+    assert invoice.opened_at is not None and invoice.next_reminder_at is not None
+    schedule = policy.schedule(invoice.opened_at, invoice.due_at)
+    for step, at in schedule:
+        if step.name == invoice.next_reminder_step:
+            return step, at
+    return next(((s, at) for s, at in schedule if at >= invoice.next_reminder_at), None)
+
+
+def _advance(
+    ctx: ServiceContext,
+    session: Session,
+    invoice: Invoice,
+    policy: ReminderPolicy,
+    upcoming: tuple[ReminderStep, datetime] | None,
+) -> None:
+    now = ctx.clock()
+    due: ReminderStep | None = None
+    while upcoming is not None and upcoming[1] <= now:
+        if due is not None:
+            ctx.record(session, invoice.id, "reminder_skipped", step=due.name, reason="superseded")
+        due = upcoming[0]
+        assert invoice.opened_at is not None
+        upcoming = policy.next_step(invoice.opened_at, invoice.due_at, due.name)
+    if due is not None:
+        ctx.enqueue(
+            session,
+            NewJob(
+                JOB_SEND_STEP,
+                {"invoice_id": invoice.id, "step": due.name},
+                f"reminder:{invoice.id}:{due.name}",
+                now,
+                invoice.merchant_id,
+            ),
+        )
+    invoice.next_reminder_at = upcoming[1] if upcoming else None
+    invoice.next_reminder_step = upcoming[0].name if upcoming else None
+
+
+def sweep_due_reminders(ctx: ServiceContext, limit: int = SWEEP_BATCH) -> int:
+    """Hand every due step to the workers, in batches; returns how many invoices moved on.
+    Safe to run from several workers at once (the rows are claimed with SKIP LOCKED)."""
+    moved = 0
+    while True:
+        with ctx.db.transaction() as session:
+            invoices = session.scalars(
+                select(Invoice)
+                .options(lazyload(Invoice.lines))
+                .where(Invoice.next_reminder_at <= ctx.clock())
+                .order_by(Invoice.next_reminder_at, Invoice.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            merchants: dict[int, ReminderPolicy] = {}
+            for invoice in invoices:
+                if invoice.merchant_id not in merchants:
+                    merchant = session.get(Merchant, invoice.merchant_id)
+                    assert merchant is not None
+                    merchants[invoice.merchant_id] = policy_of(merchant)
+                policy = merchants[invoice.merchant_id]
+                _advance(ctx, session, invoice, policy, _stored_step(policy, invoice))
+        moved += len(invoices)
+        if len(invoices) < limit:
+            return moved
