@@ -133,3 +133,38 @@ def _failed(ctx: ServiceContext, env: MessagingEnvironment, message_id: int, rea
             MessageKind(message.kind),
             Channel.EMAIL,
         )
+
+
+#: Delivery-receipt statuses (Twilio's MessageStatus) and what they make of a sent message;
+#: anything else (queued, sending, accepted...) changes nothing.
+RECEIPT_STATUSES = {"delivered": "delivered", "undelivered": "failed", "failed": "failed"}
+
+
+def record_receipt(
+    ctx: ServiceContext,
+    env: MessagingEnvironment,
+    provider: str,
+    provider_message_id: str,
+    status: str,
+    error: str | None = None,
+) -> bool:
+    """Apply a delivery receipt to the message the provider names; a failed SMS falls back to
+    email. Returns False when no message of ours has that id (the receipt is ignored)."""
+    outcome = RECEIPT_STATUSES.get(status)
+    with ctx.db.transaction() as session:
+        message = session.scalars(
+            select(Message).where(
+                Message.provider == provider, Message.provider_message_id == provider_message_id
+            )
+        ).one_or_none()
+        if message is None:
+            return False
+        if outcome is None or message.status in ("delivered", "failed"):
+            return True
+        message_id = message.id
+        if outcome == "delivered":
+            message.status, message.delivered_at = "delivered", ctx.clock()
+            message.updated_at = ctx.clock()
+            return True
+    _failed(ctx, env, message_id, f"{provider}: {status}" + (f" ({error})" if error else ""))
+    return True

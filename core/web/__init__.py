@@ -14,10 +14,12 @@ from core.clock import Clock, utc_now
 from core.payments.provider import ProviderEnvironment
 from core.payments.sandbox.web import create_sandbox_blueprint
 from core.services.context import ServiceContext
+from core.services.messaging import messaging_environment
 from core.settings import Settings
 from core.storage.database import Database
 from core.web.api import create_api_blueprint, rate_limit_key
 from core.web.errors import register_error_handlers
+from core.web.messages import create_messages_blueprint
 from core.web.pay import create_pay_blueprint
 from core.web.webhooks import create_webhooks_blueprint
 
@@ -58,6 +60,7 @@ def create_app(
     )
     app.extensions["paylink"] = ctx
     app.extensions["paylink.providers"] = provider_environment(settings)
+    app.extensions["paylink.messaging"] = messaging_environment(settings)
 
     register_error_handlers(app)
     limiter = Limiter(
@@ -78,6 +81,7 @@ def create_app(
     app.register_blueprint(pay)
     app.register_blueprint(create_webhooks_blueprint())
     app.register_blueprint(create_sandbox_blueprint())
+    app.register_blueprint(create_messages_blueprint())
 
     @app.get("/healthz")
     @limiter.exempt

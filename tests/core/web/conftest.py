@@ -73,7 +73,9 @@ def run_jobs(app, ctx, clock):
     from core.services.job_handlers import core_handlers
 
     def run() -> None:
-        handlers = core_handlers(ctx, app.extensions["paylink.providers"])
+        handlers = core_handlers(
+            ctx, app.extensions["paylink.providers"], app.extensions["paylink.messaging"]
+        )
         Worker(JobQueue(ctx.db, clock), handlers).run(until_idle=True)
 
     return run
