@@ -20,6 +20,7 @@ from core.services import invoice_queries, invoicing, job_admin, payments
 from core.services.accounts import authenticate_api_key
 from core.storage.models import Invoice, Job, JobStatus
 from core.web import api_schemas as schemas
+from core.web.api_messages import add_message_routes
 from core.web.current import services, settings
 from core.web.errors import json_body
 from core.web.openapi import openapi_document
@@ -167,6 +168,8 @@ def create_api_blueprint() -> Blueprint:
         if presented is None:
             raise Unauthorized("send your API key as 'Authorization: Bearer <key>'")
         g.merchant_id = authenticate_api_key(services(), presented)
+
+    add_message_routes(api, query_args)
 
     @api.get("/openapi.json")
     def openapi() -> Response:

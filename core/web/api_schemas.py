@@ -166,6 +166,66 @@ class JobList(BaseModel):
     data: list[JobOut]
 
 
+class ReminderStepIO(StrictModel):
+    name: Annotated[str, Field(min_length=1, max_length=48)]
+    anchor: Literal["sent", "due"] = "sent"
+    offset: Annotated[str, Field(max_length=32, examples=["PT24H", "P3D", "-P2D"])] = "PT0S"
+    channel: Literal["sms", "email", "auto"] = "auto"
+    template: Literal[
+        "invoice", "reminder", "abandoned_cart", "flash_sale", "receipt", "survey"
+    ] = "reminder"
+
+
+class ReminderPolicyIO(StrictModel):
+    steps: Annotated[list[ReminderStepIO], Field(max_length=12)]
+
+
+class TemplateIn(StrictModel):
+    text: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class SmsMeasureOut(BaseModel):
+    encoding: Literal["gsm7", "ucs2"]
+    units: int
+    segments: int
+
+
+class TemplateOut(BaseModel):
+    kind: str
+    locale: str
+    part: Literal["sms", "subject", "body"]
+    text: str
+    custom: bool
+    preview: str
+    sms: SmsMeasureOut | None
+
+
+class MessageOut(BaseModel):
+    id: int
+    invoice_id: int
+    step: str
+    kind: str
+    channel: Literal["sms", "email"]
+    provider: str
+    status: str
+    to: str
+    subject: str | None
+    body: str
+    marketing: bool
+    segments: int | None
+    encoding: str | None
+    cost_estimate_micros: int | None = Field(description="Millionths of a euro")
+    provider_message_id: str | None
+    error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+
+
+class MessageList(BaseModel):
+    data: list[MessageOut]
+
+
 class ErrorDetail(BaseModel):
     field: str
     message: str

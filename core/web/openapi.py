@@ -21,6 +21,10 @@ COMPONENT_MODELS: list[type[BaseModel]] = [
     schemas.Timeline,
     schemas.JobOut,
     schemas.JobList,
+    schemas.MessageList,
+    schemas.ReminderPolicyIO,
+    schemas.TemplateIn,
+    schemas.TemplateOut,
     schemas.Error,
 ]
 
@@ -63,6 +67,7 @@ INVOICE_ID = _parameter("invoice_id", "path", {"type": "integer"}, "Invoice id",
 JOB_ID = _parameter("job_id", "path", {"type": "integer"}, "Job id", required=True)
 STATUSES = ["draft", "open", "partially_paid", "paid", "overdue", "expired", "void", "refunded"]
 COMMON = (401, 429)
+KINDS = ["invoice", "reminder", "abandoned_cart", "flash_sale", "receipt", "survey"]
 
 
 def _paths() -> dict[str, Any]:
@@ -209,6 +214,7 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+        **_message_paths(),
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "getOpenApi",
@@ -220,6 +226,90 @@ def _paths() -> dict[str, Any]:
     }
 
 
+TEMPLATE_KEY = [
+    _parameter("kind", "path", {"type": "string", "enum": KINDS}, "Message kind", required=True),
+    _parameter("locale", "path", {"type": "string", "enum": ["fr", "en"]}, "Locale", required=True),
+    _parameter(
+        "part",
+        "path",
+        {"type": "string", "enum": ["sms", "subject", "body"]},
+        "Part",
+        required=True,
+    ),
+]
+
+
+def _message_paths() -> dict[str, Any]:
+    policy = _json(schemas.ReminderPolicyIO, "The reminder policy")
+    template = _json(schemas.TemplateOut, "The template, with a preview on a sample invoice")
+    return {
+        "/api/v1/messages": {
+            "get": {
+                "operationId": "listMessages",
+                "summary": "Messages sent (or stored in the outbox), newest first",
+                "parameters": [
+                    _parameter("invoice_id", "query", {"type": "integer"}, "One invoice's"),
+                    _parameter(
+                        "limit",
+                        "query",
+                        {"type": "integer", "minimum": 1, "maximum": 200},
+                        "How many",
+                    ),
+                ],
+                "responses": {
+                    "200": _json(schemas.MessageList, "Messages"),
+                    **_errors(422, *COMMON),
+                },
+            }
+        },
+        "/api/v1/reminder-policy": {
+            "get": {
+                "operationId": "getReminderPolicy",
+                "summary": "The reminder policy (the default until one is set)",
+                "responses": {"200": policy, **_errors(*COMMON)},
+            },
+            "put": {
+                "operationId": "setReminderPolicy",
+                "summary": "Replace the reminder policy",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref(schemas.ReminderPolicyIO)}},
+                },
+                "responses": {"200": policy, **_errors(400, 415, 422, *COMMON)},
+            },
+            "delete": {
+                "operationId": "resetReminderPolicy",
+                "summary": "Back to the default policy",
+                "responses": {"200": policy, **_errors(*COMMON)},
+            },
+        },
+        "/api/v1/templates/{kind}/{locale}/{part}": {
+            "get": {
+                "operationId": "getTemplate",
+                "summary": "A message template (the merchant's, else the default)",
+                "parameters": TEMPLATE_KEY,
+                "responses": {"200": template, **_errors(404, *COMMON)},
+            },
+            "put": {
+                "operationId": "setTemplate",
+                "summary": "Save the merchant's own text (checked and previewed first)",
+                "parameters": TEMPLATE_KEY,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref(schemas.TemplateIn)}},
+                },
+                "responses": {"200": template, **_errors(400, 404, 415, 422, *COMMON)},
+            },
+            "delete": {
+                "operationId": "resetTemplate",
+                "summary": "Back to the default text",
+                "parameters": TEMPLATE_KEY,
+                "responses": {"200": template, **_errors(404, *COMMON)},
+            },
+        },
+    }
+
+
 @lru_cache(maxsize=8)
 def openapi_document(base_url: str) -> dict[str, Any]:
     _, definitions = models_json_schema(
@@ -227,7 +317,13 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             (
                 model,
                 "validation"
-                if model in (schemas.InvoiceCreate, schemas.VoidIn, schemas.ManualPaymentIn)
+                if model
+                in (
+                    schemas.InvoiceCreate,
+                    schemas.VoidIn,
+                    schemas.ManualPaymentIn,
+                    schemas.TemplateIn,
+                )
                 else "serialization",
             )
             for model in COMPONENT_MODELS

@@ -1,0 +1,149 @@
+"""What a merchant sets about messages: the reminder policy and their own templates (checked
+before they are saved, previewed on a sample), and the log of what was sent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from core.errors import NotFound, ValidationError
+from core.message_templates import LOCALES, Part, check_template, default_template, render_template
+from core.reminders import DEFAULT_POLICY, MessageKind, ReminderPolicy
+from core.services.context import ServiceContext
+from core.services.reminder_schedule import policy_of
+from core.sms import SmsMeasure, measure
+from core.storage.models import Merchant, Message, MessageTemplate
+
+MAX_LOG_PAGE = 200
+#: What a preview renders with: the longest values the default SMS texts are measured at.
+SAMPLE_VALUES = {
+    "first_name": "Marie",
+    "customer_name": "Marie Dupont",
+    "merchant": "Boutique Lune",
+    "amount": "75,50 €",
+    "due_date": "30 novembre 2026",
+    "expires": "30/11 23:59",
+    "link": "https://pay.example/i/Ab3dE5fG7h12",
+    "invoice_number": "F-2026-000123",
+    "promo_code": "LUNE10",
+    "instalment": "3 × 25,17 €",
+    "stop": "STOP au 36111",
+}
+
+
+def reminder_policy(ctx: ServiceContext, merchant_id: int) -> ReminderPolicy:
+    with ctx.db.transaction() as session:
+        merchant = session.get(Merchant, merchant_id)
+        if merchant is None:
+            raise NotFound(f"no merchant {merchant_id}")
+        return policy_of(merchant)
+
+
+def set_reminder_policy(
+    ctx: ServiceContext, merchant_id: int, steps: Sequence[Mapping[str, Any]] | None
+) -> ReminderPolicy:
+    """Save a policy (None restores the default). Invoices already waiting go on from the
+    first step of the new policy that is not before the time they were waiting for."""
+    policy = ReminderPolicy.from_json(steps) if steps is not None else DEFAULT_POLICY
+    with ctx.db.transaction() as session:
+        merchant = session.get(Merchant, merchant_id)
+        if merchant is None:
+            raise NotFound(f"no merchant {merchant_id}")
+        merchant.reminder_policy = None if steps is None else policy.to_json()
+    return policy
+
+
+@dataclass(frozen=True)
+class TemplatePreview:
+    text: str
+    rendered: str
+    custom: bool
+    sms: SmsMeasure | None
+
+
+def _preview(kind: MessageKind, part: Part, text: str, custom: bool) -> TemplatePreview:
+    rendered = render_template(text, SAMPLE_VALUES)
+    if part == Part.SMS:
+        rendered = " ".join(rendered.split())
+    return TemplatePreview(text, rendered, custom, measure(rendered) if part == Part.SMS else None)
+
+
+def _checked_key(kind: str, locale: str, part: str) -> tuple[MessageKind, str, Part]:
+    try:
+        checked = MessageKind(kind), locale, Part(part)
+    except ValueError as error:
+        raise NotFound(str(error)) from None
+    if locale not in LOCALES:
+        raise NotFound(f"no locale {locale!r} (use {', '.join(LOCALES)})")
+    return checked
+
+
+def template(
+    ctx: ServiceContext, merchant_id: int, kind: str, locale: str, part: str
+) -> TemplatePreview:
+    message_kind, locale, message_part = _checked_key(kind, locale, part)
+    with ctx.db.transaction() as session:
+        own = session.scalar(
+            select(MessageTemplate.text).where(
+                MessageTemplate.merchant_id == merchant_id,
+                MessageTemplate.kind == message_kind.value,
+                MessageTemplate.locale == locale,
+                MessageTemplate.part == message_part.value,
+            )
+        )
+    text = own if own is not None else default_template(message_kind, locale, message_part)
+    return _preview(message_kind, message_part, text, own is not None)
+
+
+def set_template(
+    ctx: ServiceContext, merchant_id: int, kind: str, locale: str, part: str, text: str | None
+) -> TemplatePreview:
+    """Save the merchant's text (checked and rendered on the sample first, so a broken one is
+    refused here with its reason), or restore the default with None."""
+    message_kind, locale, message_part = _checked_key(kind, locale, part)
+    if text is not None:
+        check_template(text)
+        if not text.strip():
+            raise ValidationError("a template cannot be empty")
+        preview = _preview(message_kind, message_part, text, True)
+    with ctx.db.transaction() as session:
+        session.execute(
+            delete(MessageTemplate).where(
+                MessageTemplate.merchant_id == merchant_id,
+                MessageTemplate.kind == message_kind.value,
+                MessageTemplate.locale == locale,
+                MessageTemplate.part == message_part.value,
+            )
+        )
+        if text is None:
+            default = default_template(message_kind, locale, message_part)
+            return _preview(message_kind, message_part, default, False)
+        session.add(
+            MessageTemplate(
+                merchant_id=merchant_id,
+                kind=message_kind.value,
+                locale=locale,
+                part=message_part.value,
+                text=text,
+                updated_at=ctx.clock(),
+            )
+        )
+    return preview
+
+
+def message_log(
+    ctx: ServiceContext, merchant_id: int, invoice_id: int | None, limit: int
+) -> list[Message]:
+    """The merchant's messages, newest first (the outbox of a first run included)."""
+    query = select(Message).where(Message.merchant_id == merchant_id)
+    if invoice_id is not None:
+        query = query.where(Message.invoice_id == invoice_id)
+    with ctx.db.transaction() as session:
+        return list(
+            session.scalars(
+                query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
+            )
+        )
