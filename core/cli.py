@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 from core.errors import PaylinkError
 from core.jobs import JobQueue, Worker
 from core.payments.registry import provider_factory
-from core.services import accounts, demo_data, payment_accounts
+from core.services import accounts, demo_data, message_settings, payment_accounts
 from core.services.context import ServiceContext
 from core.services.job_handlers import core_handlers
-from core.services.messaging import messaging_environment
+from core.services.messaging import RECIPIENT, messaging_environment
 from core.services.reminder_schedule import sweep_due_reminders
 from core.settings import Settings
 from core.storage.migrate import pending_revisions, upgrade
@@ -178,6 +178,30 @@ def payment_account(merchant_id: int, provider: str, credentials: str, disable: 
         click.echo(
             f"webhook endpoint: {current_settings().base_url}/webhooks/{provider}/{account.id}"
         )
+
+
+@main.command()
+@click.option("--merchant", "merchant_id", type=int, required=True)
+@click.option("--invoice", "invoice_id", type=int, help="Only this invoice's messages.")
+@click.option("--limit", type=click.IntRange(1, 200), default=20, show_default=True)
+@with_appcontext
+@reports_errors
+def messages(merchant_id: int, invoice_id: int | None, limit: int) -> None:
+    """Show the latest messages (the outbox of a first run: what customers would receive)."""
+    ctx = services()
+    log = message_settings.message_log(ctx, merchant_id, invoice_id, limit)
+    if not log:
+        click.echo("no messages yet")
+    for message in reversed(log):
+        recipient = ctx.keyring.decrypt(message.recipient_ciphertext, RECIPIENT)
+        sms = f", {message.segments} segment(s) {message.encoding}" if message.segments else ""
+        click.echo(
+            f"#{message.id} {message.created_at:%Y-%m-%d %H:%M} {message.channel} to {recipient}"
+            f" [{message.status} via {message.provider}{sms}] step {message.step}"
+        )
+        if message.subject:
+            click.echo(f"  Subject: {message.subject}")
+        click.echo("  " + message.body.replace("\n", "\n  "))
 
 
 @main.command("rotate-keys")

@@ -40,8 +40,13 @@ def test_merchant_key_and_demo_from_the_command_line(env):
     demo = paylink(env, "demo", "--merchant", "1")
     statuses = [line.split()[1] for line in demo.output.splitlines()]
     assert statuses == ["open", "partially_paid", "paid", "overdue", "draft"]
+    assert paylink(env, "messages", "--merchant", "1").output == "no messages yet\n"
     worker = paylink(env, "worker", "--burst")
     assert worker.exit_code == 0, worker.output
+    outbox = paylink(env, "messages", "--merchant", "1").output
+    # The three unpaid, sent invoices got their first message (paid: skipped; draft: not sent).
+    assert outbox.count("step invoice") == 3, outbox
+    assert "[stored via outbox, 1 segment(s) gsm7]" in outbox
     rotated = paylink(env, "rotate-keys")
     assert "re-indexed 5 invoices" in rotated.output
 
