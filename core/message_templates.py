@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from importlib.resources import files
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from core.errors import ValidationError
@@ -62,6 +62,13 @@ def default_template(kind: MessageKind, locale: str, part: Part) -> str:
     return _defaults(template_locale(locale))[kind.value][part.value].strip()
 
 
+@lru_cache(maxsize=1024)
+def _compiled(text: str) -> Template:
+    """Compiled once per distinct text: compiling costs more than rendering."""
+    check_template(text)
+    return _sandbox.from_string(text)
+
+
 def check_template(text: str) -> None:
     """Refuse, with a reason, a template that cannot render: bad syntax, an unknown variable."""
     if len(text) > MAX_TEMPLATE_CHARS:
@@ -79,10 +86,10 @@ def check_template(text: str) -> None:
 def render_template(text: str, values: Mapping[str, str]) -> str:
     """Render in the sandbox; every variable is given (empty when it does not apply), so only
     an unsafe or broken template can fail, and it fails with a reason."""
-    check_template(text)
+    template = _compiled(text)
     complete = {name: values.get(name, "") for name in VARIABLES}
     try:
-        rendered = _sandbox.from_string(text).render(complete)
+        rendered = template.render(complete)
     except (SecurityError, UndefinedError, TypeError) as error:
         raise ValidationError(f"template refused: {error}") from None
     return rendered.strip()

@@ -10,6 +10,7 @@ UPDATE.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from core.channels.channel import ChannelRejected, OutgoingMessage
 from core.channels.email_layout import EmailBranding, html_email
@@ -39,7 +40,7 @@ def deliver(ctx: ServiceContext, env: MessagingEnvironment, message_id: int) -> 
             raise NotFound(f"no message {message_id}")
         if message.status in FINAL_STATUSES:
             return
-        invoice = session.get(Invoice, message.invoice_id)
+        invoice = session.get(Invoice, message.invoice_id, options=[lazyload(Invoice.lines)])
         merchant = session.get(Merchant, message.merchant_id)
         assert invoice is not None and merchant is not None
         if invoice.status not in PAYABLE and MessageKind(message.kind) != MessageKind.RECEIPT:

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from core.channels.channel import MessageChannel
 from core.channels.outbox import OutboxChannel
@@ -125,7 +125,10 @@ def send_step(ctx: ServiceContext, env: MessagingEnvironment, invoice_id: int, s
     """Claim one schedule step: checks, then the message row and its delivery job, together."""
     with ctx.db.transaction() as session:
         invoice = session.scalars(
-            select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+            select(Invoice)
+            .options(lazyload(Invoice.lines))
+            .where(Invoice.id == invoice_id)
+            .with_for_update()
         ).one_or_none()
         if invoice is None:
             raise NotFound(f"no invoice {invoice_id}")
