@@ -27,3 +27,4 @@ test: check
 bench: $(STAMP)
 	$(BIN)/python -m bench.jobs
 	$(BIN)/python -m bench.pay_page
+	$(BIN)/python -m bench.reminders
