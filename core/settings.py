@@ -48,6 +48,7 @@ class Settings:
     smtp_url: str | None = None
     email_from: str = "Paylink <paylink@localhost>"
     smsfactor_token: str | None = None
+    smsfactor_webhook_secret: str | None = None
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_from: str | None = None
@@ -98,6 +99,7 @@ class Settings:
             smtp_url=env.get("PAYLINK_SMTP_URL") or None,
             email_from=env.get("PAYLINK_EMAIL_FROM", "Paylink <paylink@localhost>"),
             smsfactor_token=env.get("PAYLINK_SMSFACTOR_TOKEN") or None,
+            smsfactor_webhook_secret=env.get("PAYLINK_SMSFACTOR_WEBHOOK_SECRET") or None,
             twilio_account_sid=env.get("PAYLINK_TWILIO_ACCOUNT_SID") or None,
             twilio_auth_token=env.get("PAYLINK_TWILIO_AUTH_TOKEN") or None,
             twilio_from=env.get("PAYLINK_TWILIO_FROM") or None,

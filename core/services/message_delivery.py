@@ -9,7 +9,7 @@ UPDATE.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import lazyload
 
 from core.channels.channel import ChannelRejected, OutgoingMessage
@@ -136,27 +136,37 @@ def _failed(ctx: ServiceContext, env: MessagingEnvironment, message_id: int, rea
         )
 
 
-#: Delivery-receipt statuses (Twilio's MessageStatus) and what they make of a sent message;
-#: anything else (queued, sending, accepted...) changes nothing.
-RECEIPT_STATUSES = {"delivered": "delivered", "undelivered": "failed", "failed": "failed"}
+#: Twilio's MessageStatus values that settle a sent message; others (queued, sending, sent,
+#: accepted...) change nothing.
+TWILIO_RECEIPTS = {"delivered": "delivered", "undelivered": "failed", "failed": "failed"}
+#: SMSFactor's DLR status codes (dev.smsfactor.com, "Delivery reports"): 3 is delivered; 0 and
+#: 1 (not sent yet, sent without a report yet) change nothing; the rest are failures.
+SMSFACTOR_RECEIPTS = {
+    3: "delivered",
+    2: "failed",
+    4: "failed",
+    5: "failed",
+    6: "failed",
+    7: "failed",
+    9: "failed",
+    11: "failed",
+    12: "failed",
+}
 
 
 def record_receipt(
     ctx: ServiceContext,
     env: MessagingEnvironment,
     provider: str,
-    provider_message_id: str,
-    status: str,
-    error: str | None = None,
+    matching: ColumnElement[bool],
+    outcome: str | None,
+    reason: str,
 ) -> bool:
-    """Apply a delivery receipt to the message the provider names; a failed SMS falls back to
-    email. Returns False when no message of ours has that id (the receipt is ignored)."""
-    outcome = RECEIPT_STATUSES.get(status)
+    """Apply a delivery receipt to the message it names (`matching`, within the provider's own
+    messages); a failed SMS falls back to email. False when no message of ours matches."""
     with ctx.db.transaction() as session:
         message = session.scalars(
-            select(Message).where(
-                Message.provider == provider, Message.provider_message_id == provider_message_id
-            )
+            select(Message).where(Message.provider == provider, matching)
         ).one_or_none()
         if message is None:
             return False
@@ -167,5 +177,5 @@ def record_receipt(
             message.status, message.delivered_at = "delivered", ctx.clock()
             message.updated_at = ctx.clock()
             return True
-    _failed(ctx, env, message_id, f"{provider}: {status}" + (f" ({error})" if error else ""))
+    _failed(ctx, env, message_id, f"{provider}: {reason}")
     return True

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from core.errors import NotFound, ValidationError
 from core.message_templates import LOCALES, Part, check_template, default_template, render_template
@@ -81,19 +82,26 @@ def _checked_key(kind: str, locale: str, part: str) -> tuple[MessageKind, str, P
     return checked
 
 
+def own_template(
+    session: Session, merchant_id: int, kind: MessageKind, locale: str, part: Part
+) -> str | None:
+    """The merchant's own text for this kind, locale and part, or None (the default applies)."""
+    return session.scalar(
+        select(MessageTemplate.text).where(
+            MessageTemplate.merchant_id == merchant_id,
+            MessageTemplate.kind == kind.value,
+            MessageTemplate.locale == locale,
+            MessageTemplate.part == part.value,
+        )
+    )
+
+
 def template(
     ctx: ServiceContext, merchant_id: int, kind: str, locale: str, part: str
 ) -> TemplatePreview:
     message_kind, locale, message_part = _checked_key(kind, locale, part)
     with ctx.db.transaction() as session:
-        own = session.scalar(
-            select(MessageTemplate.text).where(
-                MessageTemplate.merchant_id == merchant_id,
-                MessageTemplate.kind == message_kind.value,
-                MessageTemplate.locale == locale,
-                MessageTemplate.part == message_part.value,
-            )
-        )
+        own = own_template(session, merchant_id, message_kind, locale, message_part)
     text = own if own is not None else default_template(message_kind, locale, message_part)
     return _preview(message_kind, message_part, text, own is not None)
 

@@ -33,11 +33,12 @@ from core.reminders import (
 )
 from core.services.context import ServiceContext
 from core.services.invoicing import customer_of, state_of
+from core.services.message_settings import own_template
 from core.services.opt_outs import opted_out_channels
 from core.services.reminder_schedule import policy_of
 from core.settings import Settings
 from core.sms import measure, sms_money
-from core.storage.models import Invoice, Merchant, Message, MessageTemplate
+from core.storage.models import Invoice, Merchant, Message
 
 JOB_DELIVER = "messages.deliver"
 RECIPIENT = "messages.recipient"
@@ -82,14 +83,7 @@ def sms_sender(merchant: Merchant) -> str:
 def _template_text(
     session: Session, merchant_id: int, kind: MessageKind, locale: str, part: Part
 ) -> str:
-    own = session.scalar(
-        select(MessageTemplate.text).where(
-            MessageTemplate.merchant_id == merchant_id,
-            MessageTemplate.kind == kind.value,
-            MessageTemplate.locale == locale,
-            MessageTemplate.part == part.value,
-        )
-    )
+    own = own_template(session, merchant_id, kind, locale, part)
     return own if own is not None else default_template(kind, locale, part)
 
 

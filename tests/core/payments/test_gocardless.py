@@ -14,16 +14,11 @@ from core.services.payment_accounts import configure_payment_account
 from core.storage.models import Checkout
 from core.storage.models import ProviderEvent as InboxEvent
 from tests.support.factories import content, order
-from tests.support.providers import current, fixture, jobs_of, json_answer, use_fake_apis
+from tests.support.providers import current, fixture, jobs_of, json_answer
 
 BILLING_REQUEST = "BRQ0005QZ8T4X3B"
 PAYMENT = "PM00BV4Z6Q1KJW"
 SECRETS = ["old-secret-still-valid", "gc-webhook-secret"]
-
-
-@pytest.fixture
-def fake(app, env, httpserver):
-    return use_fake_apis(app, env, httpserver.url_for("/"))
 
 
 def enable(ctx, fake, shop):

@@ -20,16 +20,10 @@ from tests.support.providers import (
     fixture_json,
     jobs_of,
     json_answer,
-    use_fake_apis,
 )
 
 PAYMENT = "pay_5iHMDxy4ABR4YBVW4UscIn"
 PLAN = "inst_6AJaRGuTfNnqzUVhhWVATC"
-
-
-@pytest.fixture
-def fake(app, env, httpserver):
-    return use_fake_apis(app, env, httpserver.url_for("/"))
 
 
 def enable(ctx, fake, shop, **settings):

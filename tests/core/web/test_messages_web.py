@@ -1,5 +1,9 @@
-"""Customers and SMS providers talking back: unsubscribe links, Twilio receipts and STOP."""
+"""Customers and SMS providers talking back: unsubscribe links, Twilio and SMSFactor receipts
+and STOP replies."""
 
+import hashlib
+import hmac
+import json
 from dataclasses import replace
 
 import pytest
@@ -14,11 +18,13 @@ from core.web import create_app
 from tests.support.factories import merchant, order
 
 TOKEN = "twilio-auth-token"
+SF_SECRET = "mysignature123"
 
 
 @pytest.fixture
 def app(settings, clock, database):
-    return create_app(replace(settings, twilio_auth_token=TOKEN), clock=clock, database=database)
+    configured = replace(settings, twilio_auth_token=TOKEN, smsfactor_webhook_secret=SF_SECRET)
+    return create_app(configured, clock=clock, database=database)
 
 
 @pytest.fixture
@@ -104,3 +110,64 @@ def test_a_stop_reply_stops_sms_from_every_merchant_that_texted_the_number(clien
     assert sorted(opt_outs(ctx)) == [("sms", "sms_stop_reply")] * 2
     signed_post(client, "/channels/twilio/inbound", {"From": "+33612345678", "Body": "merci"})
     assert len(opt_outs(ctx)) == 2
+
+
+def smsfactor_post(client, path, body: dict, signature=SF_SECRET):
+    return client.post(
+        path,
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"X-SMSFactor-Signature": signature},
+    )
+
+
+def as_smsfactor(ctx) -> int:
+    with ctx.db.transaction() as session:
+        message = session.scalars(select(Message)).one()
+        message.provider = "smsfactor"
+        return message.id
+
+
+def test_smsfactor_delivery_reports_settle_the_message_they_name(client, ctx, sent_sms, run_jobs):
+    message_id = as_smsfactor(ctx)
+    report = {
+        "date": "2026-03-02T10:31:12+01:00",
+        "status": 3,
+        "destination": "33612345678",
+        "message_id": str(message_id),
+        "campaign_id": "15948909",
+        "country_code": "FR",
+    }
+    assert smsfactor_post(client, "/channels/smsfactor/dlr", report).status_code == 204
+    with ctx.db.transaction() as session:
+        assert session.get(Message, message_id).status == "delivered"
+    forged = smsfactor_post(client, "/channels/smsfactor/dlr", report, signature="guess")
+    assert forged.status_code == 403
+
+
+def test_an_smsfactor_failure_report_falls_back_to_email(client, ctx, sent_sms, run_jobs):
+    message_id = as_smsfactor(ctx)
+    body = json.dumps({"status": 5, "message_id": str(message_id), "destination": "33612345678"})
+    signature = hmac.new(SF_SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+    response = client.post(
+        "/channels/smsfactor/dlr", data=body, headers={"X-SMSFactor-Signature": signature}
+    )
+    assert response.status_code == 204
+    run_jobs()
+    with ctx.db.transaction() as session:
+        messages = session.scalars(select(Message).order_by(Message.id)).all()
+    assert [(m.channel, m.status) for m in messages] == [("sms", "failed"), ("email", "stored")]
+    assert messages[0].error == "smsfactor: DLR status 5"
+
+
+def test_an_smsfactor_stop_opts_the_number_out(client, ctx, sent_sms):
+    stop = {
+        "date": "2026-03-02T13:01:29+02:00",
+        "message": "Stop SMS",
+        "from": "33612345678",
+        "account_id": "1234",
+        "last_message_id": "1",
+    }
+    assert smsfactor_post(client, "/channels/smsfactor/stop", stop).status_code == 204
+    assert opt_outs(ctx) == [("sms", "sms_stop_reply")]
+    assert smsfactor_post(client, "/channels/smsfactor/stop", [1]).status_code == 400
