@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from core.jobs import (
     RETRY_CAP_SECONDS,
+    DeferJob,
     JobQueue,
     NewJob,
     PermanentJobError,
@@ -147,3 +148,32 @@ def test_retry_delay_grows_exponentially_with_bounded_jitter(attempt, seed):
     delay = retry_delay(attempt, random.Random(seed)).total_seconds()
     ceiling = min(RETRY_CAP_SECONDS, 10 * 2 ** (attempt - 1))
     assert ceiling / 2 <= delay <= ceiling
+
+
+def test_a_deferred_job_waits_without_spending_an_attempt(database, clock):
+    def wait_for_morning(claimed):
+        raise DeferJob(clock() + timedelta(hours=10))
+
+    add(database, clock, "sms", max_attempts=1)
+    Worker(JobQueue(database, clock), {"test.noop": wait_for_morning}).run(until_idle=True)
+    deferred = job(database, "sms")
+    assert (deferred.status, deferred.attempts) == (JobStatus.PENDING, 0)
+    assert deferred.run_at == clock() + timedelta(hours=10)
+
+
+def test_periodic_tasks_run_between_jobs_and_a_failing_one_never_stops_the_worker(
+    database, clock, caplog
+):
+    runs = []
+
+    def sweep():
+        runs.append("sweep")
+
+    def broken():
+        raise RuntimeError("database away")
+
+    worker = Worker(JobQueue(database, clock), {}, periodic=[(3600, sweep), (3600, broken)])
+    worker.run(until_idle=True)
+    worker.run(until_idle=True)  # not due again within the hour
+    assert runs == ["sweep"]
+    assert "periodic task" in caplog.text and "database away" in caplog.text
