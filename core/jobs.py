@@ -97,9 +97,17 @@ def _enqueue_statement(dialect: str) -> Any:
 
 def enqueue(session: Session, job: NewJob, now: datetime, max_attempts: int) -> None:
     """Add a job in the caller's transaction, so it exists if and only if that commits."""
+    enqueue_many(session, [job], now, max_attempts)
+
+
+def enqueue_many(
+    session: Session, jobs: Sequence[NewJob], now: datetime, max_attempts: int
+) -> None:
+    """Add several jobs in one statement (the reminder sweep hands thousands at once)."""
+    if not jobs:
+        return
     statement = _enqueue_statement(session.get_bind().dialect.name)
-    session.execute(
-        statement,
+    rows = [
         {
             "kind": job.kind,
             "payload": job.payload,
@@ -108,8 +116,10 @@ def enqueue(session: Session, job: NewJob, now: datetime, max_attempts: int) -> 
             "run_at": job.run_at,
             "max_attempts": max_attempts,
             "created_at": now,
-        },
-    )
+        }
+        for job in jobs
+    ]
+    session.execute(statement, rows if len(rows) > 1 else rows[0])
 
 
 def retry_delay(attempt: int, rng: random.Random) -> timedelta:

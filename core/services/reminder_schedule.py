@@ -35,9 +35,10 @@ def start_reminders(
     """The invoice was just sent: its first step goes now if it is due, the next one is kept."""
     invoice.opened_at = ctx.clock()
     policy = policy_of(merchant)
-    _advance(
-        ctx, session, invoice, policy, policy.next_step(invoice.opened_at, invoice.due_at, None)
-    )
+    upcoming = policy.next_step(invoice.opened_at, invoice.due_at, None)
+    due = _advance(ctx, session, invoice, policy, upcoming)
+    if due is not None:
+        ctx.enqueue(session, due)
 
 
 def _stored_step(policy: ReminderPolicy, invoice: Invoice) -> tuple[ReminderStep, datetime] | None:
@@ -57,7 +58,9 @@ def _advance(
     invoice: Invoice,
     policy: ReminderPolicy,
     upcoming: tuple[ReminderStep, datetime] | None,
-) -> None:
+) -> NewJob | None:
+    """Move the invoice past every step already due: the job for the latest of them (earlier
+    ones are superseded), and the next step kept on the row."""
     now = ctx.clock()
     due: ReminderStep | None = None
     while upcoming is not None and upcoming[1] <= now:
@@ -66,19 +69,17 @@ def _advance(
         due = upcoming[0]
         assert invoice.opened_at is not None
         upcoming = policy.next_step(invoice.opened_at, invoice.due_at, due.name)
-    if due is not None:
-        ctx.enqueue(
-            session,
-            NewJob(
-                JOB_SEND_STEP,
-                {"invoice_id": invoice.id, "step": due.name},
-                f"reminder:{invoice.id}:{due.name}",
-                now,
-                invoice.merchant_id,
-            ),
-        )
     invoice.next_reminder_at = upcoming[1] if upcoming else None
     invoice.next_reminder_step = upcoming[0].name if upcoming else None
+    if due is None:
+        return None
+    return NewJob(
+        JOB_SEND_STEP,
+        {"invoice_id": invoice.id, "step": due.name},
+        f"reminder:{invoice.id}:{due.name}",
+        now,
+        invoice.merchant_id,
+    )
 
 
 def sweep_due_reminders(ctx: ServiceContext, limit: int = SWEEP_BATCH) -> int:
@@ -95,14 +96,18 @@ def sweep_due_reminders(ctx: ServiceContext, limit: int = SWEEP_BATCH) -> int:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             ).all()
-            merchants: dict[int, ReminderPolicy] = {}
+            policies: dict[int, ReminderPolicy] = {}
+            jobs = []
             for invoice in invoices:
-                if invoice.merchant_id not in merchants:
+                if invoice.merchant_id not in policies:
                     merchant = session.get(Merchant, invoice.merchant_id)
                     assert merchant is not None
-                    merchants[invoice.merchant_id] = policy_of(merchant)
-                policy = merchants[invoice.merchant_id]
-                _advance(ctx, session, invoice, policy, _stored_step(policy, invoice))
+                    policies[invoice.merchant_id] = policy_of(merchant)
+                policy = policies[invoice.merchant_id]
+                due = _advance(ctx, session, invoice, policy, _stored_step(policy, invoice))
+                if due is not None:
+                    jobs.append(due)
+            ctx.enqueue_many(session, jobs)
         moved += len(invoices)
         if len(invoices) < limit:
             return moved
