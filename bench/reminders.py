@@ -84,9 +84,13 @@ def sweep_case(url: str, total: int, due: int) -> tuple[float, int]:
                 insert(Invoice), _invoice_rows(shop.id, start, min(CHUNK, total - start), due, now)
             )
     if database.engine.dialect.name == "postgresql":
-        with database.engine.connect() as connection:
-            connection.exec_driver_sql("ANALYZE invoices")
-            connection.commit()
+        # Steady state, as autovacuum leaves a live table: statistics, visibility map and hint
+        # bits set, and the bulk load's dirty pages written, so the timing is the sweep's own.
+        with database.engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT"
+        ) as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE invoices")
+            connection.exec_driver_sql("CHECKPOINT")
     started = time.perf_counter()
     moved = sweep_due_reminders(ctx)
     seconds = time.perf_counter() - started

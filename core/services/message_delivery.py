@@ -29,7 +29,7 @@ from core.services.messaging import (
 from core.services.opt_outs import opted_out_channels, unsubscribe_token
 from core.storage.models import Invoice, Merchant, Message
 
-FINAL_STATUSES = frozenset({"sent", "stored", "delivered", "failed", "cancelled", "undelivered"})
+FINAL_STATUSES = frozenset({"sent", "stored", "delivered", "failed", "cancelled"})
 FALLBACK_SUFFIX = ":email"
 
 
