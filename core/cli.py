@@ -22,7 +22,13 @@ from sqlalchemy import func, select
 from core.errors import PaylinkError
 from core.jobs import JobQueue, Worker
 from core.payments.registry import provider_factory
-from core.services import accounts, demo_data, message_settings, payment_accounts
+from core.services import (
+    accounts,
+    demo_data,
+    merchant_users,
+    message_settings,
+    payment_accounts,
+)
 from core.services.context import ServiceContext
 from core.services.job_handlers import core_handlers
 from core.services.messaging import RECIPIENT, messaging_environment
@@ -178,6 +184,22 @@ def payment_account(merchant_id: int, provider: str, credentials: str, disable: 
         click.echo(
             f"webhook endpoint: {current_settings().base_url}/webhooks/{provider}/{account.id}"
         )
+
+
+@main.command("create-user")
+@click.option("--merchant", "merchant_id", type=int, required=True)
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--locale", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.password_option(help="Asked for (twice) when not given.")
+@with_appcontext
+@reports_errors
+def create_user(merchant_id: int, email: str, name: str, locale: str, password: str) -> None:
+    """Add someone who signs in to the console for this merchant."""
+    user = merchant_users.create_user(services(), merchant_id, email, name, password, locale)
+    click.echo(
+        f"user {user.id} ({user.email}) can sign in at {current_settings().base_url}/console"
+    )
 
 
 @main.command()

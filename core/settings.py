@@ -55,6 +55,7 @@ class Settings:
     sms_segment_price: Decimal = Decimal("0.05")
     sms_stop_notice: str = "STOP au 36111"
     reminder_sweep_seconds: int = 30
+    login_rate_limit: str = "10 per minute"
 
     @cached_property
     def keyring(self) -> Keyring:
@@ -106,6 +107,7 @@ class Settings:
             sms_segment_price=_decimal(env, "PAYLINK_SMS_SEGMENT_PRICE", "0.05"),
             sms_stop_notice=env.get("PAYLINK_SMS_STOP_NOTICE", "STOP au 36111"),
             reminder_sweep_seconds=_integer(env, "PAYLINK_REMINDER_SWEEP_SECONDS", 30),
+            login_rate_limit=env.get("PAYLINK_LOGIN_RATE_LIMIT", "10 per minute"),
         )
         settings.keyring  # noqa: B018  (fail at start-up, not at the first encryption)
         return settings

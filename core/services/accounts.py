@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.errors import NotFound, Unauthorized, ValidationError
 from core.invoices import Customer
@@ -202,3 +203,29 @@ def rotate_keys(ctx: ServiceContext) -> dict[str, int]:
         if len(batch) < ROTATION_BATCH:
             return counts
         last_id = batch[-1].id
+
+
+def update_branding(ctx: ServiceContext, merchant_id: int, name: str, brand_color: str) -> Merchant:
+    """The shop's name and colour as the payment pages and emails show them."""
+    if not name.strip() or len(name) > 200:
+        raise ValidationError("a shop name is 1 to 200 characters")
+    if not HEX_COLOUR.fullmatch(brand_color):
+        raise ValidationError(f"brand colour {brand_color!r}: expected #rrggbb")
+    with ctx.db.transaction() as session:
+        merchant = _merchant(session, merchant_id)
+        merchant.name, merchant.brand_color = name.strip(), brand_color.lower()
+        return merchant
+
+
+def set_logo(ctx: ServiceContext, merchant_id: int, logo_url: str | None) -> Merchant:
+    with ctx.db.transaction() as session:
+        merchant = _merchant(session, merchant_id)
+        merchant.logo_url = logo_url
+        return merchant
+
+
+def _merchant(session: Session, merchant_id: int) -> Merchant:
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None:
+        raise NotFound(f"no merchant {merchant_id}")
+    return merchant

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, or_, select
 
+from core.errors import ValidationError
 from core.invoices import InvoiceStatus
 from core.services.context import ServiceContext
 from core.services.invoicing import email_index, load_invoice
@@ -22,6 +23,7 @@ class InvoiceFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     customer_email: str | None = None
+    search: str | None = None  # an invoice number, a customer's email, or part of their name
     starting_after: int | None = None  # keyset cursor: the last id of the previous page
     limit: int = 20
 
@@ -44,12 +46,29 @@ def list_invoices(ctx: ServiceContext, merchant_id: int, where: InvoiceFilter) -
         query = query.where(Invoice.created_at < where.created_to)
     if where.customer_email is not None:
         query = query.where(Invoice.customer_email_index == email_index(ctx, where.customer_email))
+    if where.search:
+        query = query.where(_matching(ctx, where.search.strip()))
     if where.starting_after is not None:
         query = query.where(Invoice.id < where.starting_after)
     query = query.order_by(Invoice.id.desc()).limit(limit + 1)
     with ctx.db.transaction() as session:
         rows = list(session.scalars(query))
     return InvoicePage(rows[:limit], has_more=len(rows) > limit)
+
+
+def _matching(ctx: ServiceContext, text: str) -> ColumnElement[bool]:
+    """Emails are found through their blind index (they are encrypted); numbers exactly; names
+    by a case-insensitive part."""
+    if "@" in text:
+        try:
+            return Invoice.customer_email_index == email_index(ctx, text)
+        except ValidationError:
+            return false()
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(
+        Invoice.number == text.upper(),
+        Invoice.customer_name.ilike(f"%{escaped}%", escape="\\"),
+    )
 
 
 def invoice_timeline(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> list[TimelineEvent]:

@@ -8,6 +8,7 @@ from core.jobs import ClaimedJob, Handler
 from core.payments import sandbox, signatures
 from core.payments.provider import ProviderEnvironment
 from core.payments.sandbox.web import JOB_DELIVER_WEBHOOK
+from core.reminders import MessageKind
 from core.services import (
     checkout,
     invoicing,
@@ -31,7 +32,14 @@ def core_handlers(
     messaging = messaging or outbox_messaging(env.base_url, env.secret_key)
 
     def send_step(job: ClaimedJob) -> None:
-        messages.send_step(ctx, messaging, job.payload["invoice_id"], job.payload["step"])
+        one_off = job.payload.get("one_off")
+        messages.send_step(
+            ctx,
+            messaging,
+            job.payload["invoice_id"],
+            job.payload["step"],
+            MessageKind(one_off) if one_off else None,
+        )
 
     def deliver_message(job: ClaimedJob) -> None:
         message_delivery.deliver(ctx, messaging, job.payload["message_id"])

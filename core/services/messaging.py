@@ -9,25 +9,27 @@ claim time in the customer's time zone: a step that would land in them waits for
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
 from core.channels.channel import MessageChannel
 from core.channels.outbox import OutboxChannel
 from core.channels.registry import build_channels
-from core.errors import NotFound
+from core.errors import InvalidTransition, NotFound
 from core.invoices import PAYABLE, Customer
 from core.jobs import DeferJob, NewJob
 from core.message_templates import Part, default_template, render_template, template_locale
 from core.reminders import (
     MARKETING,
+    Anchor,
     Channel,
     MessageKind,
     QuietHours,
+    ReminderStep,
     choose_channel,
     customer_zone,
 )
@@ -35,7 +37,7 @@ from core.services.context import ServiceContext
 from core.services.invoicing import customer_of, state_of
 from core.services.message_settings import own_template
 from core.services.opt_outs import opted_out_channels
-from core.services.reminder_schedule import policy_of
+from core.services.reminder_schedule import JOB_SEND_STEP, policy_of
 from core.settings import Settings
 from core.sms import measure, sms_money
 from core.storage.models import Invoice, Merchant, Message
@@ -115,8 +117,15 @@ def template_values(
     }
 
 
-def send_step(ctx: ServiceContext, env: MessagingEnvironment, invoice_id: int, step: str) -> None:
-    """Claim one schedule step: checks, then the message row and its delivery job, together."""
+def send_step(
+    ctx: ServiceContext,
+    env: MessagingEnvironment,
+    invoice_id: int,
+    step: str,
+    one_off: MessageKind | None = None,
+) -> None:
+    """Claim one schedule step (or a `one_off` message of that kind, such as a resend): checks,
+    then the message row and its delivery job, together."""
     with ctx.db.transaction() as session:
         invoice = session.scalars(
             select(Invoice)
@@ -137,7 +146,11 @@ def send_step(ctx: ServiceContext, env: MessagingEnvironment, invoice_id: int, s
             return
         merchant = session.get(Merchant, invoice.merchant_id)
         assert merchant is not None
-        wanted = next((s for s in policy_of(merchant).steps if s.name == step), None)
+        wanted = (
+            ReminderStep(step, Anchor.SENT, timedelta(0), Channel.AUTO, one_off)
+            if one_off
+            else next((s for s in policy_of(merchant).steps if s.name == step), None)
+        )
         if wanted is None:
             ctx.record(session, invoice.id, "reminder_skipped", step=step, reason="not in policy")
             return
@@ -213,3 +226,32 @@ def claim_message(
         NewJob(JOB_DELIVER, {"message_id": message.id}, f"deliver:{message.id}", now, merchant.id),
     )
     return message
+
+
+def resend_invoice(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> str:
+    """Send the invoice message again (the merchant asked): a one-off step of its own, so it
+    is claimed once like any other; returns the step's name."""
+    with ctx.db.transaction() as session:
+        invoice = session.get(Invoice, invoice_id, options=[lazyload(Invoice.lines)])
+        if invoice is None or invoice.merchant_id != merchant_id:
+            raise NotFound(f"no invoice {invoice_id}")
+        if invoice.status not in PAYABLE:
+            raise InvalidTransition(f"invoice {invoice.number} is {invoice.status.value}")
+        earlier = session.scalar(
+            select(func.count()).where(
+                Message.invoice_id == invoice_id, Message.step.like("resend-%")
+            )
+        )
+        step = f"resend-{(earlier or 0) + 1}-{ctx.clock():%Y%m%d%H%M%S}"
+        ctx.enqueue(
+            session,
+            NewJob(
+                JOB_SEND_STEP,
+                {"invoice_id": invoice_id, "step": step, "one_off": MessageKind.INVOICE.value},
+                f"reminder:{invoice_id}:{step}",
+                ctx.clock(),
+                merchant_id,
+            ),
+        )
+        ctx.record(session, invoice_id, "resend_requested", step=step)
+    return step

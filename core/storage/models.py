@@ -116,6 +116,23 @@ class Store(Base):
     created_at: Mapped[datetime]
 
 
+class MerchantUser(Base):
+    """Someone who signs in to the console for a merchant. The password is an Argon2id hash;
+    `auth_version` is in every session cookie, so bumping it (password change) ends them all."""
+
+    __tablename__ = "merchant_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # normalised, lower case
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(8), default="fr")
+    auth_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+
+
 class ApiKey(Base):
     """An API key is `pl_<public id>_<secret>`; only a SHA-256 of the secret is kept. The secret
     is 256 random bits, so a fast hash is enough (no password stretching needed)."""

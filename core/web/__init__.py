@@ -18,6 +18,9 @@ from core.services.messaging import messaging_environment
 from core.settings import Settings
 from core.storage.database import Database
 from core.web.api import create_api_blueprint, rate_limit_key
+from core.web.console import create_console_blueprint
+from core.web.console.auth import init_console_auth
+from core.web.console.logos import create_logos_blueprint
 from core.web.errors import register_error_handlers
 from core.web.messages import create_messages_blueprint
 from core.web.pay import create_pay_blueprint
@@ -52,6 +55,8 @@ def create_app(
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Form messages come from WTForms' own catalogues, in the console user's language.
+        WTF_I18N_ENABLED=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     db = database or Database(settings.database_url)
@@ -82,6 +87,12 @@ def create_app(
     app.register_blueprint(create_webhooks_blueprint())
     app.register_blueprint(create_sandbox_blueprint())
     app.register_blueprint(create_messages_blueprint())
+    init_console_auth(app)
+    login_limit = limiter.limit(
+        settings.login_rate_limit, key_func=client_address, methods=["POST"]
+    )
+    app.register_blueprint(create_console_blueprint(login_limit))
+    app.register_blueprint(create_logos_blueprint(settings.data_dir))
 
     @app.get("/healthz")
     @limiter.exempt

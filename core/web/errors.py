@@ -48,8 +48,9 @@ def _field(location: tuple[int | str, ...]) -> str:
 
 
 def _wants_page() -> bool:
-    """Customers' pages get an HTML error page; the API and webhooks get JSON."""
-    return request.path.startswith(("/i/", "/sandbox/"))
+    """People's pages (payment pages, the console, unsubscribe links) get an HTML error page;
+    the API and webhooks get JSON."""
+    return request.path.startswith(("/i/", "/sandbox/", "/console", "/u/"))
 
 
 def _error_page(status: int, message: str) -> Response:

@@ -1,0 +1,64 @@
+"""The merchant console: sign-in, invoices (list, search, one invoice with its actions), the
+messages log and branding. Server-rendered, no framework on the client, a strict CSP, every
+form with a CSRF token, and another merchant's objects answering 404 like missing ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, redirect, url_for
+from flask_login import login_required, logout_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from core.errors import PaylinkError, Unauthorized
+from core.services import merchant_users
+from core.web.console import invoices, settings_pages
+from core.web.console.auth import start_session
+from core.web.console.forms import ActionForm, LoginForm
+from core.web.console.pages import form_locales, language, render, submitted
+from core.web.console.texts import console_text
+from core.web.current import services
+
+
+def create_console_blueprint(login_limit: Any) -> Blueprint:
+    console = Blueprint("console", __name__, url_prefix="/console")
+
+    @console.route("/login", methods=["GET", "POST"])
+    @login_limit
+    def login() -> Response | BaseResponse:
+        form = LoginForm(meta=form_locales())
+        error = None
+        if submitted(form):
+            try:
+                user = merchant_users.authenticate(
+                    services(), form.email.data or "", form.password.data or ""
+                )
+            except Unauthorized:
+                error = console_text(language(), "wrong_credentials")
+            else:
+                start_session(user)
+                return redirect(url_for("console.invoice_list"), code=303)
+        status = 401 if error else (422 if form.errors else 200)
+        return render("console/login.html", status=status, form=form, error=error)
+
+    @console.post("/logout")
+    @login_required
+    def logout() -> BaseResponse:
+        submitted(ActionForm())
+        logout_user()
+        return redirect(url_for("console.login"), code=303)
+
+    @console.get("/")
+    @login_required
+    def home() -> BaseResponse:
+        return redirect(url_for("console.invoice_list"), code=303)
+
+    invoices.add_invoice_pages(console)
+    settings_pages.add_settings_pages(console)
+
+    @console.errorhandler(PaylinkError)
+    def _domain_error(error: PaylinkError) -> Response:
+        return render("console/message.html", status=error.http_status, message=error.message)
+
+    return console

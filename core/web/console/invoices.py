@@ -1,0 +1,122 @@
+"""The console's invoices: a filtered, searchable list; one invoice with its lines, payments,
+messages and timeline; and what a merchant does to it (resend, void, mark paid by hand)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
+
+from core.errors import PaylinkError, ValidationError
+from core.invoices import InvoiceStatus
+from core.money import Money
+from core.services import invoicing, message_settings, messaging, payments
+from core.services.invoice_queries import InvoiceFilter, invoice_timeline, list_invoices
+from core.web.console.forms import ActionForm, MarkPaidForm, VoidForm
+from core.web.console.pages import form_locales, language, render, submitted
+from core.web.console.texts import console_text
+from core.web.current import services, settings
+
+PAGE_SIZE = 25
+
+
+def _status(raw: str | None) -> InvoiceStatus | None:
+    try:
+        return InvoiceStatus(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _detail(invoice_id: int, **forms: object) -> Response:
+    ctx, merchant_id = services(), current_user.merchant_id
+    invoice = invoicing.load_invoice_by_id(ctx, merchant_id, invoice_id)
+    return render(
+        "console/invoice.html",
+        status=422 if any(getattr(f, "errors", None) for f in forms.values()) else 200,
+        invoice=invoice,
+        state=invoicing.state_of(invoice),
+        customer=invoicing.customer_of(invoice, ctx),
+        payments=invoicing.invoice_payments(ctx, invoice.id),
+        messages=message_settings.message_log(ctx, merchant_id, invoice.id, 50),
+        timeline=invoice_timeline(ctx, merchant_id, invoice.id),
+        link=f"{settings().base_url}/i/{invoice.link_code}",
+        money=lambda minor: Money(minor, invoice.currency).format(
+            "fr_FR" if language() == "fr" else "en_GB"
+        ),
+        resend_form=forms.get("resend_form") or ActionForm(),
+        void_form=forms.get("void_form") or VoidForm(meta=form_locales()),
+        paid_form=forms.get("paid_form") or MarkPaidForm(meta=form_locales()),
+    )
+
+
+def add_invoice_pages(console: Blueprint) -> None:
+    @console.get("/invoices")
+    @login_required
+    def invoice_list() -> Response:
+        status = _status(request.args.get("status"))
+        search = (request.args.get("q") or "").strip()[:200] or None
+        after = request.args.get("after", type=int)
+        page = list_invoices(
+            services(),
+            current_user.merchant_id,
+            InvoiceFilter(status=status, search=search, starting_after=after, limit=PAGE_SIZE),
+        )
+        return render(
+            "console/invoices.html",
+            page=page,
+            chosen_status=status.value if status else "",
+            statuses=[s.value for s in InvoiceStatus],
+            search=search or "",
+            money=lambda invoice, minor: Money(minor, invoice.currency).format(
+                "fr_FR" if language() == "fr" else "en_GB"
+            ),
+        )
+
+    @console.get("/invoices/<int:invoice_id>")
+    @login_required
+    def invoice_detail(invoice_id: int) -> Response:
+        return _detail(invoice_id)
+
+    @console.post("/invoices/<int:invoice_id>/resend")
+    @login_required
+    def resend(invoice_id: int) -> BaseResponse:
+        submitted(ActionForm())
+        messaging.resend_invoice(services(), current_user.merchant_id, invoice_id)
+        flash(console_text(language(), "resent"))
+        return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)
+
+    @console.post("/invoices/<int:invoice_id>/void")
+    @login_required
+    def void(invoice_id: int) -> Response | BaseResponse:
+        form = VoidForm(meta=form_locales())
+        if not submitted(form):
+            return _detail(invoice_id, void_form=form)
+        invoicing.void_invoice(services(), current_user.merchant_id, invoice_id, form.reason.data)
+        flash(console_text(language(), "voided"))
+        return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)
+
+    @console.post("/invoices/<int:invoice_id>/payments")
+    @login_required
+    def mark_paid(invoice_id: int) -> Response | BaseResponse:
+        form = MarkPaidForm(meta=form_locales())
+        if submitted(form):
+            invoice = invoicing.load_invoice_by_id(services(), current_user.merchant_id, invoice_id)
+            try:
+                amount = Money.parse(form.amount.data.replace(",", "."), invoice.currency)
+                if amount.minor <= 0:
+                    raise ValidationError("the amount must be positive")
+                payments.record_manual_payment(
+                    services(),
+                    current_user.merchant_id,
+                    invoice_id,
+                    amount.minor,
+                    form.reference.data,
+                    form.method.data,
+                    None,
+                )
+            except PaylinkError as error:
+                form.amount.errors = [*form.amount.errors, error.message]
+            else:
+                flash(console_text(language(), "marked_paid"))
+                return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)
+        return _detail(invoice_id, paid_form=form)

@@ -1,0 +1,225 @@
+"""The console through the Flask test client: sign-in, every form valid and invalid, CSRF
+missing, and another merchant's invoice answering 404."""
+
+import re
+from io import BytesIO
+
+import pytest
+from sqlalchemy import select
+
+from core.services import invoicing
+from core.services.merchant_users import change_password, create_user
+from core.storage.models import Merchant, Message
+from tests.support.factories import merchant, order
+
+PASSWORD = "correct horse battery"
+# The smallest valid PNG: a 1x1 transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+)
+
+
+@pytest.fixture
+def user(ctx, shop):
+    return create_user(ctx, shop.id, "Owner@Boutique-Lune.fr", "Léa", PASSWORD)
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, email="owner@boutique-lune.fr", password=PASSWORD):
+    page = client.get("/console/login").get_data(as_text=True)
+    return client.post(
+        "/console/login", data={"email": email, "password": password, "csrf_token": csrf(page)}
+    )
+
+
+@pytest.fixture
+def signed_in(client, user):
+    assert sign_in(client).status_code == 303
+    return client
+
+
+def test_pages_need_a_signed_in_user(client):
+    response = client.get("/console/invoices")
+    assert response.status_code == 302 and "/console/login" in response.location
+
+
+def test_sign_in_with_the_right_password_only(client, user):
+    wrong = sign_in(client, password="not the password")
+    assert wrong.status_code == 401 and "incorrect" in wrong.get_data(as_text=True)
+    unknown = sign_in(client, email="nobody@example.fr")
+    assert unknown.status_code == 401
+    assert sign_in(client, email="OWNER@boutique-lune.fr").status_code == 303
+    page = client.get("/console/invoices")
+    assert page.status_code == 200 and "Factures" in page.get_data(as_text=True)
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, user):
+    response = client.post(
+        "/console/login", data={"email": "owner@boutique-lune.fr", "password": PASSWORD}
+    )
+    assert response.status_code == 400 and "expiré" in response.get_data(as_text=True)
+
+
+def test_a_blank_form_gets_messages_next_to_the_fields(client, user):
+    page = client.get("/console/login").get_data(as_text=True)
+    response = client.post("/console/login", data={"csrf_token": csrf(page)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="email-error"' in html
+
+
+def test_a_password_change_ends_every_session(signed_in, ctx, user):
+    assert signed_in.get("/console/invoices").status_code == 200
+    change_password(ctx, user.id, "another long password")
+    assert signed_in.get("/console/invoices").status_code == 302
+
+
+def test_sign_out_needs_the_form(signed_in):
+    page = signed_in.get("/console/invoices").get_data(as_text=True)
+    assert signed_in.post("/console/logout").status_code == 400
+    assert signed_in.post("/console/logout", data={"csrf_token": csrf(page)}).status_code == 303
+    assert signed_in.get("/console/invoices").status_code == 302
+
+
+def test_invoices_list_filters_and_search(signed_in, ctx, shop):
+    first, _ = invoicing.create_invoice(ctx, shop.id, order("a"))
+    second, _ = invoicing.create_invoice(ctx, shop.id, order("b"))
+    invoicing.void_invoice(ctx, shop.id, second.id, "test")
+    html = signed_in.get("/console/invoices").get_data(as_text=True)
+    assert first.number in html and second.number in html
+    voided = signed_in.get("/console/invoices?status=void").get_data(as_text=True)
+    assert second.number in voided and first.number not in voided
+    by_number = signed_in.get(f"/console/invoices?q={first.number.lower()}").get_data(as_text=True)
+    assert first.number in by_number and second.number not in by_number
+    by_email = signed_in.get("/console/invoices?q=MARIE@example.fr").get_data(as_text=True)
+    assert first.number in by_email
+    by_name = signed_in.get("/console/invoices?q=curi").get_data(as_text=True)
+    assert first.number in by_name
+    assert "Aucune facture" in signed_in.get("/console/invoices?q=100%25").get_data(as_text=True)
+
+
+def test_another_merchant_s_invoice_is_a_404(signed_in, ctx):
+    other = merchant(ctx, "Atelier Soleil")
+    theirs, _ = invoicing.create_invoice(ctx, other.id, order())
+    assert signed_in.get(f"/console/invoices/{theirs.id}").status_code == 404
+    page = signed_in.get("/console/invoices").get_data(as_text=True)
+    response = signed_in.post(
+        f"/console/invoices/{theirs.id}/void", data={"csrf_token": csrf(page), "reason": "x"}
+    )
+    assert response.status_code == 404
+    assert invoicing.load_invoice_by_id(ctx, other.id, theirs.id).status.value == "open"
+
+
+def test_mark_paid_by_hand_valid_and_invalid(signed_in, ctx, shop):
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    page = signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
+    token = csrf(page)
+    bad = signed_in.post(
+        f"/console/invoices/{invoice.id}/payments",
+        data={"csrf_token": token, "amount": "75.505", "reference": "VIR-1", "method": "cheque"},
+    )
+    assert bad.status_code == 422 and "decimals" in bad.get_data(as_text=True)
+    missing = signed_in.post(
+        f"/console/invoices/{invoice.id}/payments",
+        data={"csrf_token": token, "amount": "75,50", "method": "cheque"},
+    )
+    assert missing.status_code == 422 and 'id="reference-error"' in missing.get_data(as_text=True)
+    good = signed_in.post(
+        f"/console/invoices/{invoice.id}/payments",
+        data={
+            "csrf_token": token,
+            "amount": "75,50",
+            "reference": "VIR-1",
+            "method": "bank_transfer",
+        },
+    )
+    assert good.status_code == 303
+    assert invoicing.load_invoice_by_id(ctx, shop.id, invoice.id).status.value == "paid"
+    assert "Paiement enregistré" in signed_in.get(good.location).get_data(as_text=True)
+
+
+def test_void_needs_a_reason_then_voids(signed_in, ctx, shop):
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    token = csrf(signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True))
+    empty = signed_in.post(f"/console/invoices/{invoice.id}/void", data={"csrf_token": token})
+    assert empty.status_code == 422
+    voided = signed_in.post(
+        f"/console/invoices/{invoice.id}/void", data={"csrf_token": token, "reason": "doublon"}
+    )
+    assert voided.status_code == 303
+    assert invoicing.load_invoice_by_id(ctx, shop.id, invoice.id).status.value == "void"
+
+
+def test_resend_queues_a_new_message_of_its_own(signed_in, ctx, shop, run_jobs):
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    run_jobs()
+    token = csrf(signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True))
+    assert signed_in.post(f"/console/invoices/{invoice.id}/resend").status_code == 400
+    response = signed_in.post(f"/console/invoices/{invoice.id}/resend", data={"csrf_token": token})
+    assert response.status_code == 303
+    run_jobs()
+    with ctx.db.transaction() as session:
+        steps = [m.step for m in session.scalars(select(Message).order_by(Message.id))]
+    assert steps[0] == "invoice" and steps[1].startswith("resend-1-")
+    log = signed_in.get("/console/messages").get_data(as_text=True)
+    assert "Bonjour Marie" in log and "gsm7" in log
+
+
+def test_branding_saves_name_colour_and_a_checked_logo(signed_in, ctx, shop, client):
+    token = csrf(signed_in.get("/console/branding").get_data(as_text=True))
+    wrong_colour = signed_in.post(
+        "/console/branding", data={"csrf_token": token, "name": "Lune", "brand_color": "blue"}
+    )
+    assert wrong_colour.status_code == 422
+    not_an_image = signed_in.post(
+        "/console/branding",
+        data={
+            "csrf_token": token,
+            "name": "Lune",
+            "brand_color": "#f5d90a",
+            "logo": (BytesIO(b"<svg onload=alert(1)>"), "logo.svg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert not_an_image.status_code == 422 and "PNG, JPEG" in not_an_image.get_data(as_text=True)
+    saved = signed_in.post(
+        "/console/branding",
+        data={
+            "csrf_token": token,
+            "name": "Boutique Lune",
+            "brand_color": "#F5D90A",
+            "logo": (BytesIO(PNG), "logo.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert saved.status_code == 303
+    with ctx.db.transaction() as session:
+        stored = session.get(Merchant, shop.id)
+    assert stored.brand_color == "#f5d90a" and stored.logo_url.startswith(
+        "https://pay.example/logos/"
+    )
+    logo = client.get(stored.logo_url.removeprefix("https://pay.example"))
+    assert (
+        logo.status_code == 200
+        and logo.data == PNG
+        and "immutable" in logo.headers["Cache-Control"]
+    )
+    page = signed_in.get("/console/branding").get_data(as_text=True)
+    assert "très claire sur fond blanc (1.4:1" in page  # yellow buttons fade on white
+    assert client.get("/logos/../secrets.json").status_code == 404
+
+
+def test_sign_in_attempts_are_limited_per_address(app, client, user):
+    from dataclasses import replace
+
+    from core.web import create_app
+
+    settings = replace(app.config["PAYLINK_SETTINGS"], login_rate_limit="3 per minute")
+    limited = create_app(settings, database=app.extensions["paylink"].db).test_client()
+    statuses = [sign_in(limited, password="guess").status_code for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
