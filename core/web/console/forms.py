@@ -5,8 +5,19 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    FormField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms import Form as PlainForm
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
 MANUAL_METHODS = ("bank_transfer", "cash", "cheque", "other")
@@ -36,3 +47,22 @@ class BrandingForm(FlaskForm):
     brand_color = StringField(validators=[DataRequired(), Regexp(HEX_COLOUR)])
     logo = FileField()
     remove_logo = BooleanField()
+
+
+class LineForm(PlainForm):
+    """One order line (a sub-form: the CSRF token is the invoice form's)."""
+
+    label = StringField(validators=[Optional(), Length(max=500)])
+    quantity = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+    unit_price = StringField(validators=[Optional(), Length(max=20)])
+
+
+class InvoiceForm(FlaskForm):
+    customer_name = StringField(validators=[DataRequired(), Length(max=200)])
+    customer_email = EmailField(validators=[Optional(), Length(max=320)])
+    customer_phone = StringField(validators=[Optional(), Length(max=40)])
+    customer_locale = SelectField(choices=["fr", "en"])
+    lines = FieldList(FormField(LineForm), min_entries=3, max_entries=20)
+    shipping = StringField(validators=[Optional(), Length(max=20)])
+    due_on = DateField(validators=[Optional()])
+    reference = StringField(validators=[Optional(), Length(max=255)])

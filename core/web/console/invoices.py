@@ -3,16 +3,22 @@ messages and timeline; and what a merchant does to it (resend, void, mark paid b
 
 from __future__ import annotations
 
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.errors import PaylinkError, ValidationError
-from core.invoices import InvoiceStatus
+from core.events import CustomerDetails, InvoiceRequested, SourceKind
+from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
 from core.money import Money
 from core.services import invoicing, message_settings, messaging, payments
 from core.services.invoice_queries import InvoiceFilter, invoice_timeline, list_invoices
-from core.web.console.forms import ActionForm, MarkPaidForm, VoidForm
+from core.storage.models import Merchant
+from core.web.console.forms import ActionForm, InvoiceForm, MarkPaidForm, VoidForm
 from core.web.console.pages import form_locales, language, render, submitted
 from core.web.console.texts import console_text
 from core.web.current import services, settings
@@ -49,7 +55,79 @@ def _detail(invoice_id: int, **forms: object) -> Response:
     )
 
 
+def _invoice_request(form: InvoiceForm, merchant: Merchant) -> InvoiceRequested:
+    """The form as the same request the API makes; errors land on the field they concern."""
+
+    def amount(field: Any) -> Money:
+        raw = (field.data or "0").replace(",", ".").replace(" ", "")
+        try:
+            return Money.parse(raw, merchant.currency)
+        except ValidationError as error:
+            field.errors = [*field.errors, error.message]
+            raise
+
+    if not (form.customer_email.data or form.customer_phone.data):
+        message = console_text(language(), "contact_needed")
+        form.customer_email.errors = [*form.customer_email.errors, message]
+        raise ValidationError(message)
+    lines = []
+    for entry in form.lines:
+        line = entry.form
+        if not (line.label.data or "").strip():
+            continue
+        price = amount(line.unit_price)
+        lines.append(
+            InvoiceLine(
+                line.label.data.strip(), line.quantity.data or 1, price, Money.zero(price.currency)
+            )
+        )
+    if not lines:
+        raise ValidationError("an invoice needs at least one line")
+    content = InvoiceContent(
+        merchant.currency, tuple(lines), amount(form.shipping), Money.zero(merchant.currency)
+    )
+    due_at = (
+        datetime.combine(form.due_on.data, time(23, 59), ZoneInfo(merchant.timezone))
+        if form.due_on.data
+        else None
+    )
+    return InvoiceRequested(
+        source_kind=SourceKind.API,
+        external_id=form.reference.data or None,
+        content=content,
+        customer=CustomerDetails(
+            form.customer_name.data,
+            form.customer_email.data or None,
+            form.customer_phone.data or None,
+            form.customer_locale.data,
+        ),
+        due_at=due_at,
+    )
+
+
 def add_invoice_pages(console: Blueprint) -> None:
+    @console.route("/invoices/new", methods=["GET", "POST"])
+    @login_required
+    def invoice_new() -> Response | BaseResponse:
+        form = InvoiceForm(meta=form_locales())
+        error = None
+        if submitted(form):
+            with services().db.transaction() as session:
+                merchant = session.get(Merchant, current_user.merchant_id)
+            assert merchant is not None
+            try:
+                invoice, _ = invoicing.create_invoice(
+                    services(), merchant.id, _invoice_request(form, merchant)
+                )
+            except PaylinkError as refusal:
+                error = refusal.message
+            else:
+                return redirect(url_for("console.invoice_detail", invoice_id=invoice.id), code=303)
+        failed = bool(error or form.errors)
+        return render(
+            "console/invoice_new.html", status=422 if failed else 200, form=form, error=error
+        )
+
     @console.get("/invoices")
     @login_required
     def invoice_list() -> Response:

@@ -223,3 +223,33 @@ def test_sign_in_attempts_are_limited_per_address(app, client, user):
     limited = create_app(settings, database=app.extensions["paylink"].db).test_client()
     statuses = [sign_in(limited, password="guess").status_code for _ in range(4)]
     assert statuses == [401, 401, 401, 429]
+
+
+def test_create_an_invoice_from_the_console(signed_in, ctx, shop, run_jobs):
+    token = csrf(signed_in.get("/console/invoices/new").get_data(as_text=True))
+    fields = {
+        "csrf_token": token,
+        "customer_name": "Marie Curie",
+        "customer_phone": "06 12 34 56 78",
+        "customer_locale": "fr",
+        "lines-0-label": "Bougie parfumée",
+        "lines-0-quantity": "2",
+        "lines-0-unit_price": "18,50",
+        "shipping": "4,90",
+    }
+    bad_price = signed_in.post(
+        "/console/invoices/new", data={**fields, "lines-0-unit_price": "18,505"}
+    )
+    assert bad_price.status_code == 422 and "decimals" in bad_price.get_data(as_text=True)
+    no_contact = signed_in.post("/console/invoices/new", data={**fields, "customer_phone": ""})
+    assert no_contact.status_code == 422
+    no_line = signed_in.post("/console/invoices/new", data={**fields, "lines-0-label": ""})
+    assert no_line.status_code == 422 and "at least one line" in no_line.get_data(as_text=True)
+    created = signed_in.post("/console/invoices/new", data=fields)
+    assert created.status_code == 303
+    page = signed_in.get(created.location).get_data(as_text=True)
+    assert "41,90" in page and "Bougie parfumée" in page
+    run_jobs()
+    assert "votre facture Boutique Lune de 41,90 €" in signed_in.get("/console/messages").get_data(
+        as_text=True
+    )
