@@ -155,3 +155,13 @@ def message_log(
                 query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
             )
         )
+
+
+def check_template_text(text: str) -> None:
+    """Refuse, with the reason, a text that cannot render (syntax, unknown variable, sandbox)."""
+    render_template(text, SAMPLE_VALUES)
+
+
+def preview_sms(text: str) -> TemplatePreview:
+    """An SMS text rendered on the sample invoice and measured, as the settings page types it."""
+    return _preview(MessageKind.INVOICE, Part.SMS, text, True)

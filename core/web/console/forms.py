@@ -66,3 +66,9 @@ class InvoiceForm(FlaskForm):
     shipping = StringField(validators=[Optional(), Length(max=20)])
     due_on = DateField(validators=[Optional()])
     reference = StringField(validators=[Optional(), Length(max=255)])
+
+
+class TemplatesForm(FlaskForm):
+    sms = StringField(validators=[DataRequired(), Length(max=4000)])
+    subject = StringField(validators=[DataRequired(), Length(max=4000)])
+    body = StringField(validators=[DataRequired(), Length(max=4000)])

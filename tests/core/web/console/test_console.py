@@ -253,3 +253,47 @@ def test_create_an_invoice_from_the_console(signed_in, ctx, shop, run_jobs):
     assert "votre facture Boutique Lune de 41,90 €" in signed_in.get("/console/messages").get_data(
         as_text=True
     )
+
+
+def test_templates_are_checked_saved_previewed_and_reset(signed_in, ctx, shop):
+    page = signed_in.get("/console/templates?kind=reminder&locale=fr").get_data(as_text=True)
+    assert "petit rappel" in page and 'data-meter="segments">1<' in page
+    token = csrf(page)
+    fields = {
+        "csrf_token": token,
+        "kind": "reminder",
+        "locale": "fr",
+        "sms": "{{ first_name }}, ça reste à payer : {{ link }}",
+        "subject": "Rappel {{ invoice_number }}",
+        "body": "Bonjour {{ customer_iban }}",
+    }
+    refused = signed_in.post("/console/templates", data=fields)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "customer_iban" in html
+    saved = signed_in.post(
+        "/console/templates", data={**fields, "body": "Bonjour {{ first_name }}"}
+    )
+    assert saved.status_code == 303
+    page = signed_in.get(saved.location).get_data(as_text=True)
+    assert "ça reste à payer" in page and 'data-meter="encoding">ucs2<' in page
+    preview = signed_in.post(
+        "/console/templates/preview",
+        json={"text": "Bonjour {{ first_name }} " + "x" * 200},
+        headers={"X-CSRFToken": token},
+    )
+    assert preview.status_code == 200
+    assert (preview.json["segments"], preview.json["encoding"], preview.json["cost"]) == (
+        2,
+        "gsm7",
+        "0.100",
+    )
+    assert signed_in.post("/console/templates/preview", json={"text": "x"}).status_code == 400
+    bad = signed_in.post(
+        "/console/templates/preview", json={"text": "{{ oops"}, headers={"X-CSRFToken": token}
+    )
+    assert bad.status_code == 422 and "line 1" in bad.json["error"]
+    reset = signed_in.post(
+        "/console/templates/reset", data={"csrf_token": token, "kind": "reminder", "locale": "fr"}
+    )
+    assert reset.status_code == 303
+    assert "petit rappel" in signed_in.get(reset.location).get_data(as_text=True)

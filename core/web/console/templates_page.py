@@ -1,0 +1,119 @@
+"""Message templates in the console: one kind and language at a time, the SMS measured as the
+merchant types (a preview endpoint renders it on the server with the same code that sends it,
+so the counter and the bill agree), every part checked before it is saved, reset to default."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError, validate_csrf
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import ValidationError as CsrfInvalid
+
+from core.errors import ValidationError
+from core.message_templates import LOCALES, Part
+from core.reminders import MessageKind
+from core.services import message_settings
+from core.services.messaging import MessagingEnvironment
+from core.web.console.forms import ActionForm, TemplatesForm
+from core.web.console.pages import form_locales, language, render, submitted
+from core.web.console.texts import console_text
+from core.web.current import services
+
+PARTS = (Part.SMS, Part.SUBJECT, Part.BODY)
+
+
+def _segment_price() -> Decimal:
+    messaging: MessagingEnvironment = current_app.extensions["paylink.messaging"]
+    return messaging.sms_segment_price
+
+
+def _measured(preview: message_settings.TemplatePreview) -> dict[str, Any]:
+    sms = preview.sms
+    return {
+        "preview": preview.rendered,
+        "units": sms.units if sms else None,
+        "segments": sms.segments if sms else None,
+        "encoding": sms.encoding.value if sms else None,
+        "cost": f"{sms.cost(_segment_price()):.3f}" if sms else None,
+    }
+
+
+def _chosen() -> tuple[str, str]:
+    kind = request.values.get("kind", MessageKind.INVOICE.value)
+    locale = request.values.get("locale", language())
+    if kind not in {k.value for k in MessageKind} or locale not in LOCALES:
+        return MessageKind.INVOICE.value, LOCALES[0]
+    return kind, locale
+
+
+def add_template_pages(console: Blueprint) -> None:
+    @console.route("/templates", methods=["GET", "POST"])
+    @login_required
+    def templates() -> Response | BaseResponse:
+        kind, locale = _chosen()
+        ctx, merchant_id = services(), current_user.merchant_id
+        current = {
+            part: message_settings.template(ctx, merchant_id, kind, locale, part.value)
+            for part in PARTS
+        }
+        form = TemplatesForm(
+            meta=form_locales(), data={part.value: current[part].text for part in PARTS}
+        )
+        if submitted(form):
+            for part in PARTS:
+                try:
+                    message_settings.check_template_text(getattr(form, part.value).data)
+                except ValidationError as error:
+                    getattr(form, part.value).errors = [error.message]
+            if not form.errors:
+                for part in PARTS:
+                    text = getattr(form, part.value).data
+                    if text != current[part].text:
+                        message_settings.set_template(
+                            ctx, merchant_id, kind, locale, part.value, text
+                        )
+                flash(console_text(language(), "saved"))
+                return redirect(url_for("console.templates", kind=kind, locale=locale), code=303)
+        sms = current[Part.SMS]
+        return render(
+            "console/templates.html",
+            status=422 if form.errors else 200,
+            form=form,
+            reset_form=ActionForm(),
+            kind=kind,
+            locale=locale,
+            kinds=[k.value for k in MessageKind],
+            locales=LOCALES,
+            custom=any(p.custom for p in current.values()),
+            sms=_measured(sms),
+        )
+
+    @console.post("/templates/reset")
+    @login_required
+    def templates_reset() -> BaseResponse:
+        submitted(ActionForm())
+        kind, locale = _chosen()
+        for part in PARTS:
+            message_settings.set_template(
+                services(), current_user.merchant_id, kind, locale, part.value, None
+            )
+        return redirect(url_for("console.templates", kind=kind, locale=locale), code=303)
+
+    @console.post("/templates/preview")
+    @login_required
+    def templates_preview() -> tuple[Response, int]:
+        """What the SMS being typed would be: rendered on the sample, measured and priced."""
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except (CsrfInvalid, CSRFError):
+            return jsonify({"error": console_text(language(), "csrf")}), 400
+        text = str((request.get_json(silent=True) or {}).get("text", ""))
+        try:
+            preview = message_settings.preview_sms(text)
+        except ValidationError as error:
+            return jsonify({"error": error.message}), 422
+        return jsonify(_measured(preview)), 200
