@@ -72,3 +72,21 @@ class TemplatesForm(FlaskForm):
     sms = StringField(validators=[DataRequired(), Length(max=4000)])
     subject = StringField(validators=[DataRequired(), Length(max=4000)])
     body = StringField(validators=[DataRequired(), Length(max=4000)])
+
+
+class StepForm(PlainForm):
+    """One step; an unnamed row is an empty slot. The values are checked by the policy itself
+    (ReminderPolicy.from_json), which names the step and what is wrong with it."""
+
+    name = StringField(validators=[Optional(), Length(max=48)])
+    anchor = SelectField(choices=["sent", "due"], validate_choice=False)
+    offset = StringField(validators=[Optional(), Length(max=32)])
+    channel = SelectField(choices=["auto", "sms", "email"], validate_choice=False)
+    template = SelectField(
+        choices=["invoice", "reminder", "abandoned_cart", "flash_sale", "receipt", "survey"],
+        validate_choice=False,
+    )
+
+
+class PolicyForm(FlaskForm):
+    steps = FieldList(FormField(StepForm), min_entries=6, max_entries=12)

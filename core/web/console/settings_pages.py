@@ -12,7 +12,7 @@ from core.errors import ValidationError
 from core.services import accounts, message_settings
 from core.services.messaging import RECIPIENT
 from core.storage.models import Merchant
-from core.web.console.forms import BrandingForm
+from core.web.console.forms import ActionForm, BrandingForm, PolicyForm
 from core.web.console.logos import save_logo
 from core.web.console.pages import form_locales, language, render, submitted
 from core.web.console.texts import console_text
@@ -74,6 +74,44 @@ def add_settings_pages(console: Blueprint) -> None:
             warnings=contrast_warnings(merchant.brand_color),
             max_upload=current_app.config["MAX_CONTENT_LENGTH"],
         )
+
+    @console.route("/reminders", methods=["GET", "POST"])
+    @login_required
+    def reminders() -> Response | BaseResponse:
+        ctx, merchant_id = services(), current_user.merchant_id
+        policy = message_settings.reminder_policy(ctx, merchant_id)
+        form = PolicyForm(meta=form_locales(), data={"steps": policy.to_json()})
+        error = None
+        if submitted(form):
+            steps = [
+                {
+                    key: entry.form[key].data
+                    for key in ("name", "anchor", "offset", "channel", "template")
+                }
+                for entry in form.steps
+                if (entry.form.name.data or "").strip()
+            ]
+            try:
+                message_settings.set_reminder_policy(ctx, merchant_id, steps)
+            except ValidationError as refusal:
+                error = refusal.message
+            else:
+                flash(console_text(language(), "saved"))
+                return redirect(url_for("console.reminders"), code=303)
+        return render(
+            "console/reminders.html",
+            status=422 if error or form.errors else 200,
+            form=form,
+            error=error,
+            reset_form=ActionForm(),
+        )
+
+    @console.post("/reminders/reset")
+    @login_required
+    def reminders_reset() -> BaseResponse:
+        submitted(ActionForm())
+        message_settings.set_reminder_policy(services(), current_user.merchant_id, None)
+        return redirect(url_for("console.reminders"), code=303)
 
     @console.get("/messages")
     @login_required

@@ -28,6 +28,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Image de marque",
         "templates": "Modèles de messages",
+        "reminders": "Relances",
+        "reminders_intro": "Les étapes partent dans l'ordre de leur date, tant que la facture "
+        "n'est pas payée. Laissez un nom vide pour retirer une étape.",
+        "step_name": "Nom de l'étape",
+        "anchor": "À partir de",
+        "anchor.sent": "l'envoi",
+        "anchor.due": "l'échéance",
+        "offset": "Décalage",
+        "offset_hint": "Décalage ISO 8601 : PT0S tout de suite, PT24H après 24 h, P3D après 3 "
+        "jours, -P2D 2 jours avant.",
+        "quiet_hours": "Aucun SMS entre 20 h et 8 h (heure du client) ; pas de SMS commercial le "
+        "dimanche ni les jours fériés : l'étape attend l'ouverture.",
         "kind": "Message",
         "kind.invoice": "Facture",
         "kind.reminder": "Relance",
@@ -117,6 +129,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Branding",
         "templates": "Message templates",
+        "reminders": "Reminders",
+        "reminders_intro": "Steps go out in the order of their times while the invoice is "
+        "unpaid. Leave a name empty to remove a step.",
+        "step_name": "Step name",
+        "anchor": "From",
+        "anchor.sent": "sending",
+        "anchor.due": "the due date",
+        "offset": "Offset",
+        "offset_hint": "ISO 8601 offset: PT0S at once, PT24H after 24 h, P3D after 3 days, -P2D "
+        "2 days before.",
+        "quiet_hours": "No SMS between 20:00 and 08:00 (the customer's time); no marketing SMS on "
+        "Sundays or public holidays: the step waits for the window.",
         "kind": "Message",
         "kind.invoice": "Invoice",
         "kind.reminder": "Reminder",

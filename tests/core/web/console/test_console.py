@@ -297,3 +297,31 @@ def test_templates_are_checked_saved_previewed_and_reset(signed_in, ctx, shop):
     )
     assert reset.status_code == 303
     assert "petit rappel" in signed_in.get(reset.location).get_data(as_text=True)
+
+
+def test_the_reminder_schedule_editor(signed_in, ctx, shop):
+    page = signed_in.get("/console/reminders").get_data(as_text=True)
+    assert 'value="reminder-2"' in page
+    token = csrf(page)
+    fields = {
+        "csrf_token": token,
+        "steps-0-name": "invoice",
+        "steps-0-anchor": "sent",
+        "steps-0-offset": "PT0S",
+        "steps-0-channel": "auto",
+        "steps-0-template": "invoice",
+        "steps-1-name": "before",
+        "steps-1-anchor": "due",
+        "steps-1-offset": "P1M",
+        "steps-1-channel": "sms",
+        "steps-1-template": "reminder",
+    }
+    refused = signed_in.post("/console/reminders", data=fields)
+    assert refused.status_code == 422 and "months" in refused.get_data(as_text=True)
+    saved = signed_in.post("/console/reminders", data={**fields, "steps-1-offset": "-P2D"})
+    assert saved.status_code == 303
+    from core.services.message_settings import reminder_policy
+
+    assert [s.name for s in reminder_policy(ctx, shop.id).steps] == ["invoice", "before"]
+    reset = signed_in.post("/console/reminders/reset", data={"csrf_token": token})
+    assert reset.status_code == 303 and len(reminder_policy(ctx, shop.id).steps) == 4
