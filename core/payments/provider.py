@@ -76,6 +76,17 @@ class Instalment:
 
 
 @dataclass(frozen=True, slots=True)
+class CredentialField:
+    """One setting a provider account needs, as the settings page asks for it. A secret is
+    never shown back: only its last characters, and an empty field keeps the stored value."""
+
+    key: str
+    secret: bool = False
+    many: bool = False  # a list (several webhook secrets while one is rolled)
+    optional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class CheckoutRequest:
     invoice_id: int
     invoice_number: str
@@ -136,6 +147,10 @@ class PaymentProvider(Protocol):
         where the provider needs us to (PayPal's capture). Run in a job when the customer comes
         back from a provider whose `settles_on_return` is true; webhooks remain the other way."""
 
+    def check_connection(self) -> None:
+        """One cheap authenticated call, so the merchant learns now that the credentials work
+        (raises ProviderError with the provider's own message)."""
+
 
 class ProviderFactory(Protocol):
     """A provider class, as its entry point names it: its capabilities are data, readable
@@ -147,6 +162,7 @@ class ProviderFactory(Protocol):
     #: Request headers stored with a webhook body, for providers that verify in the job.
     kept_headers: tuple[str, ...]
     settles_on_return: bool
+    credential_fields: tuple[CredentialField, ...]
 
     def checkout_origins(self, environment: ProviderEnvironment) -> frozenset[str]:
         """Origins the payment page may send customers to (its CSP form-action)."""

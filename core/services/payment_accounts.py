@@ -20,12 +20,13 @@ from core.instalments import InstalmentTerms, instalment_schedule
 from core.money import Money
 from core.payments.bank_transfer import TransferDetails, transfer_details
 from core.payments.provider import (
+    CredentialField,
     Instalment,
     PaymentMethod,
     PaymentProvider,
     ProviderEnvironment,
 )
-from core.payments.registry import provider_factory
+from core.payments.registry import provider_factories, provider_factory
 from core.services.context import ServiceContext
 from core.storage.models import Merchant, PaymentAccount
 
@@ -139,3 +140,89 @@ def instalment_plan(
         return []
     terms = InstalmentTerms.from_settings(account_credentials(ctx, account))
     return instalment_schedule(amount_due, terms, today) if terms else []
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """A provider as the settings page lists it: secrets only by their last characters."""
+
+    provider: str
+    methods: tuple[str, ...]
+    configured: bool
+    enabled: bool
+    fields: tuple[tuple[CredentialField, str], ...]  # (field, value shown)
+
+
+def _shown(field: CredentialField, value: Any) -> str:
+    values = value if isinstance(value, list) else ([value] if value not in (None, "") else [])
+    if field.secret:
+        return ", ".join("…" + str(v)[-4:] for v in values)
+    return "\n".join(str(v) for v in values)
+
+
+def account_overview(ctx: ServiceContext, merchant_id: int) -> list[AccountView]:
+    with ctx.db.transaction() as session:
+        accounts = {
+            a.provider: a
+            for a in session.scalars(
+                select(PaymentAccount).where(PaymentAccount.merchant_id == merchant_id)
+            )
+        }
+    views = []
+    for name, factory in sorted(provider_factories().items()):
+        account = accounts.get(name)
+        stored = account_credentials(ctx, account) if account else {}
+        views.append(
+            AccountView(
+                provider=name,
+                methods=tuple(sorted(m.value for m in factory.methods)),
+                configured=account is not None,
+                enabled=bool(account and account.enabled),
+                fields=tuple((f, _shown(f, stored.get(f.key))) for f in factory.credential_fields),
+            )
+        )
+    return views
+
+
+def update_account(
+    ctx: ServiceContext,
+    env: ProviderEnvironment,
+    merchant_id: int,
+    provider: str,
+    submitted: Mapping[str, str],
+    enabled: bool,
+) -> PaymentAccount:
+    """Save what the settings page sent: an empty secret keeps the stored one, a list is one
+    value per line; the provider is built with the result before anything is stored."""
+    factory = provider_factory(provider)
+    with ctx.db.transaction() as session:
+        account = session.scalars(
+            select(PaymentAccount).where(
+                PaymentAccount.merchant_id == merchant_id, PaymentAccount.provider == provider
+            )
+        ).one_or_none()
+    credentials = account_credentials(ctx, account) if account else {}
+    for field in factory.credential_fields:
+        raw = submitted.get(field.key, "").strip()
+        if not raw:
+            if not field.secret:
+                credentials.pop(field.key, None)
+            continue
+        credentials[field.key] = (
+            [line.strip() for line in raw.splitlines() if line.strip()] if field.many else raw
+        )
+    return configure_payment_account(ctx, env, merchant_id, provider, credentials, enabled)
+
+
+def check_connection(
+    ctx: ServiceContext, env: ProviderEnvironment, merchant_id: int, provider: str
+) -> None:
+    with ctx.db.transaction() as session:
+        account = session.scalars(
+            select(PaymentAccount).where(
+                PaymentAccount.merchant_id == merchant_id, PaymentAccount.provider == provider
+            )
+        ).one_or_none()
+    if account is None:
+        raise NotFound(f"no {provider} account yet")
+    provider_for(ctx, env, account).check_connection()

@@ -24,6 +24,7 @@ from core.money import Money
 from core.payments.provider import (
     Checkout,
     CheckoutRequest,
+    CredentialField,
     InvalidSignature,
     PaymentMethod,
     ProviderEnvironment,
@@ -90,6 +91,11 @@ class BankTransferProvider:
     name: ClassVar[str] = "bank_transfer"
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.BANK_TRANSFER})
     kept_headers: ClassVar[tuple[str, ...]] = ()
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField("beneficiary"),
+        CredentialField("iban"),
+        CredentialField("bic", optional=True),
+    )
     settles_on_return: ClassVar[bool] = False
     receives_webhooks: ClassVar[bool] = False
 
@@ -117,3 +123,6 @@ class BankTransferProvider:
     def settle_checkout(self, reference: str) -> list[ProviderEvent]:
         """A transfer is settled by a bank statement or by hand, never by asking."""
         return []
+
+    def check_connection(self) -> None:
+        """No API: the bank details (IBAN checksum, BIC) were validated when it was built."""

@@ -20,6 +20,7 @@ from core.payments.gocardless.client import GoCardlessClient
 from core.payments.provider import (
     Checkout,
     CheckoutRequest,
+    CredentialField,
     EventKind,
     PaymentMethod,
     ProviderEnvironment,
@@ -34,6 +35,10 @@ class GoCardlessProvider:
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.BANK_PAY})
     receives_webhooks: ClassVar[bool] = True
     kept_headers: ClassVar[tuple[str, ...]] = ()
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField("access_token", secret=True),
+        CredentialField("webhook_secrets", secret=True, many=True),
+    )
     settles_on_return: ClassVar[bool] = True
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
@@ -93,3 +98,6 @@ class GoCardlessProvider:
         if billing_request.get("status") in mapping.ABANDONED_REQUESTS:
             return [ProviderEvent(EventKind.FAILED, utc_now(), checkout_reference=reference)]
         return []
+
+    def check_connection(self) -> None:
+        self.client.list_one("creditors")

@@ -29,6 +29,9 @@ class GoCardlessClient:
         body = self._call("POST", f"/{resource}", json={resource: fields}, headers=headers)
         return dict(body[resource])
 
+    def list_one(self, resource: str) -> dict[str, Any]:
+        return self._call("GET", f"/{resource}", params={"limit": 1}, headers=self.headers)
+
     def get(self, resource: str, resource_id: str) -> dict[str, Any]:
         body = self._call("GET", f"/{resource}/{resource_id}", headers=self.headers)
         return dict(body[resource])

@@ -19,6 +19,7 @@ from core.payments.paypal.client import PayPalClient, PayPalRefused
 from core.payments.provider import (
     Checkout,
     CheckoutRequest,
+    CredentialField,
     EventKind,
     InvalidSignature,
     PaymentMethod,
@@ -36,6 +37,11 @@ class PayPalProvider:
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.PAYPAL})
     receives_webhooks: ClassVar[bool] = True
     kept_headers: ClassVar[tuple[str, ...]] = tuple(mapping.TRANSMISSION_HEADERS.values())
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField("client_id"),
+        CredentialField("client_secret", secret=True),
+        CredentialField("webhook_id"),
+    )
     settles_on_return: ClassVar[bool] = True
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
@@ -106,3 +112,8 @@ class PayPalProvider:
                 else:
                     raise
         return mapping.order_events(order, utc_now())
+
+    def check_connection(self) -> None:
+        """A fresh token proves the client id and secret."""
+        self.client.forget_token()
+        self.client.token()

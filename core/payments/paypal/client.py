@@ -26,7 +26,8 @@ class PayPalClient:
         self.client_id, self.client_secret = client_id, client_secret
         self.session = session
 
-    def _token(self) -> str:
+    def token(self) -> str:
+        """A bearer token, cached until shortly before PayPal says it expires."""
         key = (self.base_url, self.client_id)
         with _tokens_lock:
             cached = _tokens.get(key)
@@ -69,7 +70,7 @@ class PayPalClient:
         self, method: str, path: str, body: dict[str, Any] | bytes | None, request_id: str | None
     ) -> dict[str, Any]:
         headers = {
-            "Authorization": f"Bearer {self._token()}",
+            "Authorization": f"Bearer {self.token()}",
             "Content-Type": "application/json",
             "Prefer": "return=representation",
         }

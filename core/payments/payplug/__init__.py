@@ -20,6 +20,7 @@ from core.payments.payplug.client import PayPlugClient
 from core.payments.provider import (
     Checkout,
     CheckoutRequest,
+    CredentialField,
     EventKind,
     PaymentMethod,
     ProviderEnvironment,
@@ -37,6 +38,12 @@ class PayPlugProvider:
     )
     receives_webhooks: ClassVar[bool] = True
     kept_headers: ClassVar[tuple[str, ...]] = ()
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField("secret_key", secret=True),
+        CredentialField("instalments", optional=True),
+        CredentialField("instalment_interval_days", optional=True),
+        CredentialField("instalment_minimum", optional=True),
+    )
     settles_on_return: ClassVar[bool] = True
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
@@ -92,3 +99,6 @@ class PayPlugProvider:
         if mapping.plan_abandoned(plan):
             events.append(ProviderEvent(EventKind.FAILED, utc_now(), checkout_reference=reference))
         return events
+
+    def check_connection(self) -> None:
+        self.client.get("/v1/payments?per_page=1")

@@ -17,6 +17,7 @@ from core.payments import signatures
 from core.payments.provider import (
     Checkout,
     CheckoutRequest,
+    CredentialField,
     EventKind,
     PaymentMethod,
     ProviderEnvironment,
@@ -68,6 +69,7 @@ class SandboxProvider:
     name: ClassVar[str] = "sandbox"
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.SANDBOX})
     kept_headers: ClassVar[tuple[str, ...]] = ()
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
     settles_on_return: ClassVar[bool] = False
     receives_webhooks: ClassVar[bool] = True
 
@@ -128,3 +130,6 @@ class SandboxProvider:
         """Nothing to ask: the sandbox's signed webhook is its only word, as with a provider
         whose API cannot be queried."""
         return []
+
+    def check_connection(self) -> None:
+        """The sandbox runs inside Paylink: nothing to reach."""

@@ -15,6 +15,7 @@ from core.payments import signatures
 from core.payments.provider import (
     Checkout,
     CheckoutRequest,
+    CredentialField,
     PaymentMethod,
     ProviderEnvironment,
     ProviderError,
@@ -31,6 +32,10 @@ class StripeProvider:
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.CARD})
     receives_webhooks: ClassVar[bool] = True
     kept_headers: ClassVar[tuple[str, ...]] = ()
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField("secret_key", secret=True),
+        CredentialField("webhook_secrets", secret=True, many=True),
+    )
     settles_on_return: ClassVar[bool] = True
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
@@ -67,3 +72,6 @@ class StripeProvider:
         """Read the session back, so a lost webhook does not leave a paid invoice open."""
         session = self.client.get(f"/v1/checkout/sessions/{quote(reference, safe='')}")
         return [mapping.fetched_session_event(session, utc_now())]
+
+    def check_connection(self) -> None:
+        self.client.get("/v1/balance")

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from core.errors import PaylinkError, Unauthorized
 from core.services import merchant_users
-from core.web.console import invoices, settings_pages, templates_page
+from core.web.console import invoices, payment_methods, settings_pages, templates_page
 from core.web.console.auth import start_session
 from core.web.console.forms import ActionForm, LoginForm
 from core.web.console.pages import form_locales, language, render, submitted
@@ -57,6 +57,7 @@ def create_console_blueprint(login_limit: Any) -> Blueprint:
     invoices.add_invoice_pages(console)
     settings_pages.add_settings_pages(console)
     templates_page.add_template_pages(console)
+    payment_methods.add_payment_pages(console)
 
     @console.errorhandler(PaylinkError)
     def _domain_error(error: PaylinkError) -> Response:

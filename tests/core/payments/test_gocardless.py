@@ -221,3 +221,18 @@ def test_a_cancelled_billing_request_is_a_failed_attempt(
     run_jobs()
     assert current(ctx, invoice).status.value == "open"
     assert invoicing.last_payment_failed(ctx, invoice.id)
+
+
+def test_the_connection_test_lists_one_creditor(gocardless, ctx, shop, fake, httpserver):
+    from core.errors import PaylinkError
+    from core.services.payment_accounts import check_connection
+
+    httpserver.expect_oneshot_request("/creditors", query_string="limit=1").respond_with_response(
+        json_answer({"creditors": [], "meta": {"cursors": {}, "limit": 1}})
+    )
+    check_connection(ctx, fake, shop.id, "gocardless")
+    httpserver.expect_oneshot_request("/creditors").respond_with_response(
+        json_answer({"error": {"message": "Invalid access token", "errors": []}}, 401)
+    )
+    with pytest.raises(PaylinkError, match="Invalid access token"):
+        check_connection(ctx, fake, shop.id, "gocardless")

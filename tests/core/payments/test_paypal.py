@@ -327,3 +327,11 @@ def test_a_checkout_url_on_another_site_is_never_followed(ctx, env, shop, app, c
     assert chosen.status_code == 502 and "another site" in chosen.get_data(as_text=True)
     with ctx.db.transaction() as session:
         assert session.query(Checkout).count() == 0
+
+
+def test_the_connection_test_asks_for_a_fresh_token(paypal, ctx, shop, app, httpserver):
+    from core.services.payment_accounts import check_connection
+
+    check_connection(ctx, app.extensions["paylink.providers"], shop.id, "paypal")
+    tokens = [r for r, _ in httpserver.log if r.path == "/v1/oauth2/token"]
+    assert len(tokens) == 2  # one for the order, one fresh for the test

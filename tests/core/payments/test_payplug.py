@@ -227,3 +227,12 @@ def test_an_instalment_plan_is_created_from_the_page_and_paid_part_by_part(
     with ctx.db.transaction() as session:
         checkout = session.query(Checkout).one()
         assert (checkout.provider_reference, checkout.method) == (PLAN, "instalments")
+
+
+def test_the_connection_test_lists_a_payment(payplug, ctx, shop, fake, httpserver):
+    from core.services.payment_accounts import check_connection
+
+    httpserver.expect_oneshot_request(
+        "/v1/payments", query_string="per_page=1"
+    ).respond_with_response(json_answer({"object": "list", "data": [], "page": 0, "per_page": 1}))
+    check_connection(ctx, fake, shop.id, "payplug")

@@ -31,6 +31,8 @@ def test_capabilities_are_data_readable_without_credentials(entry_name, factory)
     assert isinstance(factory.receives_webhooks, bool)
     assert isinstance(factory.settles_on_return, bool)
     assert all(isinstance(h, str) for h in factory.kept_headers)
+    keys = [field.key for field in factory.credential_fields]
+    assert len(keys) == len(set(keys))
     for origin in factory.checkout_origins(ENV):
         parts = urlsplit(origin)
         assert parts.scheme == "https" and parts.netloc and not parts.path, origin
@@ -49,7 +51,13 @@ def test_unusable_credentials_are_refused_with_a_reason(entry_name, factory):
 
 @pytest.mark.parametrize(("entry_name", "factory"), FACTORIES)
 def test_every_provider_implements_the_protocol(entry_name, factory):
-    for method in ("create_checkout", "event_key", "parse_events", "settle_checkout"):
+    for method in (
+        "create_checkout",
+        "event_key",
+        "parse_events",
+        "settle_checkout",
+        "check_connection",
+    ):
         ours = inspect.signature(getattr(factory, method))
         expected = inspect.signature(getattr(PaymentProvider, method))
         assert list(ours.parameters) == list(expected.parameters), (entry_name, method)

@@ -325,3 +325,53 @@ def test_the_reminder_schedule_editor(signed_in, ctx, shop):
     assert [s.name for s in reminder_policy(ctx, shop.id).steps] == ["invoice", "before"]
     reset = signed_in.post("/console/reminders/reset", data={"csrf_token": token})
     assert reset.status_code == 303 and len(reminder_policy(ctx, shop.id).steps) == 4
+
+
+def test_payment_methods_keep_secrets_and_test_the_connection(
+    signed_in, ctx, shop, app, httpserver
+):
+    from tests.support.providers import json_answer, use_fake_apis
+
+    use_fake_apis(app, app.extensions["paylink.providers"], httpserver.url_for("/"))
+    page = signed_in.get("/console/payments").get_data(as_text=True)
+    assert "Stripe (carte" in page and "Virement bancaire" in page
+    token = csrf(page)
+    refused = signed_in.post(
+        "/console/payments/stripe",
+        data={"csrf_token": token, "enabled": "on", "secret_key": "pk_live_wrong"},
+    )
+    assert refused.status_code == 422 and "sk_" in refused.get_data(as_text=True)
+    saved = signed_in.post(
+        "/console/payments/stripe",
+        data={
+            "csrf_token": token,
+            "enabled": "on",
+            "secret_key": "sk_test_51AbCdEfGh1234",
+            "webhook_secrets": "whsec_one\nwhsec_two",
+        },
+    )
+    assert saved.status_code == 303
+    page = signed_in.get("/console/payments").get_data(as_text=True)
+    assert "sk_test_51AbCdEfGh1234" not in page and "…1234" in page and "…_two" in page
+    kept = signed_in.post("/console/payments/stripe", data={"csrf_token": token, "enabled": "on"})
+    assert kept.status_code == 303  # empty secret fields keep the stored ones
+    from core.services.payment_accounts import account_overview
+
+    stripe = next(a for a in account_overview(ctx, shop.id) if a.provider == "stripe")
+    assert stripe.enabled and dict((f.key, v) for f, v in stripe.fields)["secret_key"] == "…1234"
+
+    seen = []
+    httpserver.expect_oneshot_request("/v1/balance", method="GET").respond_with_handler(
+        lambda request: (
+            seen.append(request.headers["Authorization"])
+            or json_answer({"object": "balance", "available": [], "pending": []})
+        )
+    )
+    ok = signed_in.post("/console/payments/stripe/test", data={"csrf_token": token})
+    assert ok.status_code == 303 and seen == ["Bearer sk_test_51AbCdEfGh1234"]
+    httpserver.expect_oneshot_request("/v1/balance").respond_with_response(
+        json_answer({"error": {"message": "Invalid API Key provided"}}, 401)
+    )
+    failed = signed_in.post("/console/payments/stripe/test", data={"csrf_token": token})
+    assert failed.status_code == 502 and "Invalid API Key" in failed.get_data(as_text=True)
+    assert signed_in.post("/console/payments/mollie", data={"csrf_token": token}).status_code == 404

@@ -1,0 +1,71 @@
+"""Payment methods in the console: each installed provider with its settings (secrets never
+shown back, an empty secret field keeps the stored one), on or off, and a connection test that
+makes one real call to the provider."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
+
+from core.errors import PaylinkError
+from core.payments.registry import provider_factories
+from core.services import payment_accounts
+from core.web.console.forms import ActionForm
+from core.web.console.pages import language, render, submitted
+from core.web.console.texts import console_text
+from core.web.current import providers, services
+
+
+def _page(status: int = 200, failed: str | None = None, error: str | None = None) -> Response:
+    return render(
+        "console/payments.html",
+        status=status,
+        accounts=payment_accounts.account_overview(services(), current_user.merchant_id),
+        form=ActionForm(),
+        failed=failed,
+        error=error,
+    )
+
+
+def add_payment_pages(console: Blueprint) -> None:
+    @console.get("/payments")
+    @login_required
+    def payment_methods() -> Response:
+        return _page()
+
+    @console.post("/payments/<provider>")
+    @login_required
+    def payment_method_save(provider: str) -> Response | BaseResponse:
+        if provider not in provider_factories():
+            abort(404)
+        submitted(ActionForm())
+        fields = {key: value for key, value in request.form.items() if key != "csrf_token"}
+        try:
+            payment_accounts.update_account(
+                services(),
+                providers(),
+                current_user.merchant_id,
+                provider,
+                fields,
+                enabled=request.form.get("enabled") == "on",
+            )
+        except PaylinkError as refusal:
+            return _page(422, provider, refusal.message)
+        flash(console_text(language(), "saved"))
+        return redirect(url_for("console.payment_methods") + f"#{provider}", code=303)
+
+    @console.post("/payments/<provider>/test")
+    @login_required
+    def payment_method_test(provider: str) -> Response | BaseResponse:
+        if provider not in provider_factories():
+            abort(404)
+        submitted(ActionForm())
+        try:
+            payment_accounts.check_connection(
+                services(), providers(), current_user.merchant_id, provider
+            )
+        except PaylinkError as refusal:
+            return _page(502, provider, refusal.message)
+        flash(console_text(language(), "connection_ok", provider=provider))
+        return redirect(url_for("console.payment_methods") + f"#{provider}", code=303)
