@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 
 from core.web.console.forms import ActionForm
 from core.web.console.texts import console_text
+from core.web.page_texts import translate
 
 
 def language() -> str:
@@ -28,6 +29,7 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
     body = render_template(
         template,
         t=lambda key, **values: console_text(lang, key, **values),
+        status_label=lambda status: translate(lang, f"status.{status}"),
         lang=lang,
         user=current_user,
         logout_form=ActionForm(),
@@ -36,7 +38,7 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
     )
     response = Response(body, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; script-src 'self'; "
+        "default-src 'none'; script-src 'self'; connect-src 'self'; "
         f"style-src 'self' 'nonce-{g.csp_nonce}'; img-src 'self' data: https:; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
