@@ -229,3 +229,12 @@ def _merchant(session: Session, merchant_id: int) -> Merchant:
     if merchant is None:
         raise NotFound(f"no merchant {merchant_id}")
     return merchant
+
+
+def merchant_stores(ctx: ServiceContext, merchant_id: int) -> list[Store]:
+    with ctx.db.transaction() as session:
+        return list(
+            session.scalars(
+                select(Store).where(Store.merchant_id == merchant_id).order_by(Store.id)
+            )
+        )

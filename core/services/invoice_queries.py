@@ -24,6 +24,7 @@ class InvoiceFilter:
     created_to: datetime | None = None
     customer_email: str | None = None
     search: str | None = None  # an invoice number, a customer's email, or part of their name
+    store_id: int | None = None
     starting_after: int | None = None  # keyset cursor: the last id of the previous page
     limit: int = 20
 
@@ -46,6 +47,8 @@ def list_invoices(ctx: ServiceContext, merchant_id: int, where: InvoiceFilter) -
         query = query.where(Invoice.created_at < where.created_to)
     if where.customer_email is not None:
         query = query.where(Invoice.customer_email_index == email_index(ctx, where.customer_email))
+    if where.store_id is not None:
+        query = query.where(Invoice.store_id == where.store_id)
     if where.search:
         query = query.where(_matching(ctx, where.search.strip()))
     if where.starting_after is not None:

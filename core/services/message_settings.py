@@ -65,7 +65,7 @@ class TemplatePreview:
     sms: SmsMeasure | None
 
 
-def _preview(kind: MessageKind, part: Part, text: str, custom: bool) -> TemplatePreview:
+def _preview(part: Part, text: str, custom: bool) -> TemplatePreview:
     rendered = render_template(text, SAMPLE_VALUES)
     if part == Part.SMS:
         rendered = " ".join(rendered.split())
@@ -103,7 +103,7 @@ def template(
     with ctx.db.transaction() as session:
         own = own_template(session, merchant_id, message_kind, locale, message_part)
     text = own if own is not None else default_template(message_kind, locale, message_part)
-    return _preview(message_kind, message_part, text, own is not None)
+    return _preview(message_part, text, own is not None)
 
 
 def set_template(
@@ -116,7 +116,7 @@ def set_template(
         check_template(text)
         if not text.strip():
             raise ValidationError("a template cannot be empty")
-        preview = _preview(message_kind, message_part, text, True)
+        preview = _preview(message_part, text, True)
     with ctx.db.transaction() as session:
         session.execute(
             delete(MessageTemplate).where(
@@ -128,7 +128,7 @@ def set_template(
         )
         if text is None:
             default = default_template(message_kind, locale, message_part)
-            return _preview(message_kind, message_part, default, False)
+            return _preview(message_part, default, False)
         session.add(
             MessageTemplate(
                 merchant_id=merchant_id,
@@ -164,4 +164,4 @@ def check_template_text(text: str) -> None:
 
 def preview_sms(text: str) -> TemplatePreview:
     """An SMS text rendered on the sample invoice and measured, as the settings page types it."""
-    return _preview(MessageKind.INVOICE, Part.SMS, text, True)
+    return _preview(Part.SMS, text, True)

@@ -3,7 +3,7 @@ messages and timeline; and what a merchant does to it (resend, void, mark paid b
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ from core.errors import PaylinkError, ValidationError
 from core.events import CustomerDetails, InvoiceRequested, SourceKind
 from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
 from core.money import Money
-from core.services import invoicing, message_settings, messaging, payments
+from core.services import accounts, invoicing, message_settings, messaging, payments
 from core.services.invoice_queries import InvoiceFilter, invoice_timeline, list_invoices
 from core.storage.models import Merchant
 from core.web.console.forms import ActionForm, InvoiceForm, MarkPaidForm, VoidForm
@@ -31,6 +31,21 @@ def _status(raw: str | None) -> InvoiceStatus | None:
         return InvoiceStatus(raw) if raw else None
     except ValueError:
         return None
+
+
+def _day(raw: str | None, zone: ZoneInfo) -> datetime | None:
+    """The start of a day the filter names (YYYY-MM-DD, the merchant's time zone), or None."""
+    try:
+        return datetime.combine(date.fromisoformat(raw or ""), time(0), zone)
+    except ValueError:
+        return None
+
+
+def _merchant() -> Merchant:
+    with services().db.transaction() as session:
+        merchant = session.get(Merchant, current_user.merchant_id)
+    assert merchant is not None
+    return merchant
 
 
 def _detail(invoice_id: int, **forms: object) -> Response:
@@ -112,9 +127,7 @@ def add_invoice_pages(console: Blueprint) -> None:
         form = InvoiceForm(meta=form_locales())
         error = None
         if submitted(form):
-            with services().db.transaction() as session:
-                merchant = session.get(Merchant, current_user.merchant_id)
-            assert merchant is not None
+            merchant = _merchant()
             try:
                 invoice, _ = invoicing.create_invoice(
                     services(), merchant.id, _invoice_request(form, merchant)
@@ -134,16 +147,31 @@ def add_invoice_pages(console: Blueprint) -> None:
         status = _status(request.args.get("status"))
         search = (request.args.get("q") or "").strip()[:200] or None
         after = request.args.get("after", type=int)
+        store_id = request.args.get("store", type=int)
+        zone = ZoneInfo(_merchant().timezone)
+        since, until = _day(request.args.get("from"), zone), _day(request.args.get("to"), zone)
         page = list_invoices(
             services(),
             current_user.merchant_id,
-            InvoiceFilter(status=status, search=search, starting_after=after, limit=PAGE_SIZE),
+            InvoiceFilter(
+                status=status,
+                search=search,
+                store_id=store_id,
+                created_from=since,
+                created_to=until + timedelta(days=1) if until else None,
+                starting_after=after,
+                limit=PAGE_SIZE,
+            ),
         )
         return render(
             "console/invoices.html",
             page=page,
             chosen_status=status.value if status else "",
             statuses=[s.value for s in InvoiceStatus],
+            stores=accounts.merchant_stores(services(), current_user.merchant_id),
+            chosen_store=store_id,
+            since=request.args.get("from", "") if since else "",
+            until=request.args.get("to", "") if until else "",
             search=search or "",
             money=lambda invoice, minor: Money(minor, invoice.currency).format(
                 "fr_FR" if language() == "fr" else "en_GB"

@@ -375,3 +375,20 @@ def test_payment_methods_keep_secrets_and_test_the_connection(
     failed = signed_in.post("/console/payments/stripe/test", data={"csrf_token": token})
     assert failed.status_code == 502 and "Invalid API Key" in failed.get_data(as_text=True)
     assert signed_in.post("/console/payments/mollie", data={"csrf_token": token}).status_code == 404
+
+
+def test_invoices_filter_by_store_and_day(signed_in, ctx, shop, clock):
+    from zoneinfo import ZoneInfo
+
+    from core.services.accounts import connect_store
+
+    store = connect_store(ctx, shop.id, "shopify", "lune.myshopify.com", {"token": "t"})
+    from_store, _ = invoicing.create_invoice(ctx, shop.id, order("s1", store_id=store.id))
+    clock.advance(days=2)
+    by_api, _ = invoicing.create_invoice(ctx, shop.id, order("a1"))
+    page = signed_in.get(f"/console/invoices?store={store.id}").get_data(as_text=True)
+    assert from_store.number in page and by_api.number not in page and "lune.myshopify.com" in page
+    day = clock().astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%d")
+    today = signed_in.get(f"/console/invoices?from={day}&to={day}").get_data(as_text=True)
+    assert by_api.number in today and from_store.number not in today
+    assert signed_in.get("/console/invoices?from=garbage").status_code == 200
