@@ -9,12 +9,12 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound, Unauthorized, ValidationError
@@ -238,3 +238,27 @@ def merchant_stores(ctx: ServiceContext, merchant_id: int) -> list[Store]:
                 select(Store).where(Store.merchant_id == merchant_id).order_by(Store.id)
             )
         )
+
+
+@dataclass(frozen=True)
+class StoreSummary:
+    store: Store
+    invoices: int
+    last_invoice_at: datetime | None
+
+
+def store_summaries(ctx: ServiceContext, merchant_id: int) -> list[StoreSummary]:
+    """The merchant's connected stores, each with how many invoices it brought and when last."""
+    with ctx.db.transaction() as session:
+        counts = {
+            store_id: (count, last)
+            for store_id, count, last in session.execute(
+                select(Invoice.store_id, func.count(), func.max(Invoice.created_at))
+                .where(Invoice.merchant_id == merchant_id, Invoice.store_id.is_not(None))
+                .group_by(Invoice.store_id)
+            )
+        }
+    return [
+        StoreSummary(store, *counts.get(store.id, (0, None)))
+        for store in merchant_stores(ctx, merchant_id)
+    ]

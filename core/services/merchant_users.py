@@ -90,3 +90,13 @@ def change_password(ctx: ServiceContext, user_id: int, password: str) -> None:
             raise NotFound(f"no user {user_id}")
         user.password_hash = hashed
         user.auth_version += 1
+
+
+def set_locale(ctx: ServiceContext, user_id: int, locale: str) -> None:
+    if locale not in ("fr", "en"):
+        raise ValidationError("the console speaks fr or en")
+    with ctx.db.transaction() as session:
+        user = session.get(MerchantUser, user_id)
+        if user is None:
+            raise NotFound(f"no user {user_id}")
+        user.locale = locale

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from core.branding import contrast_ratio, text_colour_on
 from core.errors import ValidationError
-from core.services import accounts, message_settings
+from core.services import accounts, merchant_users, message_settings
 from core.services.messaging import RECIPIENT
 from core.storage.models import Merchant
 from core.web.console.forms import ActionForm, BrandingForm, PolicyForm
@@ -112,6 +112,22 @@ def add_settings_pages(console: Blueprint) -> None:
         submitted(ActionForm())
         message_settings.set_reminder_policy(services(), current_user.merchant_id, None)
         return redirect(url_for("console.reminders"), code=303)
+
+    @console.get("/stores")
+    @login_required
+    def stores() -> Response:
+        return render(
+            "console/stores.html",
+            stores=accounts.store_summaries(services(), current_user.merchant_id),
+        )
+
+    @console.post("/language")
+    @login_required
+    def switch_language() -> BaseResponse:
+        submitted(ActionForm())
+        other = "en" if current_user.locale == "fr" else "fr"
+        merchant_users.set_locale(services(), current_user.user_id, other)
+        return redirect(request.referrer or url_for("console.invoice_list"), code=303)
 
     @console.get("/messages")
     @login_required

@@ -392,3 +392,17 @@ def test_invoices_filter_by_store_and_day(signed_in, ctx, shop, clock):
     today = signed_in.get(f"/console/invoices?from={day}&to={day}").get_data(as_text=True)
     assert by_api.number in today and from_store.number not in today
     assert signed_in.get("/console/invoices?from=garbage").status_code == 200
+
+
+def test_stores_and_the_language_switch(signed_in, ctx, shop):
+    from core.services.accounts import connect_store
+
+    assert "Aucune boutique" in signed_in.get("/console/stores").get_data(as_text=True)
+    store = connect_store(ctx, shop.id, "woocommerce", "boutique-lune.fr", {"key": "k"})
+    invoicing.create_invoice(ctx, shop.id, order("w1", store_id=store.id))
+    page = signed_in.get("/console/stores").get_data(as_text=True)
+    assert "boutique-lune.fr" in page and "Connectée" in page
+    switched = signed_in.post("/console/language", data={"csrf_token": csrf(page)})
+    assert switched.status_code == 303
+    english = signed_in.get("/console/stores").get_data(as_text=True)
+    assert '<html lang="en">' in english and "Connected" in english
