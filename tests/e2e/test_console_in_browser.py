@@ -92,6 +92,14 @@ def test_a_merchant_sets_up_and_sends_an_invoice(browser, shop_online, tmp_path)
         page.wait_for_timeout(250)
     assert page.get_by_text("Marie, votre facture Boutique Lune : 41,90 €").count() == 1
     shot("09-messages")
+    page.set_viewport_size({"width": 390, "height": 844})  # the console on a phone
+    for path, name in (
+        ("/console/invoices", "11-phone-invoices"),
+        ("/console/messages", "12-phone-messages"),
+    ):
+        page.goto(f"{base_url}{path}")
+        shot(name)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
 
     customer = browser.new_page(viewport={"width": 390, "height": 844}, locale="fr-FR")
     customer.goto(link)
