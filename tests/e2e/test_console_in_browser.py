@@ -42,6 +42,9 @@ def test_a_merchant_sets_up_and_sends_an_invoice(browser, shop_online, tmp_path)
 
     page.get_by_role("link", name="Image de marque").click()
     page.get_by_label("Couleur de marque").fill("#0a7d33")
+    expect(page.locator(".preview-brand").first).to_have_css(
+        "background-color", "rgb(10, 125, 51)"
+    )  # the preview follows the picker before saving
     logo = tmp_path / "logo.png"
     logo.write_bytes(PNG)
     page.get_by_label("Logo").set_input_files(str(logo))
