@@ -46,7 +46,7 @@ def init_console_auth(app: Flask) -> None:
     manager = LoginManager(app)
     manager.login_view = "console.login"
     manager.login_message = ""
-    manager.session_protection = "strong"
+    manager.session_protection = "basic"  # "strong" would sign out a phone changing networks
     manager.user_loader(_load)
 
 
