@@ -1,0 +1,142 @@
+"""Every GraphQL document the Shopify connector sends (each validated in a test against the
+Admin schema of the pinned version), and the client that sends them: the access token header,
+cost-based throttling read from `extensions.cost.throttleStatus`, 429/5xx answered as errors to
+retry, and `userErrors` returned to the caller (who puts them on the invoice timeline)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from core.http import send_json
+from core.payments.provider import ProviderError
+
+API_VERSION = "2025-01"
+
+ORDER_PAYMENT_STATE = """
+query OrderPaymentState($id: ID!) {
+  order(id: $id) {
+    id
+    name
+    canMarkAsPaid
+    displayFinancialStatus
+    totalOutstandingSet { presentmentMoney { amount currencyCode } }
+  }
+}
+"""
+
+ORDER_MARK_AS_PAID = """
+mutation OrderMarkAsPaid($input: OrderMarkAsPaidInput!) {
+  orderMarkAsPaid(input: $input) {
+    order { id displayFinancialStatus }
+    userErrors { field message }
+  }
+}
+"""
+
+TAGS_ADD = """
+mutation TagsAdd($id: ID!, $tags: [String!]!) {
+  tagsAdd(id: $id, tags: $tags) {
+    node { id }
+    userErrors { field message }
+  }
+}
+"""
+
+METAFIELDS_SET = """
+mutation MetafieldsSet($metafields: [MetafieldsSetInput!]!) {
+  metafieldsSet(metafields: $metafields) {
+    metafields { key value }
+    userErrors { field message }
+  }
+}
+"""
+
+DRAFT_ORDER_CREATE = """
+mutation DraftOrderCreate($input: DraftOrderInput!) {
+  draftOrderCreate(input: $input) {
+    draftOrder { id ready name }
+    userErrors { field message }
+  }
+}
+"""
+
+DRAFT_ORDER_COMPLETE = """
+mutation DraftOrderComplete($id: ID!) {
+  draftOrderComplete(id: $id) {
+    draftOrder { id order { id name } }
+    userErrors { field message }
+  }
+}
+"""
+
+DOCUMENTS = {
+    "ORDER_PAYMENT_STATE": ORDER_PAYMENT_STATE,
+    "ORDER_MARK_AS_PAID": ORDER_MARK_AS_PAID,
+    "TAGS_ADD": TAGS_ADD,
+    "METAFIELDS_SET": METAFIELDS_SET,
+    "DRAFT_ORDER_CREATE": DRAFT_ORDER_CREATE,
+    "DRAFT_ORDER_COMPLETE": DRAFT_ORDER_COMPLETE,
+}
+
+
+class ShopifyThrottled(ProviderError):
+    """Shopify's cost bucket is empty (THROTTLED, 429) or Shopify is down (5xx): retry after
+    `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class ShopifyAdmin:
+    """One shop's Admin GraphQL API. `api_base` replaces `https://<shop>` (a local fake)."""
+
+    shop: str
+    access_token: str
+    session: requests.Session
+    api_base: str | None = None
+    api_version: str = API_VERSION
+
+    @property
+    def url(self) -> str:
+        base = self.api_base.rstrip("/") if self.api_base else f"https://{self.shop}"
+        return f"{base}/admin/api/{self.api_version}/graphql.json"
+
+    def execute(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
+        status, body = send_json(
+            self.session,
+            "Shopify",
+            "POST",
+            self.url,
+            json={"query": document, "variables": variables},
+            headers={"X-Shopify-Access-Token": self.access_token, "Accept": "application/json"},
+        )
+        if status == 429 or status >= 500:
+            raise ShopifyThrottled(f"Shopify answered {status}", 2.0)
+        errors = body.get("errors")
+        if errors:
+            codes = {
+                str((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, dict)
+            }
+            if "THROTTLED" in codes:
+                raise ShopifyThrottled("Shopify throttled the query", _wait(body))
+            raise ProviderError(f"Shopify refused the query ({status}): {errors}")
+        if status >= 400:
+            raise ProviderError(f"Shopify refused the query ({status})")
+        return dict(body.get("data") or {})
+
+
+def _wait(body: dict[str, Any]) -> float:
+    """Seconds until the bucket holds the query's cost, from `extensions.cost`."""
+    cost = (body.get("extensions") or {}).get("cost") or {}
+    throttle = cost.get("throttleStatus") or {}
+    needed = float(cost.get("requestedQueryCost") or 0) - float(
+        throttle.get("currentlyAvailable") or 0
+    )
+    rate = float(throttle.get("restoreRate") or 50)
+    return max(1.0, math.ceil(needed / rate)) if needed > 0 else 1.0
