@@ -19,6 +19,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
+from core.connector import build_connectors
 from core.errors import PaylinkError
 from core.jobs import JobQueue, Worker
 from core.payments.registry import provider_factory
@@ -80,7 +81,12 @@ main = FlaskGroup(
 def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
     """A worker with every job handler, sweeping due reminders every few seconds."""
     queue = JobQueue(ctx.db, ctx.clock, settings.job_lease_seconds)
-    handlers = core_handlers(ctx, provider_environment(settings), messaging_environment(settings))
+    handlers = core_handlers(
+        ctx,
+        provider_environment(settings),
+        messaging_environment(settings),
+        build_connectors(settings),
+    )
     sweep = (float(settings.reminder_sweep_seconds), lambda: sweep_due_reminders(ctx))
     return Worker(queue, handlers, periodic=[sweep])
 

@@ -56,6 +56,8 @@ class Settings:
     sms_stop_notice: str = "STOP au 36111"
     reminder_sweep_seconds: int = 30
     login_rate_limit: str = "10 per minute"
+    shopify_client_id: str | None = None
+    shopify_client_secrets: tuple[str, ...] = ()
 
     @cached_property
     def keyring(self) -> Keyring:
@@ -108,6 +110,12 @@ class Settings:
             sms_stop_notice=env.get("PAYLINK_SMS_STOP_NOTICE", "STOP au 36111"),
             reminder_sweep_seconds=_integer(env, "PAYLINK_REMINDER_SWEEP_SECONDS", 30),
             login_rate_limit=env.get("PAYLINK_LOGIN_RATE_LIMIT", "10 per minute"),
+            shopify_client_id=env.get("PAYLINK_SHOPIFY_CLIENT_ID") or None,
+            shopify_client_secrets=tuple(
+                secret.strip()
+                for secret in env.get("PAYLINK_SHOPIFY_CLIENT_SECRETS", "").split(",")
+                if secret.strip()
+            ),
         )
         settings.keyring  # noqa: B018  (fail at start-up, not at the first encryption)
         return settings

@@ -156,6 +156,16 @@ def connect_store(
         return store
 
 
+def disconnect_store(ctx: ServiceContext, store_id: int) -> None:
+    """The store removed Paylink: it stops counting as connected and its token is erased."""
+    with ctx.db.transaction() as session:
+        store = session.get(Store, store_id)
+        if store is None:
+            raise NotFound(f"no store {store_id}")
+        store.active = False
+        store.credentials_ciphertext = None
+
+
 def store_credentials(ctx: ServiceContext, store: Store) -> dict[str, Any]:
     if store.credentials_ciphertext is None:
         return {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import requests
 
+from core.connector import Connector
 from core.jobs import ClaimedJob, Handler
 from core.payments import sandbox, signatures
 from core.payments.provider import ProviderEnvironment
@@ -16,6 +17,7 @@ from core.services import (
     payment_accounts,
     provider_events,
     reminder_schedule,
+    store_events,
 )
 from core.services import messaging as messages
 from core.services.context import ServiceContext
@@ -24,10 +26,13 @@ from core.storage.models import PaymentAccount
 
 
 def core_handlers(
-    ctx: ServiceContext, env: ProviderEnvironment, messaging: MessagingEnvironment | None = None
+    ctx: ServiceContext,
+    env: ProviderEnvironment,
+    messaging: MessagingEnvironment | None = None,
+    connectors: dict[str, Connector] | None = None,
 ) -> dict[str, Handler]:
     """Every job kind with its handler. Messages go to the outbox unless `messaging` names the
-    channels the settings chose."""
+    channels the settings chose; store events go to the connectors the settings enable."""
     session = requests.Session()
     messaging = messaging or outbox_messaging(env.base_url, env.secret_key)
 
@@ -40,6 +45,9 @@ def core_handlers(
             job.payload["step"],
             MessageKind(one_off) if one_off else None,
         )
+
+    def process_store_event(job: ClaimedJob) -> None:
+        store_events.process_store_event(ctx, connectors or {}, job.payload["event_id"])
 
     def deliver_message(job: ClaimedJob) -> None:
         message_delivery.deliver(ctx, messaging, job.payload["message_id"])
@@ -79,6 +87,7 @@ def core_handlers(
         provider_events.JOB_PROCESS_EVENT: process_provider_event,
         reminder_schedule.JOB_SEND_STEP: send_step,
         messages.JOB_DELIVER: deliver_message,
+        store_events.JOB_PROCESS_STORE_EVENT: process_store_event,
         checkout.JOB_SETTLE_CHECKOUT: settle_checkout,
         JOB_DELIVER_WEBHOOK: deliver_sandbox_webhook,
     }

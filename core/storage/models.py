@@ -437,3 +437,25 @@ class ProviderEvent(Base):
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(64))
+
+
+class StoreEvent(Base):
+    """The inbox of store webhooks: stored once per platform event key (Shopify's event id),
+    after the signature was checked, with the job that processes it."""
+
+    __tablename__ = "store_events"
+    __table_args__ = (
+        UniqueConstraint("platform", "event_key"),
+        Index("ix_store_events_store_received", "store_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    platform: Mapped[str] = mapped_column(String(32))
+    event_key: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    triggered_at: Mapped[datetime | None]
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(255))

@@ -11,6 +11,7 @@ from flask_limiter import Limiter
 from sqlalchemy import text
 
 from core.clock import Clock, utc_now
+from core.connector import build_connectors
 from core.payments.provider import ProviderEnvironment
 from core.payments.sandbox.web import create_sandbox_blueprint
 from core.services.context import ServiceContext
@@ -93,6 +94,10 @@ def create_app(
     )
     app.register_blueprint(create_console_blueprint(login_limit))
     app.register_blueprint(create_logos_blueprint(settings.data_dir))
+    connectors = build_connectors(settings)
+    app.extensions["paylink.connectors"] = connectors
+    for connector in connectors.values():
+        app.register_blueprint(connector.blueprint())
 
     @app.get("/healthz")
     @limiter.exempt

@@ -74,7 +74,10 @@ def run_jobs(app, ctx, clock):
 
     def run() -> None:
         handlers = core_handlers(
-            ctx, app.extensions["paylink.providers"], app.extensions["paylink.messaging"]
+            ctx,
+            app.extensions["paylink.providers"],
+            app.extensions["paylink.messaging"],
+            app.extensions["paylink.connectors"],
         )
         Worker(JobQueue(ctx.db, clock), handlers).run(until_idle=True)
 

@@ -1,0 +1,46 @@
+"""The Connector protocol: what a store platform package gives the core.
+
+Connectors are found through the `paylink.connectors` entry points (the core never imports one
+by name) and built from the settings. Each brings its own blueprint (install, webhooks), and
+turns the store events its webhooks stored into core use cases, in a job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import ClassVar, Protocol
+
+from flask import Blueprint
+
+from core.services.context import ServiceContext
+from core.settings import Settings
+from core.storage.models import Store, StoreEvent
+
+ENTRY_POINT_GROUP = "paylink.connectors"
+
+
+class Connector(Protocol):
+    platform: ClassVar[str]
+
+    def blueprint(self) -> Blueprint:
+        """Install and webhook routes, under /connectors/<platform>/."""
+
+    def process_event(self, ctx: ServiceContext, store: Store, event: StoreEvent) -> str:
+        """Apply one stored store event (in a job); returns its outcome for the inbox. Raises
+        PermanentJobError for a signed body that cannot be used (kept, visible, not retried)."""
+
+
+#: A connector's entry point: built from the settings, or None when they do not configure it
+#: (a platform whose app credentials are not set is simply not offered).
+ConnectorFactory = Callable[[Settings], "Connector | None"]
+
+
+def build_connectors(settings: Settings) -> dict[str, Connector]:
+    built: dict[str, Connector] = {}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        factory: ConnectorFactory = entry.load()
+        connector = factory(settings)
+        if connector is not None:
+            built[connector.platform] = connector
+    return built

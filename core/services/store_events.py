@@ -1,0 +1,81 @@
+"""Store webhooks: stored once per platform event key with the job that processes them, in one
+transaction (no outbound call in the request), then applied by the store's connector."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.connector import Connector
+from core.errors import NotFound
+from core.jobs import NewJob
+from core.services.context import ServiceContext
+from core.storage.models import Store, StoreEvent
+
+JOB_PROCESS_STORE_EVENT = "stores.process_event"
+
+
+def active_store(ctx: ServiceContext, platform: str, domain: str) -> Store | None:
+    with ctx.db.transaction() as session:
+        return session.scalars(
+            select(Store).where(
+                Store.platform == platform, Store.domain == domain, Store.active.is_(True)
+            )
+        ).one_or_none()
+
+
+def receive_store_event(
+    ctx: ServiceContext,
+    store: Store,
+    event_key: str,
+    topic: str,
+    raw_body: bytes,
+    triggered_at: datetime | None,
+) -> bool:
+    """Keep a verified delivery once; False when this event was stored already (a retry)."""
+    insert = postgresql.insert if ctx.db.engine.dialect.name == "postgresql" else sqlite.insert
+    with ctx.db.transaction() as session:
+        event_id = session.execute(
+            insert(StoreEvent)
+            .values(
+                store_id=store.id,
+                platform=store.platform,
+                event_key=event_key[:255],
+                topic=topic[:64],
+                body=raw_body.decode("utf-8", errors="replace"),
+                triggered_at=triggered_at,
+                received_at=ctx.clock(),
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "event_key"])
+            .returning(StoreEvent.id)
+        ).scalar_one_or_none()
+        if event_id is None:
+            return False
+        ctx.enqueue(
+            session,
+            NewJob(
+                JOB_PROCESS_STORE_EVENT,
+                {"event_id": event_id},
+                f"store-event:{event_id}",
+                ctx.clock(),
+                store.merchant_id,
+            ),
+        )
+    return True
+
+
+def process_store_event(
+    ctx: ServiceContext, connectors: dict[str, Connector], event_id: int
+) -> None:
+    with ctx.db.transaction() as session:
+        event = session.get(StoreEvent, event_id)
+        store = session.get(Store, event.store_id) if event else None
+    if event is None or store is None:
+        raise NotFound(f"no store event {event_id}")
+    outcome = connectors[store.platform].process_event(ctx, store, event)
+    with ctx.db.transaction() as session:
+        stored = session.get(StoreEvent, event_id)
+        assert stored is not None
+        stored.processed_at, stored.outcome = ctx.clock(), outcome[:255]

@@ -1,0 +1,147 @@
+"""Shopify webhooks through the real endpoint: HMAC on the raw body, one event per
+X-Shopify-Event-Id, unknown shops ignored, orders/create becoming an invoice and its SMS,
+unusable bodies kept as failed events, and app/uninstalled disconnecting the store."""
+
+import base64
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.services.accounts import connect_store
+from core.storage.models import Invoice, Job, JobStatus, Message, Store, StoreEvent
+from tests.connectors.shopify.conftest import CLIENT_SECRET
+
+REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference"
+
+
+@pytest.fixture
+def store(ctx, shop):
+    return connect_store(ctx, shop.id, "shopify", "lune.myshopify.com", {"access_token": "shpat_x"})
+
+
+@pytest.fixture
+def order_body():
+    path = REFERENCE / "shopify-order-2026-07.json"
+    if not path.exists():
+        pytest.skip("../shared/reference is not beside this checkout")
+    order = json.loads(path.read_text())["order"]
+    order["financial_status"] = "pending"
+    order["payment_gateway_names"] = ["Paylink"]
+    return json.dumps(order).encode()
+
+
+def deliver(
+    client,
+    body: bytes,
+    topic="orders/create",
+    event_id="evt-1",
+    shop="lune.myshopify.com",
+    secret=CLIENT_SECRET,
+):
+    signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return client.post(
+        "/connectors/shopify/webhooks",
+        data=body,
+        content_type="application/json",
+        headers={
+            "X-Shopify-Hmac-Sha256": signature,
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Shop-Domain": shop,
+            "X-Shopify-Event-Id": event_id,
+            "X-Shopify-Webhook-Id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+            "X-Shopify-Triggered-At": "2026-03-02T09:29:58.361Z",
+            "X-Shopify-API-Version": "2025-01",
+        },
+    )
+
+
+def rows(ctx, model):
+    with ctx.db.transaction() as session:
+        return list(session.scalars(select(model).order_by(model.id)))
+
+
+def test_an_unpaid_order_becomes_an_invoice_and_its_sms(
+    client, ctx, store, order_body, run_jobs, clock
+):
+    first = deliver(client, order_body)
+    again = deliver(client, order_body)  # Shopify retried: same event id
+    assert (first.status_code, first.json["duplicate"], again.json["duplicate"]) == (
+        200,
+        False,
+        True,
+    )
+    assert rows(ctx, Invoice) == []  # nothing decided inside the request
+    run_jobs()
+    (invoice,) = rows(ctx, Invoice)
+    assert (invoice.external_id, invoice.store_id, invoice.total, invoice.currency) == (
+        "450789469",
+        store.id,
+        59894,
+        "USD",
+    )
+    (event,) = rows(ctx, StoreEvent)
+    assert event.outcome == f"invoice {invoice.number}" and event.triggered_at is not None
+    # The customer's number is Brazilian: 06:30 there, so the SMS waits for 08:00 local time.
+    (step,) = [j for j in rows(ctx, Job) if j.kind == "messages.send_step"]
+    assert step.status == JobStatus.PENDING and step.run_at.hour == 11  # 08:00 in Bahia, UTC-3
+    clock.now = step.run_at
+    run_jobs()
+    (message,) = rows(ctx, Message)
+    assert message.channel == "sms" and invoice.link_code in message.body
+    # A second delivery of the same order under another event id changes nothing.
+    deliver(client, order_body, event_id="evt-2")
+    run_jobs()
+    assert len(rows(ctx, Invoice)) == 1
+
+
+def test_bad_signatures_are_401_and_store_nothing(client, ctx, store, order_body):
+    assert (
+        deliver(client, order_body, secret="shpss_wrong_secret_of_thirty_two_b").status_code == 401
+    )
+    tampered = order_body.replace(b"598.94", b"1.00")
+    signature = base64.b64encode(
+        hmac.new(CLIENT_SECRET.encode(), order_body, hashlib.sha256).digest()
+    ).decode()
+    response = client.post(
+        "/connectors/shopify/webhooks",
+        data=tampered,
+        headers={"X-Shopify-Hmac-Sha256": signature, "X-Shopify-Shop-Domain": "lune.myshopify.com"},
+    )
+    assert response.status_code == 401
+    assert rows(ctx, StoreEvent) == []
+
+
+def test_unknown_shops_and_bodies_without_event_ids_are_ignored(client, ctx, store, order_body):
+    unknown = deliver(client, order_body, shop="other.myshopify.com")
+    assert unknown.status_code == 200 and "unknown" in unknown.json["ignored"]
+    assert deliver(client, order_body, shop="evil.example").json["ignored"] == "no shop"
+    assert rows(ctx, StoreEvent) == []
+
+
+def test_a_signed_but_unusable_order_is_kept_as_a_failed_event(client, ctx, store, run_jobs):
+    response = deliver(
+        client, b'{"id": 1, "financial_status": "pending", "payment_gateway_names": ["Paylink"]}'
+    )
+    assert response.status_code == 200  # never 4xx for a good signature: Shopify would retry
+    run_jobs()
+    (job,) = [j for j in rows(ctx, Job) if j.kind == "stores.process_event"]
+    assert job.status == JobStatus.DEAD and "orders/create not usable" in job.last_error
+    assert rows(ctx, Invoice) == []
+
+
+def test_uninstalling_disconnects_the_store(client, ctx, store, order_body, run_jobs):
+    deliver(
+        client,
+        b'{"id": 690933842, "name": "Boutique Lune"}',
+        topic="app/uninstalled",
+        event_id="evt-u",
+    )
+    run_jobs()
+    (stored,) = rows(ctx, Store)
+    assert stored.active is False and stored.credentials_ciphertext is None
+    later = deliver(client, order_body, event_id="evt-3")
+    assert later.json["ignored"] == "unknown or uninstalled shop"
