@@ -15,7 +15,7 @@ from flask import Blueprint
 
 from core.services.context import ServiceContext
 from core.settings import Settings
-from core.storage.models import Store, StoreEvent
+from core.storage.models import Invoice, Store, StoreEvent
 
 ENTRY_POINT_GROUP = "paylink.connectors"
 
@@ -29,6 +29,10 @@ class Connector(Protocol):
     def process_event(self, ctx: ServiceContext, store: Store, event: StoreEvent) -> str:
         """Apply one stored store event (in a job); returns its outcome for the inbox. Raises
         PermanentJobError for a signed body that cannot be used (kept, visible, not retried)."""
+
+    def push_payment(self, ctx: ServiceContext, store: Store, invoice: Invoice) -> str:
+        """Tell the store what the invoice's payments now say (paid, or partly), idempotently;
+        returns what was done. Raises to be retried (throttled, store down)."""
 
 
 #: A connector's entry point: built from the settings, or None when they do not configure it

@@ -15,6 +15,7 @@ from core.services import (
     invoicing,
     message_delivery,
     payment_accounts,
+    payments,
     provider_events,
     reminder_schedule,
     store_events,
@@ -48,6 +49,9 @@ def core_handlers(
 
     def process_store_event(job: ClaimedJob) -> None:
         store_events.process_store_event(ctx, connectors or {}, job.payload["event_id"])
+
+    def push_payment(job: ClaimedJob) -> None:
+        store_events.push_payment(ctx, connectors or {}, job.payload["invoice_id"])
 
     def deliver_message(job: ClaimedJob) -> None:
         message_delivery.deliver(ctx, messaging, job.payload["message_id"])
@@ -88,6 +92,7 @@ def core_handlers(
         reminder_schedule.JOB_SEND_STEP: send_step,
         messages.JOB_DELIVER: deliver_message,
         store_events.JOB_PROCESS_STORE_EVENT: process_store_event,
+        payments.JOB_PUSH_PAYMENT: push_payment,
         checkout.JOB_SETTLE_CHECKOUT: settle_checkout,
         JOB_DELIVER_WEBHOOK: deliver_sandbox_webhook,
     }

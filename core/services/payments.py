@@ -18,12 +18,16 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidTransition, NotFound
 from core.events import PaymentReceived, RefundIssued
 from core.invoices import InvoiceStatus
+from core.jobs import NewJob
 from core.money import Money
 from core.services.context import ServiceContext
 from core.services.invoicing import load_invoice_by_id, state_of, store_state
 from core.storage.models import Invoice, Payment, Refund
 
 Recorded = TypeVar("Recorded", Payment, Refund)
+
+
+JOB_PUSH_PAYMENT = "stores.push_payment"
 
 
 class PaymentFlag(enum.StrEnum):
@@ -114,6 +118,19 @@ def _apply_payment(
     if after.status == InvoiceStatus.PAID and invoice.paid_at is None:
         invoice.paid_at = event.occurred_at
     ctx.record(session, invoice.id, "payment_received", status=after.status.value, **details)
+    if invoice.store_id is not None:
+        # The store learns of it through its connector, as a job of its own (retried, keyed
+        # per payment so each one is pushed once).
+        ctx.enqueue(
+            session,
+            NewJob(
+                JOB_PUSH_PAYMENT,
+                {"invoice_id": invoice.id},
+                f"store-push:{invoice.id}:{event.provider}:{event.provider_payment_id}",
+                now,
+                invoice.merchant_id,
+            ),
+        )
     if after.overpaid.minor > 0:
         ctx.record(session, invoice.id, "overpaid", excess=after.overpaid.minor)
         return PaymentFlag.OVERPAYMENT

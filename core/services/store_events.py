@@ -12,7 +12,7 @@ from core.connector import Connector
 from core.errors import NotFound
 from core.jobs import NewJob
 from core.services.context import ServiceContext
-from core.storage.models import Store, StoreEvent
+from core.storage.models import Invoice, Store, StoreEvent
 
 JOB_PROCESS_STORE_EVENT = "stores.process_event"
 
@@ -79,3 +79,18 @@ def process_store_event(
         stored = session.get(StoreEvent, event_id)
         assert stored is not None
         stored.processed_at, stored.outcome = ctx.clock(), outcome[:255]
+
+
+def push_payment(ctx: ServiceContext, connectors: dict[str, Connector], invoice_id: int) -> None:
+    """Push an invoice's payment state to its store, and put the outcome on its timeline."""
+    with ctx.db.transaction() as session:
+        invoice = session.get(Invoice, invoice_id)
+        store = session.get(Store, invoice.store_id) if invoice and invoice.store_id else None
+    if invoice is None or store is None:
+        raise NotFound(f"no store invoice {invoice_id}")
+    if not store.active or store.platform not in connectors:
+        outcome = "store disconnected: nothing pushed"
+    else:
+        outcome = connectors[store.platform].push_payment(ctx, store, invoice)
+    with ctx.db.transaction() as session:
+        ctx.record(session, invoice_id, "store_updated", platform=store.platform, outcome=outcome)

@@ -12,9 +12,11 @@ CLIENT_SECRET = "shpss_0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture
-def settings(database_url, tmp_path):
+def settings(database_url, tmp_path, httpserver):
+    """Shopify's app credentials set, and its Admin API pointed at the test's fake shop."""
     return replace(
         web_settings.__wrapped__(database_url, tmp_path),
         shopify_client_id="client-id",
         shopify_client_secrets=("shpss_previous_secret_still_valid_ok", CLIENT_SECRET),
+        provider_api_bases={"shopify": httpserver.url_for("").rstrip("/")},
     )

@@ -1,0 +1,174 @@
+"""An invoice paid through our link tells the Shopify order: a fake Admin API that validates
+every document it receives against the 2025-01 schema, and answers as Shopify does."""
+
+import gzip
+import json
+
+import pytest
+from graphql import build_client_schema, parse
+from graphql.validation.validate import validate
+from sqlalchemy import select
+
+from core.events import PaymentReceived
+from core.money import Money
+from core.services import invoicing, payments
+from core.services.accounts import connect_store
+from core.services.invoice_queries import invoice_timeline
+from core.storage.models import Job, JobStatus
+from tests.connectors.shopify.test_mapping import REFERENCE
+from tests.support.providers import json_answer
+
+GRAPHQL = "/admin/api/2025-01/graphql.json"
+ORDER_GID = "gid://shopify/Order/450789469"
+
+
+@pytest.fixture(scope="module")
+def schema():
+    path = REFERENCE / "shopify-admin-graphql-2025-01.json.gz"
+    if not path.exists():
+        pytest.skip("../shared/reference is not beside this checkout")
+    with gzip.open(path) as packed:
+        loaded = build_client_schema(json.load(packed)["data"], assume_valid=True)
+    loaded._validation_errors = []
+    return loaded
+
+
+@pytest.fixture
+def store_invoice(ctx, shop):
+    from connectors.shopify.mapping import order_invoice
+
+    store = connect_store(
+        ctx, shop.id, "shopify", "lune.myshopify.com", {"access_token": "shpat_x"}
+    )
+    order = json.loads((REFERENCE / "shopify-order-2026-07.json").read_text())["order"]
+    order["financial_status"] = "pending"
+    order["payment_gateway_names"] = ["Paylink"]
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order_invoice(order, store.id, ["Paylink"]))
+    return invoice
+
+
+class FakeShop:
+    """Answers the Admin API like Shopify, after checking each document against the schema."""
+
+    def __init__(self, schema, can_mark=True, errors=None):
+        self.schema, self.can_mark, self.errors = schema, can_mark, errors or []
+        self.received = []
+
+    def __call__(self, request):
+        assert request.headers["X-Shopify-Access-Token"] == "shpat_x"
+        body = request.get_json()
+        document = parse(body["query"])
+        assert validate(self.schema, document) == [], body["query"]
+        operation = document.definitions[0].name.value
+        self.received.append((operation, body["variables"]))
+        answers = {
+            "OrderPaymentState": {
+                "order": {
+                    "id": ORDER_GID,
+                    "name": "#1001",
+                    "canMarkAsPaid": self.can_mark,
+                    "displayFinancialStatus": "PENDING",
+                    "totalOutstandingSet": {
+                        "presentmentMoney": {"amount": "598.94", "currencyCode": "USD"}
+                    },
+                }
+            },
+            "OrderMarkAsPaid": {
+                "orderMarkAsPaid": {
+                    "order": {"id": ORDER_GID, "displayFinancialStatus": "PAID"},
+                    "userErrors": self.errors,
+                }
+            },
+            "TagsAdd": {"tagsAdd": {"node": {"id": ORDER_GID}, "userErrors": []}},
+            "MetafieldsSet": {"metafieldsSet": {"metafields": [], "userErrors": []}},
+        }
+        cost = {
+            "requestedQueryCost": 10,
+            "actualQueryCost": 10,
+            "throttleStatus": {
+                "maximumAvailable": 2000.0,
+                "currentlyAvailable": 1990,
+                "restoreRate": 100.0,
+            },
+        }
+        return json_answer({"data": answers[operation], "extensions": {"cost": cost}})
+
+
+def pay(ctx, invoice, amount=59894, reference="pay_1"):
+    payments.record_payment(
+        ctx, PaymentReceived("sandbox", reference, invoice.id, Money(amount, "USD"), ctx.clock())
+    )
+
+
+def test_a_paid_invoice_marks_its_order_paid_tags_and_notes_it(
+    ctx, store_invoice, schema, httpserver, run_jobs
+):
+    fake = FakeShop(schema)
+    httpserver.expect_request(GRAPHQL, method="POST").respond_with_handler(fake)
+    pay(ctx, store_invoice)
+    run_jobs()
+    operations = [name for name, _ in fake.received]
+    assert operations == ["OrderPaymentState", "OrderMarkAsPaid", "TagsAdd", "MetafieldsSet"]
+    assert fake.received[1][1] == {"input": {"id": ORDER_GID}}
+    assert fake.received[2][1]["tags"] == ["paylink", "paylink-paid"]
+    notes = {m["key"]: m["value"] for m in fake.received[3][1]["metafields"]}
+    assert notes["invoice_number"] == store_invoice.number
+    assert notes["payment_link"].endswith(f"/i/{store_invoice.link_code}")
+    events = invoice_timeline(ctx, store_invoice.merchant_id, store_invoice.id)
+    assert events[-1].kind == "store_updated"
+    assert events[-1].data["outcome"] == "marked paid; tagged; noted"
+
+
+def test_a_partial_payment_is_noted_not_marked_paid(
+    ctx, store_invoice, schema, httpserver, run_jobs
+):
+    fake = FakeShop(schema)
+    httpserver.expect_request(GRAPHQL, method="POST").respond_with_handler(fake)
+    pay(ctx, store_invoice, amount=20000)
+    run_jobs()
+    assert [name for name, _ in fake.received] == ["TagsAdd", "MetafieldsSet"]
+    assert fake.received[0][1]["tags"] == ["paylink", "paylink-partly-paid"]
+
+
+def test_user_errors_reach_the_timeline_word_for_word(
+    ctx, store_invoice, schema, httpserver, run_jobs
+):
+    fake = FakeShop(
+        schema, errors=[{"field": ["id"], "message": "Order cannot be marked as paid."}]
+    )
+    httpserver.expect_request(GRAPHQL, method="POST").respond_with_handler(fake)
+    pay(ctx, store_invoice)
+    run_jobs()
+    outcome = invoice_timeline(ctx, store_invoice.merchant_id, store_invoice.id)[-1].data["outcome"]
+    assert outcome.startswith("marked paid refused: Order cannot be marked as paid.")
+
+
+def test_a_throttled_push_is_retried(ctx, store_invoice, schema, httpserver, run_jobs, clock):
+    httpserver.expect_oneshot_request(GRAPHQL).respond_with_response(
+        json_answer(
+            {
+                "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+                "extensions": {
+                    "cost": {
+                        "requestedQueryCost": 10,
+                        "actualQueryCost": None,
+                        "throttleStatus": {
+                            "maximumAvailable": 2000,
+                            "currentlyAvailable": 0,
+                            "restoreRate": 100,
+                        },
+                    }
+                },
+            }
+        )
+    )
+    pay(ctx, store_invoice)
+    run_jobs()
+    with ctx.db.transaction() as session:
+        job = session.scalars(select(Job).where(Job.kind == "stores.push_payment")).one()
+    assert job.status == JobStatus.PENDING and "throttled" in job.last_error
+    fake = FakeShop(schema)
+    httpserver.expect_request(GRAPHQL, method="POST").respond_with_handler(fake)
+    clock.now = job.run_at
+    run_jobs()
+    assert fake.received[0][0] == "OrderPaymentState"
