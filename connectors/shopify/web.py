@@ -5,13 +5,20 @@ ignored; a good one is stored once per `X-Shopify-Event-Id` with its job, and an
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import datetime
+from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
 
-from connectors.shopify.auth import valid_shop, verify_webhook
-from core.errors import ValidationError
-from core.services import store_events
+from connectors.shopify.auth import valid_shop, verify_query, verify_webhook
+from connectors.shopify.oauth import SCOPES, STATE_COOKIE, STATE_MAX_AGE, exchange_code
+from core.errors import Unauthorized, ValidationError
+from core.links import InvalidToken, TokenPurpose, TokenSigner
+from core.services import accounts, store_events
 from core.services.context import ServiceContext
 from core.settings import Settings
 
@@ -23,8 +30,80 @@ def _triggered_at(raw: str | None) -> datetime | None:
         return None
 
 
+def _clock() -> datetime:
+    ctx: ServiceContext = current_app.extensions["paylink"]
+    return ctx.clock()
+
+
+def _state_signer(settings: Settings) -> TokenSigner:
+    return TokenSigner(settings.secret_key)
+
+
 def create_shopify_blueprint(settings: Settings) -> Blueprint:
     shopify = Blueprint("shopify", __name__, url_prefix="/connectors/shopify")
+    callback_path = "/connectors/shopify/callback"
+
+    @shopify.get("/install")
+    @login_required
+    def install() -> BaseResponse:
+        """Start connecting a shop to the signed-in merchant: from the console (`?shop=`), or
+        from Shopify's own install request, whose query HMAC is checked first."""
+        if "hmac" in request.args:
+            verify_query(request.args.to_dict(), settings.shopify_client_secrets[-1], _clock())
+        shop = valid_shop(request.args.get("shop", ""))
+        nonce = secrets.token_hex(32)
+        state = _state_signer(settings).sign(
+            TokenPurpose.OAUTH_STATE,
+            {"nonce": nonce, "shop": shop, "merchant": current_user.merchant_id},
+        )
+        query = urlencode(
+            {
+                "client_id": settings.shopify_client_id,
+                "scope": SCOPES,
+                "redirect_uri": f"{settings.base_url}{callback_path}",
+                "state": nonce,
+                "grant_options[]": "",
+            },
+            quote_via=quote,
+        )
+        response = redirect(f"https://{shop}/admin/oauth/authorize?{query}", code=303)
+        response.set_cookie(
+            STATE_COOKIE,
+            state,
+            max_age=STATE_MAX_AGE,
+            path=callback_path,
+            httponly=True,
+            secure=settings.base_url.startswith("https://"),
+            samesite="Lax",
+        )
+        return response
+
+    @shopify.get("/callback")
+    @login_required
+    def callback() -> BaseResponse:
+        """Check the callback (HMAC, our state, the same shop), exchange the code for an
+        offline token, and keep it encrypted with the store."""
+        query = request.args.to_dict()
+        verify_query(query, settings.shopify_client_secrets[-1], _clock())
+        try:
+            state = _state_signer(settings).verify(
+                TokenPurpose.OAUTH_STATE, request.cookies.get(STATE_COOKIE, ""), STATE_MAX_AGE
+            )
+        except InvalidToken:
+            raise Unauthorized("this Shopify sign-in has expired: start again") from None
+        shop = valid_shop(query.get("shop", ""))
+        if not (
+            hmac.compare_digest(str(state["nonce"]), query.get("state", ""))
+            and state["shop"] == shop
+            and state["merchant"] == current_user.merchant_id
+        ):
+            raise Unauthorized("this Shopify callback does not match the install it answers")
+        token = exchange_code(settings, shop, query.get("code", ""))
+        ctx: ServiceContext = current_app.extensions["paylink"]
+        accounts.connect_store(ctx, current_user.merchant_id, "shopify", shop, token)
+        response = redirect(url_for("console.stores"), code=303)
+        response.delete_cookie(STATE_COOKIE, path=callback_path)
+        return response
 
     @shopify.post("/webhooks")
     def webhooks() -> tuple[Response, int]:

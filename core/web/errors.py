@@ -50,6 +50,8 @@ def _field(location: tuple[int | str, ...]) -> str:
 def _wants_page() -> bool:
     """People's pages (payment pages, the console, unsubscribe links) get an HTML error page;
     the API and webhooks get JSON."""
+    if request.path.startswith("/connectors/") and request.method == "GET":
+        return True  # a merchant's browser on an install or callback page
     return request.path.startswith(("/i/", "/sandbox/", "/console", "/u/"))
 
 
@@ -65,6 +67,8 @@ def register_error_handlers(app: Flask) -> None:
     def _domain_error(error: PaylinkError) -> tuple[Response, int]:
         if error.http_status >= 500:
             log.error("server-side error: %s", error.message)
+        if _wants_page():
+            return _error_page(error.http_status, error.message), error.http_status
         return error_response(error.http_status, error.code, error.message)
 
     @app.errorhandler(SchemaError)

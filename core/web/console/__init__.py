@@ -6,8 +6,9 @@ form with a CSRF token, and another merchant's objects answering 404 like missin
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, url_for
+from flask import Blueprint, Response, redirect, request, url_for
 from flask_login import login_required, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -19,6 +20,16 @@ from core.web.console.forms import ActionForm, LoginForm
 from core.web.console.pages import form_locales, language, render, submitted
 from core.web.console.texts import console_text
 from core.web.current import services
+
+
+def _safe_next() -> str | None:
+    """Where to go after signing in (`?next=`, as login_required sends it): a path on this
+    site only, never another origin (no open redirect)."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith(("//", "/\\")) and not parts.netloc:
+        return target
+    return None
 
 
 def create_console_blueprint(login_limit: Any) -> Blueprint:
@@ -38,7 +49,7 @@ def create_console_blueprint(login_limit: Any) -> Blueprint:
                 error = console_text(language(), "wrong_credentials")
             else:
                 start_session(user)
-                return redirect(url_for("console.invoice_list"), code=303)
+                return redirect(_safe_next() or url_for("console.invoice_list"), code=303)
         status = 401 if error else (422 if form.errors else 200)
         return render("console/login.html", status=status, form=form, error=error)
 

@@ -119,6 +119,7 @@ def add_settings_pages(console: Blueprint) -> None:
         return render(
             "console/stores.html",
             stores=accounts.store_summaries(services(), current_user.merchant_id),
+            installable=sorted(current_app.extensions["paylink.connectors"]),
         )
 
     @console.post("/language")
