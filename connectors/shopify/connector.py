@@ -10,14 +10,14 @@ from flask import Blueprint
 
 from connectors.shopify import graphql
 from connectors.shopify.graphql import ShopifyAdmin
-from connectors.shopify.mapping import order_invoice
+from connectors.shopify.mapping import COMPLIANCE_TOPICS, order_invoice
 from connectors.shopify.web import create_shopify_blueprint
 from core.errors import ValidationError
 from core.events import SourceKind
 from core.http import http_session
 from core.invoices import InvoiceStatus
 from core.jobs import PermanentJobError
-from core.services import accounts, invoicing
+from core.services import accounts, invoicing, privacy
 from core.services.context import ServiceContext
 from core.settings import Settings
 from core.storage.models import Invoice, Store, StoreEvent
@@ -58,6 +58,8 @@ class ShopifyConnector:
         if event.topic == "app/uninstalled":
             accounts.disconnect_store(ctx, store.id)
             return "store disconnected"
+        if event.topic in COMPLIANCE_TOPICS:
+            return self._privacy(ctx, store, event)
         if event.topic != "orders/create":
             return f"ignored ({event.topic})"
         gateways = accounts.store_credentials(ctx, store).get(
@@ -72,6 +74,37 @@ class ShopifyConnector:
             return "no invoice needed (paid, or another payment gateway)"
         invoice, created = invoicing.create_invoice(ctx, store.merchant_id, request)
         return f"invoice {invoice.number}" + ("" if created else " (already made)")
+
+    def _privacy(self, ctx: ServiceContext, store: Store, event: StoreEvent) -> str:
+        """customers/redact and shop/redact erase personal data (amounts stay for the books);
+        customers/data_request marks the customer's invoices for the merchant to answer."""
+        try:
+            body = json.loads(event.body)
+            customer = body.get("customer") or {}
+            if event.topic == "shop/redact":
+                return f"erased {privacy.erase_store(ctx, store.id)} invoices"
+            orders = [
+                str(o)
+                for o in body.get(
+                    "orders_to_redact" if event.topic == "customers/redact" else "orders_requested"
+                )
+                or []
+            ]
+        except (ValueError, AttributeError, TypeError) as error:
+            raise PermanentJobError(f"{event.topic} not usable: {error}") from error
+        email, phone = customer.get("email"), customer.get("phone")
+        if event.topic == "customers/redact":
+            return f"erased {privacy.erase_customer(ctx, store.id, orders, email, phone)} invoices"
+        found = privacy.customer_invoices(ctx, store.id, orders, email, phone)
+        with ctx.db.transaction() as session:
+            for invoice in found:
+                ctx.record(
+                    session,
+                    invoice.id,
+                    "data_requested",
+                    request=str((body.get("data_request") or {}).get("id", "")),
+                )
+        return f"data request: {len(found)} invoices (marked on their timelines)"
 
     def push_payment(self, ctx: ServiceContext, store: Store, invoice: Invoice) -> str:
         """A paid invoice marks its order paid (when Shopify says it can be), tags it and

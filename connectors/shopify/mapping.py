@@ -18,6 +18,8 @@ from core.invoices import InvoiceContent, InvoiceLine
 from core.money import Money
 
 UNPAID_STATUSES = frozenset({"pending", "partially_paid"})
+#: Shopify's mandatory privacy webhooks: honoured even after the app was uninstalled.
+COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
 
 
 def _presentment(money_set: Mapping[str, Any] | None, fallback: str, currency: str) -> Money:

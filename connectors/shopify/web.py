@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from connectors.shopify.auth import valid_shop, verify_query, verify_webhook
+from connectors.shopify.mapping import COMPLIANCE_TOPICS
 from connectors.shopify.oauth import SCOPES, STATE_COOKIE, STATE_MAX_AGE, exchange_code
 from core.errors import Unauthorized, ValidationError
 from core.links import InvalidToken, TokenPurpose, TokenSigner
@@ -116,7 +117,10 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
             shop = valid_shop(request.headers.get("X-Shopify-Shop-Domain", ""))
         except ValidationError:
             return jsonify({"received": True, "ignored": "no shop"}), 200
-        store = store_events.active_store(ctx, "shopify", shop)
+        topic = request.headers.get("X-Shopify-Topic", "")
+        store = store_events.known_store(
+            ctx, "shopify", shop, active_only=topic not in COMPLIANCE_TOPICS
+        )
         if store is None:
             return jsonify({"received": True, "ignored": "unknown or uninstalled shop"}), 200
         key = request.headers.get("X-Shopify-Event-Id") or request.headers.get(
@@ -128,7 +132,7 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
             ctx,
             store,
             key,
-            request.headers.get("X-Shopify-Topic", ""),
+            topic,
             raw,
             _triggered_at(request.headers.get("X-Shopify-Triggered-At")),
         )

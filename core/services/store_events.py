@@ -17,13 +17,16 @@ from core.storage.models import Invoice, Store, StoreEvent
 JOB_PROCESS_STORE_EVENT = "stores.process_event"
 
 
-def active_store(ctx: ServiceContext, platform: str, domain: str) -> Store | None:
+def known_store(
+    ctx: ServiceContext, platform: str, domain: str, active_only: bool = True
+) -> Store | None:
+    """The store a delivery names; uninstalled stores only when asked (privacy requests
+    arrive after an uninstall and must still be honoured)."""
+    query = select(Store).where(Store.platform == platform, Store.domain == domain)
+    if active_only:
+        query = query.where(Store.active.is_(True))
     with ctx.db.transaction() as session:
-        return session.scalars(
-            select(Store).where(
-                Store.platform == platform, Store.domain == domain, Store.active.is_(True)
-            )
-        ).one_or_none()
+        return session.scalars(query).one_or_none()
 
 
 def receive_store_event(

@@ -145,3 +145,56 @@ def test_uninstalling_disconnects_the_store(client, ctx, store, order_body, run_
     assert stored.active is False and stored.credentials_ciphertext is None
     later = deliver(client, order_body, event_id="evt-3")
     assert later.json["ignored"] == "unknown or uninstalled shop"
+
+
+def test_customers_redact_erases_the_customer_and_keeps_the_books(
+    client, ctx, store, order_body, run_jobs
+):
+    deliver(client, order_body)
+    run_jobs()
+    redact = {
+        "shop_id": 954889,
+        "shop_domain": "lune.myshopify.com",
+        "customer": {
+            "id": 207119551,
+            "email": "bob.norman@mail.example.com",
+            "phone": "+557734881234",
+        },
+        "orders_to_redact": [450789469],
+    }
+    deliver(client, json.dumps(redact).encode(), topic="customers/redact", event_id="evt-r")
+    run_jobs()
+    (invoice,) = rows(ctx, Invoice)
+    assert invoice.customer_name == "[effacé]" and invoice.customer_email_ciphertext is None
+    assert invoice.customer_phone_index is None and invoice.total == 59894  # amounts stay
+    assert all(m.body == "[effacé]" for m in rows(ctx, Message))
+    assert rows(ctx, StoreEvent)[-1].outcome == "erased 1 invoices"
+
+
+def test_privacy_requests_are_honoured_after_uninstall(client, ctx, store, order_body, run_jobs):
+    deliver(client, order_body)
+    deliver(client, b'{"id": 690933842}', topic="app/uninstalled", event_id="evt-u")
+    run_jobs()
+    request = {
+        "shop_id": 954889,
+        "shop_domain": "lune.myshopify.com",
+        "orders_requested": [450789469],
+        "customer": {"id": 207119551, "email": "bob.norman@mail.example.com"},
+        "data_request": {"id": 9999},
+    }
+    asked = deliver(
+        client, json.dumps(request).encode(), topic="customers/data_request", event_id="evt-d"
+    )
+    assert asked.json == {"received": True, "duplicate": False}
+    later_order = deliver(client, order_body, event_id="evt-o")
+    assert "ignored" in later_order.json  # ordinary topics stop at uninstall
+    shop_redact = {"shop_id": 954889, "shop_domain": "lune.myshopify.com"}
+    deliver(client, json.dumps(shop_redact).encode(), topic="shop/redact", event_id="evt-s")
+    run_jobs()
+    outcomes = [e.outcome for e in rows(ctx, StoreEvent)]
+    assert outcomes[-2:] == [
+        "data request: 1 invoices (marked on their timelines)",
+        "erased 1 invoices",
+    ]
+    (invoice,) = rows(ctx, Invoice)
+    assert invoice.customer_name == "[effacé]"
