@@ -22,7 +22,10 @@ from core.invoices import Customer
 from core.money import currency_code
 from core.services.context import ServiceContext
 from core.services.invoicing import customer_of, set_customer
-from core.storage.models import ApiKey, Invoice, Merchant, Store
+from core.storage.models import ApiKey, Invoice, Job, JobStatus, Merchant, Store, StoreEvent
+
+#: The job kind that applies a store event (core.services.store_events).
+STORE_EVENT_JOB = "stores.process_event"
 
 API_KEY_PREFIX = "pl"
 STORE_CREDENTIALS = "stores.credentials"
@@ -252,15 +255,20 @@ def merchant_stores(ctx: ServiceContext, merchant_id: int) -> list[Store]:
 
 @dataclass(frozen=True)
 class StoreSummary:
+    """A connected store as the console lists it, with the health of its webhooks."""
+
     store: Store
     invoices: int
     last_invoice_at: datetime | None
+    last_event_at: datetime | None
+    failed_events: int
 
 
 def store_summaries(ctx: ServiceContext, merchant_id: int) -> list[StoreSummary]:
-    """The merchant's connected stores, each with how many invoices it brought and when last."""
+    """The merchant's stores: invoices brought, the last webhook received, and how many of its
+    events could not be applied (their jobs are dead: retry or fix them from /api/v1/jobs)."""
     with ctx.db.transaction() as session:
-        counts = {
+        invoices = {
             store_id: (count, last)
             for store_id, count, last in session.execute(
                 select(Invoice.store_id, func.count(), func.max(Invoice.created_at))
@@ -268,7 +276,32 @@ def store_summaries(ctx: ServiceContext, merchant_id: int) -> list[StoreSummary]
                 .group_by(Invoice.store_id)
             )
         }
-    return [
-        StoreSummary(store, *counts.get(store.id, (0, None)))
-        for store in merchant_stores(ctx, merchant_id)
-    ]
+        events = {
+            store_id: last
+            for store_id, last in session.execute(
+                select(StoreEvent.store_id, func.max(StoreEvent.received_at))
+                .join(Store, Store.id == StoreEvent.store_id)
+                .where(Store.merchant_id == merchant_id)
+                .group_by(StoreEvent.store_id)
+            )
+        }
+        failures: dict[int, int] = {}
+        dead = session.scalars(
+            select(Job.payload).where(
+                Job.merchant_id == merchant_id,
+                Job.kind == STORE_EVENT_JOB,
+                Job.status == JobStatus.DEAD,
+            )
+        )
+        for payload in dead:  # a handful at most: counted here, portably
+            store_id = int(payload.get("store_id", 0))
+            failures[store_id] = failures.get(store_id, 0) + 1
+    summaries = []
+    for store in merchant_stores(ctx, merchant_id):
+        count, last_invoice = invoices.get(store.id, (0, None))
+        summaries.append(
+            StoreSummary(
+                store, count, last_invoice, events.get(store.id), failures.get(store.id, 0)
+            )
+        )
+    return summaries

@@ -11,10 +11,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from core.connector import Connector
 from core.errors import NotFound
 from core.jobs import NewJob
+from core.services.accounts import STORE_EVENT_JOB
 from core.services.context import ServiceContext
 from core.storage.models import Invoice, Store, StoreEvent
 
-JOB_PROCESS_STORE_EVENT = "stores.process_event"
+JOB_PROCESS_STORE_EVENT = STORE_EVENT_JOB
 
 
 def known_store(
@@ -60,7 +61,7 @@ def receive_store_event(
             session,
             NewJob(
                 JOB_PROCESS_STORE_EVENT,
-                {"event_id": event_id},
+                {"event_id": event_id, "store_id": store.id},
                 f"store-event:{event_id}",
                 ctx.clock(),
                 store.merchant_id,

@@ -36,6 +36,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "store_active": "Connectée",
         "store_inactive": "Déconnectée",
         "last_invoice": "Dernière facture",
+        "last_event": "Dernier webhook",
+        "failed_events": "Webhooks en échec",
+        "never": "jamais",
         "no_stores": "Aucune boutique connectée : elles se connectent depuis leur plateforme "
         "(Shopify, WooCommerce, PrestaShop, Magento).",
         "templates": "Modèles de messages",
@@ -164,6 +167,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "store_active": "Connected",
         "store_inactive": "Disconnected",
         "last_invoice": "Last invoice",
+        "last_event": "Last webhook",
+        "failed_events": "Failed webhooks",
+        "never": "never",
         "no_stores": "No store connected yet: stores connect from their platform (Shopify, "
         "WooCommerce, PrestaShop, Magento).",
         "templates": "Message templates",

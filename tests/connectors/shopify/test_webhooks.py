@@ -198,3 +198,24 @@ def test_privacy_requests_are_honoured_after_uninstall(client, ctx, store, order
     ]
     (invoice,) = rows(ctx, Invoice)
     assert invoice.customer_name == "[effacé]"
+
+
+def test_the_console_shows_each_store_s_webhook_health(client, ctx, shop, store, run_jobs):
+    import re
+
+    from core.services.merchant_users import create_user
+
+    deliver(
+        client, b'{"id": 1, "financial_status": "pending", "payment_gateway_names": ["Paylink"]}'
+    )
+    run_jobs()  # unusable: its job goes dead
+    create_user(ctx, shop.id, "owner@lune.fr", "Léa", "correct horse battery")
+    page = client.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post(
+        "/console/login",
+        data={"email": "owner@lune.fr", "password": "correct horse battery", "csrf_token": token},
+    )
+    stores = client.get("/console/stores").get_data(as_text=True)
+    assert "lune.myshopify.com" in stores and '<strong class="error">1</strong>' in stores
+    assert "Connecter une boutique Shopify" in stores
