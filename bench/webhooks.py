@@ -1,0 +1,158 @@
+"""Shopify webhook intake: signed `orders/create` deliveries per second through gunicorn
+(2 workers) into durable SQLite and PostgreSQL, each verified, stored once with its job and
+answered, against a bare Flask endpoint answering 200 on the same gunicorn settings: the ratio,
+and the p50/p99 latency of a delivery.
+
+Run: `python -m bench.webhooks [--deliveries 2000] [--clients 4]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from flask import Flask
+
+from bench.jobs import postgres_databases
+from bench.pay_page import gunicorn, stop
+from core.services.accounts import connect_store
+from core.settings import Settings
+from core.storage.migrate import upgrade
+from core.web import create_app
+from tests.support.factories import merchant
+from tests.support.live_server import free_port
+
+SECRET = "shpss_bench_secret_0123456789abcdef"
+SHOP = "lune.myshopify.com"
+
+
+def bare_app() -> Flask:
+    """The floor: Flask reading the body and answering 200, nothing else."""
+    app = Flask("bare")
+
+    @app.post("/bare")
+    def bare() -> tuple[str, int]:
+        return "", 200
+
+    return app
+
+
+def order_body(n: int) -> bytes:
+    return json.dumps(
+        {
+            "id": 5_000_000 + n,
+            "name": f"#{n}",
+            "financial_status": "pending",
+            "payment_gateway_names": ["Paylink"],
+            "currency": "EUR",
+            "presentment_currency": "EUR",
+            "total_price": "75.50",
+            "line_items": [{"title": "Bougie", "quantity": 1, "price": "75.50"}],
+            "email": "marie@example.fr",
+        }
+    ).encode()
+
+
+def prepare(data_dir: Path, database_url: str | None) -> dict[str, str]:
+    env = {
+        "PAYLINK_DATA_DIR": str(data_dir),
+        "PAYLINK_LOG_LEVEL": "WARNING",
+        "PAYLINK_SHOPIFY_CLIENT_ID": "bench",
+        "PAYLINK_SHOPIFY_CLIENT_SECRETS": SECRET,
+    }
+    if database_url:
+        env["PAYLINK_DATABASE_URL"] = database_url
+    app = create_app(Settings.from_env(env))
+    ctx = app.extensions["paylink"]
+    upgrade(ctx.db.engine)
+    connect_store(ctx, merchant(ctx).id, "shopify", SHOP, {"access_token": "shpat_bench"})
+    ctx.db.dispose()
+    return env
+
+
+def deliver(url: str, total: int, clients: int, signed: bool) -> tuple[float, list[float]]:
+    """Deliveries per second, and each delivery's latency in seconds."""
+    per_client = total // clients
+    latencies: list[float] = []
+
+    def client(index: int) -> None:
+        with requests.Session() as session:
+            for n in range(per_client):
+                body = order_body(index * per_client + n)
+                digest = hmac.new(SECRET.encode(), body, hashlib.sha256).digest()
+                headers = {
+                    "Content-Type": "application/json",
+                    "X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode(),
+                    "X-Shopify-Topic": "orders/create",
+                    "X-Shopify-Shop-Domain": SHOP,
+                    "X-Shopify-Event-Id": f"bench-{signed}-{index}-{n}",
+                }
+                started = time.perf_counter()
+                response = session.post(url, data=body, headers=headers, timeout=10)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise SystemExit(f"{url} answered {response.status_code}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    return per_client * clients / (time.perf_counter() - started), latencies
+
+
+def percentile(values: list[float], share: float) -> float:
+    return statistics.quantiles(values, n=100)[int(share * 100) - 1] * 1000
+
+
+def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None:
+    port, bare_port = free_port(), free_port()
+    with tempfile.TemporaryDirectory(prefix="paylink-bench-") as data_dir:
+        env = prepare(Path(data_dir), database_url)
+        app_server = gunicorn("core.web:create_app()", port, env)
+        bare_server = gunicorn("bench.webhooks:bare_app()", bare_port, env)
+        try:
+            deliver(f"http://127.0.0.1:{port}/connectors/shopify/webhooks", 40, 2, True)  # warm
+            rate, latencies = deliver(
+                f"http://127.0.0.1:{port}/connectors/shopify/webhooks",
+                args.deliveries,
+                args.clients,
+                True,
+            )
+            bare_rate, bare_latencies = deliver(
+                f"http://127.0.0.1:{bare_port}/bare", args.deliveries, args.clients, False
+            )
+        finally:
+            stop(app_server)
+            stop(bare_server)
+    print(
+        f"{engine:<11} webhooks {rate:7.0f}/s  p50 {percentile(latencies, 0.5):6.1f} ms  "
+        f"p99 {percentile(latencies, 0.99):6.1f} ms | bare {bare_rate:7.0f}/s  "
+        f"p50 {percentile(bare_latencies, 0.5):5.1f} ms | ratio {rate / bare_rate:.2f}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--deliveries", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+    print(
+        f"gunicorn 2 workers x 4 threads, {args.clients} keep-alive clients, "
+        f"{args.deliveries} signed orders/create deliveries, durable engines"
+    )
+    run("sqlite", None, args)
+    with postgres_databases() as make_database:
+        run("postgresql", make_database("bench_webhooks"), args)
+
+
+if __name__ == "__main__":
+    main()
