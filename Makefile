@@ -28,3 +28,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.jobs
 	$(BIN)/python -m bench.pay_page
 	$(BIN)/python -m bench.reminders
+	$(BIN)/python -m bench.webhooks
