@@ -160,13 +160,25 @@ def connect_store(
 
 
 def disconnect_store(ctx: ServiceContext, store_id: int) -> None:
-    """The store removed Paylink: it stops counting as connected and its token is erased."""
+    """The store removed Paylink: it stops counting as connected, its token is erased, and its
+    events still waiting for a worker are cancelled (pushes to it stop by themselves)."""
     with ctx.db.transaction() as session:
         store = session.get(Store, store_id)
         if store is None:
             raise NotFound(f"no store {store_id}")
         store.active = False
         store.credentials_ciphertext = None
+        waiting = session.scalars(
+            select(Job).where(
+                Job.merchant_id == store.merchant_id,
+                Job.kind == STORE_EVENT_JOB,
+                Job.status == JobStatus.PENDING,
+            )
+        )
+        for job in waiting:
+            if job.payload.get("store_id") == store_id:
+                job.status, job.finished_at = JobStatus.DONE, ctx.clock()
+                job.last_error = "cancelled: the store was disconnected"
 
 
 def store_credentials(ctx: ServiceContext, store: Store) -> dict[str, Any]:

@@ -147,6 +147,17 @@ def test_uninstalling_disconnects_the_store(client, ctx, store, order_body, run_
     assert later.json["ignored"] == "unknown or uninstalled shop"
 
 
+def test_uninstalling_cancels_the_store_s_waiting_events(client, ctx, store, order_body, run_jobs):
+    from core.services.accounts import disconnect_store
+
+    deliver(client, order_body)  # stored, its job not run yet
+    disconnect_store(ctx, store.id)
+    run_jobs()
+    (job,) = [j for j in rows(ctx, Job) if j.kind == "stores.process_event"]
+    assert job.status == JobStatus.DONE and "cancelled" in job.last_error
+    assert rows(ctx, Invoice) == []
+
+
 def test_customers_redact_erases_the_customer_and_keeps_the_books(
     client, ctx, store, order_body, run_jobs
 ):
