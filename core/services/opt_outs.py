@@ -8,12 +8,12 @@ invoice to the same number or address is covered too, and nothing here holds it 
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.links import InvalidToken, TokenPurpose, TokenSigner
 from core.reminders import Channel
 from core.services.context import ServiceContext
+from core.storage.database import insert_once
 from core.storage.models import Invoice, OptOut
 
 UNSUBSCRIBE_MAX_AGE = 400 * 86400  # a link in an old email keeps working for over a year
@@ -51,19 +51,18 @@ def record_opt_out(
     source: str,
 ) -> bool:
     """Store an opt-out once (a second STOP changes nothing); True when it is new."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    created = session.execute(
-        insert(OptOut)
-        .values(
-            merchant_id=merchant_id,
-            channel=channel.value,
-            contact_index=contact_index,
-            source=source,
-            created_at=ctx.clock(),
-        )
-        .on_conflict_do_nothing(index_elements=["merchant_id", "channel", "contact_index"])
-        .returning(OptOut.id)
-    ).scalar_one_or_none()
+    created = insert_once(
+        session,
+        OptOut,
+        {
+            "merchant_id": merchant_id,
+            "channel": channel.value,
+            "contact_index": contact_index,
+            "source": source,
+            "created_at": ctx.clock(),
+        },
+        ["merchant_id", "channel", "contact_index"],
+    )
     return created is not None
 
 

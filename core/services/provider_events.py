@@ -13,7 +13,6 @@ import logging
 from collections.abc import Mapping
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.errors import NotFound
 from core.events import PaymentReceived, RefundIssued
@@ -29,6 +28,7 @@ from core.payments.registry import provider_factory
 from core.services import payments
 from core.services.context import ServiceContext
 from core.services.payment_accounts import provider_for
+from core.storage.database import insert_once
 from core.storage.models import Checkout, Payment, PaymentAccount
 from core.storage.models import ProviderEvent as InboxEvent
 
@@ -54,21 +54,20 @@ def receive_webhook(
     # Kept under the provider's own spelling of each name (`headers` is case-insensitive).
     kept_names = provider_factory(provider_name).kept_headers
     kept = {name: headers[name] for name in kept_names if headers.get(name) is not None}
-    insert = postgresql.insert if ctx.db.engine.dialect.name == "postgresql" else sqlite.insert
     with ctx.db.transaction() as session:
-        event_id = session.execute(
-            insert(InboxEvent)
-            .values(
-                account_id=account.id,
-                provider=provider_name,
-                event_key=key,
-                body=raw_body.decode("utf-8", errors="replace"),
-                headers=kept,
-                received_at=ctx.clock(),
-            )
-            .on_conflict_do_nothing(index_elements=["provider", "event_key"])
-            .returning(InboxEvent.id)
-        ).scalar_one_or_none()
+        event_id = insert_once(
+            session,
+            InboxEvent,
+            {
+                "account_id": account.id,
+                "provider": provider_name,
+                "event_key": key,
+                "body": raw_body.decode("utf-8", errors="replace"),
+                "headers": kept,
+                "received_at": ctx.clock(),
+            },
+            ["provider", "event_key"],
+        )
         if event_id is None:
             return False
         ctx.enqueue(

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.connector import Connector
 from core.errors import NotFound
 from core.jobs import NewJob
 from core.services.accounts import STORE_EVENT_JOB
 from core.services.context import ServiceContext
+from core.storage.database import insert_once
 from core.storage.models import Invoice, Store, StoreEvent
 
 JOB_PROCESS_STORE_EVENT = STORE_EVENT_JOB
@@ -39,22 +39,21 @@ def receive_store_event(
     triggered_at: datetime | None,
 ) -> bool:
     """Keep a verified delivery once; False when this event was stored already (a retry)."""
-    insert = postgresql.insert if ctx.db.engine.dialect.name == "postgresql" else sqlite.insert
     with ctx.db.transaction() as session:
-        event_id = session.execute(
-            insert(StoreEvent)
-            .values(
-                store_id=store.id,
-                platform=store.platform,
-                event_key=event_key[:255],
-                topic=topic[:64],
-                body=raw_body.decode("utf-8", errors="replace"),
-                triggered_at=triggered_at,
-                received_at=ctx.clock(),
-            )
-            .on_conflict_do_nothing(index_elements=["platform", "event_key"])
-            .returning(StoreEvent.id)
-        ).scalar_one_or_none()
+        event_id = insert_once(
+            session,
+            StoreEvent,
+            {
+                "store_id": store.id,
+                "platform": store.platform,
+                "event_key": event_key[:255],
+                "topic": topic[:64],
+                "body": raw_body.decode("utf-8", errors="replace"),
+                "triggered_at": triggered_at,
+                "received_at": ctx.clock(),
+            },
+            ["platform", "event_key"],
+        )
         if event_id is None:
             return False
         ctx.enqueue(

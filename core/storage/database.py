@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -81,3 +82,16 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert_once(
+    session: Session, model: type[Any], values: dict[str, Any], unique: list[str]
+) -> int | None:
+    """INSERT ... ON CONFLICT (unique) DO NOTHING RETURNING id: the new row's id, or None when
+    that row exists already. The unique constraint decides, however many deliveries race."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    ).returning(model.id)
+    created: int | None = session.execute(statement).scalar_one_or_none()
+    return created

@@ -15,8 +15,7 @@ from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from graphql import build_client_schema, parse
-from graphql.validation.validate import validate
+from graphql import build_client_schema
 
 from connectors.shopify.auth import query_message
 from core.jobs import JobQueue, Worker
@@ -27,6 +26,7 @@ from core.storage.models import Invoice
 from core.web import create_app
 from tests.connectors.shopify.conftest import CLIENT_SECRET
 from tests.connectors.shopify.test_mapping import REFERENCE
+from tests.connectors.shopify.test_push import FakeShop
 from tests.core.web.conftest import settings as web_settings
 from tests.support.factories import merchant
 from tests.support.live_server import free_port, serving
@@ -52,42 +52,6 @@ def schema():
     return loaded
 
 
-class FakeShopify:
-    """The shop's Admin API: token exchange, then GraphQL checked against the schema."""
-
-    def __init__(self, schema):
-        self.schema, self.operations = schema, []
-
-    def graphql(self, request):
-        body = request.get_json()
-        document = parse(body["query"])
-        assert validate(self.schema, document) == [], body["query"]
-        name = document.definitions[0].name.value
-        self.operations.append((name, body["variables"]))
-        data = {
-            "OrderPaymentState": {
-                "order": {
-                    "id": ORDER_GID,
-                    "name": "#1001",
-                    "canMarkAsPaid": True,
-                    "displayFinancialStatus": "PENDING",
-                    "totalOutstandingSet": {
-                        "presentmentMoney": {"amount": "598.94", "currencyCode": "USD"}
-                    },
-                }
-            },
-            "OrderMarkAsPaid": {
-                "orderMarkAsPaid": {
-                    "order": {"id": ORDER_GID, "displayFinancialStatus": "PAID"},
-                    "userErrors": [],
-                }
-            },
-            "TagsAdd": {"tagsAdd": {"node": {"id": ORDER_GID}, "userErrors": []}},
-            "MetafieldsSet": {"metafieldsSet": {"metafields": [], "userErrors": []}},
-        }[name]
-        return json_answer({"data": data})
-
-
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_an_order_is_invoiced_texted_paid_and_marked_paid_in_the_shop(
     base_settings, database, clock, httpserver, schema
@@ -108,14 +72,14 @@ def test_an_order_is_invoiced_texted_paid_and_marked_paid_in_the_shop(
     shop = merchant(ctx)
     configure_payment_account(ctx, app.extensions["paylink.providers"], shop.id, "sandbox", {})
     create_user(ctx, shop.id, "owner@lune.fr", "Léa", PASSWORD)
-    fake = FakeShopify(schema)
+    fake = FakeShop(schema, token="shpat_live")
     texts = []
     httpserver.expect_request("/admin/oauth/access_token", method="POST").respond_with_response(
         json_answer({"access_token": "shpat_live", "scope": "read_orders,write_orders"})
     )
     httpserver.expect_request(
         "/admin/api/2025-01/graphql.json", method="POST"
-    ).respond_with_handler(fake.graphql)
+    ).respond_with_handler(fake)
     httpserver.expect_request("/send", method="GET").respond_with_handler(
         lambda request: (
             texts.append(dict(request.args))
@@ -202,6 +166,6 @@ def test_an_order_is_invoiced_texted_paid_and_marked_paid_in_the_shop(
     with ctx.db.transaction() as session:
         (invoice,) = session.query(Invoice).all()
     assert invoice.status.value == "paid"
-    names = [name for name, _ in fake.operations]
+    names = [name for name, _ in fake.received]
     assert names == ["OrderPaymentState", "OrderMarkAsPaid", "TagsAdd", "MetafieldsSet"]
-    assert fake.operations[1][1] == {"input": {"id": ORDER_GID}}
+    assert fake.received[1][1] == {"input": {"id": ORDER_GID}}

@@ -50,12 +50,12 @@ def store_invoice(ctx, shop):
 class FakeShop:
     """Answers the Admin API like Shopify, after checking each document against the schema."""
 
-    def __init__(self, schema, can_mark=True, errors=None):
-        self.schema, self.can_mark, self.errors = schema, can_mark, errors or []
+    def __init__(self, schema, can_mark=True, errors=None, token="shpat_x"):
+        self.schema, self.can_mark, self.errors, self.token = schema, can_mark, errors or [], token
         self.received = []
 
     def __call__(self, request):
-        assert request.headers["X-Shopify-Access-Token"] == "shpat_x"
+        assert request.headers["X-Shopify-Access-Token"] == self.token
         body = request.get_json()
         document = parse(body["query"])
         assert validate(self.schema, document) == [], body["query"]
