@@ -181,6 +181,24 @@ def disconnect_store(ctx: ServiceContext, store_id: int) -> None:
                 job.last_error = "cancelled: the store was disconnected"
 
 
+def set_invoice_gateways(
+    ctx: ServiceContext, merchant_id: int, store_id: int, gateways: list[str]
+) -> list[str]:
+    """Which of the store's payment gateways get an invoice (the orders still to pay through
+    them), kept with the store's settings; another merchant's store is a 404."""
+    chosen = sorted({g.strip() for g in gateways if g.strip()}, key=str.lower)
+    if not chosen or len(chosen) > 20 or any(len(g) > 100 for g in chosen):
+        raise ValidationError("name 1 to 20 payment gateways, 100 characters at most each")
+    with ctx.db.transaction() as session:
+        store = session.get(Store, store_id)
+        if store is None or store.merchant_id != merchant_id or not store.active:
+            raise NotFound(f"no store {store_id}")
+        settings = store_credentials(ctx, store)
+        settings["invoice_gateways"] = chosen
+        store.credentials_ciphertext = ctx.keyring.encrypt(json.dumps(settings), STORE_CREDENTIALS)
+    return chosen
+
+
 def store_credentials(ctx: ServiceContext, store: Store) -> dict[str, Any]:
     if store.credentials_ciphertext is None:
         return {}
@@ -274,6 +292,7 @@ class StoreSummary:
     last_invoice_at: datetime | None
     last_event_at: datetime | None
     failed_events: int
+    invoice_gateways: tuple[str, ...] = ()
 
 
 def store_summaries(ctx: ServiceContext, merchant_id: int) -> list[StoreSummary]:
@@ -311,9 +330,15 @@ def store_summaries(ctx: ServiceContext, merchant_id: int) -> list[StoreSummary]
     summaries = []
     for store in merchant_stores(ctx, merchant_id):
         count, last_invoice = invoices.get(store.id, (0, None))
+        gateways = store_credentials(ctx, store).get("invoice_gateways", ()) if store.active else ()
         summaries.append(
             StoreSummary(
-                store, count, last_invoice, events.get(store.id), failures.get(store.id, 0)
+                store,
+                count,
+                last_invoice,
+                events.get(store.id),
+                failures.get(store.id, 0),
+                tuple(gateways),
             )
         )
     return summaries

@@ -122,6 +122,24 @@ def add_settings_pages(console: Blueprint) -> None:
             installable=sorted(current_app.extensions["paylink.connectors"]),
         )
 
+    @console.post("/stores/<int:store_id>/gateways")
+    @login_required
+    def store_gateways(store_id: int) -> Response | BaseResponse:
+        submitted(ActionForm())
+        lines = (request.form.get("gateways") or "").splitlines()
+        try:
+            accounts.set_invoice_gateways(services(), current_user.merchant_id, store_id, lines)
+        except ValidationError as refusal:
+            return render(
+                "console/stores.html",
+                status=422,
+                stores=accounts.store_summaries(services(), current_user.merchant_id),
+                installable=sorted(current_app.extensions["paylink.connectors"]),
+                error=refusal.message,
+            )
+        flash(console_text(language(), "saved"))
+        return redirect(url_for("console.stores"), code=303)
+
     @console.post("/language")
     @login_required
     def switch_language() -> BaseResponse:

@@ -230,3 +230,36 @@ def test_the_console_shows_each_store_s_webhook_health(client, ctx, shop, store,
     stores = client.get("/console/stores").get_data(as_text=True)
     assert "lune.myshopify.com" in stores and '<strong class="error">1</strong>' in stores
     assert "Connecter une boutique Shopify" in stores
+
+
+def test_the_merchant_chooses_which_gateways_get_an_invoice(
+    client, ctx, shop, store, order_body, run_jobs
+):
+    import re
+
+    from core.services.merchant_users import create_user
+
+    create_user(ctx, shop.id, "owner@lune.fr", "Léa", "correct horse battery")
+    page = client.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post(
+        "/console/login",
+        data={"email": "owner@lune.fr", "password": "correct horse battery", "csrf_token": token},
+    )
+    stores = client.get("/console/stores").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', stores).group(1)
+    empty = client.post(
+        f"/console/stores/{store.id}/gateways", data={"csrf_token": token, "gateways": " \n "}
+    )
+    assert empty.status_code == 422
+    saved = client.post(
+        f"/console/stores/{store.id}/gateways",
+        data={"csrf_token": token, "gateways": "Bank Deposit\nPaylink"},
+    )
+    assert saved.status_code == 303
+    assert "Bank Deposit" in client.get("/console/stores").get_data(as_text=True)
+    order = json.loads(order_body)
+    order["payment_gateway_names"] = ["bank deposit"]
+    deliver(client, json.dumps(order).encode())
+    run_jobs()
+    assert len(rows(ctx, Invoice)) == 1
