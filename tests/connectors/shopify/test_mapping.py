@@ -1,27 +1,18 @@
 """orders/create bodies shaped like the reference order (../shared/reference), as invoices."""
 
 import copy
-import json
-from pathlib import Path
 
 import pytest
 
 from connectors.shopify.mapping import order_invoice
 from core.errors import ValidationError
 from core.money import Money
-
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference"
+from tests.support.shopify_reference import unpaid_order
 
 
 @pytest.fixture
 def order():
-    path = REFERENCE / "shopify-order-2026-07.json"
-    if not path.exists():
-        pytest.skip("../shared/reference is not beside this checkout")
-    body = json.loads(path.read_text())["order"]
-    body["financial_status"] = "pending"
-    body["payment_gateway_names"] = ["Paiement par lien"]
-    return body
+    return unpaid_order(payment_gateway_names=["Paiement par lien"])
 
 
 def test_an_unpaid_order_through_a_chosen_gateway_becomes_its_invoice(order):

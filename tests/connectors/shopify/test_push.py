@@ -1,11 +1,8 @@
 """An invoice paid through our link tells the Shopify order: a fake Admin API that validates
 every document it receives against the 2025-01 schema, and answers as Shopify does."""
 
-import gzip
-import json
-
 import pytest
-from graphql import build_client_schema, parse
+from graphql import parse
 from graphql.validation.validate import validate
 from sqlalchemy import select
 
@@ -15,8 +12,8 @@ from core.services import invoicing, payments
 from core.services.accounts import connect_store
 from core.services.invoice_queries import invoice_timeline
 from core.storage.models import Job, JobStatus
-from tests.connectors.shopify.test_mapping import REFERENCE
 from tests.support.providers import json_answer
+from tests.support.shopify_reference import admin_schema, unpaid_order
 
 GRAPHQL = "/admin/api/2025-01/graphql.json"
 ORDER_GID = "gid://shopify/Order/450789469"
@@ -24,13 +21,7 @@ ORDER_GID = "gid://shopify/Order/450789469"
 
 @pytest.fixture(scope="module")
 def schema():
-    path = REFERENCE / "shopify-admin-graphql-2025-01.json.gz"
-    if not path.exists():
-        pytest.skip("../shared/reference is not beside this checkout")
-    with gzip.open(path) as packed:
-        loaded = build_client_schema(json.load(packed)["data"], assume_valid=True)
-    loaded._validation_errors = []
-    return loaded
+    return admin_schema()
 
 
 @pytest.fixture
@@ -40,10 +31,8 @@ def store_invoice(ctx, shop):
     store = connect_store(
         ctx, shop.id, "shopify", "lune.myshopify.com", {"access_token": "shpat_x"}
     )
-    order = json.loads((REFERENCE / "shopify-order-2026-07.json").read_text())["order"]
-    order["financial_status"] = "pending"
-    order["payment_gateway_names"] = ["Paylink"]
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order_invoice(order, store.id, ["Paylink"]))
+    request = order_invoice(unpaid_order(), store.id, ["Paylink"])
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, request)
     return invoice
 
 

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import json
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,8 +13,7 @@ from sqlalchemy import select
 from core.services.accounts import connect_store
 from core.storage.models import Invoice, Job, JobStatus, Message, Store, StoreEvent
 from tests.connectors.shopify.conftest import CLIENT_SECRET
-
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference"
+from tests.support.shopify_reference import unpaid_order
 
 
 @pytest.fixture
@@ -25,13 +23,7 @@ def store(ctx, shop):
 
 @pytest.fixture
 def order_body():
-    path = REFERENCE / "shopify-order-2026-07.json"
-    if not path.exists():
-        pytest.skip("../shared/reference is not beside this checkout")
-    order = json.loads(path.read_text())["order"]
-    order["financial_status"] = "pending"
-    order["payment_gateway_names"] = ["Paylink"]
-    return json.dumps(order).encode()
+    return json.dumps(unpaid_order()).encode()
 
 
 def deliver(
