@@ -13,9 +13,10 @@ from typing import ClassVar, Protocol
 
 from flask import Blueprint
 
+from core.events import InvoiceRequested
 from core.services.context import ServiceContext
 from core.settings import Settings
-from core.storage.models import Invoice, Store, StoreEvent
+from core.storage.models import Invoice, Store, StoreCart, StoreEvent
 
 ENTRY_POINT_GROUP = "paylink.connectors"
 
@@ -33,6 +34,17 @@ class Connector(Protocol):
     def push_payment(self, ctx: ServiceContext, store: Store, invoice: Invoice) -> str:
         """Tell the store what the invoice's payments now say (paid, or partly), idempotently;
         returns what was done. Raises to be retried (throttled, store down)."""
+
+    def cart_invoice(self, store: Store, body: str) -> InvoiceRequested | None:
+        """The invoice an abandoned cart (the body its last webhook carried) asks for, or None
+        when the customer cannot be reached. Pure: no call to the store."""
+
+    def create_order_from_cart(
+        self, ctx: ServiceContext, store: Store, cart: StoreCart, body: str, invoice: Invoice
+    ) -> str:
+        """The cart's invoice is paid: make the store's paid order for it, idempotently (record
+        intermediate objects with `carts.record_created`, the order with
+        `carts.record_recovered`); returns what was done. Raises to be retried."""
 
 
 #: A connector's entry point: built from the settings, or None when they do not configure it

@@ -50,6 +50,18 @@ class InvoiceRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class CartSeen:
+    """A store says a cart or checkout was created or changed. `changed_at` is the store's own
+    time of the change (deliveries come late and out of order: an older one is stale);
+    `completed` means the customer finished it in the store."""
+
+    token: str
+    changed_at: datetime
+    completed: bool
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentReceived:
     """A provider says money arrived (from a verified webhook or a server-side fetch only)."""
 

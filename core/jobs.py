@@ -56,6 +56,15 @@ class PermanentJobError(Exception):
     """Raised by a handler when retrying cannot help (the job goes dead at once)."""
 
 
+class RetryAfter(Exception):
+    """Raised by a handler whose service said when to come back (a rate limit's wait): a failed
+    attempt like any other, retried no sooner than `seconds` from now."""
+
+    def __init__(self, message: str, seconds: float) -> None:
+        super().__init__(message)
+        self.seconds = seconds
+
+
 class DeferJob(Exception):
     """Raised by a handler that must not act before `until` (quiet hours): the job waits,
     and the wait does not count as a failed attempt."""
@@ -219,17 +228,15 @@ class JobQueue:
     def complete(self, job: ClaimedJob) -> bool:
         return self._finish(job, JobStatus.DONE, finished_at=self.clock())
 
-    def fail(self, job: ClaimedJob, error: str, permanent: bool = False) -> bool:
+    def fail(
+        self, job: ClaimedJob, error: str, permanent: bool = False, at_least: float = 0.0
+    ) -> bool:
         error = error[:ERROR_TEXT_LIMIT]
         now = self.clock()
         if permanent or job.attempt >= job.max_attempts:
             return self._finish(job, JobStatus.DEAD, finished_at=now, last_error=error)
-        return self._finish(
-            job,
-            JobStatus.PENDING,
-            run_at=now + retry_delay(job.attempt, self.rng),
-            last_error=error,
-        )
+        delay = max(retry_delay(job.attempt, self.rng), timedelta(seconds=at_least))
+        return self._finish(job, JobStatus.PENDING, run_at=now + delay, last_error=error)
 
 
 def retry_dead_job(job: Job, now: datetime) -> None:
@@ -295,6 +302,8 @@ class Worker:
             self.queue.defer(job, deferral.until)
         except PermanentJobError as error:
             self.queue.fail(job, f"{type(error).__name__}: {error}", permanent=True)
+        except RetryAfter as error:
+            self.queue.fail(job, f"{type(error).__name__}: {error}", at_least=error.seconds)
         except Exception as error:
             log.warning(
                 "job %s (%s) attempt %s failed", job.id, job.kind, job.attempt, exc_info=True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -130,6 +130,19 @@ class ReminderPolicy:
         timed = [(step, step.at(sent_at, due_at)) for step in self.steps]
         return sorted(
             ((step, at) for step, at in timed if at is not None), key=lambda pair: pair[1]
+        )
+
+    def for_carts(self) -> ReminderPolicy:
+        """The same rhythm for an abandoned cart, in a cart's words: a cart has no due date, so
+        its due-date steps fall away, and its invoice and reminder texts become the basket's."""
+        return ReminderPolicy(
+            tuple(
+                replace(step, template=MessageKind.ABANDONED_CART)
+                if step.template in (MessageKind.INVOICE, MessageKind.REMINDER)
+                else step
+                for step in self.steps
+                if step.anchor == Anchor.SENT
+            )
         )
 
     def next_step(

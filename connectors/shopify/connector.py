@@ -9,18 +9,26 @@ from typing import Any, ClassVar
 from flask import Blueprint
 
 from connectors.shopify import graphql
+from connectors.shopify.checkouts import (
+    CART_TOPICS,
+    checkout_invoice,
+    checkout_seen,
+    draft_order_input,
+    draft_tags,
+)
 from connectors.shopify.graphql import ShopifyAdmin
 from connectors.shopify.mapping import COMPLIANCE_TOPICS, order_invoice
 from connectors.shopify.web import create_shopify_blueprint
 from core.errors import ValidationError
-from core.events import SourceKind
+from core.events import InvoiceRequested, SourceKind
 from core.http import http_session
 from core.invoices import InvoiceStatus
-from core.jobs import PermanentJobError
-from core.services import accounts, invoicing, privacy
+from core.jobs import PermanentJobError, RetryAfter
+from core.money import Money
+from core.services import accounts, carts, invoicing, privacy
 from core.services.context import ServiceContext
 from core.settings import Settings
-from core.storage.models import Invoice, Store, StoreEvent
+from core.storage.models import Invoice, Store, StoreCart, StoreEvent
 
 #: The payment gateways whose orders get an invoice when the merchant has not chosen: a manual
 #: payment method named "Paylink" (set up in Shopify's payment settings), as the README says.
@@ -60,20 +68,85 @@ class ShopifyConnector:
             return "store disconnected"
         if event.topic in COMPLIANCE_TOPICS:
             return self._privacy(ctx, store, event)
+        if event.topic in CART_TOPICS:
+            try:
+                seen = checkout_seen(event.body)
+            except (ValueError, KeyError, TypeError) as error:
+                raise PermanentJobError(f"{event.topic} not usable: {error}") from error
+            return carts.cart_seen(ctx, store, seen)
         if event.topic != "orders/create":
             return f"ignored ({event.topic})"
         gateways = accounts.store_credentials(ctx, store).get(
             "invoice_gateways", DEFAULT_INVOICE_GATEWAYS
         )
         try:
-            request = order_invoice(json.loads(event.body), store.id, gateways)
+            order = json.loads(event.body)
+            request = order_invoice(order, store.id, gateways)
         except (ValidationError, ValueError, KeyError, TypeError) as error:
             # Signed by Shopify but not an order we can invoice: kept, visible, not retried.
             raise PermanentJobError(f"orders/create not usable: {error}") from error
+        done = []
+        if order.get("checkout_token"):
+            order_ref = str(order.get("admin_graphql_api_id") or order.get("id"))
+            done.append(carts.cart_ordered(ctx, store, str(order["checkout_token"]), order_ref))
         if request is None:
-            return "no invoice needed (paid, or another payment gateway)"
-        invoice, created = invoicing.create_invoice(ctx, store.merchant_id, request)
-        return f"invoice {invoice.number}" + ("" if created else " (already made)")
+            done.append("no invoice needed (paid, or another payment gateway)")
+        else:
+            invoice, created = invoicing.create_invoice(ctx, store.merchant_id, request)
+            done.append(f"invoice {invoice.number}" + ("" if created else " (already made)"))
+        return "; ".join(done)
+
+    def cart_invoice(self, store: Store, body: str) -> InvoiceRequested | None:
+        return checkout_invoice(body, store.id)
+
+    def create_order_from_cart(
+        self, ctx: ServiceContext, store: Store, cart: StoreCart, body: str, invoice: Invoice
+    ) -> str:
+        """A draft order from the checkout, then completed (Shopify marks it paid), so the
+        merchant sees a real paid order. The draft's id is kept as soon as it exists, and a
+        draft made by an attempt that crashed before keeping it is found by its tag; a draft
+        whose total differs from what the customer paid is left for the merchant to check."""
+        admin = self.admin(ctx, store)
+        link = f"{self.settings.base_url}/i/{invoice.link_code}"
+        if cart.created_ref:
+            draft = admin.execute(graphql.DRAFT_ORDER_STATE, {"id": cart.created_ref})["draftOrder"]
+        else:
+            tag = draft_tags(invoice.number)[-1]
+            found = admin.execute(graphql.DRAFT_ORDERS_TAGGED, {"query": f"tag:'{tag}'"})
+            nodes = found["draftOrders"]["nodes"]
+            draft = nodes[0] if nodes else None
+            if draft is None:
+                made = admin.execute(
+                    graphql.DRAFT_ORDER_CREATE,
+                    {"input": draft_order_input(body, invoice.number, link)},
+                )["draftOrderCreate"]
+                if made.get("userErrors") or not made.get("draftOrder"):
+                    return _outcome("draft order", made)
+                draft = made["draftOrder"]
+            carts.record_created(ctx, cart.id, draft["id"])
+        if draft is None:
+            return f"draft order {cart.created_ref} is gone from the store: no order made"
+        if draft.get("order"):
+            carts.record_recovered(ctx, cart.id, draft["order"]["id"])
+            return f"order {draft['order']['name']} made from draft {draft['name']}"
+        if not draft.get("ready"):
+            raise RetryAfter(f"draft order {draft['name']} is still being calculated", 2.0)
+        amount = draft["totalPriceSet"]["presentmentMoney"]
+        shopify_total = Money.parse(str(amount["amount"]), str(amount["currencyCode"]))
+        paid = Money(invoice.amount_paid, invoice.currency)
+        if shopify_total != paid:
+            return (
+                f"draft order {draft['name']} totals {shopify_total} but the customer paid "
+                f"{paid}: left as a draft for you to check"
+            )
+        completed = admin.execute(graphql.DRAFT_ORDER_COMPLETE, {"id": draft["id"]})[
+            "draftOrderComplete"
+        ]
+        order = (completed.get("draftOrder") or {}).get("order")
+        if completed.get("userErrors") or not order:
+            return _outcome("draft order completion", completed)
+        carts.record_recovered(ctx, cart.id, order["id"])
+        return f"order {order['name']} made from draft {draft['name']}, paid"
 
     def _privacy(self, ctx: ServiceContext, store: Store, event: StoreEvent) -> str:
         """customers/redact and shop/redact erase personal data (amounts stay for the books);

@@ -12,6 +12,7 @@ from typing import Any
 import requests
 
 from core.http import send_json
+from core.jobs import RetryAfter
 from core.payments.provider import ProviderError
 
 API_VERSION = "2025-01"
@@ -55,41 +56,76 @@ mutation MetafieldsSet($metafields: [MetafieldsSetInput!]!) {
 }
 """
 
-DRAFT_ORDER_CREATE = """
-mutation DraftOrderCreate($input: DraftOrderInput!) {
-  draftOrderCreate(input: $input) {
-    draftOrder { id ready name }
-    userErrors { field message }
-  }
+#: What the connector reads of a draft order, in every draft document: enough to know whether
+#: it can be completed (calculated, same total as the customer paid) and what it became.
+DRAFT_ORDER_FIELDS = """
+fragment DraftOrderState on DraftOrder {
+  id
+  name
+  ready
+  status
+  totalPriceSet { presentmentMoney { amount currencyCode } }
+  order { id name }
 }
 """
 
-DRAFT_ORDER_COMPLETE = """
-mutation DraftOrderComplete($id: ID!) {
-  draftOrderComplete(id: $id) {
-    draftOrder { id order { id name } }
+DRAFT_ORDERS_TAGGED = (
+    """
+query DraftOrdersTagged($query: String!) {
+  draftOrders(first: 1, query: $query) { nodes { ...DraftOrderState } }
+}
+"""
+    + DRAFT_ORDER_FIELDS
+)
+
+DRAFT_ORDER_STATE = (
+    """
+query DraftOrderState($id: ID!) {
+  draftOrder(id: $id) { ...DraftOrderState }
+}
+"""
+    + DRAFT_ORDER_FIELDS
+)
+
+DRAFT_ORDER_CREATE = (
+    """
+mutation DraftOrderCreate($input: DraftOrderInput!) {
+  draftOrderCreate(input: $input) {
+    draftOrder { ...DraftOrderState }
     userErrors { field message }
   }
 }
 """
+    + DRAFT_ORDER_FIELDS
+)
+
+DRAFT_ORDER_COMPLETE = (
+    """
+mutation DraftOrderComplete($id: ID!) {
+  draftOrderComplete(id: $id, sourceName: "paylink") {
+    draftOrder { ...DraftOrderState }
+    userErrors { field message }
+  }
+}
+"""
+    + DRAFT_ORDER_FIELDS
+)
 
 DOCUMENTS = {
     "ORDER_PAYMENT_STATE": ORDER_PAYMENT_STATE,
     "ORDER_MARK_AS_PAID": ORDER_MARK_AS_PAID,
     "TAGS_ADD": TAGS_ADD,
     "METAFIELDS_SET": METAFIELDS_SET,
+    "DRAFT_ORDERS_TAGGED": DRAFT_ORDERS_TAGGED,
+    "DRAFT_ORDER_STATE": DRAFT_ORDER_STATE,
     "DRAFT_ORDER_CREATE": DRAFT_ORDER_CREATE,
     "DRAFT_ORDER_COMPLETE": DRAFT_ORDER_COMPLETE,
 }
 
 
-class ShopifyThrottled(ProviderError):
-    """Shopify's cost bucket is empty (THROTTLED, 429) or Shopify is down (5xx): retry after
-    `retry_after` seconds."""
-
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+class ShopifyThrottled(RetryAfter):
+    """Shopify's cost bucket is empty (THROTTLED, 429) or Shopify is down (5xx): the job is
+    retried no sooner than the wait computed from Shopify's own figures."""
 
 
 @dataclass(frozen=True)

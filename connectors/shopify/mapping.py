@@ -36,10 +36,11 @@ def needs_invoice(order: Mapping[str, Any], gateways: Iterable[str]) -> bool:
     return order.get("financial_status") in UNPAID_STATUSES and bool(chosen & used)
 
 
-def _customer(order: Mapping[str, Any]) -> CustomerDetails:
-    customer = order.get("customer") or {}
-    billing = order.get("billing_address") or {}
-    name = " ".join(
+def customer_name(body: Mapping[str, Any]) -> str:
+    """The customer's name on an order or checkout: their account's, else the billing one."""
+    customer = body.get("customer") or {}
+    billing = body.get("billing_address") or {}
+    return " ".join(
         part
         for part in (
             customer.get("first_name") or billing.get("first_name"),
@@ -47,8 +48,13 @@ def _customer(order: Mapping[str, Any]) -> CustomerDetails:
         )
         if part
     )
+
+
+def _customer(order: Mapping[str, Any]) -> CustomerDetails:
+    customer = order.get("customer") or {}
+    billing = order.get("billing_address") or {}
     return CustomerDetails(
-        name=name,
+        name=customer_name(order),
         email=order.get("email") or order.get("contact_email") or customer.get("email"),
         phone=order.get("phone") or customer.get("phone") or billing.get("phone"),
         locale=order.get("customer_locale"),

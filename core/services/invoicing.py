@@ -201,34 +201,42 @@ def create_invoice(
     decides, and the loser of a race reads the winner's row.
     """
     with ctx.db.transaction() as session:
-        merchant = session.get(models.Merchant, merchant_id)
-        if merchant is None:
-            raise NotFound(f"no merchant {merchant_id}")
-        if request.store_id is not None:
-            store = session.get(models.Store, request.store_id)
-            if store is None or store.merchant_id != merchant_id:
-                raise NotFound(f"no store {request.store_id}")
-        customer = make_customer(
-            request.customer.name,
-            request.customer.email,
-            request.customer.phone,
-            request.customer.locale or merchant.default_locale,
-            merchant.country,
-        )
-        existing = _find_by_source(session, merchant_id, request)
-        if existing is not None:
-            return _same_invoice(existing, request), False
-        for _ in range(LINK_CODE_ATTEMPTS):
-            try:
-                with session.begin_nested():
-                    invoice = _insert_invoice(ctx, session, merchant, request, customer)
-            except IntegrityError:
-                existing = _find_by_source(session, merchant_id, request)
-                if existing is not None:
-                    return _same_invoice(existing, request), False
-                continue  # a link code collision (72 random bits): draw another
-            return invoice, True
-        raise Conflict("could not allocate a unique link code")
+        return create_invoice_in(ctx, session, merchant_id, request)
+
+
+def create_invoice_in(
+    ctx: ServiceContext, session: Session, merchant_id: int, request: InvoiceRequested
+) -> tuple[Invoice, bool]:
+    """`create_invoice` inside the caller's transaction (an abandoned cart becomes its invoice
+    in the same transaction that marks it invoiced)."""
+    merchant = session.get(models.Merchant, merchant_id)
+    if merchant is None:
+        raise NotFound(f"no merchant {merchant_id}")
+    if request.store_id is not None:
+        store = session.get(models.Store, request.store_id)
+        if store is None or store.merchant_id != merchant_id:
+            raise NotFound(f"no store {request.store_id}")
+    customer = make_customer(
+        request.customer.name,
+        request.customer.email,
+        request.customer.phone,
+        request.customer.locale or merchant.default_locale,
+        merchant.country,
+    )
+    existing = _find_by_source(session, merchant_id, request)
+    if existing is not None:
+        return _same_invoice(existing, request), False
+    for _ in range(LINK_CODE_ATTEMPTS):
+        try:
+            with session.begin_nested():
+                invoice = _insert_invoice(ctx, session, merchant, request, customer)
+        except IntegrityError:
+            existing = _find_by_source(session, merchant_id, request)
+            if existing is not None:
+                return _same_invoice(existing, request), False
+            continue  # a link code collision (72 random bits): draw another
+        return invoice, True
+    raise Conflict("could not allocate a unique link code")
 
 
 def _same_invoice(existing: Invoice, request: InvoiceRequested) -> Invoice:

@@ -11,6 +11,7 @@ from core.payments.provider import ProviderEnvironment
 from core.payments.sandbox.web import JOB_DELIVER_WEBHOOK
 from core.reminders import MessageKind
 from core.services import (
+    carts,
     checkout,
     invoicing,
     message_delivery,
@@ -53,6 +54,9 @@ def core_handlers(
     def push_payment(job: ClaimedJob) -> None:
         store_events.push_payment(ctx, connectors or {}, job.payload["invoice_id"])
 
+    def abandon_cart(job: ClaimedJob) -> None:
+        carts.abandon_cart(ctx, connectors or {}, job.payload["cart_id"])
+
     def deliver_message(job: ClaimedJob) -> None:
         message_delivery.deliver(ctx, messaging, job.payload["message_id"])
 
@@ -92,6 +96,7 @@ def core_handlers(
         reminder_schedule.JOB_SEND_STEP: send_step,
         messages.JOB_DELIVER: deliver_message,
         store_events.JOB_PROCESS_STORE_EVENT: process_store_event,
+        carts.JOB_ABANDON_CART: abandon_cart,
         payments.JOB_PUSH_PAYMENT: push_payment,
         checkout.JOB_SETTLE_CHECKOUT: settle_checkout,
         JOB_DELIVER_WEBHOOK: deliver_sandbox_webhook,

@@ -149,7 +149,7 @@ def send_step(
         wanted = (
             ReminderStep(step, Anchor.SENT, timedelta(0), Channel.AUTO, one_off)
             if one_off
-            else next((s for s in policy_of(merchant).steps if s.name == step), None)
+            else next((s for s in policy_of(merchant, invoice).steps if s.name == step), None)
         )
         if wanted is None:
             ctx.record(session, invoice.id, "reminder_skipped", step=step, reason="not in policy")

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
+from core.events import SourceKind
 from core.jobs import NewJob
 from core.reminders import DEFAULT_POLICY, ReminderPolicy, ReminderStep
 from core.services.context import ServiceContext
@@ -23,10 +24,14 @@ JOB_SEND_STEP = "messages.send_step"
 SWEEP_BATCH = 1000
 
 
-def policy_of(merchant: Merchant) -> ReminderPolicy:
-    if merchant.reminder_policy:
-        return ReminderPolicy.from_json(merchant.reminder_policy)
-    return DEFAULT_POLICY
+def policy_of(merchant: Merchant, invoice: Invoice | None = None) -> ReminderPolicy:
+    """The merchant's policy; for an invoice made from an abandoned cart, its cart form."""
+    policy = (
+        ReminderPolicy.from_json(merchant.reminder_policy)
+        if merchant.reminder_policy
+        else DEFAULT_POLICY
+    )
+    return policy.for_carts() if invoice and invoice.source_kind == SourceKind.CART else policy
 
 
 def start_reminders(
@@ -34,7 +39,7 @@ def start_reminders(
 ) -> None:
     """The invoice was just sent: its first step goes now if it is due, the next one is kept."""
     invoice.opened_at = ctx.clock()
-    policy = policy_of(merchant)
+    policy = policy_of(merchant, invoice)
     upcoming = policy.next_step(invoice.opened_at, invoice.due_at, None)
     due = _advance(ctx, session, invoice, policy, upcoming)
     if due is not None:
@@ -96,14 +101,15 @@ def sweep_due_reminders(ctx: ServiceContext, limit: int = SWEEP_BATCH) -> int:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             ).all()
-            policies: dict[int, ReminderPolicy] = {}
+            policies: dict[tuple[int, str], ReminderPolicy] = {}
             jobs = []
             for invoice in invoices:
-                if invoice.merchant_id not in policies:
+                key = (invoice.merchant_id, invoice.source_kind)
+                if key not in policies:
                     merchant = session.get(Merchant, invoice.merchant_id)
                     assert merchant is not None
-                    policies[invoice.merchant_id] = policy_of(merchant)
-                policy = policies[invoice.merchant_id]
+                    policies[key] = policy_of(merchant, invoice)
+                policy = policies[key]
                 due = _advance(ctx, session, invoice, policy, _stored_step(policy, invoice))
                 if due is not None:
                     jobs.append(due)

@@ -9,11 +9,14 @@ from sqlalchemy import select
 
 from core.connector import Connector
 from core.errors import NotFound
+from core.events import SourceKind
+from core.invoices import InvoiceStatus
 from core.jobs import NewJob
+from core.services import carts
 from core.services.accounts import STORE_EVENT_JOB
 from core.services.context import ServiceContext
 from core.storage.database import insert_once
-from core.storage.models import Invoice, Store, StoreEvent
+from core.storage.models import CartStatus, Invoice, Store, StoreEvent
 
 JOB_PROCESS_STORE_EVENT = STORE_EVENT_JOB
 
@@ -93,7 +96,21 @@ def push_payment(ctx: ServiceContext, connectors: dict[str, Connector], invoice_
         raise NotFound(f"no store invoice {invoice_id}")
     if not store.active or store.platform not in connectors:
         outcome = "store disconnected: nothing pushed"
+    elif invoice.source_kind == SourceKind.CART:
+        outcome = _recover_cart(ctx, connectors[store.platform], store, invoice)
     else:
         outcome = connectors[store.platform].push_payment(ctx, store, invoice)
     with ctx.db.transaction() as session:
         ctx.record(session, invoice_id, "store_updated", platform=store.platform, outcome=outcome)
+
+
+def _recover_cart(ctx: ServiceContext, connector: Connector, store: Store, invoice: Invoice) -> str:
+    """A cart's invoice paid in full becomes a paid order in the store, once."""
+    cart, body = carts.cart_of_invoice(ctx, invoice)
+    if invoice.status != InvoiceStatus.PAID:
+        return "partly paid: the store's order is made once the basket is paid in full"
+    if cart.status == CartStatus.RECOVERED:
+        return f"order {cart.order_ref} already made"
+    if cart.status == CartStatus.ORDERED or body is None:
+        return "the customer also ordered in the store: no second order made, refund one payment"
+    return connector.create_order_from_cart(ctx, store, cart, body, invoice)

@@ -100,6 +100,8 @@ class Merchant(Base):
     # Steps as core.reminders.ReminderPolicy.to_json() writes them; None is the default policy.
     reminder_policy: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     sms_sender: Mapped[str | None] = mapped_column(String(11))
+    #: How long a cart must sit unchanged before it counts as abandoned and gets an invoice.
+    cart_delay_minutes: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
     created_at: Mapped[datetime]
 
 
@@ -459,3 +461,38 @@ class StoreEvent(Base):
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(255))
+
+
+class CartStatus(enum.StrEnum):
+    OPEN = "open"  # the customer may still be shopping: waits for the merchant's delay
+    INVOICED = "invoiced"  # abandoned: an invoice with our link was made for it
+    ORDERED = "ordered"  # the customer finished it in the store (an order names it)
+    RECOVERED = "recovered"  # paid through our link, and the store has an order for it
+    UNREACHABLE = "unreachable"  # abandoned, but nothing to invoice (no email or phone)
+
+
+class StoreCart(Base):
+    """A store's checkout or cart, as its latest webhook showed it, until it is finished in the
+    store, abandoned (an invoice is made once the merchant's delay has passed since the last
+    change) or recovered through our link. The body keeps personal data, so it is encrypted,
+    and erased once the cart needs it no more."""
+
+    __tablename__ = "store_carts"
+    __table_args__ = (UniqueConstraint("store_id", "token"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    token: Mapped[str] = mapped_column(String(255))  # the platform's checkout/cart token
+    status: Mapped[str] = mapped_column(String(16))
+    body_ciphertext: Mapped[str | None] = mapped_column(Text)
+    #: The platform's last-change time of the body we hold: older deliveries are stale.
+    changed_at: Mapped[datetime | None]
+    abandon_at: Mapped[datetime | None]
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), unique=True)
+    #: The store's order for this cart: the customer's own, or the one made when they paid us.
+    order_ref: Mapped[str | None] = mapped_column(String(255))
+    #: What Paylink created in the store on the way to that order (Shopify: the draft order).
+    created_ref: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -12,6 +12,7 @@ from core.jobs import (
     JobQueue,
     NewJob,
     PermanentJobError,
+    RetryAfter,
     Worker,
     enqueue,
     retry_delay,
@@ -159,6 +160,17 @@ def test_a_deferred_job_waits_without_spending_an_attempt(database, clock):
     deferred = job(database, "sms")
     assert (deferred.status, deferred.attempts) == (JobStatus.PENDING, 0)
     assert deferred.run_at == clock() + timedelta(hours=10)
+
+
+def test_a_service_s_wait_is_honoured_and_counts_as_an_attempt(database, clock):
+    def throttled(_job):
+        raise RetryAfter("bucket empty", 600)
+
+    add(database, clock, "push", max_attempts=3)
+    Worker(JobQueue(database, clock), {"test.noop": throttled}).run(until_idle=True)
+    waiting = job(database, "push")
+    assert (waiting.status, waiting.attempts) == (JobStatus.PENDING, 1)
+    assert waiting.run_at >= clock() + timedelta(seconds=600)  # longer than the first backoff
 
 
 def test_periodic_tasks_run_between_jobs_and_a_failing_one_never_stops_the_worker(

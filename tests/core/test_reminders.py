@@ -115,3 +115,12 @@ def test_no_sms_is_ever_placed_in_quiet_hours(naive):
 def test_offsets():
     assert parse_offset("-P2D") == timedelta(days=-2)
     assert parse_offset("PT1H30M") == timedelta(hours=1, minutes=30)
+
+
+def test_a_cart_follows_the_invoice_rhythm_in_a_basket_s_words():
+    cart = DEFAULT_POLICY.for_carts()
+    assert [(s.name, s.template.value) for s in cart.steps] == [
+        ("invoice", "abandoned_cart"),
+        ("reminder-1", "abandoned_cart"),
+    ]  # the due-date steps fall away: a cart has no due date
+    assert cart.steps[1].offset == timedelta(hours=24)

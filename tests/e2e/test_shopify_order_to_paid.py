@@ -5,7 +5,6 @@ receives a schema-valid orderMarkAsPaid for that order's GID. Replayed deliverie
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -23,9 +22,9 @@ from core.services.payment_accounts import configure_payment_account
 from core.storage.models import Invoice
 from core.web import create_app
 from tests.connectors.shopify.conftest import CLIENT_SECRET
-from tests.connectors.shopify.test_push import FakeShop
 from tests.core.web.conftest import settings as web_settings
 from tests.support.factories import merchant
+from tests.support.fake_shopify import FakeShop, webhook_headers
 from tests.support.live_server import free_port, serving
 from tests.support.providers import json_answer
 from tests.support.shopify_reference import admin_schema, unpaid_order
@@ -115,15 +114,7 @@ def test_an_order_is_invoiced_texted_paid_and_marked_paid_in_the_shop(
         # Shopify sends orders/create (twice, as it may), signed.
         order = unpaid_order(phone="+33612345678")
         body = json.dumps(order).encode()
-        signature = base64.b64encode(
-            hmac.new(CLIENT_SECRET.encode(), body, hashlib.sha256).digest()
-        ).decode()
-        headers = {
-            "X-Shopify-Hmac-Sha256": signature,
-            "X-Shopify-Topic": "orders/create",
-            "X-Shopify-Shop-Domain": "lune.myshopify.com",
-            "X-Shopify-Event-Id": "e-1",
-        }
+        headers = webhook_headers(body, CLIENT_SECRET, event_id="e-1")
         shopify = app.test_client()
         for _ in range(2):
             assert (

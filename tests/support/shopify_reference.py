@@ -41,3 +41,11 @@ def unpaid_order(**changes: Any) -> dict[str, Any]:
     order: dict[str, Any] = json.loads(_path("shopify-order-2026-07.json").read_text())["order"]
     order.update({"financial_status": "pending", "payment_gateway_names": ["Paylink"], **changes})
     return order
+
+
+def abandoned_checkout(**changes: Any) -> dict[str, Any]:
+    """The reference abandoned checkout (the REST shape checkouts/create|update deliver)."""
+    text = _path("shopify-abandoned-checkouts-2026-07.json").read_text()
+    checkout: dict[str, Any] = json.loads(text)["checkouts"][0]
+    checkout.update(changes)
+    return checkout

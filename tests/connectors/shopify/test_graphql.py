@@ -72,7 +72,7 @@ def test_throttling_says_how_long_to_wait(httpserver):
     )
     with pytest.raises(ShopifyThrottled) as waited:
         admin(httpserver).execute(DOCUMENTS["TAGS_ADD"], {"id": "x", "tags": ["paylink"]})
-    assert waited.value.retry_after == 6  # (752 - 152) / 100
+    assert waited.value.seconds == 6  # (752 - 152) / 100
     httpserver.expect_oneshot_request("/admin/api/2025-01/graphql.json").respond_with_data(
         "slow down", status=429
     )

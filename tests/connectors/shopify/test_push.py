@@ -2,8 +2,6 @@
 every document it receives against the 2025-01 schema, and answers as Shopify does."""
 
 import pytest
-from graphql import parse
-from graphql.validation.validate import validate
 from sqlalchemy import select
 
 from core.events import PaymentReceived
@@ -12,11 +10,9 @@ from core.services import invoicing, payments
 from core.services.accounts import connect_store
 from core.services.invoice_queries import invoice_timeline
 from core.storage.models import Job, JobStatus
+from tests.support.fake_shopify import GRAPHQL, ORDER_GID, FakeShop
 from tests.support.providers import json_answer
 from tests.support.shopify_reference import admin_schema, unpaid_order
-
-GRAPHQL = "/admin/api/2025-01/graphql.json"
-ORDER_GID = "gid://shopify/Order/450789469"
 
 
 @pytest.fixture(scope="module")
@@ -34,53 +30,6 @@ def store_invoice(ctx, shop):
     request = order_invoice(unpaid_order(), store.id, ["Paylink"])
     invoice, _ = invoicing.create_invoice(ctx, shop.id, request)
     return invoice
-
-
-class FakeShop:
-    """Answers the Admin API like Shopify, after checking each document against the schema."""
-
-    def __init__(self, schema, can_mark=True, errors=None, token="shpat_x"):
-        self.schema, self.can_mark, self.errors, self.token = schema, can_mark, errors or [], token
-        self.received = []
-
-    def __call__(self, request):
-        assert request.headers["X-Shopify-Access-Token"] == self.token
-        body = request.get_json()
-        document = parse(body["query"])
-        assert validate(self.schema, document) == [], body["query"]
-        operation = document.definitions[0].name.value
-        self.received.append((operation, body["variables"]))
-        answers = {
-            "OrderPaymentState": {
-                "order": {
-                    "id": ORDER_GID,
-                    "name": "#1001",
-                    "canMarkAsPaid": self.can_mark,
-                    "displayFinancialStatus": "PENDING",
-                    "totalOutstandingSet": {
-                        "presentmentMoney": {"amount": "598.94", "currencyCode": "USD"}
-                    },
-                }
-            },
-            "OrderMarkAsPaid": {
-                "orderMarkAsPaid": {
-                    "order": {"id": ORDER_GID, "displayFinancialStatus": "PAID"},
-                    "userErrors": self.errors,
-                }
-            },
-            "TagsAdd": {"tagsAdd": {"node": {"id": ORDER_GID}, "userErrors": []}},
-            "MetafieldsSet": {"metafieldsSet": {"metafields": [], "userErrors": []}},
-        }
-        cost = {
-            "requestedQueryCost": 10,
-            "actualQueryCost": 10,
-            "throttleStatus": {
-                "maximumAvailable": 2000.0,
-                "currentlyAvailable": 1990,
-                "restoreRate": 100.0,
-            },
-        }
-        return json_answer({"data": answers[operation], "extensions": {"cost": cost}})
 
 
 def pay(ctx, invoice, amount=59894, reference="pay_1"):

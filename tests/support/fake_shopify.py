@@ -1,0 +1,160 @@
+"""A fake Shopify for tests: the Admin GraphQL API answering as Shopify does, after checking each
+document *and its variables* against the 2025-01 schema (so an input Shopify would refuse
+fails the test), and signed webhook deliveries as Shopify sends them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from decimal import Decimal
+from typing import Any
+
+from graphql import GraphQLSchema, parse
+from graphql.execution.values import get_variable_values
+from graphql.validation.validate import validate
+
+from tests.support.providers import json_answer
+
+GRAPHQL = "/admin/api/2025-01/graphql.json"
+ORDER_GID = "gid://shopify/Order/450789469"
+COST = {
+    "requestedQueryCost": 10,
+    "actualQueryCost": 10,
+    "throttleStatus": {
+        "maximumAvailable": 2000.0,
+        "currentlyAvailable": 1990,
+        "restoreRate": 100.0,
+    },
+}
+
+
+def webhook_headers(
+    body: bytes,
+    secret: str,
+    topic: str = "orders/create",
+    event_id: str = "evt-1",
+    shop: str = "lune.myshopify.com",
+) -> dict[str, str]:
+    """The headers of a delivery: base64 HMAC-SHA256 of the exact body with the app secret."""
+    signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return {
+        "Content-Type": "application/json",
+        "X-Shopify-Hmac-Sha256": signature,
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-Event-Id": event_id,
+        "X-Shopify-Webhook-Id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+        "X-Shopify-Triggered-At": "2026-03-02T09:29:58.361Z",
+        "X-Shopify-API-Version": "2025-01",
+    }
+
+
+class FakeShop:
+    """The Admin API of one shop: orders it can mark paid, and draft orders it creates,
+    calculates (adding `draft_tax` to what the lines say, as Shopify's tax engine would) and
+    completes into paid orders."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        can_mark: bool = True,
+        errors: list[dict[str, Any]] | None = None,
+        token: str = "shpat_x",
+        draft_tax: str = "0",
+        draft_ready: bool = True,
+    ) -> None:
+        self.schema, self.can_mark, self.errors, self.token = schema, can_mark, errors or [], token
+        self.draft_tax, self.draft_ready = Decimal(draft_tax), draft_ready
+        self.received: list[tuple[str, dict[str, Any]]] = []
+        self.drafts: dict[str, dict[str, Any]] = {}
+
+    def __call__(self, request: Any) -> Any:
+        assert request.headers["X-Shopify-Access-Token"] == self.token
+        body = request.get_json()
+        document = parse(body["query"])
+        assert validate(self.schema, document) == [], body["query"]
+        operation = document.definitions[0]
+        coerced = get_variable_values(
+            self.schema, operation.variable_definitions, body.get("variables") or {}
+        )
+        assert not isinstance(coerced, list), [str(error) for error in coerced]
+        name = operation.name.value
+        self.received.append((name, body["variables"]))
+        return json_answer(
+            {"data": self.answer(name, body["variables"]), "extensions": {"cost": COST}}
+        )
+
+    def answer(self, operation: str, variables: dict[str, Any]) -> dict[str, Any]:
+        orders = {
+            "OrderPaymentState": lambda: {
+                "order": {
+                    "id": ORDER_GID,
+                    "name": "#1001",
+                    "canMarkAsPaid": self.can_mark,
+                    "displayFinancialStatus": "PENDING",
+                    "totalOutstandingSet": {
+                        "presentmentMoney": {"amount": "598.94", "currencyCode": "USD"}
+                    },
+                }
+            },
+            "OrderMarkAsPaid": lambda: {
+                "orderMarkAsPaid": {
+                    "order": {"id": ORDER_GID, "displayFinancialStatus": "PAID"},
+                    "userErrors": self.errors,
+                }
+            },
+            "TagsAdd": lambda: {"tagsAdd": {"node": {"id": ORDER_GID}, "userErrors": []}},
+            "MetafieldsSet": lambda: {"metafieldsSet": {"metafields": [], "userErrors": []}},
+            "DraftOrdersTagged": lambda: {
+                "draftOrders": {"nodes": self._tagged(variables["query"])}
+            },
+            "DraftOrderState": lambda: {"draftOrder": self._state(variables["id"])},
+            "DraftOrderCreate": lambda: self._create(variables["input"]),
+            "DraftOrderComplete": lambda: self._complete(variables["id"]),
+        }
+        return orders[operation]()
+
+    def _tagged(self, query: str) -> list[dict[str, Any]]:
+        tag = query.removeprefix("tag:").strip("'")
+        return [self._state(gid) for gid, d in self.drafts.items() if tag in d["input"]["tags"]]
+
+    def _state(self, gid: str) -> dict[str, Any] | None:
+        draft = self.drafts.get(gid)
+        if draft is None:
+            return None
+        data = draft["input"]
+        total = sum(
+            Decimal(line["priceOverride"]["amount"]) * line["quantity"]
+            for line in data["lineItems"]
+        )
+        total += Decimal(data.get("shippingLine", {}).get("priceWithCurrency", {}).get("amount", 0))
+        total -= Decimal(data.get("appliedDiscount", {}).get("value", 0))
+        total += self.draft_tax
+        return {
+            "id": gid,
+            "name": draft["name"],
+            "ready": self.draft_ready,
+            "status": "COMPLETED" if draft["order"] else "OPEN",
+            "totalPriceSet": {
+                "presentmentMoney": {
+                    "amount": f"{total:.2f}",
+                    "currencyCode": data["presentmentCurrencyCode"],
+                }
+            },
+            "order": draft["order"],
+        }
+
+    def _create(self, data: dict[str, Any]) -> dict[str, Any]:
+        number = len(self.drafts) + 1
+        gid = f"gid://shopify/DraftOrder/{1000 + number}"
+        self.drafts[gid] = {"input": data, "name": f"#D{number}", "order": None}
+        return {"draftOrderCreate": {"draftOrder": self._state(gid), "userErrors": []}}
+
+    def _complete(self, gid: str) -> dict[str, Any]:
+        draft = self.drafts[gid]
+        draft["order"] = draft["order"] or {
+            "id": f"gid://shopify/Order/{820982911946154500 + len(self.drafts)}",
+            "name": f"#{1000 + len(self.drafts)}",
+        }
+        return {"draftOrderComplete": {"draftOrder": self._state(gid), "userErrors": []}}
