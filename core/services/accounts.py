@@ -20,9 +20,19 @@ from sqlalchemy.orm import Session
 from core.errors import NotFound, Unauthorized, ValidationError
 from core.invoices import Customer
 from core.money import currency_code
+from core.services.carts import CART_BODY
 from core.services.context import ServiceContext
 from core.services.invoicing import customer_of, set_customer
-from core.storage.models import ApiKey, Invoice, Job, JobStatus, Merchant, Store, StoreEvent
+from core.storage.models import (
+    ApiKey,
+    Invoice,
+    Job,
+    JobStatus,
+    Merchant,
+    Store,
+    StoreCart,
+    StoreEvent,
+)
 
 #: The job kind that applies a store event (core.services.store_events).
 STORE_EVENT_JOB = "stores.process_event"
@@ -217,7 +227,7 @@ def rotate_keys(ctx: ServiceContext) -> dict[str, int]:
     Runs in batches of short transactions so a large database is not locked for long; it can be
     interrupted and run again (values already under the newest key are only re-indexed).
     """
-    counts = {"stores": 0, "invoices": 0}
+    counts = {"stores": 0, "carts": 0, "invoices": 0}
     keyring = ctx.keyring
     with ctx.db.transaction() as session:
         for store in session.scalars(
@@ -228,6 +238,7 @@ def rotate_keys(ctx: ServiceContext) -> dict[str, int]:
                 clear = keyring.decrypt(store.credentials_ciphertext, STORE_CREDENTIALS)
                 store.credentials_ciphertext = keyring.encrypt(clear, STORE_CREDENTIALS)
                 counts["stores"] += 1
+    counts["carts"] = _rotate_carts(ctx)
     last_id = 0
     while True:
         with ctx.db.transaction() as session:
@@ -246,6 +257,21 @@ def rotate_keys(ctx: ServiceContext) -> dict[str, int]:
         if len(batch) < ROTATION_BATCH:
             return counts
         last_id = batch[-1].id
+
+
+def _rotate_carts(ctx: ServiceContext) -> int:
+    """Cart bodies still held (open or invoiced carts: a few), re-encrypted under the newest key."""
+    rotated = 0
+    with ctx.db.transaction() as session:
+        for cart in session.scalars(
+            select(StoreCart).where(StoreCart.body_ciphertext.is_not(None))
+        ):
+            assert cart.body_ciphertext is not None
+            if ctx.keyring.needs_rotation(cart.body_ciphertext):
+                clear = ctx.keyring.decrypt(cart.body_ciphertext, CART_BODY)
+                cart.body_ciphertext = ctx.keyring.encrypt(clear, CART_BODY)
+                rotated += 1
+    return rotated
 
 
 def update_branding(ctx: ServiceContext, merchant_id: int, name: str, brand_color: str) -> Merchant:

@@ -176,6 +176,14 @@ def record_recovered(ctx: ServiceContext, cart_id: int, order_ref: str) -> None:
         cart.body_ciphertext, cart.updated_at = None, ctx.clock()
 
 
+def cart_delay(ctx: ServiceContext, merchant_id: int) -> int:
+    with ctx.db.transaction() as session:
+        merchant = session.get(Merchant, merchant_id)
+        if merchant is None:
+            raise NotFound(f"no merchant {merchant_id}")
+        return merchant.cart_delay_minutes
+
+
 def set_cart_delay(ctx: ServiceContext, merchant_id: int, minutes: int) -> None:
     """How long a cart sits unchanged before it counts as abandoned (carts already waiting
     keep the time they were given)."""

@@ -16,7 +16,7 @@ from core.invoices import normalise_phone
 from core.services.context import ServiceContext
 from core.services.invoicing import PHONE_INDEX, email_index
 from core.services.messaging import RECIPIENT
-from core.storage.models import Invoice, Message
+from core.storage.models import Invoice, Message, StoreCart, StoreEvent
 
 REDACTED = "[effacé]"
 
@@ -70,10 +70,17 @@ def erase_customer(
 
 
 def erase_store(ctx: ServiceContext, store_id: int) -> int:
-    """Erase the personal data of every invoice a store brought (the shop left for good)."""
+    """Erase the personal data of every invoice a store brought, its carts and the bodies of
+    its webhooks (the shop left for good)."""
     with ctx.db.transaction() as session:
         ids = list(session.scalars(select(Invoice.id).where(Invoice.store_id == store_id)))
         _erase(ctx, session, ids)
+        session.execute(
+            update(StoreCart).where(StoreCart.store_id == store_id).values(body_ciphertext=None)
+        )
+        session.execute(
+            update(StoreEvent).where(StoreEvent.store_id == store_id).values(body=REDACTED)
+        )
     return len(ids)
 
 
@@ -101,6 +108,9 @@ def _erase(ctx: ServiceContext, session: Session, ids: list[int]) -> None:
             body=REDACTED,
             subject=None,
         )
+    )
+    session.execute(
+        update(StoreCart).where(StoreCart.invoice_id.in_(ids)).values(body_ciphertext=None)
     )
     for invoice_id in ids:
         ctx.record(session, invoice_id, "personal_data_erased")

@@ -88,5 +88,12 @@ class StepForm(PlainForm):
     )
 
 
+class CartDelayForm(FlaskForm):
+    """How long a cart sits unchanged before it counts as abandoned (the bounds are the
+    service's: it checks them again)."""
+
+    minutes = IntegerField(validators=[DataRequired(), NumberRange(min=15, max=7 * 24 * 60)])
+
+
 class PolicyForm(FlaskForm):
     steps = FieldList(FormField(StepForm), min_entries=6, max_entries=12)

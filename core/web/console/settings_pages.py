@@ -9,10 +9,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from core.branding import contrast_ratio, text_colour_on
 from core.errors import ValidationError
-from core.services import accounts, merchant_users, message_settings
+from core.services import accounts, carts, merchant_users, message_settings
 from core.services.messaging import RECIPIENT
 from core.storage.models import Merchant
-from core.web.console.forms import ActionForm, BrandingForm, PolicyForm
+from core.web.console.forms import ActionForm, BrandingForm, CartDelayForm, PolicyForm
 from core.web.console.logos import save_logo
 from core.web.console.pages import form_locales, language, render, submitted
 from core.web.console.texts import console_text
@@ -98,13 +98,41 @@ def add_settings_pages(console: Blueprint) -> None:
             else:
                 flash(console_text(language(), "saved"))
                 return redirect(url_for("console.reminders"), code=303)
+        return _reminders_page(form, error=error)
+
+    def _reminders_page(
+        form: PolicyForm, error: str | None = None, delay_form: CartDelayForm | None = None
+    ) -> Response:
+        merchant_id = current_user.merchant_id
+        if delay_form is None:
+            minutes = carts.cart_delay(services(), merchant_id)
+            delay_form = CartDelayForm(meta=form_locales(), data={"minutes": minutes})
+        failed = error or form.errors or delay_form.errors
         return render(
             "console/reminders.html",
-            status=422 if error or form.errors else 200,
+            status=422 if failed else 200,
             form=form,
             error=error,
             reset_form=ActionForm(),
+            delay_form=delay_form,
         )
+
+    @console.post("/reminders/cart-delay")
+    @login_required
+    def cart_delay() -> Response | BaseResponse:
+        ctx, merchant_id = services(), current_user.merchant_id
+        delay_form = CartDelayForm(meta=form_locales())
+        if submitted(delay_form):
+            try:
+                carts.set_cart_delay(ctx, merchant_id, delay_form.minutes.data)
+            except ValidationError as refusal:
+                delay_form.minutes.errors = [refusal.message]
+            else:
+                flash(console_text(language(), "saved"))
+                return redirect(url_for("console.reminders"), code=303)
+        policy = message_settings.reminder_policy(ctx, merchant_id)
+        form = PolicyForm(meta=form_locales(), data={"steps": policy.to_json()})
+        return _reminders_page(form, delay_form=delay_form)
 
     @console.post("/reminders/reset")
     @login_required

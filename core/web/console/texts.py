@@ -68,6 +68,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "offset": "Décalage",
         "offset_hint": "Décalage ISO 8601 : PT0S tout de suite, PT24H après 24 h, P3D après 3 "
         "jours, -P2D 2 jours avant.",
+        "cart_delay_title": "Paniers abandonnés",
+        "cart_delay": "Délai avant relance (minutes)",
+        "cart_delay_hint": "Un panier resté inchangé ce temps-là reçoit votre lien de paiement, "
+        "au rythme des étapes ci-dessus partant de l'envoi (de 15 minutes à 7 jours).",
         "quiet_hours": "Aucun SMS entre 20 h et 8 h (heure du client) ; pas de SMS commercial le "
         "dimanche ni les jours fériés : l'étape attend l'ouverture.",
         "kind": "Message",
@@ -203,6 +207,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "offset": "Offset",
         "offset_hint": "ISO 8601 offset: PT0S at once, PT24H after 24 h, P3D after 3 days, -P2D "
         "2 days before.",
+        "cart_delay_title": "Abandoned carts",
+        "cart_delay": "Wait before recovering (minutes)",
+        "cart_delay_hint": "A cart left unchanged this long gets your payment link, on the rhythm "
+        "of the steps above that start from sending (15 minutes to 7 days).",
         "quiet_hours": "No SMS between 20:00 and 08:00 (the customer's time); no marketing SMS on "
         "Sundays or public holidays: the step waits for the window.",
         "kind": "Message",

@@ -236,6 +236,20 @@ def test_an_order_delivered_before_its_checkout_wins(ctx, shopify, run_jobs, clo
     assert rows(ctx, Invoice) == [] and the_cart(ctx).status == CartStatus.ORDERED
 
 
+def test_erasing_a_customer_erases_their_invoiced_cart(ctx, shopify, run_jobs, clock):
+    shopify.checkout()
+    clock.advance(hours=1)
+    run_jobs()
+    assert the_cart(ctx).body_ciphertext is not None  # kept to make the order if they pay
+    redact = {
+        "shop_domain": "lune.myshopify.com",
+        "customer": {"email": "bob.norman@mail.example.com"},
+    }
+    shopify.send("customers/redact", {**redact, "orders_to_redact": []})
+    run_jobs()
+    assert the_cart(ctx).body_ciphertext is None
+
+
 # Paid through our link -----------------------------------------------------------------------
 
 

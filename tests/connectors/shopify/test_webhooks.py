@@ -182,6 +182,7 @@ def test_privacy_requests_are_honoured_after_uninstall(client, ctx, store, order
     ]
     (invoice,) = rows(ctx, Invoice)
     assert invoice.customer_name == "[effacé]"
+    assert {event.body for event in rows(ctx, StoreEvent)} == {"[effacé]"}  # webhooks too
 
 
 def test_the_console_shows_each_store_s_webhook_health(client, ctx, shop, store, run_jobs):

@@ -72,7 +72,7 @@ def test_rotate_keys_reencrypts_everything_under_the_newest_key(ctx, database, c
     with database.transaction() as session:
         session.merge(invoice)
     new = ServiceContext(database, Keyring.parse(f"k2:{generate_key()},{old_spec}"), clock)
-    assert accounts.rotate_keys(new) == {"stores": 1, "invoices": 1}
+    assert accounts.rotate_keys(new) == {"stores": 1, "carts": 0, "invoices": 1}
     with database.transaction() as session:
         store = session.scalars(select(Store)).one()
         assert store.credentials_ciphertext.startswith("k2:")

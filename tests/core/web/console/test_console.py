@@ -327,6 +327,25 @@ def test_the_reminder_schedule_editor(signed_in, ctx, shop):
     assert reset.status_code == 303 and len(reminder_policy(ctx, shop.id).steps) == 4
 
 
+def test_the_abandoned_cart_delay(signed_in, ctx, shop):
+    from core.services.carts import cart_delay
+
+    page = signed_in.get("/console/reminders").get_data(as_text=True)
+    assert 'name="minutes"' in page and 'value="60"' in page
+    token = csrf(page)
+    refused = signed_in.post(
+        "/console/reminders/cart-delay", data={"csrf_token": token, "minutes": "5"}
+    )
+    assert refused.status_code == 422 and 'id="minutes-error"' in refused.get_data(as_text=True)
+    assert (
+        signed_in.post("/console/reminders/cart-delay", data={"minutes": "30"}).status_code == 400
+    )
+    saved = signed_in.post(
+        "/console/reminders/cart-delay", data={"csrf_token": token, "minutes": "30"}
+    )
+    assert saved.status_code == 303 and cart_delay(ctx, shop.id) == 30
+
+
 def test_payment_methods_keep_secrets_and_test_the_connection(
     signed_in, ctx, shop, app, httpserver
 ):
