@@ -7,7 +7,8 @@ turns the store events its webhooks stored into core use cases, in a job.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import ClassVar, Protocol
 
@@ -21,8 +22,22 @@ from core.storage.models import Invoice, Store, StoreCart, StoreEvent
 ENTRY_POINT_GROUP = "paylink.connectors"
 
 
+@dataclass(frozen=True)
+class ConnectForm:
+    """How the console's stores page offers to connect a store of a platform: one field (the
+    store's address), sent by GET to the connector's install route, which takes it from
+    there. Texts are given per console language."""
+
+    endpoint: str  # the Flask endpoint of the install route
+    field: str
+    title: Mapping[str, str]
+    label: Mapping[str, str]
+    placeholder: str
+
+
 class Connector(Protocol):
     platform: ClassVar[str]
+    connect_form: ClassVar[ConnectForm]
 
     def blueprint(self) -> Blueprint:
         """Install and webhook routes, under /connectors/<platform>/."""

@@ -19,6 +19,7 @@ from connectors.shopify.checkouts import (
 from connectors.shopify.graphql import ShopifyAdmin
 from connectors.shopify.mapping import COMPLIANCE_TOPICS, order_invoice
 from connectors.shopify.web import create_shopify_blueprint
+from core.connector import ConnectForm
 from core.errors import ValidationError
 from core.events import InvoiceRequested, SourceKind
 from core.http import http_session
@@ -37,6 +38,16 @@ DEFAULT_INVOICE_GATEWAYS = ("Paylink",)
 
 class ShopifyConnector:
     platform: ClassVar[str] = "shopify"
+    connect_form: ClassVar[ConnectForm] = ConnectForm(
+        endpoint="shopify.install",
+        field="shop",
+        title={"fr": "Connecter une boutique Shopify", "en": "Connect a Shopify store"},
+        label={
+            "fr": "Adresse de la boutique (.myshopify.com)",
+            "en": "Store address (.myshopify.com)",
+        },
+        placeholder="boutique.myshopify.com",
+    )
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

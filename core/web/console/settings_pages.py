@@ -147,7 +147,12 @@ def add_settings_pages(console: Blueprint) -> None:
         return render(
             "console/stores.html",
             stores=accounts.store_summaries(services(), current_user.merchant_id),
-            installable=sorted(current_app.extensions["paylink.connectors"]),
+            installable=[
+                (platform, connector.connect_form)
+                for platform, connector in sorted(
+                    current_app.extensions["paylink.connectors"].items()
+                )
+            ],
         )
 
     @console.post("/stores/<int:store_id>/gateways")
@@ -162,7 +167,12 @@ def add_settings_pages(console: Blueprint) -> None:
                 "console/stores.html",
                 status=422,
                 stores=accounts.store_summaries(services(), current_user.merchant_id),
-                installable=sorted(current_app.extensions["paylink.connectors"]),
+                installable=[
+                    (platform, connector.connect_form)
+                    for platform, connector in sorted(
+                        current_app.extensions["paylink.connectors"].items()
+                    )
+                ],
                 error=refusal.message,
             )
         flash(console_text(language(), "saved"))

@@ -28,12 +28,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Image de marque",
         "stores": "Boutiques",
-        "connect_shopify": "Connecter une boutique Shopify",
         "invoice_gateways": "Moyens de paiement de la boutique qui créent une facture",
         "invoice_gateways_hint": "Un par ligne, tels que la boutique les nomme (par exemple un "
         "moyen de paiement manuel « Paylink »). Les commandes encore à payer par ces moyens "
         "reçoivent une facture et son lien.",
-        "shop_domain": "Adresse de la boutique (.myshopify.com)",
         "connect": "Connecter",
         "platform": "Plateforme",
         "domain": "Adresse",
@@ -167,12 +165,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Branding",
         "stores": "Stores",
-        "connect_shopify": "Connect a Shopify store",
         "invoice_gateways": "Store payment methods that create an invoice",
         "invoice_gateways_hint": "One per line, as the store names them (for example a manual "
         "payment method called \u201cPaylink\u201d). Orders still to pay through them get an "
         "invoice and its link.",
-        "shop_domain": "Store address (.myshopify.com)",
         "connect": "Connect",
         "platform": "Platform",
         "domain": "Address",

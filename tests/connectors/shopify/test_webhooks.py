@@ -203,7 +203,8 @@ def test_the_console_shows_each_store_s_webhook_health(client, ctx, shop, store,
     )
     stores = client.get("/console/stores").get_data(as_text=True)
     assert "lune.myshopify.com" in stores and '<strong class="error">1</strong>' in stores
-    assert "Connecter une boutique Shopify" in stores
+    assert "Connecter une boutique Shopify" in stores  # the connector's own connect form
+    assert 'action="/connectors/shopify/install"' in stores and 'name="shop"' in stores
 
 
 def test_the_merchant_chooses_which_gateways_get_an_invoice(
