@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import ClassVar, Protocol
 
-from flask import Blueprint
+from flask import Blueprint, Request
 
 from core.events import InvoiceRequested
 from core.services.context import ServiceContext
@@ -35,6 +35,24 @@ class ConnectForm:
     placeholder: str
 
 
+@dataclass(frozen=True)
+class EmbeddedSignIn:
+    """A merchant signed in by the platform whose admin shows the console in a frame (Shopify's
+    App Bridge session token), for this one request: who they are, which origins may frame the
+    page, the platform's scripts and meta tags the page must load there, and the query values
+    every navigation inside the frame carries along (the fresh token is added by those scripts;
+    a redirect reuses the one this request came with)."""
+
+    merchant_id: int
+    name: str
+    token: str
+    token_field: str
+    frame_ancestors: tuple[str, ...]
+    scripts: tuple[str, ...]
+    meta: Mapping[str, str]
+    carry: Mapping[str, str]
+
+
 class Connector(Protocol):
     platform: ClassVar[str]
     connect_form: ClassVar[ConnectForm]
@@ -49,6 +67,10 @@ class Connector(Protocol):
     def push_payment(self, ctx: ServiceContext, store: Store, invoice: Invoice) -> str:
         """Tell the store what the invoice's payments now say (paid, or partly), idempotently;
         returns what was done. Raises to be retried (throttled, store down)."""
+
+    def embedded_sign_in(self, ctx: ServiceContext, request: Request) -> EmbeddedSignIn | None:
+        """The merchant this request is signed in as by the platform's own admin, or None when
+        it carries nothing of the platform's. Raises Unauthorized for a credential that fails."""
 
     def cart_invoice(self, store: Store, body: str) -> InvoiceRequested | None:
         """The invoice an abandoned cart (the body its last webhook carried) asks for, or None

@@ -114,3 +114,15 @@ def decode_session_token(token: str, client_id: str, secret: str) -> SessionToke
     if iss_host != shop:
         raise Unauthorized("the session token's issuer and destination differ")
     return SessionToken(shop, str(claims["sub"]), claims.get("sid"))
+
+
+def decode_with_any_secret(token: str, client_id: str, secrets: tuple[str, ...]) -> SessionToken:
+    """A session token signed with the newest secret, or with an older one still valid while
+    Shopify switches over after a rotation."""
+    error = Unauthorized("no Shopify client secret is configured")
+    for secret in reversed(secrets):
+        try:
+            return decode_session_token(token, client_id, secret)
+        except Unauthorized as refused:
+            error = refused
+    raise error

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from flask import Blueprint
+from flask import Blueprint, Request
 
-from connectors.shopify import graphql
+from connectors.shopify import embedded, graphql
 from connectors.shopify.checkouts import (
     CART_TOPICS,
     checkout_invoice,
@@ -19,7 +19,7 @@ from connectors.shopify.checkouts import (
 from connectors.shopify.graphql import ShopifyAdmin
 from connectors.shopify.mapping import COMPLIANCE_TOPICS, order_invoice
 from connectors.shopify.web import create_shopify_blueprint
-from core.connector import ConnectForm
+from core.connector import ConnectForm, EmbeddedSignIn
 from core.errors import ValidationError
 from core.events import InvoiceRequested, SourceKind
 from core.http import http_session
@@ -106,6 +106,9 @@ class ShopifyConnector:
             invoice, created = invoicing.create_invoice(ctx, store.merchant_id, request)
             done.append(f"invoice {invoice.number}" + ("" if created else " (already made)"))
         return "; ".join(done)
+
+    def embedded_sign_in(self, ctx: ServiceContext, request: Request) -> EmbeddedSignIn | None:
+        return embedded.sign_in(ctx, self.settings, request)
 
     def cart_invoice(self, store: Store, body: str) -> InvoiceRequested | None:
         return checkout_invoice(body, store.id)

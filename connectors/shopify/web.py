@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from connectors.shopify.auth import valid_shop, verify_query, verify_webhook
+from connectors.shopify.embedded import CARRIED, TOKEN_FIELD, installed_store, session_token_of
 from connectors.shopify.mapping import COMPLIANCE_TOPICS
 from connectors.shopify.oauth import SCOPES, STATE_COOKIE, STATE_MAX_AGE, exchange_code
 from core.errors import Unauthorized, ValidationError
@@ -41,7 +42,9 @@ def _state_signer(settings: Settings) -> TokenSigner:
 
 
 def create_shopify_blueprint(settings: Settings) -> Blueprint:
-    shopify = Blueprint("shopify", __name__, url_prefix="/connectors/shopify")
+    shopify = Blueprint(
+        "shopify", __name__, url_prefix="/connectors/shopify", static_folder="static"
+    )
     callback_path = "/connectors/shopify/callback"
 
     @shopify.get("/install")
@@ -105,6 +108,23 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
         response = redirect(url_for("console.stores"), code=303)
         response.delete_cookie(STATE_COOKIE, path=callback_path)
         return response
+
+    @shopify.get("/app")
+    def app_home() -> BaseResponse:
+        """The app's URL in the Shopify admin (shopify.app.toml `application_url`): Shopify
+        opens it in a frame with a session token; the shop's store is made ready (token
+        exchange when needed) and the console opens, signed in by that token."""
+        query = request.args.to_dict()
+        if "hmac" in query:
+            verify_query(query, settings.shopify_client_secrets[-1], _clock())
+        token = session_token_of(request)
+        if token is None:
+            raise Unauthorized("open Paylink from your Shopify admin")
+        ctx: ServiceContext = current_app.extensions["paylink"]
+        installed_store(ctx, settings, token)
+        carried = {name: query[name] for name in CARRIED if query.get(name)}
+        carried[TOKEN_FIELD] = token
+        return redirect(f"{url_for('console.invoice_list')}?{urlencode(carried)}", code=303)
 
     @shopify.post("/webhooks")
     def webhooks() -> tuple[Response, int]:

@@ -81,6 +81,15 @@ def session_user(ctx: ServiceContext, user_id: int, auth_version: int) -> Mercha
     return user if user is not None and user.auth_version == auth_version else None
 
 
+def merchant_locale(ctx: ServiceContext, merchant_id: int) -> str:
+    """The console language for someone signed in without an account of ours (a platform's
+    admin): the merchant's own language, French or English."""
+    with ctx.db.transaction() as session:
+        merchant = session.get(Merchant, merchant_id)
+    locale = (merchant.default_locale if merchant else "fr")[:2]
+    return locale if locale in ("fr", "en") else "fr"
+
+
 def change_password(ctx: ServiceContext, user_id: int, password: str) -> None:
     """A new password ends every session of that user (their cookies carry the old version)."""
     hashed = _hasher.hash(_checked_password(password))

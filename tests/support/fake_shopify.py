@@ -7,9 +7,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import jwt
 from graphql import GraphQLSchema, parse
 from graphql.execution.values import get_variable_values
 from graphql.validation.validate import validate
@@ -48,6 +50,25 @@ def webhook_headers(
         "X-Shopify-Triggered-At": "2026-03-02T09:29:58.361Z",
         "X-Shopify-API-Version": "2025-01",
     }
+
+
+def session_token(secret: str, shop: str = "lune.myshopify.com", **changes: Any) -> str:
+    """An App Bridge session token as Shopify signs it (HS256 with the app secret), valid now:
+    PyJWT checks `exp`/`nbf` against the real clock."""
+    now = int(datetime.now(UTC).timestamp())
+    claims = {
+        "iss": f"https://{shop}/admin",
+        "dest": f"https://{shop}",
+        "aud": "client-id",
+        "sub": "42",
+        "exp": now + 60,
+        "nbf": now - 5,
+        "iat": now - 5,
+        "jti": "f8912129-1af6-4cad-9ca3-76b0f7621087",
+        "sid": "aaea182f2732d44c23057c0fea584021a4485b2bd25d3eb7fd349313ad24c685",
+        **changes,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 class FakeShop:

@@ -17,7 +17,13 @@ from core.services import merchant_users
 from core.web.console import invoices, payment_methods, settings_pages, templates_page
 from core.web.console.auth import start_session
 from core.web.console.forms import ActionForm, LoginForm
-from core.web.console.pages import form_locales, language, render, submitted
+from core.web.console.pages import (
+    carry_embedded_sign_in,
+    form_locales,
+    language,
+    render,
+    submitted,
+)
 from core.web.console.texts import console_text
 from core.web.current import services
 
@@ -65,6 +71,7 @@ def create_console_blueprint(login_limit: Any) -> Blueprint:
     def home() -> BaseResponse:
         return redirect(url_for("console.invoice_list"), code=303)
 
+    console.after_request(carry_embedded_sign_in)
     invoices.add_invoice_pages(console)
     settings_pages.add_settings_pages(console)
     templates_page.add_template_pages(console)

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, session
-from flask_login import LoginManager, UserMixin, login_user
+from flask import Flask, Request, current_app, g, session
+from flask_login import LoginManager, UserMixin, current_user, login_user
 
-from core.services.merchant_users import session_user
+from core.connector import EmbeddedSignIn
+from core.errors import Unauthorized
+from core.services.merchant_users import merchant_locale, session_user
 from core.storage.models import MerchantUser
 from core.web.current import services
 
 
 @dataclass
 class ConsoleUser(UserMixin):
-    """The signed-in person, as the console needs them (no password hash in memory)."""
+    """The signed-in person, as the console needs them (no password hash in memory). A user
+    signed in by a platform's admin (`embedded`) has no account of ours: no password, no
+    session cookie, only the platform's credential on each request."""
 
     user_id: int
     merchant_id: int
@@ -25,6 +29,7 @@ class ConsoleUser(UserMixin):
     email: str
     locale: str
     auth_version: int
+    embedded: EmbeddedSignIn | None = None
 
     def get_id(self) -> str:
         return f"{self.user_id}:{self.auth_version}"
@@ -42,12 +47,35 @@ def _load(session_id: str) -> ConsoleUser | None:
     return ConsoleUser.of(user) if user else None
 
 
+def _embedded(incoming: Request) -> ConsoleUser | None:
+    """Signed in by a platform's admin (the console in its frame): each connector is asked."""
+    if g.get("embedded_refused"):
+        return None  # refused once: the error page is drawn for nobody, not refused again
+    ctx = services()
+    for connector in current_app.extensions["paylink.connectors"].values():
+        try:
+            signed = connector.embedded_sign_in(ctx, incoming)
+        except Unauthorized:
+            g.embedded_refused = True
+            raise
+        if signed is not None:
+            locale = merchant_locale(ctx, signed.merchant_id)
+            return ConsoleUser(0, signed.merchant_id, signed.name, "", locale, 0, signed)
+    return None
+
+
+def embedded_user() -> EmbeddedSignIn | None:
+    """The platform sign-in of this request, when the console is shown in a platform's admin."""
+    return current_user.embedded if current_user.is_authenticated else None
+
+
 def init_console_auth(app: Flask) -> None:
     manager = LoginManager(app)
     manager.login_view = "console.login"
     manager.login_message = ""
     manager.session_protection = "basic"  # "strong" would sign out a phone changing networks
     manager.user_loader(_load)
+    manager.request_loader(_embedded)
 
 
 def start_session(user: MerchantUser) -> ConsoleUser:

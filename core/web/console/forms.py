@@ -3,8 +3,10 @@ with a message next to the field, in the user's language (WTForms' own catalogue
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from werkzeug.utils import cached_property
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,30 +21,45 @@ from wtforms import (
 from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from core.web.console.auth import embedded_user
+
 HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
 MANUAL_METHODS = ("bank_transfer", "cash", "cheque", "other")
 
 
-class LoginForm(FlaskForm):
+class ConsoleForm(FlaskForm):
+    """Every console form. A request signed in by a platform's admin (the console in its
+    frame) carries the platform's signed, minute-long token, which a forged cross-site request
+    cannot have: that token is its CSRF proof, and no cookie is needed (an admin's frame is a
+    third-party context, where browsers keep cookies away)."""
+
+    class Meta(FlaskForm.Meta):
+        @cached_property
+        def csrf(self) -> bool:
+            enabled = bool(current_app.config.get("WTF_CSRF_ENABLED", True))
+            return enabled and embedded_user() is None
+
+
+class LoginForm(ConsoleForm):
     email = EmailField(validators=[DataRequired(), Length(max=320)])
     password = PasswordField(validators=[DataRequired(), Length(max=200)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(ConsoleForm):
     """A button that changes something (sign out, resend): only the CSRF token."""
 
 
-class VoidForm(FlaskForm):
+class VoidForm(ConsoleForm):
     reason = StringField(validators=[DataRequired(), Length(max=500)])
 
 
-class MarkPaidForm(FlaskForm):
+class MarkPaidForm(ConsoleForm):
     amount = StringField(validators=[DataRequired(), Length(max=20)])
     reference = StringField(validators=[DataRequired(), Length(max=100)])
     method = SelectField(choices=list(MANUAL_METHODS))
 
 
-class BrandingForm(FlaskForm):
+class BrandingForm(ConsoleForm):
     name = StringField(validators=[DataRequired(), Length(max=200)])
     brand_color = StringField(validators=[DataRequired(), Regexp(HEX_COLOUR)])
     logo = FileField()
@@ -57,7 +74,7 @@ class LineForm(PlainForm):
     unit_price = StringField(validators=[Optional(), Length(max=20)])
 
 
-class InvoiceForm(FlaskForm):
+class InvoiceForm(ConsoleForm):
     customer_name = StringField(validators=[DataRequired(), Length(max=200)])
     customer_email = EmailField(validators=[Optional(), Length(max=320)])
     customer_phone = StringField(validators=[Optional(), Length(max=40)])
@@ -68,7 +85,7 @@ class InvoiceForm(FlaskForm):
     reference = StringField(validators=[Optional(), Length(max=255)])
 
 
-class TemplatesForm(FlaskForm):
+class TemplatesForm(ConsoleForm):
     sms = StringField(validators=[DataRequired(), Length(max=4000)])
     subject = StringField(validators=[DataRequired(), Length(max=4000)])
     body = StringField(validators=[DataRequired(), Length(max=4000)])
@@ -88,12 +105,12 @@ class StepForm(PlainForm):
     )
 
 
-class CartDelayForm(FlaskForm):
+class CartDelayForm(ConsoleForm):
     """How long a cart sits unchanged before it counts as abandoned (the bounds are the
     service's: it checks them again)."""
 
     minutes = IntegerField(validators=[DataRequired(), NumberRange(min=15, max=7 * 24 * 60)])
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(ConsoleForm):
     steps = FieldList(FormField(StepForm), min_entries=6, max_entries=12)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Response, abort, g, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as BaseResponse
 
+from core.web.console.auth import embedded_user
 from core.web.console.forms import ActionForm
 from core.web.console.texts import console_text
 from core.web.page_texts import translate
@@ -32,17 +35,49 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
         status_label=lambda status: translate(lang, f"status.{status}"),
         lang=lang,
         user=current_user,
+        embedded=embedded_user(),
         logout_form=ActionForm(),
         nonce=g.csp_nonce,
         **context,
     )
     response = Response(body, status=status, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; script-src 'self'; connect-src 'self'; "
-        f"style-src 'self' 'nonce-{g.csp_nonce}'; img-src 'self' data: https:; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    embedded = embedded_user()
+    scripts = (
+        " ".join(sorted({_origin(src) for src in embedded.scripts} - {""})) if embedded else ""
     )
+    framing = " ".join(embedded.frame_ancestors) if embedded else "'none'"
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src 'self' {scripts}".rstrip() + "; connect-src 'self'; "
+        f"style-src 'self' 'nonce-{g.csp_nonce}'; img-src 'self' data: https:; "
+        f"form-action 'self'; base-uri 'none'; frame-ancestors {framing}"
+    )
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _origin(url: str) -> str:
+    """The origin of an absolute script URL (a platform's script), "" for one of ours."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def carry_embedded_sign_in(response: BaseResponse) -> BaseResponse:
+    """Inside a platform's frame there is no session cookie: a redirect to one of our pages
+    takes along the token this request was signed in with (valid a minute more) and the
+    values the platform's scripts need."""
+    embedded = embedded_user()
+    location = response.headers.get("Location")
+    if embedded is None or response.status_code not in (301, 302, 303, 307, 308) or not location:
+        return response
+    target = urlsplit(location)
+    if target.netloc and target.netloc != request.host:
+        return response
+    query = dict(parse_qsl(target.query))
+    query.update({**embedded.carry, embedded.token_field: embedded.token})
+    response.headers["Location"] = urlunsplit(
+        ("", "", target.path, urlencode(query), target.fragment)
+    )
     return response
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.branding import contrast_ratio, text_colour_on
-from core.errors import ValidationError
+from core.errors import NotFound, ValidationError
 from core.services import accounts, carts, merchant_users, message_settings
 from core.services.messaging import RECIPIENT
 from core.storage.models import Merchant
@@ -182,6 +182,8 @@ def add_settings_pages(console: Blueprint) -> None:
     @login_required
     def switch_language() -> BaseResponse:
         submitted(ActionForm())
+        if current_user.embedded:
+            raise NotFound("inside a store's admin the console speaks the shop's language")
         other = "en" if current_user.locale == "fr" else "fr"
         merchant_users.set_locale(services(), current_user.user_id, other)
         return redirect(request.referrer or url_for("console.invoice_list"), code=303)

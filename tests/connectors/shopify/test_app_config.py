@@ -9,7 +9,7 @@ from connectors.shopify.oauth import SCOPES
 
 def test_the_app_configuration_matches_the_routes(app, settings):
     config = tomllib.loads(app_toml(settings))
-    assert config["client_id"] == "client-id" and config["embedded"] is False
+    assert config["client_id"] == "client-id" and config["embedded"] is True
     assert config["access_scopes"]["scopes"] == SCOPES
     assert config["webhooks"]["api_version"] == API_VERSION
     ordinary, privacy = config["webhooks"]["subscriptions"]

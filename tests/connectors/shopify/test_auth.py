@@ -17,6 +17,7 @@ from connectors.shopify.auth import (
     verify_webhook,
 )
 from core.errors import Unauthorized, ValidationError
+from tests.support.fake_shopify import session_token
 
 APP_SECRET = "shpss_0123456789abcdef0123456789abcdef"
 CALLBACK = {
@@ -90,20 +91,7 @@ def test_webhook_hmac_on_the_raw_body_with_rotation():
 
 
 def token(**changes):
-    now = int(datetime.now(UTC).timestamp())
-    claims = {
-        "iss": "https://lune.myshopify.com/admin",
-        "dest": "https://lune.myshopify.com",
-        "aud": "client-id",
-        "sub": "42",
-        "exp": now + 60,
-        "nbf": now - 5,
-        "iat": now - 5,
-        "jti": "f8912129-1af6-4cad-9ca3-76b0f7621087",
-        "sid": "aaea182f2732d44c23057c0fea584021a4485b2bd25d3eb7fd349313ad24c685",
-        **changes,
-    }
-    return jwt.encode(claims, APP_SECRET, algorithm="HS256")
+    return session_token(APP_SECRET, **changes)
 
 
 def test_session_tokens():

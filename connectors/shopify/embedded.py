@@ -1,0 +1,79 @@
+"""The console embedded in the Shopify admin: the merchant is signed in by App Bridge session
+tokens (on the first load in the `id_token` query value, then in `Authorization: Bearer` on
+fetches and in the `id_token` value our frame script adds to every navigation and form), never
+by a cookie, which browsers keep from a third-party frame.
+
+A shop opening the app with no token stored (Shopify-managed install, or a reinstall) gets its
+offline token by token exchange; a shop new to Paylink gets a merchant of its own.
+"""
+
+from __future__ import annotations
+
+from flask import Request, url_for
+
+from connectors.shopify.auth import SessionToken, decode_with_any_secret
+from connectors.shopify.oauth import exchange_session_token
+from core.connector import EmbeddedSignIn
+from core.errors import Unauthorized
+from core.services import accounts, store_events
+from core.services.accounts import MerchantProfile
+from core.services.context import ServiceContext
+from core.settings import Settings
+from core.storage.models import Store
+
+APP_BRIDGE = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
+TOKEN_FIELD = "id_token"  # noqa: S105 (a field name)
+#: What App Bridge needs in the URL of every page of the frame, carried along by our script.
+CARRIED = ("shop", "host", "embedded")
+
+
+def session_token_of(request: Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header.removeprefix("Bearer ").strip() or None
+    return request.values.get(TOKEN_FIELD) or None
+
+
+def verified(settings: Settings, token: str) -> SessionToken:
+    assert settings.shopify_client_id is not None
+    return decode_with_any_secret(
+        token, settings.shopify_client_id, settings.shopify_client_secrets
+    )
+
+
+def sign_in(ctx: ServiceContext, settings: Settings, request: Request) -> EmbeddedSignIn | None:
+    token = session_token_of(request)
+    if token is None:
+        return None
+    session = verified(settings, token)
+    store = store_events.known_store(ctx, "shopify", session.shop)
+    if store is None:
+        raise Unauthorized(f"{session.shop} has not finished installing Paylink: open it again")
+    return EmbeddedSignIn(
+        merchant_id=store.merchant_id,
+        name=session.shop,
+        token=token,
+        token_field=TOKEN_FIELD,
+        frame_ancestors=(f"https://{session.shop}", "https://admin.shopify.com"),
+        scripts=(APP_BRIDGE, url_for("shopify.static", filename="embedded.js")),
+        meta={"shopify-api-key": settings.shopify_client_id or ""},
+        carry={name: request.args[name] for name in CARRIED if request.args.get(name)},
+    )
+
+
+def installed_store(ctx: ServiceContext, settings: Settings, token: str) -> Store:
+    """The shop's store, with an offline token: exchanged now when none is held (first open
+    after a Shopify-managed install, or after an uninstall); a shop new to Paylink becomes a
+    merchant of its own, named after the shop until the merchant renames it."""
+    session = verified(settings, token)
+    store = store_events.known_store(ctx, "shopify", session.shop, active_only=False)
+    if store is not None and store.active and accounts.store_credentials(ctx, store):
+        return store
+    granted = exchange_session_token(settings, session.shop, token)
+    if store is not None:
+        merchant_id = store.merchant_id
+        granted = {**accounts.store_credentials(ctx, store), **granted}
+    else:
+        handle = session.shop.removesuffix(".myshopify.com")
+        merchant_id = accounts.create_merchant(ctx, MerchantProfile(name=handle)).id
+    return accounts.connect_store(ctx, merchant_id, "shopify", session.shop, granted)
