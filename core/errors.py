@@ -8,10 +8,20 @@ from __future__ import annotations
 
 
 class PaylinkError(Exception):
-    """Base of every error Paylink raises on purpose."""
+    """Base of every error Paylink raises on purpose.
+
+    The message is English (API answers, logs, the CLI). An error people see in their own
+    language also carries a `key` and the `values` its message was made of, which the console
+    looks up in its catalogues; an error without a key is shown as its message.
+    """
 
     http_status = 500
     code = "internal_error"
+
+    def __init__(self, *args: object, key: str | None = None, **values: object) -> None:
+        super().__init__(*args)
+        self.key = key
+        self.values = values
 
     @property
     def message(self) -> str:

@@ -78,7 +78,9 @@ class InvoiceContent:
         if self.shipping.is_negative or self.discount.is_negative:
             raise ValidationError("shipping and discount are positive amounts")
         if self.totals().total.is_negative:
-            raise ValidationError("the discount is larger than what it discounts")
+            raise ValidationError(
+                "the discount is larger than what it discounts", key="discount_too_large"
+            )
 
     def totals(self) -> Totals:
         subtotal = total([line.amount for line in self.lines], self.currency)
@@ -112,9 +114,11 @@ def normalise_phone(raw: str, default_region: str | None) -> str:
     try:
         number = phonenumbers.parse(raw, (default_region or "").upper() or None)
     except phonenumbers.NumberParseException as error:
-        raise ValidationError(f"phone {raw!r} is not a phone number: {error}") from None
+        raise ValidationError(
+            f"phone {raw!r} is not a phone number: {error}", key="phone", phone=raw
+        ) from None
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(f"phone {raw!r} is not a valid number")
+        raise ValidationError(f"phone {raw!r} is not a valid number", key="phone", phone=raw)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -123,7 +127,9 @@ def normalise_email(raw: str) -> str:
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise ValidationError(f"email {raw!r} is not valid: {error}") from None
+        raise ValidationError(
+            f"email {raw!r} is not valid: {error}", key="email", email=raw
+        ) from None
 
 
 def make_customer(
@@ -284,7 +290,7 @@ class InvoiceState:
         A payment made (`paid_at`, the provider's time) before the early-payment deadline that
         covers the discounted amount earns the discount: the total drops by it, for good."""
         if amount.minor <= 0:
-            raise ValidationError("a payment amount must be positive")
+            raise ValidationError("a payment amount must be positive", key="payment_positive")
         if self.status in (S.DRAFT, S.VOID, S.REFUNDED):
             raise InvalidTransition(f"a payment cannot be applied to a {self.status} invoice")
         discount = self.early_discount_at(paid_at or now)

@@ -72,15 +72,30 @@ def _compiled(text: str) -> Template:
 def check_template(text: str) -> None:
     """Refuse, with a reason, a template that cannot render: bad syntax, an unknown variable."""
     if len(text) > MAX_TEMPLATE_CHARS:
-        raise ValidationError(f"a template is at most {MAX_TEMPLATE_CHARS} characters")
+        raise ValidationError(
+            f"a template is at most {MAX_TEMPLATE_CHARS} characters",
+            key="template_length",
+            most=MAX_TEMPLATE_CHARS,
+        )
     try:
         parsed = _sandbox.parse(text)
     except TemplateSyntaxError as error:
-        raise ValidationError(f"template error on line {error.lineno}: {error.message}") from None
+        raise ValidationError(
+            f"template error on line {error.lineno}: {error.message}",
+            key="template_syntax",
+            line=error.lineno,
+            detail=error.message,
+        ) from None
     unknown = meta.find_undeclared_variables(parsed) - VARIABLES
     if unknown:
         names = ", ".join(sorted(unknown))
-        raise ValidationError(f"unknown variable {names}; use {', '.join(sorted(VARIABLES))}")
+        known = ", ".join(sorted(VARIABLES))
+        raise ValidationError(
+            f"unknown variable {names}; use {known}",
+            key="template_variable",
+            names=names,
+            known=known,
+        )
 
 
 def render_template(text: str, values: Mapping[str, str]) -> str:

@@ -73,13 +73,23 @@ class Money:
         try:
             value = Decimal(str(amount).strip())
         except (InvalidOperation, ValueError):
-            raise ValidationError(f"{amount!r} is not a decimal amount") from None
+            raise ValidationError(
+                f"{amount!r} is not a decimal amount", key="amount_syntax", amount=amount
+            ) from None
         if not value.is_finite():
-            raise ValidationError(f"{amount!r} is not a finite amount")
+            raise ValidationError(
+                f"{amount!r} is not a finite amount", key="amount_syntax", amount=amount
+            )
         exponent = minor_unit_exponent(code)
         scaled = value.scaleb(exponent)
         if scaled != scaled.to_integral_value():
-            raise ValidationError(f"{amount!r} has more than {exponent} decimals for {code}")
+            raise ValidationError(
+                f"{amount!r} has more than {exponent} decimals for {code}",
+                key="amount_decimals",
+                amount=amount,
+                decimals=exponent,
+                currency=code,
+            )
         return cls(int(scaled), code)
 
     # Conversion ---------------------------------------------------------------------------

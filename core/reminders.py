@@ -58,12 +58,16 @@ def parse_offset(text: str) -> timedelta:
         offset = isodate.parse_duration(text)
     except (isodate.ISO8601Error, ValueError, TypeError):
         raise ValidationError(
-            f"{text!r} is not an ISO 8601 duration such as P3D or PT24H"
+            f"{text!r} is not an ISO 8601 duration such as P3D or PT24H",
+            key="offset_syntax",
+            text=text,
         ) from None
     if not isinstance(offset, timedelta):
-        raise ValidationError(f"{text!r}: use days and hours, not months or years")
+        raise ValidationError(
+            f"{text!r}: use days and hours, not months or years", key="offset_months", text=text
+        )
     if abs(offset) > MAX_OFFSET:
-        raise ValidationError(f"{text!r} is more than a year")
+        raise ValidationError(f"{text!r} is more than a year", key="offset_year", text=text)
     return offset
 
 
@@ -98,7 +102,11 @@ class ReminderPolicy:
     def from_json(cls, data: Sequence[Mapping[str, Any]]) -> ReminderPolicy:
         """A policy as the API and the settings page send it, with a reason for what is wrong."""
         if not isinstance(data, Sequence) or len(data) > MAX_STEPS:
-            raise ValidationError(f"a reminder policy is a list of at most {MAX_STEPS} steps")
+            raise ValidationError(
+                f"a reminder policy is a list of at most {MAX_STEPS} steps",
+                key="policy_steps",
+                most=MAX_STEPS,
+            )
         steps = []
         for position, raw in enumerate(data, start=1):
             try:
@@ -112,12 +120,26 @@ class ReminderPolicy:
                         template=MessageKind(raw.get("template", "reminder")),
                     )
                 )
+            except ValidationError as error:
+                raise ValidationError(
+                    f"reminder step {position}: {error.message}",
+                    key=f"step.{error.key}" if error.key else None,
+                    position=position,
+                    **error.values,
+                ) from None
             except (ValueError, AttributeError) as error:
-                raise ValidationError(f"reminder step {position}: {error}") from None
+                raise ValidationError(
+                    f"reminder step {position}: {error}", key="step_invalid", position=position
+                ) from None
             if not 1 <= len(name) <= 48 or not name.replace("-", "").replace("_", "").isalnum():
-                raise ValidationError(f"reminder step {position}: name {name!r} is not usable")
+                raise ValidationError(
+                    f"reminder step {position}: name {name!r} is not usable",
+                    key="step_name",
+                    position=position,
+                    name=name,
+                )
         if len({s.name for s in steps}) != len(steps):
-            raise ValidationError("reminder step names must be unique")
+            raise ValidationError("reminder step names must be unique", key="step_names_unique")
         return cls(tuple(steps))
 
     def to_json(self) -> list[dict[str, str]]:

@@ -198,7 +198,9 @@ def set_invoice_gateways(
     them), kept with the store's settings; another merchant's store is a 404."""
     chosen = sorted({g.strip() for g in gateways if g.strip()}, key=str.lower)
     if not chosen or len(chosen) > 20 or any(len(g) > 100 for g in chosen):
-        raise ValidationError("name 1 to 20 payment gateways, 100 characters at most each")
+        raise ValidationError(
+            "name 1 to 20 payment gateways, 100 characters at most each", key="gateways"
+        )
     with ctx.db.transaction() as session:
         store = session.get(Store, store_id)
         if store is None or store.merchant_id != merchant_id or not store.active:
@@ -277,7 +279,7 @@ def _rotate_carts(ctx: ServiceContext) -> int:
 def update_branding(ctx: ServiceContext, merchant_id: int, name: str, brand_color: str) -> Merchant:
     """The shop's name and colour as the payment pages and emails show them."""
     if not name.strip() or len(name) > 200:
-        raise ValidationError("a shop name is 1 to 200 characters")
+        raise ValidationError("a shop name is 1 to 200 characters", key="shop_name")
     if not HEX_COLOUR.fullmatch(brand_color):
         raise ValidationError(f"brand colour {brand_color!r}: expected #rrggbb")
     with ctx.db.transaction() as session:

@@ -190,7 +190,10 @@ def set_cart_delay(ctx: ServiceContext, merchant_id: int, minutes: int) -> None:
     if not MIN_DELAY_MINUTES <= minutes <= MAX_DELAY_MINUTES:
         raise ValidationError(
             f"the abandoned-cart delay is {MIN_DELAY_MINUTES} minutes to 7 days "
-            f"({MAX_DELAY_MINUTES} minutes)"
+            f"({MAX_DELAY_MINUTES} minutes)",
+            key="cart_delay",
+            least=MIN_DELAY_MINUTES,
+            most=MAX_DELAY_MINUTES,
         )
     with ctx.db.transaction() as session:
         merchant = session.get(Merchant, merchant_id)

@@ -24,7 +24,7 @@ from core.web.console.pages import (
     render,
     submitted,
 )
-from core.web.console.texts import console_text
+from core.web.console.texts import console_text, said
 from core.web.current import services
 
 
@@ -79,6 +79,8 @@ def create_console_blueprint(login_limit: Any) -> Blueprint:
 
     @console.errorhandler(PaylinkError)
     def _domain_error(error: PaylinkError) -> Response:
-        return render("console/message.html", status=error.http_status, message=error.message)
+        return render(
+            "console/message.html", status=error.http_status, message=said(language(), error)
+        )
 
     return console

@@ -20,7 +20,7 @@ from core.services.invoice_queries import InvoiceFilter, invoice_timeline, list_
 from core.storage.models import Merchant
 from core.web.console.forms import ActionForm, InvoiceForm, MarkPaidForm, VoidForm
 from core.web.console.pages import form_locales, language, render, submitted
-from core.web.console.texts import console_text
+from core.web.console.texts import console_text, said
 from core.web.current import services, settings
 
 PAGE_SIZE = 25
@@ -78,7 +78,7 @@ def _invoice_request(form: InvoiceForm, merchant: Merchant) -> InvoiceRequested:
         try:
             return Money.parse(raw, merchant.currency)
         except ValidationError as error:
-            field.errors = [*field.errors, error.message]
+            field.errors = [*field.errors, said(language(), error)]
             raise
 
     if not (form.customer_email.data or form.customer_phone.data):
@@ -133,7 +133,7 @@ def add_invoice_pages(console: Blueprint) -> None:
                     services(), merchant.id, _invoice_request(form, merchant)
                 )
             except PaylinkError as refusal:
-                error = refusal.message
+                error = said(language(), refusal)
             else:
                 return redirect(url_for("console.invoice_detail", invoice_id=invoice.id), code=303)
         failed = bool(error or form.errors)
@@ -221,7 +221,7 @@ def add_invoice_pages(console: Blueprint) -> None:
                     None,
                 )
             except PaylinkError as error:
-                form.amount.errors = [*form.amount.errors, error.message]
+                form.amount.errors = [*form.amount.errors, said(language(), error)]
             else:
                 flash(console_text(language(), "marked_paid"))
                 return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)

@@ -26,12 +26,16 @@ def save_logo(data_dir: Path, merchant_id: int, content: bytes) -> str:
     """Store an uploaded logo and return its file name; refuse, with the reason, anything
     too large or not an image of the allowed kinds."""
     if not content:
-        raise ValidationError("the logo file is empty")
+        raise ValidationError("the logo file is empty", key="logo_empty")
     if len(content) > MAX_LOGO_BYTES:
-        raise ValidationError(f"the logo is over {MAX_LOGO_BYTES // 1024} KB")
+        raise ValidationError(
+            f"the logo is over {MAX_LOGO_BYTES // 1024} KB",
+            key="logo_size",
+            kb=MAX_LOGO_BYTES // 1024,
+        )
     kind = filetype.guess(content)
     if kind is None or kind.mime not in ALLOWED:
-        raise ValidationError("the logo must be a PNG, JPEG or WebP image")
+        raise ValidationError("the logo must be a PNG, JPEG or WebP image", key="logo_kind")
     name = f"{merchant_id}-{hashlib.sha256(content).hexdigest()[:16]}.{ALLOWED[kind.mime]}"
     directory = logo_directory(data_dir)
     directory.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from core.payments.registry import provider_factories
 from core.services import payment_accounts
 from core.web.console.forms import ActionForm
 from core.web.console.pages import language, render, submitted
-from core.web.console.texts import console_text
+from core.web.console.texts import console_text, said
 from core.web.current import providers, services
 
 
@@ -51,7 +51,7 @@ def add_payment_pages(console: Blueprint) -> None:
                 enabled=request.form.get("enabled") == "on",
             )
         except PaylinkError as refusal:
-            return _page(422, provider, refusal.message)
+            return _page(422, provider, said(language(), refusal))
         flash(console_text(language(), "saved"))
         return redirect(url_for("console.payment_methods") + f"#{provider}", code=303)
 
@@ -66,6 +66,6 @@ def add_payment_pages(console: Blueprint) -> None:
                 services(), providers(), current_user.merchant_id, provider
             )
         except PaylinkError as refusal:
-            return _page(502, provider, refusal.message)
+            return _page(502, provider, said(language(), refusal))
         flash(console_text(language(), "connection_ok", provider=provider))
         return redirect(url_for("console.payment_methods") + f"#{provider}", code=303)

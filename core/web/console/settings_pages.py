@@ -15,7 +15,7 @@ from core.storage.models import Merchant
 from core.web.console.forms import ActionForm, BrandingForm, CartDelayForm, PolicyForm
 from core.web.console.logos import save_logo
 from core.web.console.pages import form_locales, language, render, submitted
-from core.web.console.texts import console_text
+from core.web.console.texts import console_text, said
 from core.web.current import services, settings
 
 #: WCAG 2.1 AA: 4.5:1 for text (the page picks dark or white text, whichever reads better), and
@@ -61,7 +61,7 @@ def add_settings_pages(console: Blueprint) -> None:
                         services(), merchant.id, f"{settings().base_url}/logos/{name}"
                     )
             except ValidationError as error:
-                form.logo.errors = [error.message]
+                form.logo.errors = [said(language(), error)]
             else:
                 flash(console_text(language(), "saved"))
                 return redirect(url_for("console.branding"), code=303)
@@ -94,7 +94,7 @@ def add_settings_pages(console: Blueprint) -> None:
             try:
                 message_settings.set_reminder_policy(ctx, merchant_id, steps)
             except ValidationError as refusal:
-                error = refusal.message
+                error = said(language(), refusal)
             else:
                 flash(console_text(language(), "saved"))
                 return redirect(url_for("console.reminders"), code=303)
@@ -126,7 +126,7 @@ def add_settings_pages(console: Blueprint) -> None:
             try:
                 carts.set_cart_delay(ctx, merchant_id, delay_form.minutes.data)
             except ValidationError as refusal:
-                delay_form.minutes.errors = [refusal.message]
+                delay_form.minutes.errors = [said(language(), refusal)]
             else:
                 flash(console_text(language(), "saved"))
                 return redirect(url_for("console.reminders"), code=303)
@@ -173,7 +173,7 @@ def add_settings_pages(console: Blueprint) -> None:
                         current_app.extensions["paylink.connectors"].items()
                     )
                 ],
-                error=refusal.message,
+                error=said(language(), refusal),
             )
         flash(console_text(language(), "saved"))
         return redirect(url_for("console.stores"), code=303)

@@ -21,7 +21,7 @@ from core.services.messaging import MessagingEnvironment
 from core.web.console.auth import embedded_user
 from core.web.console.forms import ActionForm, TemplatesForm
 from core.web.console.pages import form_locales, language, render, submitted
-from core.web.console.texts import console_text
+from core.web.console.texts import console_text, said
 from core.web.current import services
 
 PARTS = (Part.SMS, Part.SUBJECT, Part.BODY)
@@ -69,7 +69,7 @@ def add_template_pages(console: Blueprint) -> None:
                 try:
                     message_settings.check_template_text(getattr(form, part.value).data)
                 except ValidationError as error:
-                    getattr(form, part.value).errors = [error.message]
+                    getattr(form, part.value).errors = [said(language(), error)]
             if not form.errors:
                 for part in PARTS:
                     text = getattr(form, part.value).data
@@ -117,5 +117,5 @@ def add_template_pages(console: Blueprint) -> None:
         try:
             preview = message_settings.preview_sms(text)
         except ValidationError as error:
-            return jsonify({"error": error.message}), 422
+            return jsonify({"error": said(language(), error)}), 422
         return jsonify(_measured(preview)), 200

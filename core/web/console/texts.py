@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core.errors import PaylinkError
+
 TEXTS: dict[str, dict[str, str]] = {
     "fr": {
         "console": "Console Paylink",
@@ -282,3 +284,46 @@ TEXTS: dict[str, dict[str, str]] = {
 
 def console_text(language: str, key: str, **values: object) -> str:
     return TEXTS.get(language, TEXTS["fr"])[key].format(**values)
+
+
+#: Domain errors in French, by their key (`PaylinkError.key`), with the values they carry. The
+#: domain speaks English (API, logs, CLI); English console users read its own message.
+ERRORS_FR: dict[str, str] = {
+    "offset_syntax": "« {text} » n'est pas une durée ISO 8601 comme P3D ou PT24H",
+    "offset_months": "« {text} » : utilisez des jours et des heures, pas des mois ni des années",
+    "offset_year": "« {text} » dépasse un an",
+    "policy_steps": "une relance compte au plus {most} étapes",
+    "step": "étape {position} : ",
+    "step_invalid": "étape {position} : ancre, canal ou message inconnu",
+    "step_name": "étape {position} : le nom « {name} » n'est pas utilisable (lettres, chiffres, "
+    "tirets)",
+    "step_names_unique": "chaque étape doit avoir un nom différent",
+    "amount_syntax": "« {amount} » n'est pas un montant",
+    "amount_decimals": "« {amount} » a plus de {decimals} décimales pour {currency}",
+    "phone": "« {phone} » n'est pas un numéro de téléphone valide",
+    "email": "« {email} » n'est pas une adresse email valide",
+    "discount_too_large": "la remise dépasse ce qu'elle réduit",
+    "payment_positive": "un paiement doit être positif",
+    "template_length": "un modèle compte au plus {most} caractères",
+    "template_syntax": "erreur de modèle à la ligne {line} : {detail}",
+    "template_variable": "variable inconnue {names} ; utilisez {known}",
+    "logo_empty": "le fichier du logo est vide",
+    "logo_size": "le logo dépasse {kb} Ko",
+    "logo_kind": "le logo doit être une image PNG, JPEG ou WebP",
+    "cart_delay": "le délai des paniers abandonnés va de {least} minutes à 7 jours ({most} "
+    "minutes)",
+    "gateways": "indiquez de 1 à 20 moyens de paiement, de 100 caractères au plus chacun",
+    "shop_name": "le nom de la boutique compte de 1 à 200 caractères",
+}
+
+
+def said(language: str, error: PaylinkError) -> str:
+    """A domain error in the console user's language: its French text when it has one, else
+    its own (English) message."""
+    if language != "fr" or not error.key:
+        return error.message
+    key, prefix = error.key, ""
+    if key.startswith("step."):
+        key, prefix = key.removeprefix("step."), ERRORS_FR["step"].format(**error.values)
+    template = ERRORS_FR.get(key)
+    return prefix + template.format(**error.values) if template else error.message

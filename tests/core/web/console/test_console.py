@@ -123,7 +123,7 @@ def test_mark_paid_by_hand_valid_and_invalid(signed_in, ctx, shop):
         f"/console/invoices/{invoice.id}/payments",
         data={"csrf_token": token, "amount": "75.505", "reference": "VIR-1", "method": "cheque"},
     )
-    assert bad.status_code == 422 and "decimals" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "a plus de 2 décimales pour EUR" in bad.get_data(as_text=True)
     missing = signed_in.post(
         f"/console/invoices/{invoice.id}/payments",
         data={"csrf_token": token, "amount": "75,50", "method": "cheque"},
@@ -240,7 +240,7 @@ def test_create_an_invoice_from_the_console(signed_in, ctx, shop, run_jobs):
     bad_price = signed_in.post(
         "/console/invoices/new", data={**fields, "lines-0-unit_price": "18,505"}
     )
-    assert bad_price.status_code == 422 and "decimals" in bad_price.get_data(as_text=True)
+    assert bad_price.status_code == 422 and "décimales" in bad_price.get_data(as_text=True)
     no_contact = signed_in.post("/console/invoices/new", data={**fields, "customer_phone": ""})
     assert no_contact.status_code == 422
     no_line = signed_in.post("/console/invoices/new", data={**fields, "lines-0-label": ""})
@@ -291,7 +291,7 @@ def test_templates_are_checked_saved_previewed_and_reset(signed_in, ctx, shop):
     bad = signed_in.post(
         "/console/templates/preview", json={"text": "{{ oops"}, headers={"X-CSRFToken": token}
     )
-    assert bad.status_code == 422 and "line 1" in bad.json["error"]
+    assert bad.status_code == 422 and "ligne 1" in bad.json["error"]
     reset = signed_in.post(
         "/console/templates/reset", data={"csrf_token": token, "kind": "reminder", "locale": "fr"}
     )
@@ -317,7 +317,11 @@ def test_the_reminder_schedule_editor(signed_in, ctx, shop):
         "steps-1-template": "reminder",
     }
     refused = signed_in.post("/console/reminders", data=fields)
-    assert refused.status_code == 422 and "months" in refused.get_data(as_text=True)
+    assert (
+        refused.status_code == 422
+        and "étape 2 : « P1M » : utilisez des jours et des heures, pas des mois"
+        in refused.get_data(as_text=True)
+    )
     saved = signed_in.post("/console/reminders", data={**fields, "steps-1-offset": "-P2D"})
     assert saved.status_code == 303
     from core.services.message_settings import reminder_policy
@@ -425,3 +429,24 @@ def test_stores_and_the_language_switch(signed_in, ctx, shop):
     assert switched.status_code == 303
     english = signed_in.get("/console/stores").get_data(as_text=True)
     assert '<html lang="en">' in english and "Connected" in english
+
+
+def test_domain_errors_speak_the_user_s_language():
+    from core.errors import ValidationError
+    from core.reminders import ReminderPolicy
+    from core.web.console.texts import ERRORS_FR, said
+
+    with pytest.raises(ValidationError) as refused:
+        ReminderPolicy.from_json([{"name": "a", "offset": "P2Y"}])
+    assert said("fr", refused.value) == (
+        "étape 1 : « P2Y » : utilisez des jours et des heures, pas des mois ni des années"
+    )
+    assert said("en", refused.value) == refused.value.message  # the domain's own English
+    assert said("fr", ValidationError("no key: shown as it is")) == "no key: shown as it is"
+    # Every French text formats with the values its error carries (no missing placeholder).
+    assert all("{" not in text.format_map(_Any()) for text in ERRORS_FR.values())
+
+
+class _Any(dict):
+    def __missing__(self, key):
+        return key
