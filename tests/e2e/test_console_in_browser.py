@@ -27,7 +27,9 @@ def test_a_merchant_sets_up_and_sends_an_invoice(browser, shop_online, tmp_path)
     ctx, shop, base_url = shop_online
     create_user(ctx, shop.id, "lea@boutique-lune.fr", "Léa", "correct horse battery")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport=LAPTOP, locale="fr-FR")
+    page = browser.new_page(
+        viewport=LAPTOP, locale="fr-FR", permissions=["clipboard-read", "clipboard-write"]
+    )
 
     def shot(name: str) -> None:
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -83,6 +85,9 @@ def test_a_merchant_sets_up_and_sends_an_invoice(browser, shop_online, tmp_path)
     page.get_by_text("41,90").first.wait_for()
     link = page.locator("#link").input_value()
     number = page.locator("h1").inner_text().split()[0]
+    page.get_by_role("button", name="Copier le lien").click()
+    page.get_by_text("Lien copié.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == link
     shot("07-invoice")
 
     page.get_by_role("link", name="Factures", exact=True).click()

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from core.web.console.auth import embedded_user
 from core.web.console.forms import ActionForm
-from core.web.console.texts import console_text
+from core.web.console.texts import console_text, event_label
 from core.web.page_texts import translate
 
 
@@ -33,6 +33,7 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
         template,
         t=lambda key, **values: console_text(lang, key, **values),
         status_label=lambda status: translate(lang, f"status.{status}"),
+        event_label=lambda kind: event_label(lang, kind),
         lang=lang,
         user=current_user,
         embedded=embedded_user(),

@@ -9,6 +9,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "console": "Console Paylink",
         "sign_in": "Se connecter",
         "sign_out": "Se déconnecter",
+        "copy_link": "Copier le lien",
+        "link_copied": "Lien copié.",
         "email": "Email",
         "password": "Mot de passe",
         "wrong_credentials": "Email ou mot de passe incorrect.",
@@ -146,6 +148,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "console": "Paylink console",
         "sign_in": "Sign in",
         "sign_out": "Sign out",
+        "copy_link": "Copy the link",
+        "link_copied": "Link copied.",
         "email": "Email",
         "password": "Password",
         "wrong_credentials": "Wrong email or password.",
@@ -327,3 +331,65 @@ def said(language: str, error: PaylinkError) -> str:
         key, prefix = key.removeprefix("step."), ERRORS_FR["step"].format(**error.values)
     template = ERRORS_FR.get(key)
     return prefix + template.format(**error.values) if template else error.message
+
+
+#: The invoice timeline's events (`ctx.record` kinds) as the console shows them.
+EVENTS: dict[str, dict[str, str]] = {
+    "fr": {
+        "created": "Créée",
+        "opened": "Ouverte",
+        "viewed": "Lien ouvert par le client",
+        "voided": "Annulée",
+        "overdue": "En retard",
+        "expired": "Expirée",
+        "checkout_started": "Paiement commencé",
+        "payment_received": "Paiement reçu",
+        "payment_pending": "Paiement en attente",
+        "payment_failed": "Paiement refusé",
+        "payment_flagged": "Paiement à vérifier",
+        "overpaid": "Trop-perçu",
+        "early_discount_earned": "Escompte accordé",
+        "refunded": "Remboursée",
+        "message_queued": "Message préparé",
+        "message_sent": "Message envoyé",
+        "message_failed": "Message en échec",
+        "message_cancelled": "Message annulé",
+        "reminder_skipped": "Relance sautée",
+        "resend_requested": "Renvoi demandé",
+        "store_updated": "Boutique informée",
+        "data_requested": "Données demandées par le client",
+        "personal_data_erased": "Données personnelles effacées",
+        "cart_ordered_in_store": "Panier aussi commandé en boutique : rembourser un paiement",
+    },
+    "en": {
+        "created": "Created",
+        "opened": "Opened",
+        "viewed": "Link opened by the customer",
+        "voided": "Voided",
+        "overdue": "Overdue",
+        "expired": "Expired",
+        "checkout_started": "Payment started",
+        "payment_received": "Payment received",
+        "payment_pending": "Payment pending",
+        "payment_failed": "Payment declined",
+        "payment_flagged": "Payment to check",
+        "overpaid": "Overpaid",
+        "early_discount_earned": "Early-payment discount given",
+        "refunded": "Refunded",
+        "message_queued": "Message prepared",
+        "message_sent": "Message sent",
+        "message_failed": "Message failed",
+        "message_cancelled": "Message cancelled",
+        "reminder_skipped": "Reminder skipped",
+        "resend_requested": "Sent again",
+        "store_updated": "Store updated",
+        "data_requested": "Customer asked for their data",
+        "personal_data_erased": "Personal data erased",
+        "cart_ordered_in_store": "Basket also ordered in the store: refund one payment",
+    },
+}
+
+
+def event_label(language: str, kind: str) -> str:
+    """A timeline event's name; an event this table does not know shows as its kind."""
+    return EVENTS.get(language, EVENTS["fr"]).get(kind, kind)

@@ -153,6 +153,8 @@ def test_void_needs_a_reason_then_voids(signed_in, ctx, shop):
     )
     assert voided.status_code == 303
     assert invoicing.load_invoice_by_id(ctx, shop.id, invoice.id).status.value == "void"
+    timeline = signed_in.get(voided.location).get_data(as_text=True)
+    assert "Créée" in timeline and "Annulée · doublon" in timeline  # in the user's words
 
 
 def test_resend_queues_a_new_message_of_its_own(signed_in, ctx, shop, run_jobs):
@@ -450,3 +452,9 @@ def test_domain_errors_speak_the_user_s_language():
 class _Any(dict):
     def __missing__(self, key):
         return key
+
+
+def test_every_timeline_event_is_named_in_both_languages():
+    from core.web.console.texts import EVENTS
+
+    assert set(EVENTS["fr"]) == set(EVENTS["en"])
