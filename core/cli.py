@@ -34,6 +34,7 @@ from core.services.context import ServiceContext
 from core.services.job_handlers import core_handlers
 from core.services.messaging import RECIPIENT, messaging_environment
 from core.services.reminder_schedule import sweep_due_reminders
+from core.services.store_sync import schedule_polls
 from core.settings import Settings
 from core.storage.migrate import pending_revisions, upgrade
 from core.storage.models import Merchant
@@ -79,16 +80,17 @@ main = FlaskGroup(
 
 
 def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
-    """A worker with every job handler, sweeping due reminders every few seconds."""
+    """A worker with every job handler, sweeping due reminders every few seconds and
+    scheduling the polls of the stores whose platform can lose webhooks."""
     queue = JobQueue(ctx.db, ctx.clock, settings.job_lease_seconds)
+    connectors = build_connectors(settings)
     handlers = core_handlers(
-        ctx,
-        provider_environment(settings),
-        messaging_environment(settings),
-        build_connectors(settings),
+        ctx, provider_environment(settings), messaging_environment(settings), connectors
     )
     sweep = (float(settings.reminder_sweep_seconds), lambda: sweep_due_reminders(ctx))
-    return Worker(queue, handlers, periodic=[sweep])
+    every = settings.store_poll_seconds
+    polls = (float(every), lambda: schedule_polls(ctx, connectors, every))
+    return Worker(queue, handlers, periodic=[sweep, polls])
 
 
 @main.command()

@@ -56,6 +56,9 @@ class EmbeddedSignIn:
 class Connector(Protocol):
     platform: ClassVar[str]
     connect_form: ClassVar[ConnectForm]
+    #: Whether the platform's deliveries can be missed for good (no retry, webhooks disabled
+    #: after failures), so each store is also read periodically (`poll`).
+    polls: ClassVar[bool]
 
     def blueprint(self) -> Blueprint:
         """Install and webhook routes, under /connectors/<platform>/."""
@@ -67,6 +70,14 @@ class Connector(Protocol):
     def push_payment(self, ctx: ServiceContext, store: Store, invoice: Invoice) -> str:
         """Tell the store what the invoice's payments now say (paid, or partly), idempotently;
         returns what was done. Raises to be retried (throttled, store down)."""
+
+    def setup_store(self, ctx: ServiceContext, store: Store) -> str:
+        """After a store is connected (a job): create or repair what the platform needs of it
+        (its webhooks), idempotently; returns what was done."""
+
+    def poll(self, ctx: ServiceContext, store: Store) -> str:
+        """Read what changed in the store since the last poll and apply it as the webhooks
+        would (idempotent with them); re-enable webhooks the platform disabled."""
 
     def embedded_sign_in(self, ctx: ServiceContext, request: Request) -> EmbeddedSignIn | None:
         """The merchant this request is signed in as by the platform's own admin, or None when

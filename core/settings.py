@@ -58,6 +58,8 @@ class Settings:
     login_rate_limit: str = "10 per minute"
     shopify_client_id: str | None = None
     shopify_client_secrets: tuple[str, ...] = ()
+    allow_private_stores: bool = False
+    store_poll_seconds: int = 300
 
     @cached_property
     def keyring(self) -> Keyring:
@@ -116,6 +118,8 @@ class Settings:
                 for secret in env.get("PAYLINK_SHOPIFY_CLIENT_SECRETS", "").split(",")
                 if secret.strip()
             ),
+            allow_private_stores=env.get("PAYLINK_ALLOW_PRIVATE_STORES", "") in ("1", "true"),
+            store_poll_seconds=_integer(env, "PAYLINK_STORE_POLL_SECONDS", 300),
         )
         settings.keyring  # noqa: B018  (fail at start-up, not at the first encryption)
         return settings

@@ -48,6 +48,8 @@ class ShopifyConnector:
         },
         placeholder="boutique.myshopify.com",
     )
+    #: Shopify retries a failed delivery 8 times over 4 hours: its webhooks are not polled.
+    polls: ClassVar[bool] = False
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -106,6 +108,12 @@ class ShopifyConnector:
             invoice, created = invoicing.create_invoice(ctx, store.merchant_id, request)
             done.append(f"invoice {invoice.number}" + ("" if created else " (already made)"))
         return "; ".join(done)
+
+    def setup_store(self, ctx: ServiceContext, store: Store) -> str:
+        return "nothing to set up: the webhooks are declared in shopify.app.toml"
+
+    def poll(self, ctx: ServiceContext, store: Store) -> str:
+        return "not polled"
 
     def embedded_sign_in(self, ctx: ServiceContext, request: Request) -> EmbeddedSignIn | None:
         return embedded.sign_in(ctx, self.settings, request)

@@ -205,10 +205,17 @@ def set_invoice_gateways(
         store = session.get(Store, store_id)
         if store is None or store.merchant_id != merchant_id or not store.active:
             raise NotFound(f"no store {store_id}")
-        settings = store_credentials(ctx, store)
-        settings["invoice_gateways"] = chosen
-        store.credentials_ciphertext = ctx.keyring.encrypt(json.dumps(settings), STORE_CREDENTIALS)
+    update_store_settings(ctx, store_id, {"invoice_gateways": chosen})
     return chosen
+
+
+def update_store_settings(ctx: ServiceContext, store_id: int, changes: dict[str, Any]) -> None:
+    """Merge values into a store's encrypted settings (its row locked: a poll recording where
+    it got to and the merchant choosing gateways do not overwrite each other)."""
+    with ctx.db.transaction() as session:
+        store = session.scalars(select(Store).where(Store.id == store_id).with_for_update()).one()
+        settings = {**store_credentials(ctx, store), **changes}
+        store.credentials_ciphertext = ctx.keyring.encrypt(json.dumps(settings), STORE_CREDENTIALS)
 
 
 def store_credentials(ctx: ServiceContext, store: Store) -> dict[str, Any]:

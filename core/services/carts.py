@@ -89,12 +89,24 @@ def cart_seen(ctx: ServiceContext, store: Store, seen: CartSeen) -> str:
         return f"cart waits until {cart.abandon_at.isoformat()}"
 
 
-def cart_ordered(ctx: ServiceContext, store: Store, token: str, order_ref: str) -> str:
+def cart_ordered(
+    ctx: ServiceContext, store: Store, token: str, order_ref: str | None, known_only: bool = False
+) -> str:
     """An order names this cart: the customer finished it in the store, so its invoice (if
     one was made) is cancelled. Recorded even before the cart itself was seen, so a
-    checkout delivered after its order changes nothing."""
+    checkout delivered after its order changes nothing; `known_only` touches only a cart
+    already followed (a platform whose carts and orders are the same record)."""
     with ctx.db.transaction() as session:
-        cart = _cart_row(session, store, token, ctx)
+        if known_only:
+            cart = session.scalars(
+                select(StoreCart)
+                .where(StoreCart.store_id == store.id, StoreCart.token == token[:255])
+                .with_for_update()
+            ).one_or_none()
+            if cart is None:
+                return "no cart followed"
+        else:
+            cart = _cart_row(session, store, token, ctx)
         if cart.status == CartStatus.RECOVERED:
             return f"cart already recovered as {cart.order_ref}"
         return _finished(ctx, session, cart, order_ref)

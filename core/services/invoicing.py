@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, NotFound
-from core.events import InvoiceRequested
+from core.events import InvoiceRequested, SourceKind
 from core.invoices import (
     PAYABLE,
     Customer,
     InvoiceState,
+    InvoiceStatus,
     format_invoice_number,
     make_customer,
     normalise_email,
@@ -382,6 +383,33 @@ def void_invoice(ctx: ServiceContext, merchant_id: int, invoice_id: int, reason:
         store_state(invoice, state_of(invoice).void(), ctx.clock())
         ctx.record(session, invoice.id, "voided", reason=reason)
         return invoice
+
+
+def close_store_invoice(
+    ctx: ServiceContext, store_id: int, kind: SourceKind, external_id: str, reason: str
+) -> str:
+    """The store settled an order another way (paid there, cancelled): its invoice, if any,
+    is voided when nothing was paid through it; money already paid is flagged for a refund."""
+    with ctx.db.transaction() as session:
+        invoice = session.scalars(
+            select(Invoice)
+            .where(
+                Invoice.store_id == store_id,
+                Invoice.source_kind == kind.value,
+                Invoice.external_id == external_id,
+            )
+            .with_for_update()
+        ).one_or_none()
+        if invoice is None:
+            return "no invoice"
+        if invoice.status in PAYABLE and invoice.amount_paid == 0:
+            store_state(invoice, state_of(invoice).void(), ctx.clock())
+            ctx.record(session, invoice.id, "voided", reason=reason)
+            return f"invoice {invoice.number} cancelled"
+        if invoice.amount_paid > 0 and invoice.status != InvoiceStatus.PAID:
+            ctx.record(session, invoice.id, "settled_in_store_too", reason=reason)
+            return f"invoice {invoice.number} is partly paid: {reason}, refund what we received"
+        return f"invoice {invoice.number} is {invoice.status.value}"
 
 
 def _apply_deadline(ctx: ServiceContext, merchant_id: int, invoice_id: int, kind: str) -> None:

@@ -20,6 +20,7 @@ from core.services import (
     provider_events,
     reminder_schedule,
     store_events,
+    store_sync,
 )
 from core.services import messaging as messages
 from core.services.context import ServiceContext
@@ -53,6 +54,12 @@ def core_handlers(
 
     def push_payment(job: ClaimedJob) -> None:
         store_events.push_payment(ctx, connectors or {}, job.payload["invoice_id"])
+
+    def setup_store(job: ClaimedJob) -> None:
+        store_sync.setup_store(ctx, connectors or {}, job.payload["store_id"])
+
+    def poll_store(job: ClaimedJob) -> None:
+        store_sync.poll_store(ctx, connectors or {}, job.payload["store_id"])
 
     def abandon_cart(job: ClaimedJob) -> None:
         carts.abandon_cart(ctx, connectors or {}, job.payload["cart_id"])
@@ -97,6 +104,8 @@ def core_handlers(
         messages.JOB_DELIVER: deliver_message,
         store_events.JOB_PROCESS_STORE_EVENT: process_store_event,
         carts.JOB_ABANDON_CART: abandon_cart,
+        store_sync.JOB_SETUP_STORE: setup_store,
+        store_sync.JOB_POLL_STORE: poll_store,
         payments.JOB_PUSH_PAYMENT: push_payment,
         checkout.JOB_SETTLE_CHECKOUT: settle_checkout,
         JOB_DELIVER_WEBHOOK: deliver_sandbox_webhook,

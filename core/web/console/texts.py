@@ -318,6 +318,11 @@ ERRORS_FR: dict[str, str] = {
     "minutes)",
     "gateways": "indiquez de 1 à 20 moyens de paiement, de 100 caractères au plus chacun",
     "shop_name": "le nom de la boutique compte de 1 à 200 caractères",
+    "store_scheme": "l'adresse d'une boutique commence par https://",
+    "store_url": "ce n'est pas l'adresse d'une boutique (sans identifiant, mot de passe ni "
+    "paramètres)",
+    "store_unknown": "{host} est introuvable",
+    "store_private": "{host} est une adresse privée ou locale : Paylink n'y envoie rien",
 }
 
 
@@ -360,6 +365,7 @@ EVENTS: dict[str, dict[str, str]] = {
         "data_requested": "Données demandées par le client",
         "personal_data_erased": "Données personnelles effacées",
         "cart_ordered_in_store": "Panier aussi commandé en boutique : rembourser un paiement",
+        "settled_in_store_too": "Réglée aussi en boutique : rembourser ce qui a été reçu",
     },
     "en": {
         "created": "Created",
@@ -386,6 +392,7 @@ EVENTS: dict[str, dict[str, str]] = {
         "data_requested": "Customer asked for their data",
         "personal_data_erased": "Personal data erased",
         "cart_ordered_in_store": "Basket also ordered in the store: refund one payment",
+        "settled_in_store_too": "Also settled in the store: refund what was received",
     },
 }
 
