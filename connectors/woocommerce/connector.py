@@ -130,7 +130,9 @@ class WooCommerceConnector:
         closed = invoicing.close_store_invoice(
             ctx, store.id, SourceKind.ORDER, str(order_id), reason
         )
-        cart = carts.cart_ordered(ctx, store, cart_token(order_id), str(order_id), known_only=True)
+        cart = carts.cart_ordered(
+            ctx, store, cart_token(order_id), str(order_id), known_only=True, reason=reason
+        )
         return f"{reason}: {closed}; {cart}"
 
     def cart_invoice(self, store: Store, body: str) -> InvoiceRequested | None:

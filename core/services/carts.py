@@ -32,6 +32,7 @@ JOB_ABANDON_CART = "carts.abandon"
 #: How long the link made for an abandoned cart stays payable: prices and stock move on.
 CART_OFFER = timedelta(days=7)
 MIN_DELAY_MINUTES, MAX_DELAY_MINUTES = 15, 7 * 24 * 60
+ORDERED_IN_STORE = "the customer ordered in the store"
 
 
 def _cart_row(session: Session, store: Store, token: str, ctx: ServiceContext) -> StoreCart:
@@ -90,7 +91,12 @@ def cart_seen(ctx: ServiceContext, store: Store, seen: CartSeen) -> str:
 
 
 def cart_ordered(
-    ctx: ServiceContext, store: Store, token: str, order_ref: str | None, known_only: bool = False
+    ctx: ServiceContext,
+    store: Store,
+    token: str,
+    order_ref: str | None,
+    known_only: bool = False,
+    reason: str = ORDERED_IN_STORE,
 ) -> str:
     """An order names this cart: the customer finished it in the store, so its invoice (if
     one was made) is cancelled. Recorded even before the cart itself was seen, so a
@@ -109,10 +115,16 @@ def cart_ordered(
             cart = _cart_row(session, store, token, ctx)
         if cart.status == CartStatus.RECOVERED:
             return f"cart already recovered as {cart.order_ref}"
-        return _finished(ctx, session, cart, order_ref)
+        return _finished(ctx, session, cart, order_ref, reason)
 
 
-def _finished(ctx: ServiceContext, session: Session, cart: StoreCart, order_ref: str | None) -> str:
+def _finished(
+    ctx: ServiceContext,
+    session: Session,
+    cart: StoreCart,
+    order_ref: str | None,
+    reason: str = ORDERED_IN_STORE,
+) -> str:
     cart.status = CartStatus.ORDERED.value
     cart.order_ref = order_ref or cart.order_ref
     cart.body_ciphertext, cart.abandon_at, cart.updated_at = None, None, ctx.clock()
@@ -121,7 +133,7 @@ def _finished(ctx: ServiceContext, session: Session, cart: StoreCart, order_ref:
     invoice = invoicing.load_invoice(session, cart.merchant_id, cart.invoice_id, lock=True)
     if invoice.status in PAYABLE and invoice.amount_paid == 0:
         invoicing.store_state(invoice, invoicing.state_of(invoice).void(), ctx.clock())
-        ctx.record(session, invoice.id, "voided", reason="the customer ordered in the store")
+        ctx.record(session, invoice.id, "voided", reason=reason)
         return f"cart finished in the store: invoice {invoice.number} cancelled"
     # Money came through our link too: the customer paid twice, the merchant must refund one.
     ctx.record(session, invoice.id, "cart_ordered_in_store", order=order_ref or "")
