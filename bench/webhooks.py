@@ -1,7 +1,8 @@
-"""Shopify webhook intake: signed `orders/create` deliveries per second through gunicorn
-(2 workers) into durable SQLite and PostgreSQL, each verified, stored once with its job and
-answered, against a bare Flask endpoint answering 200 on the same gunicorn settings: the ratio,
-and the p50/p99 latency of a delivery.
+"""Store webhook intake: signed order deliveries per second through gunicorn (2 workers) into
+durable SQLite and PostgreSQL, each verified, stored once with its job and answered, against a
+bare Flask endpoint answering 200 on the same gunicorn settings: the ratio, and the p50/p99
+latency of a delivery. Shopify `orders/create` (app secret, shop header) and WooCommerce
+`order.created` (the store's own secret, looked up per delivery; `wp_json_encode` bodies).
 
 Run: `python -m bench.webhooks [--deliveries 2000] [--clients 4]`.
 """
@@ -16,6 +17,7 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,10 +31,12 @@ from core.settings import Settings
 from core.storage.migrate import upgrade
 from core.web import create_app
 from tests.support.factories import merchant
+from tests.support.fake_woocommerce import delivery_headers, woo_order, wp_json_encode
 from tests.support.live_server import free_port
 
 SECRET = "shpss_bench_secret_0123456789abcdef"
 SHOP = "lune.myshopify.com"
+WOO_SECRET = "benchWooSecret0123456789abcdefABCDEF0123456789ab"
 
 
 def bare_app() -> Flask:
@@ -62,7 +66,34 @@ def order_body(n: int) -> bytes:
     ).encode()
 
 
-def prepare(data_dir: Path, database_url: str | None) -> dict[str, str]:
+def woo_body(n: int) -> bytes:
+    return wp_json_encode(
+        woo_order(id=6_000_000 + n, number=str(n), date_modified_gmt="2026-03-02T09:21:46")
+    )
+
+
+Delivery = Callable[[int], tuple[bytes, dict[str, str]]]
+
+
+def shopify_delivery(n: int) -> tuple[bytes, dict[str, str]]:
+    body = order_body(n)
+    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).digest()
+    return body, {
+        "Content-Type": "application/json",
+        "X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode(),
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Shop-Domain": SHOP,
+        "X-Shopify-Event-Id": f"bench-{n}",
+    }
+
+
+def woo_delivery(n: int) -> tuple[bytes, dict[str, str]]:
+    body = woo_body(n)
+    return body, delivery_headers(body, WOO_SECRET, "order.created")
+
+
+def prepare(data_dir: Path, database_url: str | None) -> tuple[dict[str, str], int]:
+    """The settings' environment, and the WooCommerce store's id (its webhook URL)."""
     env = {
         "PAYLINK_DATA_DIR": str(data_dir),
         "PAYLINK_LOG_LEVEL": "WARNING",
@@ -74,12 +105,20 @@ def prepare(data_dir: Path, database_url: str | None) -> dict[str, str]:
     app = create_app(Settings.from_env(env))
     ctx = app.extensions["paylink"]
     upgrade(ctx.db.engine)
-    connect_store(ctx, merchant(ctx).id, "shopify", SHOP, {"access_token": "shpat_bench"})
+    shop = merchant(ctx)
+    connect_store(ctx, shop.id, "shopify", SHOP, {"access_token": "shpat_bench"})
+    woo = connect_store(
+        ctx,
+        shop.id,
+        "woocommerce",
+        "boutique.example",
+        {"store_url": "https://boutique.example", "webhook_secret": WOO_SECRET},
+    )
     ctx.db.dispose()
-    return env
+    return env, woo.id
 
 
-def deliver(url: str, total: int, clients: int, signed: bool) -> tuple[float, list[float]]:
+def deliver(url: str, total: int, clients: int, delivery: Delivery) -> tuple[float, list[float]]:
     """Deliveries per second, and each delivery's latency in seconds."""
     per_client = total // clients
     latencies: list[float] = []
@@ -87,15 +126,7 @@ def deliver(url: str, total: int, clients: int, signed: bool) -> tuple[float, li
     def client(index: int) -> None:
         with requests.Session() as session:
             for n in range(per_client):
-                body = order_body(index * per_client + n)
-                digest = hmac.new(SECRET.encode(), body, hashlib.sha256).digest()
-                headers = {
-                    "Content-Type": "application/json",
-                    "X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode(),
-                    "X-Shopify-Topic": "orders/create",
-                    "X-Shopify-Shop-Domain": SHOP,
-                    "X-Shopify-Event-Id": f"bench-{signed}-{index}-{n}",
-                }
+                body, headers = delivery(index * per_client + n)
                 started = time.perf_counter()
                 response = session.post(url, data=body, headers=headers, timeout=10)
                 latencies.append(time.perf_counter() - started)
@@ -115,29 +146,31 @@ def percentile(values: list[float], share: float) -> float:
 def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None:
     port, bare_port = free_port(), free_port()
     with tempfile.TemporaryDirectory(prefix="paylink-bench-") as data_dir:
-        env = prepare(Path(data_dir), database_url)
+        env, woo_store = prepare(Path(data_dir), database_url)
         app_server = gunicorn("core.web:create_app()", port, env)
         bare_server = gunicorn("bench.webhooks:bare_app()", bare_port, env)
+        platforms: list[tuple[str, str, Delivery]] = [
+            ("shopify", "/connectors/shopify/webhooks", shopify_delivery),
+            ("woocommerce", f"/connectors/woocommerce/webhooks/{woo_store}", woo_delivery),
+        ]
         try:
-            deliver(f"http://127.0.0.1:{port}/connectors/shopify/webhooks", 40, 2, True)  # warm
-            rate, latencies = deliver(
-                f"http://127.0.0.1:{port}/connectors/shopify/webhooks",
-                args.deliveries,
-                args.clients,
-                True,
-            )
             bare_rate, bare_latencies = deliver(
-                f"http://127.0.0.1:{bare_port}/bare", args.deliveries, args.clients, False
+                f"http://127.0.0.1:{bare_port}/bare", args.deliveries, args.clients, woo_delivery
             )
+            for platform, path, delivery in platforms:
+                url = f"http://127.0.0.1:{port}{path}"
+                deliver(url, 40, 2, lambda n, d=delivery: d(10_000_000 + n))  # warm up
+                rate, latencies = deliver(url, args.deliveries, args.clients, delivery)
+                print(
+                    f"{engine:<11} {platform:<12} {rate:6.0f}/s  "
+                    f"p50 {percentile(latencies, 0.5):6.1f} ms  "
+                    f"p99 {percentile(latencies, 0.99):6.1f} ms | bare {bare_rate:6.0f}/s  "
+                    f"p50 {percentile(bare_latencies, 0.5):5.1f} ms | ratio {rate / bare_rate:.2f}",
+                    flush=True,
+                )
         finally:
             stop(app_server)
             stop(bare_server)
-    print(
-        f"{engine:<11} webhooks {rate:7.0f}/s  p50 {percentile(latencies, 0.5):6.1f} ms  "
-        f"p99 {percentile(latencies, 0.99):6.1f} ms | bare {bare_rate:7.0f}/s  "
-        f"p50 {percentile(bare_latencies, 0.5):5.1f} ms | ratio {rate / bare_rate:.2f}",
-        flush=True,
-    )
 
 
 def main() -> None:
@@ -147,7 +180,7 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"gunicorn 2 workers x 4 threads, {args.clients} keep-alive clients, "
-        f"{args.deliveries} signed orders/create deliveries, durable engines"
+        f"{args.deliveries} signed order deliveries per platform, durable engines"
     )
     run("sqlite", None, args)
     with postgres_databases() as make_database:

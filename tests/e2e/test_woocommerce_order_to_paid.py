@@ -1,0 +1,140 @@
+"""The WooCommerce path end to end on real sockets: the merchant connects a store from the
+console, the store POSTs the keys to the callback, the worker creates our webhooks on the fake
+store, a signed order.created arrives (encoded as WordPress does), the invoice's SMS reaches a
+fake SMSFactor with the link, the customer pays with the sandbox (its webhook over HTTP), and
+the fake store's order is moved on with the provider's payment id and noted. A missed delivery
+is caught by the poller the same way."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from core.jobs import JobQueue, Worker
+from core.services.job_handlers import core_handlers
+from core.services.merchant_users import create_user
+from core.services.payment_accounts import configure_payment_account
+from core.services.store_sync import schedule_polls
+from core.storage.models import Invoice, Store
+from core.web import create_app
+from tests.core.web.conftest import settings as web_settings
+from tests.support.factories import merchant
+from tests.support.fake_woocommerce import (
+    KEY,
+    SECRET,
+    FakeWooCommerce,
+    delivery_headers,
+    woo_order,
+    wp_json_encode,
+)
+from tests.support.live_server import free_port, serving
+from tests.support.providers import json_answer
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_woocommerce_order_is_invoiced_texted_paid_and_marked_paid(
+    database_url, tmp_path, database, clock, httpserver
+):
+    port = free_port()
+    base = httpserver.url_for("").rstrip("/")
+    settings = replace(
+        web_settings.__wrapped__(database_url, tmp_path),
+        base_url=f"http://127.0.0.1:{port}",
+        allow_private_stores=True,
+        provider_api_bases={"smsfactor": base},
+        sms_channel="smsfactor",
+        smsfactor_token="sf-token",
+    )
+    app = create_app(settings, clock, database)
+    ctx = app.extensions["paylink"]
+    shop = merchant(ctx)
+    providers = app.extensions["paylink.providers"]
+    configure_payment_account(ctx, providers, shop.id, "sandbox", {})
+    create_user(ctx, shop.id, "owner@lune.fr", "Léa", PASSWORD)
+    woo = FakeWooCommerce(httpserver)
+    texts = []
+    httpserver.expect_request("/send", method="GET").respond_with_handler(
+        lambda request: (
+            texts.append(dict(request.args))
+            or json_answer({"status": 1, "message": "OK", "ticket": "1", "sent": 1, "invalid": 0})
+        )
+    )
+    connectors = app.extensions["paylink.connectors"]
+    worker = Worker(
+        JobQueue(ctx.db, clock),
+        core_handlers(ctx, providers, app.extensions["paylink.messaging"], connectors),
+    )
+
+    with serving(app, port):
+        # The merchant connects the store; the store's server POSTs the keys back.
+        browser = app.test_client()
+        login = browser.get("/console/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
+        browser.post(
+            "/console/login",
+            data={"email": "owner@lune.fr", "password": PASSWORD, "csrf_token": token},
+        )
+        authorize = browser.get(f"/connectors/woocommerce/install?store_url={base}").location
+        state = dict(parse_qsl(urlsplit(authorize).query))["user_id"]
+        keys = {
+            "key_id": 1,
+            "user_id": state,
+            "consumer_key": KEY,
+            "consumer_secret": SECRET,
+            "key_permissions": "read_write",
+        }
+        store_server = app.test_client()
+        assert store_server.post("/connectors/woocommerce/callback", json=keys).status_code == 200
+        worker.run(until_idle=True)  # our webhooks are created on the store
+        (hook, _) = woo.webhooks.values()
+        with ctx.db.transaction() as session:
+            (store,) = session.query(Store).all()
+        assert hook["delivery_url"].endswith(f"/connectors/woocommerce/webhooks/{store.id}")
+
+        # A signed order.created, as WooCommerce's Action Scheduler delivers it (twice).
+        order = woo.add(woo_order())
+        body = wp_json_encode(order)
+        for _ in range(2):
+            answer = store_server.post(
+                urlsplit(hook["delivery_url"]).path,
+                data=body,
+                headers=delivery_headers(body, hook["secret"], "order.created", hook["id"]),
+            )
+            assert answer.status_code == 200
+        worker.run(until_idle=True)
+
+        (sms,) = texts
+        assert sms["to"] == "33612345678"
+        link = re.search(r"http://127\.0\.0\.1:\d+/i/\S+", sms["text"]).group(0)
+        code = link.rsplit("/", 1)[-1]
+        customer = app.test_client()
+        page = customer.get(f"/i/{code}").get_data(as_text=True)
+        assert "40,90" in page
+        form = re.search(r'name="token" value="([^"]+)"', page).group(1)
+        checkout = customer.post(f"/i/{code}/pay", data={"token": form, "method": "sandbox"})
+        customer.post(
+            checkout.location.removeprefix(settings.base_url),
+            data={"outcome": "payment.succeeded"},
+        )
+        worker.run(until_idle=True)  # the sandbox webhook, then its processing
+        worker.run(until_idle=True)  # the push to the store
+
+        # A second order whose delivery never came: the poller finds it.
+        woo.add(woo_order(id=728, number="728", date_modified_gmt="2026-03-02T09:29:00"))
+        schedule_polls(ctx, connectors, settings.store_poll_seconds)
+        worker.run(until_idle=True)
+
+    with ctx.db.transaction() as session:
+        invoices = session.query(Invoice).order_by(Invoice.id).all()
+    assert [(i.external_id, i.status.value) for i in invoices] == [("727", "paid"), ("728", "open")]
+    (put,) = [body for method, path, body in woo.received if method == "PUT" and "orders" in path]
+    assert put["status"] == "processing" and put["transaction_id"].startswith("pay_sbx_")
+    assert woo.orders[727]["status"] == "processing"
+    (note,) = woo.notes[727]
+    assert invoices[0].number in note["note"] and json.dumps(note)
