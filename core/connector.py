@@ -59,6 +59,9 @@ class Connector(Protocol):
     #: Whether the platform's deliveries can be missed for good (no retry, webhooks disabled
     #: after failures), so each store is also read periodically (`poll`).
     polls: ClassVar[bool]
+    #: The store payment methods whose unpaid orders get an invoice until the merchant chooses
+    #: (the setting is kept with the store as `invoice_gateways`).
+    invoice_gateways: ClassVar[tuple[str, ...]]
 
     def blueprint(self) -> Blueprint:
         """Install and webhook routes, under /connectors/<platform>/."""

@@ -50,6 +50,7 @@ class ShopifyConnector:
     )
     #: Shopify retries a failed delivery 8 times over 4 hours: its webhooks are not polled.
     polls: ClassVar[bool] = False
+    invoice_gateways: ClassVar[tuple[str, ...]] = DEFAULT_INVOICE_GATEWAYS
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

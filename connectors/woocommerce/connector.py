@@ -59,6 +59,7 @@ class WooCommerceConnector:
     )
     #: WooCommerce never retries a failed delivery and disables a failing webhook.
     polls: ClassVar[bool] = True
+    invoice_gateways: ClassVar[tuple[str, ...]] = DEFAULT_INVOICE_METHODS
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

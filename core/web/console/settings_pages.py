@@ -141,19 +141,22 @@ def add_settings_pages(console: Blueprint) -> None:
         message_settings.set_reminder_policy(services(), current_user.merchant_id, None)
         return redirect(url_for("console.reminders"), code=303)
 
+    def _stores_page(error: str | None = None) -> Response:
+        """The merchant's stores, and each platform's connect form and default gateways."""
+        connectors = sorted(current_app.extensions["paylink.connectors"].items())
+        return render(
+            "console/stores.html",
+            status=422 if error else 200,
+            error=error,
+            stores=accounts.store_summaries(services(), current_user.merchant_id),
+            default_gateways={name: connector.invoice_gateways for name, connector in connectors},
+            installable=[(name, connector.connect_form) for name, connector in connectors],
+        )
+
     @console.get("/stores")
     @login_required
     def stores() -> Response:
-        return render(
-            "console/stores.html",
-            stores=accounts.store_summaries(services(), current_user.merchant_id),
-            installable=[
-                (platform, connector.connect_form)
-                for platform, connector in sorted(
-                    current_app.extensions["paylink.connectors"].items()
-                )
-            ],
-        )
+        return _stores_page()
 
     @console.post("/stores/<int:store_id>/gateways")
     @login_required
@@ -163,18 +166,7 @@ def add_settings_pages(console: Blueprint) -> None:
         try:
             accounts.set_invoice_gateways(services(), current_user.merchant_id, store_id, lines)
         except ValidationError as refusal:
-            return render(
-                "console/stores.html",
-                status=422,
-                stores=accounts.store_summaries(services(), current_user.merchant_id),
-                installable=[
-                    (platform, connector.connect_form)
-                    for platform, connector in sorted(
-                        current_app.extensions["paylink.connectors"].items()
-                    )
-                ],
-                error=said(language(), refusal),
-            )
+            return _stores_page(said(language(), refusal))
         flash(console_text(language(), "saved"))
         return redirect(url_for("console.stores"), code=303)
 

@@ -33,9 +33,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "branding": "Image de marque",
         "stores": "Boutiques",
         "invoice_gateways": "Moyens de paiement de la boutique qui créent une facture",
-        "invoice_gateways_hint": "Un par ligne, tels que la boutique les nomme (par exemple un "
-        "moyen de paiement manuel « Paylink »). Les commandes encore à payer par ces moyens "
-        "reçoivent une facture et son lien.",
+        "invoice_gateways_hint": "Un par ligne, tels que la boutique les nomme (Shopify : un "
+        "moyen de paiement manuel « Paylink » ; WooCommerce : leur identifiant, comme bacs "
+        "pour le virement). Les commandes encore à payer par ces moyens reçoivent une facture "
+        "et son lien.",
         "connect": "Connecter",
         "platform": "Plateforme",
         "domain": "Adresse",
@@ -172,9 +173,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "branding": "Branding",
         "stores": "Stores",
         "invoice_gateways": "Store payment methods that create an invoice",
-        "invoice_gateways_hint": "One per line, as the store names them (for example a manual "
-        "payment method called \u201cPaylink\u201d). Orders still to pay through them get an "
-        "invoice and its link.",
+        "invoice_gateways_hint": "One per line, as the store names them (Shopify: a manual "
+        "payment method called \u201cPaylink\u201d; WooCommerce: their id, such as bacs for "
+        "bank transfer). Orders still to pay through them get an invoice and its link.",
         "connect": "Connect",
         "platform": "Platform",
         "domain": "Address",

@@ -162,3 +162,28 @@ def test_store_urls_are_normalised():
     assert (
         checked_store_url("http://127.0.0.1:8080/", allow_private=True) == "http://127.0.0.1:8080"
     )
+
+
+def test_keys_travel_by_basic_auth_over_https_and_oauth_over_http():
+    import base64
+
+    import requests
+
+    from connectors.woocommerce.rest import WooCommerceApi
+
+    secure = WooCommerceApi("https://93.184.216.34", KEY, SECRET, requests.Session())
+    request = secure.prepared("GET", "orders/727")
+    expected = base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+    assert request.headers["Authorization"] == f"Basic {expected}"
+    assert "oauth_" not in request.url
+    plain = WooCommerceApi("http://127.0.0.1:8080", KEY, SECRET, requests.Session(), True)
+    signed = plain.prepared("PUT", "orders/727", body={"set_paid": True})
+    query = dict(parse_qsl(urlsplit(signed.url).query))
+    assert query["oauth_consumer_key"] == KEY and query["oauth_signature_method"] == "HMAC-SHA256"
+    assert "oauth_version" not in query and "Authorization" not in signed.headers
+    assert signed.body == b'{"set_paid": true}'  # the body is not signed, it is sent as is
+
+
+def test_the_stores_page_proposes_woocommerce_s_methods(signed_in, store):
+    page = signed_in.get("/console/stores").get_data(as_text=True)
+    assert ">bacs\ncheque</textarea>" in page
