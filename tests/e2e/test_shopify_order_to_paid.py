@@ -21,19 +21,18 @@ import pytest
 from connectors.shopify.auth import query_message
 from core.jobs import JobQueue, Worker
 from core.services.job_handlers import core_handlers
-from core.services.merchant_users import create_user
 from core.services.payment_accounts import configure_payment_account
 from core.storage.models import Invoice
 from core.web import create_app
 from tests.connectors.shopify.conftest import CLIENT_SECRET
 from tests.core.web.conftest import settings as web_settings
+from tests.support.console import sign_in
 from tests.support.factories import merchant
 from tests.support.fake_shopify import FakeShop, webhook_headers
 from tests.support.live_server import free_port, serving
 from tests.support.providers import json_answer
 from tests.support.shopify_reference import abandoned_checkout, admin_schema, unpaid_order
 
-PASSWORD = "correct horse battery"
 ORDER_GID = "gid://shopify/Order/450789469"
 
 
@@ -68,7 +67,7 @@ class World:
         shop = merchant(self.ctx)
         providers = self.app.extensions["paylink.providers"]
         configure_payment_account(self.ctx, providers, shop.id, "sandbox", {})
-        create_user(self.ctx, shop.id, "owner@lune.fr", "Léa", PASSWORD)
+        self.shop = shop
         self.fake = FakeShop(schema, token="shpat_live")
         self.texts = []
         httpserver.expect_request("/admin/oauth/access_token", method="POST").respond_with_response(
@@ -99,13 +98,7 @@ class World:
 
     def install(self):
         """The merchant connects the shop from the console; Shopify calls back, signed."""
-        browser = self.app.test_client()
-        login = browser.get("/console/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
-        browser.post(
-            "/console/login",
-            data={"email": "owner@lune.fr", "password": PASSWORD, "csrf_token": token},
-        )
+        browser = sign_in(self.app.test_client(), self.ctx, self.shop.id)
         authorize = browser.get("/connectors/shopify/install?shop=lune.myshopify.com").location
         state = dict(parse_qsl(urlsplit(authorize).query))["state"]
         callback = {

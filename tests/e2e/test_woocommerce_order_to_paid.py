@@ -16,12 +16,12 @@ import pytest
 
 from core.jobs import JobQueue, Worker
 from core.services.job_handlers import core_handlers
-from core.services.merchant_users import create_user
 from core.services.payment_accounts import configure_payment_account
 from core.services.store_sync import schedule_polls
 from core.storage.models import Invoice, Store
 from core.web import create_app
 from tests.core.web.conftest import settings as web_settings
+from tests.support.console import sign_in
 from tests.support.factories import merchant
 from tests.support.fake_woocommerce import (
     KEY,
@@ -33,8 +33,6 @@ from tests.support.fake_woocommerce import (
 )
 from tests.support.live_server import free_port, serving
 from tests.support.providers import json_answer
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
@@ -56,7 +54,6 @@ def test_a_woocommerce_order_is_invoiced_texted_paid_and_marked_paid(
     shop = merchant(ctx)
     providers = app.extensions["paylink.providers"]
     configure_payment_account(ctx, providers, shop.id, "sandbox", {})
-    create_user(ctx, shop.id, "owner@lune.fr", "Léa", PASSWORD)
     woo = FakeWooCommerce(httpserver)
     texts = []
     httpserver.expect_request("/send", method="GET").respond_with_handler(
@@ -73,13 +70,7 @@ def test_a_woocommerce_order_is_invoiced_texted_paid_and_marked_paid(
 
     with serving(app, port):
         # The merchant connects the store; the store's server POSTs the keys back.
-        browser = app.test_client()
-        login = browser.get("/console/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
-        browser.post(
-            "/console/login",
-            data={"email": "owner@lune.fr", "password": PASSWORD, "csrf_token": token},
-        )
+        browser = sign_in(app.test_client(), ctx, shop.id)
         authorize = browser.get(f"/connectors/woocommerce/install?store_url={base}").location
         state = dict(parse_qsl(urlsplit(authorize).query))["user_id"]
         keys = {

@@ -14,6 +14,7 @@ from core.services.accounts import store_credentials
 from core.services.merchant_users import create_user
 from core.storage.models import Store
 from tests.connectors.shopify.conftest import CLIENT_SECRET
+from tests.support.console import sign_in
 from tests.support.providers import json_answer
 
 PASSWORD = "correct horse battery"
@@ -21,13 +22,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def signed_in(client, ctx, shop):
-    create_user(ctx, shop.id, "owner@lune.fr", "Léa", PASSWORD)
-    page = client.get("/console/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post(
-        "/console/login", data={"email": "owner@lune.fr", "password": PASSWORD, "csrf_token": token}
-    )
-    return client
+    return sign_in(client, ctx, shop.id)
 
 
 def signed(query: dict, clock) -> dict:

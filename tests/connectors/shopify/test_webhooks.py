@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.services.accounts import connect_store
 from core.storage.models import Invoice, Job, JobStatus, Message, Store, StoreEvent
 from tests.connectors.shopify.conftest import CLIENT_SECRET
+from tests.support.console import csrf_token, sign_in
 from tests.support.fake_shopify import webhook_headers
 from tests.support.shopify_reference import unpaid_order
 
@@ -186,21 +187,11 @@ def test_privacy_requests_are_honoured_after_uninstall(client, ctx, store, order
 
 
 def test_the_console_shows_each_store_s_webhook_health(client, ctx, shop, store, run_jobs):
-    import re
-
-    from core.services.merchant_users import create_user
-
     deliver(
         client, b'{"id": 1, "financial_status": "pending", "payment_gateway_names": ["Paylink"]}'
     )
     run_jobs()  # unusable: its job goes dead
-    create_user(ctx, shop.id, "owner@lune.fr", "Léa", "correct horse battery")
-    page = client.get("/console/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post(
-        "/console/login",
-        data={"email": "owner@lune.fr", "password": "correct horse battery", "csrf_token": token},
-    )
+    sign_in(client, ctx, shop.id)
     stores = client.get("/console/stores").get_data(as_text=True)
     assert "lune.myshopify.com" in stores and '<strong class="error">1</strong>' in stores
     assert "Connecter une boutique Shopify" in stores  # the connector's own connect form
@@ -210,19 +201,9 @@ def test_the_console_shows_each_store_s_webhook_health(client, ctx, shop, store,
 def test_the_merchant_chooses_which_gateways_get_an_invoice(
     client, ctx, shop, store, order_body, run_jobs
 ):
-    import re
-
-    from core.services.merchant_users import create_user
-
-    create_user(ctx, shop.id, "owner@lune.fr", "Léa", "correct horse battery")
-    page = client.get("/console/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post(
-        "/console/login",
-        data={"email": "owner@lune.fr", "password": "correct horse battery", "csrf_token": token},
-    )
+    sign_in(client, ctx, shop.id)
     stores = client.get("/console/stores").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', stores).group(1)
+    token = csrf_token(stores)
     empty = client.post(
         f"/console/stores/{store.id}/gateways", data={"csrf_token": token, "gateways": " \n "}
     )

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from core.errors import ValidationError
 from core.services import accounts
-from core.services.merchant_users import create_user
 from core.storage.models import Store
 from core.store_urls import checked_store_url
+from tests.support.console import sign_in
 from tests.support.fake_woocommerce import KEY, SECRET
 
 PASSWORD = "correct horse battery"
@@ -23,13 +23,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def signed_in(client, ctx, shop):
-    create_user(ctx, shop.id, "owner@lune.fr", "Léa", PASSWORD)
-    page = client.get("/console/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post(
-        "/console/login", data={"email": "owner@lune.fr", "password": PASSWORD, "csrf_token": token}
-    )
-    return client
+    return sign_in(client, ctx, shop.id)
 
 
 def stores(ctx):
@@ -125,13 +119,7 @@ def test_store_addresses_are_checked_before_any_request(settings, clock, databas
     strict = create_app(
         replace(settings, allow_private_stores=False), clock=clock, database=database
     )
-    browser = strict.test_client()
-    create_user(ctx, shop.id, "owner@lune.fr", "Léa", PASSWORD)
-    page = browser.get("/console/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    browser.post(
-        "/console/login", data={"email": "owner@lune.fr", "password": PASSWORD, "csrf_token": token}
-    )
+    browser = sign_in(strict.test_client(), ctx, shop.id)
     for bad in ("http://127.0.0.1:8080", "http://169.254.169.254", "https://u:p@93.184.216.34"):
         refused = browser.get(f"/connectors/woocommerce/install?store_url={bad}")
         assert refused.status_code == 422 and "Location" not in refused.headers, bad
