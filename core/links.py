@@ -39,6 +39,7 @@ class TokenPurpose(enum.StrEnum):
     SURVEY = "survey"
     PAY_FORM = "pay-form"  # the payment page's form: a stateless CSRF token bound to the link
     SANDBOX_CHECKOUT = "sandbox-checkout"
+    NOTICE = "notice"  # a console notice carried by a redirect inside a store's admin frame
 
 
 class InvalidToken(ValidationError):

@@ -7,15 +7,19 @@ import secrets
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Response, abort, g, render_template, request
+from flask import Response, abort, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
+from core.links import InvalidToken, TokenPurpose, TokenSigner
 from core.web.console.auth import embedded_user
 from core.web.console.forms import ActionForm
 from core.web.console.texts import console_text, event_label
+from core.web.current import settings
 from core.web.page_texts import translate
+
+NOTICE_FIELD = "notice"
 
 
 def language() -> str:
@@ -37,6 +41,7 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
         lang=lang,
         user=current_user,
         embedded=embedded_user(),
+        notices=carried_notices(),
         logout_form=ActionForm(),
         nonce=g.csp_nonce,
         **context,
@@ -55,6 +60,19 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def carried_notices() -> list[str]:
+    """The notices a redirect carried inside a store's admin frame (signed, a minute old at
+    most: a crafted link cannot make the console say anything)."""
+    token = request.args.get(NOTICE_FIELD)
+    if not token or embedded_user() is None:
+        return []
+    try:
+        notes = TokenSigner(settings().secret_key).verify(TokenPurpose.NOTICE, token, 60)
+    except InvalidToken:
+        return []
+    return [str(note) for note in notes]
 
 
 def _origin(url: str) -> str:
@@ -76,6 +94,11 @@ def carry_embedded_sign_in(response: BaseResponse) -> BaseResponse:
         return response
     query = dict(parse_qsl(target.query))
     query.update({**embedded.carry, embedded.token_field: embedded.token})
+    # No cookie lives in the frame: a notice ("saved") travels signed in the redirect instead.
+    flashed = session.pop("_flashes", None)
+    if flashed:
+        notes = [message for _, message in flashed]
+        query[NOTICE_FIELD] = TokenSigner(settings().secret_key).sign(TokenPurpose.NOTICE, notes)
     response.headers["Location"] = urlunsplit(
         ("", "", target.path, urlencode(query), target.fragment)
     )
