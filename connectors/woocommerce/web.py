@@ -22,6 +22,8 @@ from core.services.context import ServiceContext
 from core.settings import Settings
 from core.storage.models import Store
 from core.store_urls import checked_store_url
+from core.web.console.pages import language
+from core.web.console.texts import console_text
 
 PLATFORM = "woocommerce"
 #: How long the merchant has to approve Paylink in their store's admin.
@@ -109,7 +111,7 @@ def create_woocommerce_blueprint(settings: Settings) -> Blueprint:
     def installed() -> BaseResponse:
         """Where the store sends the merchant back (`success=1`, or 0 when they refused)."""
         approved = request.args.get("success") == "1"
-        flash("WooCommerce: " + ("connected" if approved else "access refused"))
+        flash(console_text(language(), "store_connected" if approved else "store_refused"))
         return redirect(url_for("console.stores"), code=303)
 
     @woo.post("/webhooks/<int:store_id>")

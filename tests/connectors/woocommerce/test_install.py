@@ -96,6 +96,7 @@ def test_install_callback_and_webhooks(signed_in, client, ctx, shop, httpserver,
 
     back = signed_in.get(f"/connectors/woocommerce/installed?success=1&user_id={query['user_id']}")
     assert back.status_code == 303 and back.location.endswith("/console/stores")
+    assert "Boutique connectée" in signed_in.get(back.location).get_data(as_text=True)
 
 
 def test_keys_nobody_asked_for_are_refused(client, ctx):
