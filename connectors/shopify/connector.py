@@ -4,6 +4,7 @@ and secret are set, a blueprint for its webhooks, and the store events turned in
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, ClassVar
 
 from flask import Blueprint, Request
@@ -78,6 +79,15 @@ class ShopifyConnector:
 
     def process_event(self, ctx: ServiceContext, store: Store, event: StoreEvent) -> str:
         if event.topic == "app/uninstalled":
+            connected = accounts.store_credentials(ctx, store).get("connected_at")
+            if (
+                event.triggered_at
+                and connected
+                and event.triggered_at < datetime.fromisoformat(connected)
+            ):
+                # A retry of an uninstall older than the latest install (Shopify retries for
+                # 4 hours, X-Shopify-Triggered-At says when it happened): not applied.
+                return "stale: the app was installed again after this uninstall"
             accounts.disconnect_store(ctx, store.id)
             return "store disconnected"
         if event.topic in COMPLIANCE_TOPICS:

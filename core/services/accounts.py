@@ -151,8 +151,10 @@ def authenticate_api_key(ctx: ServiceContext, presented: str) -> int:
 def connect_store(
     ctx: ServiceContext, merchant_id: int, platform: str, domain: str, credentials: dict[str, Any]
 ) -> Store:
-    """Add (or reconnect) a store; its credentials are encrypted before they reach the database."""
-    ciphertext = ctx.keyring.encrypt(json.dumps(credentials), STORE_CREDENTIALS)
+    """Add (or reconnect) a store; its credentials are encrypted before they reach the database,
+    with the time of this connection (an uninstall sent before it is stale)."""
+    kept = {**credentials, "connected_at": ctx.clock().isoformat()}
+    ciphertext = ctx.keyring.encrypt(json.dumps(kept), STORE_CREDENTIALS)
     with ctx.db.transaction() as session:
         store = session.scalars(
             select(Store).where(Store.platform == platform, Store.domain == domain)

@@ -37,8 +37,11 @@ def webhook_headers(
     topic: str = "orders/create",
     event_id: str = "evt-1",
     shop: str = "lune.myshopify.com",
+    triggered_at: str | None = None,
 ) -> dict[str, str]:
-    """The headers of a delivery: base64 HMAC-SHA256 of the exact body with the app secret."""
+    """The headers of a delivery: base64 HMAC-SHA256 of the exact body with the app secret;
+    triggered now unless said otherwise."""
+    triggered = triggered_at or datetime.now(UTC).isoformat(timespec="milliseconds")
     signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
     return {
         "Content-Type": "application/json",
@@ -47,7 +50,7 @@ def webhook_headers(
         "X-Shopify-Shop-Domain": shop,
         "X-Shopify-Event-Id": event_id,
         "X-Shopify-Webhook-Id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
-        "X-Shopify-Triggered-At": "2026-03-02T09:29:58.361Z",
+        "X-Shopify-Triggered-At": triggered.replace("+00:00", "Z"),
         "X-Shopify-API-Version": "2025-01",
     }
 

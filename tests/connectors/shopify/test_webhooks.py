@@ -121,6 +121,23 @@ def test_uninstalling_disconnects_the_store(client, ctx, store, order_body, run_
     assert later.json["ignored"] == "unknown or uninstalled shop"
 
 
+def test_a_late_retry_of_an_uninstall_does_not_undo_a_reinstall(client, ctx, store, run_jobs):
+    """Uninstalled at 09:10, reinstalled at 09:30 (the store fixture), and Shopify's retry of
+    the 09:10 delivery only arrives now: X-Shopify-Triggered-At shows it is stale."""
+    deliver(
+        client,
+        b'{"id": 690933842, "name": "Boutique Lune"}',
+        topic="app/uninstalled",
+        event_id="evt-old-uninstall",
+        triggered_at="2026-03-02T09:10:00.000Z",
+    )
+    run_jobs()
+    (stored,) = rows(ctx, Store)
+    assert stored.active is True
+    (event,) = rows(ctx, StoreEvent)
+    assert event.outcome == "stale: the app was installed again after this uninstall"
+
+
 def test_uninstalling_cancels_the_store_s_waiting_events(client, ctx, store, order_body, run_jobs):
     from core.services.accounts import disconnect_store
 

@@ -55,7 +55,10 @@ def test_store_credentials_are_encrypted_and_a_domain_belongs_to_one_merchant(ct
         ctx, one.id, "shopify", "lune.myshopify.com", {"token": "shpat_abc"}
     )
     assert "shpat_abc" not in store.credentials_ciphertext
-    assert accounts.store_credentials(ctx, store) == {"token": "shpat_abc"}
+    assert accounts.store_credentials(ctx, store) == {
+        "token": "shpat_abc",
+        "connected_at": "2026-03-02T09:30:00+00:00",
+    }
     with pytest.raises(ValidationError, match="another merchant"):
         accounts.connect_store(ctx, two.id, "shopify", "lune.myshopify.com", {"token": "x"})
 
