@@ -15,11 +15,17 @@ from typing import ClassVar, Protocol
 from flask import Blueprint, Request
 
 from core.events import InvoiceRequested
+from core.jobs import PermanentJobError
 from core.services.context import ServiceContext
 from core.settings import Settings
 from core.storage.models import Invoice, Store, StoreCart, StoreEvent
 
 ENTRY_POINT_GROUP = "paylink.connectors"
+
+
+class StoreAccessRevoked(PermanentJobError):
+    """The store refuses Paylink's credentials (keys revoked, app removed without a word):
+    the store is disconnected until the merchant connects it again."""
 
 
 @dataclass(frozen=True)

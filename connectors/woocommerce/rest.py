@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 import requests
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_QUERY, Client
 
-from core.jobs import PermanentJobError, RetryAfter
+from core.connector import StoreAccessRevoked
+from core.jobs import RetryAfter
 from core.payments.provider import ProviderError
 from core.store_urls import checked_store_url
 
@@ -79,8 +80,8 @@ class WooCommerceApi:
                 _retry_after(response.headers.get("Retry-After")),
             )
         if response.status_code in (401, 403):
-            raise PermanentJobError(
-                f"the store refused Paylink's keys ({response.status_code}): reconnect it"
+            raise StoreAccessRevoked(
+                f"the store refused Paylink's keys ({response.status_code}): connect it again"
             )
         try:
             data = response.json() if response.content else None

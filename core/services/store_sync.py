@@ -4,17 +4,21 @@ platform can lose deliveries for good (WooCommerce never retries one)."""
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.connector import Connector
+from core.connector import Connector, StoreAccessRevoked
 from core.errors import NotFound
 from core.jobs import NewJob
+from core.services import accounts
 from core.services.context import ServiceContext
 from core.storage.models import Store
 
 JOB_SETUP_STORE = "stores.setup"
 JOB_POLL_STORE = "stores.poll"
+log = logging.getLogger(__name__)
 
 
 def request_setup(ctx: ServiceContext, session: Session, store: Store) -> None:
@@ -44,14 +48,28 @@ def setup_store(ctx: ServiceContext, connectors: dict[str, Connector], store_id:
     store = _active_store(ctx, store_id)
     if store is None or store.platform not in connectors:
         return "store disconnected"
-    return connectors[store.platform].setup_store(ctx, store)
+    try:
+        return connectors[store.platform].setup_store(ctx, store)
+    except StoreAccessRevoked as refused:
+        return _revoked(ctx, store, refused)
 
 
 def poll_store(ctx: ServiceContext, connectors: dict[str, Connector], store_id: int) -> str:
     store = _active_store(ctx, store_id)
     if store is None or store.platform not in connectors:
         return "store disconnected"
-    return connectors[store.platform].poll(ctx, store)
+    try:
+        return connectors[store.platform].poll(ctx, store)
+    except StoreAccessRevoked as refused:
+        return _revoked(ctx, store, refused)
+
+
+def _revoked(ctx: ServiceContext, store: Store, refused: StoreAccessRevoked) -> str:
+    """Keys revoked in the store: polling it every few minutes would only pile up failures,
+    so it is disconnected (the stores page shows it, the merchant connects it again)."""
+    accounts.disconnect_store(ctx, store.id)
+    log.warning("store %s disconnected: %s", store.domain, refused)
+    return f"store disconnected: {refused}"
 
 
 def schedule_polls(

@@ -218,3 +218,16 @@ def test_a_busy_store_is_retried_later(ctx, invoiced, woo, run_jobs, clock):
     run_jobs()
     assert woo.orders[727]["status"] == "processing"
     assert json.dumps(woo.notes[727])
+
+
+def test_revoked_keys_disconnect_the_store_instead_of_failing_every_poll(
+    ctx, store, woo, run_jobs, app
+):
+    woo.key = "ck_revoked_in_the_store_admin"  # the store no longer knows Paylink's key
+    schedule_polls(ctx, app.extensions["paylink.connectors"], 300)
+    run_jobs()
+    (stored,) = rows(ctx, Store)
+    assert stored.active is False and stored.credentials_ciphertext is None
+    (poll,) = [j for j in rows(ctx, Job) if j.kind == "stores.poll"]
+    assert poll.status == JobStatus.DONE  # no dead job every five minutes
+    assert schedule_polls(ctx, app.extensions["paylink.connectors"], 300) == 0
