@@ -207,12 +207,30 @@ def choose_channel(
     return None
 
 
+#: The widest hours an SMS may go out in, in the customer's time: the French rule for
+#: commercial SMS (8:00 to 20:00), which Paylink keeps for every SMS. Merchants may narrow them.
+SMS_HOURS = (8, 20)
+
+
 @dataclass(frozen=True, slots=True)
 class QuietHours:
     """No SMS from `start` to `end` (local time); marketing SMS not on Sundays or holidays."""
 
-    start: time = time(20, 0)
-    end: time = time(8, 0)
+    start: time = time(SMS_HOURS[1], 0)
+    end: time = time(SMS_HOURS[0], 0)
+
+    @classmethod
+    def sms_hours(cls, opens: int, closes: int) -> QuietHours:
+        """The quiet hours of a merchant whose SMS go out from `opens` to `closes` o'clock."""
+        least, most = SMS_HOURS
+        if not least <= opens < closes <= most:
+            raise ValidationError(
+                f"SMS hours are within {least}:00-{most}:00, opening before closing",
+                key="sms_hours",
+                least=least,
+                most=most,
+            )
+        return cls(start=time(closes, 0), end=time(opens, 0))
 
     def _closed_day(self, day: date, country: str) -> bool:
         if day.weekday() == 6:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import NotFound, ValidationError
 from core.message_templates import LOCALES, Part, check_template, default_template, render_template
-from core.reminders import DEFAULT_POLICY, MessageKind, ReminderPolicy
+from core.reminders import DEFAULT_POLICY, MessageKind, QuietHours, ReminderPolicy
 from core.services.context import ServiceContext
 from core.services.reminder_schedule import policy_of
 from core.sms import SmsMeasure, measure
@@ -55,6 +55,25 @@ def set_reminder_policy(
             raise NotFound(f"no merchant {merchant_id}")
         merchant.reminder_policy = None if steps is None else policy.to_json()
     return policy
+
+
+def sms_hours(ctx: ServiceContext, merchant_id: int) -> tuple[int, int]:
+    with ctx.db.transaction() as session:
+        merchant = session.get(Merchant, merchant_id)
+        if merchant is None:
+            raise NotFound(f"no merchant {merchant_id}")
+        return merchant.sms_opens, merchant.sms_closes
+
+
+def set_sms_hours(ctx: ServiceContext, merchant_id: int, opens: int, closes: int) -> None:
+    """Narrow the hours the merchant's SMS go out in (steps already waiting are held to the
+    new hours when their time comes)."""
+    QuietHours.sms_hours(opens, closes)  # refuses hours outside 8:00-20:00, with the reason
+    with ctx.db.transaction() as session:
+        merchant = session.get(Merchant, merchant_id)
+        if merchant is None:
+            raise NotFound(f"no merchant {merchant_id}")
+        merchant.sms_opens, merchant.sms_closes = opens, closes
 
 
 @dataclass(frozen=True)

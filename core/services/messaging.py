@@ -8,7 +8,7 @@ claim time in the customer's time zone: a step that would land in them waits for
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -57,7 +57,6 @@ class MessagingEnvironment:
     secret_key: str
     sms_segment_price: Decimal = Decimal("0.05")
     sms_stop_notice: str = "STOP au 36111"
-    quiet_hours: QuietHours = field(default_factory=QuietHours)
 
 
 def messaging_environment(settings: Settings) -> MessagingEnvironment:
@@ -164,7 +163,8 @@ def send_step(
             return
         now = ctx.clock()
         zone, country = customer_zone(customer.phone, merchant.timezone, merchant.country)
-        opens = env.quiet_hours.next_allowed(now, channel, wanted.template, zone, country)
+        quiet = QuietHours.sms_hours(merchant.sms_opens, merchant.sms_closes)
+        opens = quiet.next_allowed(now, channel, wanted.template, zone, country)
         if opens > now:
             raise DeferJob(opens)
         claim_message(

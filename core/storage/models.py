@@ -102,6 +102,9 @@ class Merchant(Base):
     sms_sender: Mapped[str | None] = mapped_column(String(11))
     #: How long a cart must sit unchanged before it counts as abandoned and gets an invoice.
     cart_delay_minutes: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    #: The hours (customer's time) the merchant's SMS may go out in, within 8:00-20:00.
+    sms_opens: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+    sms_closes: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
     created_at: Mapped[datetime]
 
 

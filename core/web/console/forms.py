@@ -112,5 +112,13 @@ class CartDelayForm(ConsoleForm):
     minutes = IntegerField(validators=[DataRequired(), NumberRange(min=15, max=7 * 24 * 60)])
 
 
+class SmsHoursForm(ConsoleForm):
+    """The hours SMS go out in, in the customer's time (within 8:00-20:00: the service checks
+    it again, with the order of the two)."""
+
+    opens = IntegerField(validators=[DataRequired(), NumberRange(min=8, max=20)])
+    closes = IntegerField(validators=[DataRequired(), NumberRange(min=8, max=20)])
+
+
 class PolicyForm(ConsoleForm):
     steps = FieldList(FormField(StepForm), min_entries=6, max_entries=12)

@@ -12,7 +12,13 @@ from core.errors import NotFound, ValidationError
 from core.services import accounts, carts, merchant_users, message_settings
 from core.services.messaging import RECIPIENT
 from core.storage.models import Merchant
-from core.web.console.forms import ActionForm, BrandingForm, CartDelayForm, PolicyForm
+from core.web.console.forms import (
+    ActionForm,
+    BrandingForm,
+    CartDelayForm,
+    PolicyForm,
+    SmsHoursForm,
+)
 from core.web.console.logos import save_logo
 from core.web.console.pages import form_locales, language, render, submitted
 from core.web.console.texts import console_text, said
@@ -101,13 +107,24 @@ def add_settings_pages(console: Blueprint) -> None:
         return _reminders_page(form, error=error)
 
     def _reminders_page(
-        form: PolicyForm, error: str | None = None, delay_form: CartDelayForm | None = None
+        form: PolicyForm | None = None,
+        error: str | None = None,
+        delay_form: CartDelayForm | None = None,
+        hours_form: SmsHoursForm | None = None,
     ) -> Response:
-        merchant_id = current_user.merchant_id
+        """The schedule, the SMS hours and the abandoned-cart delay: each form as posted (with
+        its errors) or as stored."""
+        ctx, merchant_id = services(), current_user.merchant_id
+        if form is None:
+            policy = message_settings.reminder_policy(ctx, merchant_id)
+            form = PolicyForm(meta=form_locales(), data={"steps": policy.to_json()})
         if delay_form is None:
-            minutes = carts.cart_delay(services(), merchant_id)
+            minutes = carts.cart_delay(ctx, merchant_id)
             delay_form = CartDelayForm(meta=form_locales(), data={"minutes": minutes})
-        failed = error or form.errors or delay_form.errors
+        if hours_form is None:
+            opens, closes = message_settings.sms_hours(ctx, merchant_id)
+            hours_form = SmsHoursForm(meta=form_locales(), data={"opens": opens, "closes": closes})
+        failed = error or form.errors or delay_form.errors or hours_form.errors
         return render(
             "console/reminders.html",
             status=422 if failed else 200,
@@ -115,7 +132,27 @@ def add_settings_pages(console: Blueprint) -> None:
             error=error,
             reset_form=ActionForm(),
             delay_form=delay_form,
+            hours_form=hours_form,
         )
+
+    @console.post("/reminders/sms-hours")
+    @login_required
+    def sms_hours() -> Response | BaseResponse:
+        hours_form = SmsHoursForm(meta=form_locales())
+        if submitted(hours_form):
+            try:
+                message_settings.set_sms_hours(
+                    services(),
+                    current_user.merchant_id,
+                    hours_form.opens.data or 0,
+                    hours_form.closes.data or 0,
+                )
+            except ValidationError as refusal:
+                hours_form.closes.errors = [said(language(), refusal)]
+            else:
+                flash(console_text(language(), "saved"))
+                return redirect(url_for("console.reminders"), code=303)
+        return _reminders_page(hours_form=hours_form)
 
     @console.post("/reminders/cart-delay")
     @login_required
@@ -130,9 +167,7 @@ def add_settings_pages(console: Blueprint) -> None:
             else:
                 flash(console_text(language(), "saved"))
                 return redirect(url_for("console.reminders"), code=303)
-        policy = message_settings.reminder_policy(ctx, merchant_id)
-        form = PolicyForm(meta=form_locales(), data={"steps": policy.to_json()})
-        return _reminders_page(form, delay_form=delay_form)
+        return _reminders_page(delay_form=delay_form)
 
     @console.post("/reminders/reset")
     @login_required

@@ -77,8 +77,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "cart_delay": "Délai avant relance (minutes)",
         "cart_delay_hint": "Un panier resté inchangé ce temps-là reçoit votre lien de paiement, "
         "au rythme des étapes ci-dessus partant de l'envoi (de 15 minutes à 7 jours).",
-        "quiet_hours": "Aucun SMS entre 20 h et 8 h (heure du client) ; pas de SMS commercial le "
-        "dimanche ni les jours fériés : l'étape attend l'ouverture.",
+        "sms_hours_title": "Heures d'envoi des SMS",
+        "sms_opens": "À partir de (heure)",
+        "sms_closes": "Jusqu'à (heure)",
+        "sms_hours_hint": "Dans l'heure du client, entre 8 h et 20 h : une étape qui tombe en "
+        "dehors attend l'ouverture. Les emails partent à toute heure.",
+        "quiet_hours": "Aucun SMS hors des heures d'envoi ci-dessous (heure du client) ; pas de "
+        "SMS commercial le dimanche ni les jours fériés : l'étape attend l'ouverture.",
         "kind": "Message",
         "kind.invoice": "Facture",
         "kind.reminder": "Relance",
@@ -218,8 +223,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "cart_delay": "Wait before recovering (minutes)",
         "cart_delay_hint": "A cart left unchanged this long gets your payment link, on the rhythm "
         "of the steps above that start from sending (15 minutes to 7 days).",
-        "quiet_hours": "No SMS between 20:00 and 08:00 (the customer's time); no marketing SMS on "
-        "Sundays or public holidays: the step waits for the window.",
+        "sms_hours_title": "SMS sending hours",
+        "sms_opens": "From (hour)",
+        "sms_closes": "Until (hour)",
+        "sms_hours_hint": "In the customer's time, between 8:00 and 20:00: a step falling "
+        "outside waits for the opening. Emails go out at any hour.",
+        "quiet_hours": "No SMS outside the sending hours below (the customer's time); no "
+        "marketing SMS on Sundays or public holidays: the step waits for the window.",
         "kind": "Message",
         "kind.invoice": "Invoice",
         "kind.reminder": "Reminder",
@@ -323,6 +333,7 @@ ERRORS_FR: dict[str, str] = {
     "minutes)",
     "gateways": "indiquez de 1 à 20 moyens de paiement, de 100 caractères au plus chacun",
     "shop_name": "le nom de la boutique compte de 1 à 200 caractères",
+    "sms_hours": "les SMS partent entre {least} h et {most} h, l'ouverture avant la fermeture",
     "store_scheme": "l'adresse d'une boutique commence par https://",
     "store_url": "ce n'est pas l'adresse d'une boutique (sans identifiant, mot de passe ni "
     "paramètres)",

@@ -6,15 +6,17 @@ import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from core.errors import ValidationError
 from core.events import CustomerDetails, PaymentReceived
 from core.jobs import JobQueue, Worker
 from core.money import Money
 from core.reminders import DEFAULT_POLICY, Channel, QuietHours
-from core.services import invoicing, messaging, opt_outs, payments
+from core.services import invoicing, message_settings, messaging, opt_outs, payments
 from core.services.context import ServiceContext
 from core.services.invoice_queries import invoice_timeline
 from core.services.invoicing import PHONE_INDEX
@@ -118,6 +120,22 @@ def test_an_sms_due_in_quiet_hours_waits_for_the_morning(ctx, clock):
     settle(ctx, clock)
     (message,) = sent(ctx)
     assert message.channel == "sms" and message.created_at == job.run_at
+
+
+def test_a_merchant_s_narrower_sms_hours_hold_the_sms(ctx, clock):
+    clock.now = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)  # 08:30 in Paris: open by law
+    shop = merchant(ctx)
+    message_settings.set_sms_hours(ctx, shop.id, 10, 18)
+    invoicing.create_invoice(ctx, shop.id, order())
+    settle(ctx, clock)
+    assert sent(ctx) == []
+    with ctx.db.transaction() as session:
+        job = session.scalars(select(Job).where(Job.kind == "messages.send_step")).one()
+    assert job.run_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Paris
+    with pytest.raises(ValidationError, match="within 8:00-20:00"):
+        message_settings.set_sms_hours(ctx, shop.id, 7, 21)
+    with pytest.raises(ValidationError):
+        message_settings.set_sms_hours(ctx, shop.id, 18, 10)
 
 
 def test_email_is_not_held_by_quiet_hours(ctx, clock):

@@ -1,4 +1,4 @@
-"""store carts (abandoned checkouts) and the merchant's abandoned-cart delay
+"""store carts (abandoned checkouts), the merchant's abandoned-cart delay and SMS hours
 
 Revision ID: 0007
 Revises: 0006
@@ -18,6 +18,8 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("cart_delay_minutes", sa.Integer(), server_default="60", nullable=False)
         )
+        batch.add_column(sa.Column("sms_opens", sa.Integer(), server_default="8", nullable=False))
+        batch.add_column(sa.Column("sms_closes", sa.Integer(), server_default="20", nullable=False))
     op.create_table(
         "store_carts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -53,4 +55,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_store_carts_merchant_id"), table_name="store_carts")
     op.drop_table("store_carts")
     with op.batch_alter_table("merchants") as batch:
+        batch.drop_column("sms_closes")
+        batch.drop_column("sms_opens")
         batch.drop_column("cart_delay_minutes")

@@ -352,6 +352,29 @@ def test_the_abandoned_cart_delay(signed_in, ctx, shop):
     assert saved.status_code == 303 and cart_delay(ctx, shop.id) == 30
 
 
+def test_the_sms_hours(signed_in, ctx, shop):
+    from core.services.message_settings import sms_hours
+
+    page = signed_in.get("/console/reminders").get_data(as_text=True)
+    token = csrf(page)
+    assert 'name="opens"' in page and 'value="8"' in page and 'value="20"' in page
+    reversed_hours = signed_in.post(
+        "/console/reminders/sms-hours", data={"csrf_token": token, "opens": "18", "closes": "9"}
+    )
+    assert reversed_hours.status_code == 422
+    assert "ouverture avant la fermeture" in reversed_hours.get_data(as_text=True)
+    too_late = signed_in.post(
+        "/console/reminders/sms-hours", data={"csrf_token": token, "opens": "9", "closes": "22"}
+    )
+    assert too_late.status_code == 422 and sms_hours(ctx, shop.id) == (8, 20)
+    missing_csrf = signed_in.post("/console/reminders/sms-hours", data={"opens": "9"})
+    assert missing_csrf.status_code == 400
+    saved = signed_in.post(
+        "/console/reminders/sms-hours", data={"csrf_token": token, "opens": "9", "closes": "19"}
+    )
+    assert saved.status_code == 303 and sms_hours(ctx, shop.id) == (9, 19)
+
+
 def test_payment_methods_keep_secrets_and_test_the_connection(
     signed_in, ctx, shop, app, httpserver
 ):
