@@ -34,6 +34,7 @@ from core.services.context import ServiceContext
 from core.services.job_handlers import core_handlers
 from core.services.messaging import RECIPIENT, messaging_environment
 from core.services.reminder_schedule import sweep_due_reminders
+from core.services.retention import purge_old_store_data
 from core.services.store_sync import schedule_polls
 from core.settings import Settings
 from core.storage.migrate import pending_revisions, upgrade
@@ -79,6 +80,10 @@ main = FlaskGroup(
 )
 
 
+#: How often a worker lets go of old webhook bodies and finished carts.
+PURGE_SECONDS = 6 * 3600.0
+
+
 def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
     """A worker with every job handler, sweeping due reminders every few seconds and
     scheduling the polls of the stores whose platform can lose webhooks."""
@@ -90,7 +95,8 @@ def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
     sweep = (float(settings.reminder_sweep_seconds), lambda: sweep_due_reminders(ctx))
     every = settings.store_poll_seconds
     polls = (float(every), lambda: schedule_polls(ctx, connectors, every))
-    return Worker(queue, handlers, periodic=[sweep, polls])
+    purge = (PURGE_SECONDS, lambda: purge_old_store_data(ctx))
+    return Worker(queue, handlers, periodic=[sweep, polls, purge])
 
 
 @main.command()
