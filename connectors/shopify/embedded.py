@@ -11,10 +11,15 @@ from __future__ import annotations
 
 from flask import Request, url_for
 
+from connectors.shopify import graphql
 from connectors.shopify.auth import SessionToken, decode_with_any_secret
+from connectors.shopify.graphql import ShopifyAdmin
 from connectors.shopify.oauth import exchange_session_token
 from core.connector import EmbeddedSignIn
-from core.errors import Unauthorized
+from core.errors import Unauthorized, ValidationError
+from core.http import http_session
+from core.jobs import RetryAfter
+from core.payments.provider import ProviderError
 from core.services import accounts, store_events
 from core.services.accounts import MerchantProfile
 from core.services.context import ServiceContext
@@ -25,6 +30,9 @@ APP_BRIDGE = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
 TOKEN_FIELD = "id_token"  # noqa: S105 (a field name)
 #: What App Bridge needs in the URL of every page of the frame, carried along by our script.
 CARRIED = ("shop", "host", "embedded")
+FRENCH_SPEAKING = frozenset(
+    {"FR", "BE", "CH", "LU", "MC", "RE", "GP", "MQ", "GF", "YT", "NC", "PF"}
+)
 
 
 def session_token_of(request: Request) -> str | None:
@@ -74,6 +82,28 @@ def installed_store(ctx: ServiceContext, settings: Settings, token: str) -> Stor
         merchant_id = store.merchant_id
         granted = {**accounts.store_credentials(ctx, store), **granted}
     else:
-        handle = session.shop.removesuffix(".myshopify.com")
-        merchant_id = accounts.create_merchant(ctx, MerchantProfile(name=handle)).id
+        profile = shop_profile(settings, session.shop, str(granted["access_token"]))
+        merchant_id = accounts.create_merchant(ctx, profile).id
     return accounts.connect_store(ctx, merchant_id, "shopify", session.shop, granted)
+
+
+def shop_profile(settings: Settings, shop: str, access_token: str) -> MerchantProfile:
+    """A new merchant as the shop describes itself (name, currency, country, time zone; French
+    for French-speaking countries); the defaults, named after the shop, when Shopify does not
+    answer or answers something unusable: the install goes on, the merchant edits it later."""
+    fallback = MerchantProfile(name=shop.removesuffix(".myshopify.com"))
+    admin = ShopifyAdmin(
+        shop, access_token, http_session(), settings.provider_api_bases.get("shopify")
+    )
+    try:
+        found = admin.execute(graphql.SHOP_PROFILE, {}).get("shop") or {}
+        country = str((found.get("billingAddress") or {}).get("countryCodeV2") or "FR")
+        return MerchantProfile(
+            name=str(found.get("name") or fallback.name)[:200],
+            currency=str(found.get("currencyCode") or "EUR"),
+            country=country,
+            timezone=str(found.get("ianaTimezone") or "Europe/Paris"),
+            default_locale="fr" if country in FRENCH_SPEAKING else "en",
+        ).validated()
+    except (ProviderError, RetryAfter, ValidationError):
+        return fallback

@@ -56,6 +56,17 @@ mutation MetafieldsSet($metafields: [MetafieldsSetInput!]!) {
 }
 """
 
+SHOP_PROFILE = """
+query ShopProfile {
+  shop {
+    name
+    currencyCode
+    ianaTimezone
+    billingAddress { countryCodeV2 }
+  }
+}
+"""
+
 #: What the connector reads of a draft order, in every draft document: enough to know whether
 #: it can be completed (calculated, same total as the customer paid) and what it became.
 DRAFT_ORDER_FIELDS = """
@@ -112,6 +123,7 @@ mutation DraftOrderComplete($id: ID!) {
 )
 
 DOCUMENTS = {
+    "SHOP_PROFILE": SHOP_PROFILE,
     "ORDER_PAYMENT_STATE": ORDER_PAYMENT_STATE,
     "ORDER_MARK_AS_PAID": ORDER_MARK_AS_PAID,
     "TAGS_ADD": TAGS_ADD,

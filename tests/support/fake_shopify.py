@@ -100,7 +100,7 @@ class FakeShop:
         assert validate(self.schema, document) == [], body["query"]
         operation = document.definitions[0]
         coerced = get_variable_values(
-            self.schema, operation.variable_definitions, body.get("variables") or {}
+            self.schema, operation.variable_definitions or (), body.get("variables") or {}
         )
         assert not isinstance(coerced, list), [str(error) for error in coerced]
         name = operation.name.value
@@ -126,6 +126,14 @@ class FakeShop:
                 "orderMarkAsPaid": {
                     "order": {"id": ORDER_GID, "displayFinancialStatus": "PAID"},
                     "userErrors": self.errors,
+                }
+            },
+            "ShopProfile": lambda: {
+                "shop": {
+                    "name": "Boutique Lune",
+                    "currencyCode": "EUR",
+                    "ianaTimezone": "Europe/Paris",
+                    "billingAddress": {"countryCodeV2": "FR"},
                 }
             },
             "TagsAdd": lambda: {"tagsAdd": {"node": {"id": ORDER_GID}, "userErrors": []}},

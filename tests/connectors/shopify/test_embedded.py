@@ -16,8 +16,9 @@ from core.services.accounts import connect_store
 from core.storage.models import Merchant, Store
 from tests.connectors.shopify.conftest import CLIENT_SECRET
 from tests.support.factories import merchant, order
-from tests.support.fake_shopify import session_token
+from tests.support.fake_shopify import GRAPHQL, FakeShop, session_token
 from tests.support.providers import json_answer
+from tests.support.shopify_reference import admin_schema
 
 FRAMED_BY = "frame-ancestors https://lune.myshopify.com https://admin.shopify.com"
 
@@ -46,7 +47,9 @@ def stores(ctx):
         return list(session.scalars(select(Store)))
 
 
-def test_a_new_shop_opening_the_app_is_installed_and_signed_in(client, ctx, exchanges):
+def test_a_new_shop_opening_the_app_is_installed_and_signed_in(client, ctx, exchanges, httpserver):
+    shopify = FakeShop(admin_schema(), token="shpat_exchanged")
+    httpserver.expect_request(GRAPHQL, method="POST").respond_with_handler(shopify)
     token = session_token(CLIENT_SECRET)
     opened = client.get(
         f"/connectors/shopify/app?embedded=1&host=YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvbHVuZQ"
@@ -66,7 +69,16 @@ def test_a_new_shop_opening_the_app_is_installed_and_signed_in(client, ctx, exch
     (store,) = stores(ctx)
     assert accounts.store_credentials(ctx, store)["access_token"] == "shpat_exchanged"
     with ctx.db.transaction() as session:
-        assert session.get(Merchant, store.merchant_id).name == "lune"
+        created = session.get(Merchant, store.merchant_id)
+    # The new merchant as the shop describes itself (ShopProfile, schema-checked by the fake).
+    assert [name for name, _ in shopify.received] == ["ShopProfile"]
+    assert (created.name, created.currency, created.country, created.timezone) == (
+        "Boutique Lune",
+        "EUR",
+        "FR",
+        "Europe/Paris",
+    )
+    assert created.default_locale == "fr"
     # The console opens, signed in by the token the redirect carries: no cookie is set.
     target = urlsplit(opened.location)
     query = dict(parse_qsl(target.query))
@@ -150,3 +162,13 @@ def test_the_standalone_console_still_refuses_every_frame(client):
     page = client.get("/console/login")
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert not re.search(r"cdn\.shopify\.com", page.get_data(as_text=True))
+
+
+def test_a_shop_that_does_not_describe_itself_still_installs(client, ctx, exchanges):
+    """No Admin API answer (here: nothing serves it): the merchant gets the defaults."""
+    token = session_token(CLIENT_SECRET, "soleil.myshopify.com")
+    assert client.get(f"/connectors/shopify/app?id_token={token}").status_code == 303
+    (store,) = stores(ctx)
+    with ctx.db.transaction() as session:
+        created = session.get(Merchant, store.merchant_id)
+    assert (created.name, created.currency) == ("soleil", "EUR")
