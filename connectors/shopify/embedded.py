@@ -83,7 +83,7 @@ def installed_store(ctx: ServiceContext, settings: Settings, token: str) -> Stor
         granted = {**accounts.store_credentials(ctx, store), **granted}
     else:
         profile = shop_profile(settings, session.shop, str(granted["access_token"]))
-        merchant_id = accounts.create_merchant(ctx, profile).id
+        return accounts.create_merchant_with_store(ctx, profile, "shopify", session.shop, granted)
     return accounts.connect_store(ctx, merchant_id, "shopify", session.shop, granted)
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound, Unauthorized, ValidationError
@@ -82,23 +83,59 @@ class MerchantProfile:
 
 
 def create_merchant(ctx: ServiceContext, profile: MerchantProfile) -> Merchant:
-    profile = profile.validated()
     with ctx.db.transaction() as session:
-        merchant = Merchant(
-            name=profile.name,
-            currency=profile.currency,
-            country=profile.country,
-            default_locale=profile.default_locale,
-            timezone=profile.timezone,
-            brand_color=profile.brand_color,
-            logo_url=profile.logo_url,
-            invoice_prefix=profile.invoice_prefix,
-            payment_terms_days=profile.payment_terms_days,
-            last_invoice_sequence=0,
-            created_at=ctx.clock(),
-        )
-        session.add(merchant)
-        return merchant
+        return _new_merchant(ctx, session, profile)
+
+
+def _new_merchant(ctx: ServiceContext, session: Session, profile: MerchantProfile) -> Merchant:
+    profile = profile.validated()
+    merchant = Merchant(
+        name=profile.name,
+        currency=profile.currency,
+        country=profile.country,
+        default_locale=profile.default_locale,
+        timezone=profile.timezone,
+        brand_color=profile.brand_color,
+        logo_url=profile.logo_url,
+        invoice_prefix=profile.invoice_prefix,
+        payment_terms_days=profile.payment_terms_days,
+        last_invoice_sequence=0,
+        created_at=ctx.clock(),
+    )
+    session.add(merchant)
+    session.flush()
+    return merchant
+
+
+def create_merchant_with_store(
+    ctx: ServiceContext,
+    profile: MerchantProfile,
+    platform: str,
+    domain: str,
+    credentials: dict[str, Any],
+) -> Store:
+    """A store that installed Paylink by itself (Shopify-managed install) and its new merchant,
+    together: when two first requests race, the store's unique (platform, domain) keeps one,
+    the other's merchant is rolled back with it, and both get the same store."""
+    try:
+        with ctx.db.transaction() as session:
+            merchant = _new_merchant(ctx, session, profile)
+            store = Store(
+                merchant_id=merchant.id,
+                platform=platform,
+                domain=domain,
+                created_at=ctx.clock(),
+                credentials_ciphertext=_sealed(ctx, credentials),
+                active=True,
+            )
+            session.add(store)
+            session.flush()
+            return store
+    except IntegrityError:
+        with ctx.db.transaction() as session:
+            return session.scalars(
+                select(Store).where(Store.platform == platform, Store.domain == domain)
+            ).one()
 
 
 # API keys ------------------------------------------------------------------------------------
@@ -148,13 +185,18 @@ def authenticate_api_key(ctx: ServiceContext, presented: str) -> int:
 # Stores --------------------------------------------------------------------------------------
 
 
+def _sealed(ctx: ServiceContext, credentials: dict[str, Any]) -> str:
+    """A store's credentials encrypted, with the time of this connection (an uninstall sent
+    before it is stale)."""
+    kept = {**credentials, "connected_at": ctx.clock().isoformat()}
+    return ctx.keyring.encrypt(json.dumps(kept), STORE_CREDENTIALS)
+
+
 def connect_store(
     ctx: ServiceContext, merchant_id: int, platform: str, domain: str, credentials: dict[str, Any]
 ) -> Store:
-    """Add (or reconnect) a store; its credentials are encrypted before they reach the database,
-    with the time of this connection (an uninstall sent before it is stale)."""
-    kept = {**credentials, "connected_at": ctx.clock().isoformat()}
-    ciphertext = ctx.keyring.encrypt(json.dumps(kept), STORE_CREDENTIALS)
+    """Add (or reconnect) a store; its credentials are encrypted before they reach the database."""
+    ciphertext = _sealed(ctx, credentials)
     with ctx.db.transaction() as session:
         store = session.scalars(
             select(Store).where(Store.platform == platform, Store.domain == domain)

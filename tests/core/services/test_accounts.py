@@ -84,3 +84,18 @@ def test_rotate_keys_reencrypts_everything_under_the_newest_key(ctx, database, c
     assert [i.id for i in found.invoices] == [invoice.id]
     assert invoicing.customer_of(found.invoices[0], new).phone == "+33612345678"
     assert accounts.rotate_keys(new)["stores"] == 0  # nothing left under old keys
+
+
+def test_a_self_installed_store_and_its_merchant_are_made_once(ctx):
+    """Two first opens of a new shop: the store's unique constraint keeps one; the loser's
+    merchant is rolled back with it and both get the same store."""
+    from core.services.accounts import MerchantProfile, create_merchant_with_store
+    from core.storage.models import Merchant
+
+    profile = MerchantProfile(name="Boutique Soleil")
+    first = create_merchant_with_store(ctx, profile, "shopify", "soleil.myshopify.com", {"t": 1})
+    second = create_merchant_with_store(ctx, profile, "shopify", "soleil.myshopify.com", {"t": 2})
+    assert first.id == second.id
+    with ctx.db.transaction() as session:
+        assert len(list(session.scalars(select(Merchant)))) == 1
+    assert accounts.store_credentials(ctx, second)["t"] == 1
