@@ -36,7 +36,9 @@ from core.services.context import ServiceContext
 from core.settings import Settings
 from core.storage.models import Invoice, Store, StoreCart, StoreEvent
 
-TOPICS = ("order.created", "order.updated")
+#: Deleted (trashed) and restored orders too: a trashed order is not listed by the poller, so
+#: without its webhook its invoice would keep reminding the customer.
+TOPICS = ("order.created", "order.updated", "order.deleted", "order.restored")
 #: A poll reads again a little before where the last one stopped (clocks, slow saves).
 POLL_OVERLAP = timedelta(minutes=5)
 POLL_PAGE = 50

@@ -86,7 +86,12 @@ def test_install_callback_and_webhooks(signed_in, client, ctx, shop, httpserver,
 
     run_jobs()  # the setup job creates our webhooks on the store
     hooks = sorted(woo.webhooks.values(), key=lambda h: h["topic"])
-    assert [h["topic"] for h in hooks] == ["order.created", "order.updated"]
+    assert [h["topic"] for h in hooks] == [
+        "order.created",
+        "order.deleted",
+        "order.restored",
+        "order.updated",
+    ]
     for hook in hooks:
         assert (
             hook["delivery_url"]

@@ -9,6 +9,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from connectors.woocommerce.connector import TOPICS
 from core.events import PaymentReceived
 from core.money import Money
 from core.services import accounts, payments, store_events
@@ -132,6 +133,21 @@ def test_a_cancelled_order_cancels_its_invoice(client, ctx, store, woo, run_jobs
     assert rows(ctx, Invoice)[0].status.value == "void"
 
 
+def test_a_trashed_order_cancels_its_invoice(client, ctx, store, woo, run_jobs):
+    deliver(client, store, woo.add(woo_order()))
+    run_jobs()
+    del woo.orders[727]  # trashed: the API answers 404 for it
+    deleted = client.post(
+        f"/connectors/woocommerce/webhooks/{store.id}",
+        data=b'{"id":727}',
+        headers=delivery_headers(b'{"id":727}', WEBHOOK_SECRET, "order.deleted"),
+    )
+    assert deleted.status_code == 200
+    run_jobs()
+    assert rows(ctx, Invoice)[0].status.value == "void"
+    assert rows(ctx, StoreEvent)[-1].outcome.startswith("order deleted in the store")
+
+
 def test_the_poller_catches_a_missed_order_and_re_enables_webhooks(ctx, store, woo, run_jobs, app):
     woo.add(woo_order())  # no webhook ever came for it
     woo.webhooks[14] = {
@@ -146,7 +162,7 @@ def test_the_poller_catches_a_missed_order_and_re_enables_webhooks(ctx, store, w
     (invoice,) = rows(ctx, Invoice)
     assert invoice.external_id == "727"
     assert woo.webhooks[14]["status"] == "active"
-    assert {h["topic"] for h in woo.webhooks.values()} == {"order.created", "order.updated"}
+    assert {h["topic"] for h in woo.webhooks.values()} == set(TOPICS)
     listed = [params for method, path, params in woo.received if path == "/orders"]
     assert len(listed) == 1
     (stored,) = rows(ctx, Store)
