@@ -27,6 +27,7 @@ from core.invoices import (
 from core.jobs import NewJob
 from core.links import new_link_code
 from core.money import Money
+from core.payments.provider import PaymentMethod
 from core.services.context import ServiceContext
 from core.services.reminder_schedule import start_reminders
 from core.storage import models
@@ -188,6 +189,33 @@ def _find_by_source(
     else:
         query = query.where(Invoice.store_id == request.store_id)
     return session.scalars(query).one_or_none()
+
+
+def instalment_plan_on_track(session: Session, invoice: Invoice) -> bool:
+    """Whether the customer is paying through an instalment plan that keeps up: its first
+    payment arrived and the latest news of the invoice's payments is a payment, not a failure
+    (a failed instalment brings the reminders back)."""
+    started = session.scalar(
+        select(models.Checkout.id)
+        .where(
+            models.Checkout.invoice_id == invoice.id,
+            models.Checkout.method == PaymentMethod.INSTALMENTS.value,
+            models.Checkout.payment_reference.is_not(None),
+        )
+        .limit(1)
+    )
+    if started is None:
+        return False
+    latest = session.scalar(
+        select(models.TimelineEvent.kind)
+        .where(
+            models.TimelineEvent.invoice_id == invoice.id,
+            models.TimelineEvent.kind.in_(("payment_received", "payment_failed")),
+        )
+        .order_by(models.TimelineEvent.at.desc(), models.TimelineEvent.id.desc())
+        .limit(1)
+    )
+    return latest == "payment_received"
 
 
 # Create --------------------------------------------------------------------------------------

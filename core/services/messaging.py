@@ -34,7 +34,7 @@ from core.reminders import (
     customer_zone,
 )
 from core.services.context import ServiceContext
-from core.services.invoicing import customer_of, state_of
+from core.services.invoicing import customer_of, instalment_plan_on_track, state_of
 from core.services.message_settings import own_template
 from core.services.opt_outs import opted_out_channels
 from core.services.reminder_schedule import JOB_SEND_STEP, policy_of
@@ -141,6 +141,11 @@ def send_step(
         if invoice.status not in PAYABLE:
             ctx.record(
                 session, invoice.id, "reminder_skipped", step=step, reason=invoice.status.value
+            )
+            return
+        if not one_off and instalment_plan_on_track(session, invoice):
+            ctx.record(
+                session, invoice.id, "reminder_skipped", step=step, reason="instalment plan"
             )
             return
         merchant = session.get(Merchant, invoice.merchant_id)

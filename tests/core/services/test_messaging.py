@@ -274,3 +274,45 @@ def test_no_message_after_payment_no_sms_in_quiet_hours_steps_in_order(
         assert steps == sorted(steps, key=order_of.index)
     finally:
         database.dispose()
+
+
+def test_no_reminder_while_an_instalment_plan_keeps_up(ctx, clock):
+    """The first instalment arrived through a plan's checkout: reminders stay quiet while the
+    plan pays; a failed instalment brings them back."""
+    from core.services.payment_accounts import configure_payment_account
+    from core.storage.models import Checkout, PaymentAccount
+
+    shop = merchant(ctx)
+    configure_payment_account(ctx, provider_env(ctx), shop.id, "sandbox", {})
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    settle(ctx, clock)  # the invoice itself
+    with ctx.db.transaction() as session:
+        account = session.scalars(select(PaymentAccount)).one()
+        session.add(
+            Checkout(
+                invoice_id=invoice.id,
+                account_id=account.id,
+                provider="payplug",
+                provider_reference="inst_1",
+                method="instalments",
+                amount=7550,
+                currency="EUR",
+                payment_reference="pay_first",
+                created_at=clock(),
+            )
+        )
+    payments.record_payment(
+        ctx, PaymentReceived("payplug", "pay_first", invoice.id, Money(2517, "EUR"), clock())
+    )
+    clock.advance(hours=24)
+    settle(ctx, clock)
+    assert [m.step for m in sent(ctx)] == ["invoice"]
+    skipped = [
+        e for e in invoice_timeline(ctx, shop.id, invoice.id) if e.kind == "reminder_skipped"
+    ]
+    assert skipped[-1].data == {"step": "reminder-1", "reason": "instalment plan"}
+    with ctx.db.transaction() as session:
+        ctx.record(session, invoice.id, "payment_failed", provider="payplug")
+    clock.now = invoice.due_at + timedelta(days=3)
+    settle(ctx, clock)
+    assert [m.step for m in sent(ctx)] == ["invoice", "reminder-2"]
