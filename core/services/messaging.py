@@ -144,9 +144,7 @@ def send_step(
             )
             return
         if not one_off and instalment_plan_on_track(session, invoice):
-            ctx.record(
-                session, invoice.id, "reminder_skipped", step=step, reason="instalment plan"
-            )
+            ctx.record(session, invoice.id, "reminder_skipped", step=step, reason="instalment plan")
             return
         merchant = session.get(Merchant, invoice.merchant_id)
         assert merchant is not None

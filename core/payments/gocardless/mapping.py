@@ -3,7 +3,9 @@ the webhook signature, and what a fetched payment or refund says.
 
 Webhook events carry no amounts and no status, only links, so the provider fetches what they
 name and this module reads the fetched resources. One table maps payment statuses to ours;
-anything not in it (charged_back, a status added later) is IGNORED, never PAID.
+anything not in it (a status added later) is IGNORED, never PAID. A payment `charged_back`
+(the customer disputed the debit with their bank) has given the money back: it is applied as
+a refund of the whole payment, so the invoice stops counting it as paid.
 """
 
 from __future__ import annotations
@@ -138,6 +140,14 @@ def _at(resource: Mapping[str, Any], now: datetime) -> datetime:
 def payment_event(
     payment: Mapping[str, Any], billing_request_id: str | None, now: datetime
 ) -> ProviderEvent:
+    if payment.get("status") == "charged_back":
+        return ProviderEvent(
+            kind=EventKind.REFUNDED,
+            occurred_at=now,
+            payment_reference=str(payment["id"]),
+            refund_reference=f"{payment['id']}:charged_back",
+            amount=Money(int(payment["amount"]), str(payment["currency"])),
+        )
     kind = PAYMENT_STATUSES.get(str(payment.get("status")), EventKind.IGNORED)
     return ProviderEvent(
         kind=kind,

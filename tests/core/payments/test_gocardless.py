@@ -3,6 +3,7 @@ request and its flow, HMAC-signed webhooks (498 when wrong), and resources fetch
 
 import hashlib
 import hmac
+import json
 
 import pytest
 
@@ -14,7 +15,7 @@ from core.services.payment_accounts import configure_payment_account
 from core.storage.models import Checkout
 from core.storage.models import ProviderEvent as InboxEvent
 from tests.support.factories import content, order
-from tests.support.providers import current, fixture, jobs_of, json_answer
+from tests.support.providers import current, fixture, fixture_json, jobs_of, json_answer
 
 BILLING_REQUEST = "BRQ0005QZ8T4X3B"
 PAYMENT = "PM00BV4Z6Q1KJW"
@@ -236,3 +237,36 @@ def test_the_connection_test_lists_one_creditor(gocardless, ctx, shop, fake, htt
     )
     with pytest.raises(PaylinkError, match="Invalid access token"):
         check_connection(ctx, fake, shop.id, "gocardless")
+
+
+def test_a_chargeback_takes_the_payment_back(gocardless, client, ctx, httpserver, run_jobs):
+    """The customer disputed the debit: GoCardless's payment is `charged_back`, applied as a
+    refund of the whole payment (the invoice no longer counts it as paid), once."""
+    account, invoice = gocardless
+    answer(httpserver, f"/billing_requests/{BILLING_REQUEST}", "billing_request_fulfilled.json")
+    statuses = iter(["confirmed", "charged_back"])
+
+    def payment(_request):
+        body = fixture_json("gocardless", "payment_confirmed.json")
+        body["payments"]["status"] = next(statuses, "charged_back")
+        return json_answer(body)
+
+    httpserver.expect_request(f"/payments/{PAYMENT}").respond_with_handler(payment)
+    deliver(client, account, "webhook_billing_request_fulfilled.json")
+    run_jobs()
+    assert current(ctx, invoice).status.value == "paid"
+    event = json.loads(fixture("gocardless", "webhook_payment_confirmed.json"))
+    event["events"][0].update({"id": "EV01A2B3C4D5ZZ", "action": "charged_back"})
+    for _ in range(2):  # delivered twice
+        body = json.dumps(event).encode()
+        signed = hmac.new(SECRETS[1].encode(), body, hashlib.sha256).hexdigest()
+        client.post(
+            f"/webhooks/gocardless/{account.id}",
+            data=body,
+            content_type="application/json",
+            headers={"Webhook-Signature": signed},
+        )
+    run_jobs()
+    taken_back = current(ctx, invoice)
+    assert (taken_back.amount_paid, taken_back.amount_refunded) == (7550, 7550)
+    assert taken_back.status.value == "refunded"
