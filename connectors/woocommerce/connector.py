@@ -25,7 +25,7 @@ from connectors.woocommerce.mapping import (
 from connectors.woocommerce.rest import WooCommerceApi
 from connectors.woocommerce.web import create_woocommerce_blueprint
 from core.connector import ConnectForm, EmbeddedSignIn
-from core.errors import ValidationError
+from core.errors import Conflict, ValidationError
 from core.events import CartSeen, InvoiceRequested, SourceKind
 from core.http import http_session
 from core.invoices import InvoiceStatus
@@ -111,9 +111,11 @@ class WooCommerceConnector:
             done = carts.cart_ordered(ctx, store, cart_token(order_id), None, known_only=True)
             try:
                 request = order_invoice(order, store.id, SourceKind.ORDER)
+                invoice, created = invoicing.create_invoice(ctx, store.merchant_id, request)
+            except Conflict as error:  # the order was edited after its invoice was sent
+                raise PermanentJobError(f"order {order_id} changed: {error.message}") from error
             except (ValidationError, ValueError, KeyError, TypeError) as error:
                 raise PermanentJobError(f"order {order_id} not usable: {error}") from error
-            invoice, created = invoicing.create_invoice(ctx, store.merchant_id, request)
             return (
                 f"invoice {invoice.number}"
                 + ("" if created else " (already made)")

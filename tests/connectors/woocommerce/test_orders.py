@@ -247,3 +247,16 @@ def test_revoked_keys_disconnect_the_store_instead_of_failing_every_poll(
     (poll,) = [j for j in rows(ctx, Job) if j.kind == "stores.poll"]
     assert poll.status == JobStatus.DONE  # no dead job every five minutes
     assert schedule_polls(ctx, app.extensions["paylink.connectors"], 300) == 0
+
+
+def test_an_order_edited_after_its_invoice_is_a_visible_failure(client, ctx, store, woo, run_jobs):
+    deliver(client, store, woo.add(woo_order()))
+    run_jobs()
+    edited = woo_order(total="45.80", shipping_total="8.16", shipping_tax="1.64",
+                       date_modified_gmt="2026-03-02T09:45:00")  # fmt: skip
+    deliver(client, store, woo.add(edited), topic="order.updated")
+    run_jobs()
+    (invoice,) = rows(ctx, Invoice)
+    assert invoice.total == 4090  # the invoice sent is not changed behind the customer's back
+    (failed,) = [j for j in rows(ctx, Job) if j.status == JobStatus.DEAD]
+    assert "order 727 changed" in failed.last_error
