@@ -153,9 +153,11 @@ def abandon_cart(ctx: ServiceContext, connectors: dict[str, Connector], cart_id:
         if cart.status != CartStatus.OPEN or cart.abandon_at is None or cart.abandon_at > now:
             return "not due: the cart changed or was finished"
         store = session.get(Store, cart.store_id)
-        assert store is not None and cart.body_ciphertext is not None
+        assert store is not None
         if not store.active or store.platform not in connectors:
             return "store disconnected"
+        if cart.body_ciphertext is None:
+            return "the cart's data was erased (privacy request)"
         body = ctx.keyring.decrypt(cart.body_ciphertext, CART_BODY)
         try:
             request = connectors[store.platform].cart_invoice(store, body)
