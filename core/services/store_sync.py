@@ -5,6 +5,7 @@ platform can lose deliveries for good (WooCommerce never retries one)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,21 +46,26 @@ def _active_store(ctx: ServiceContext, store_id: int) -> Store | None:
 
 
 def setup_store(ctx: ServiceContext, connectors: dict[str, Connector], store_id: int) -> str:
-    store = _active_store(ctx, store_id)
-    if store is None or store.platform not in connectors:
-        return "store disconnected"
-    try:
-        return connectors[store.platform].setup_store(ctx, store)
-    except StoreAccessRevoked as refused:
-        return _revoked(ctx, store, refused)
+    return _on_store(ctx, connectors, store_id, lambda c, store: c.setup_store(ctx, store))
 
 
 def poll_store(ctx: ServiceContext, connectors: dict[str, Connector], store_id: int) -> str:
+    return _on_store(ctx, connectors, store_id, lambda c, store: c.poll(ctx, store))
+
+
+def _on_store(
+    ctx: ServiceContext,
+    connectors: dict[str, Connector],
+    store_id: int,
+    action: Callable[[Connector, Store], str],
+) -> str:
+    """Run a connector's action on a store still connected; a store refusing our credentials
+    is disconnected rather than failed again at every run."""
     store = _active_store(ctx, store_id)
     if store is None or store.platform not in connectors:
         return "store disconnected"
     try:
-        return connectors[store.platform].poll(ctx, store)
+        return action(connectors[store.platform], store)
     except StoreAccessRevoked as refused:
         return _revoked(ctx, store, refused)
 
