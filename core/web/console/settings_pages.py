@@ -3,9 +3,12 @@ logo upload) and the messages log."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms import Field
 
 from core.branding import contrast_ratio, text_colour_on
 from core.errors import NotFound, ValidationError
@@ -106,6 +109,17 @@ def add_settings_pages(console: Blueprint) -> None:
                 return redirect(url_for("console.reminders"), code=303)
         return _reminders_page(form, error=error)
 
+    def _saved(field: Field, save: Callable[[], object]) -> BaseResponse | None:
+        """Save through the service: back to the reminders page with "saved", or None with
+        the service's refusal next to `field`."""
+        try:
+            save()
+        except ValidationError as refusal:
+            field.errors = [said(language(), refusal)]
+            return None
+        flash(console_text(language(), "saved"))
+        return redirect(url_for("console.reminders"), code=303)
+
     def _reminders_page(
         form: PolicyForm | None = None,
         error: str | None = None,
@@ -140,33 +154,28 @@ def add_settings_pages(console: Blueprint) -> None:
     def sms_hours() -> Response | BaseResponse:
         hours_form = SmsHoursForm(meta=form_locales())
         if submitted(hours_form):
-            try:
-                message_settings.set_sms_hours(
-                    services(),
-                    current_user.merchant_id,
-                    hours_form.opens.data or 0,
-                    hours_form.closes.data or 0,
-                )
-            except ValidationError as refusal:
-                hours_form.closes.errors = [said(language(), refusal)]
-            else:
-                flash(console_text(language(), "saved"))
-                return redirect(url_for("console.reminders"), code=303)
+            opens, closes = hours_form.opens.data or 0, hours_form.closes.data or 0
+            merchant_id = current_user.merchant_id
+            done = _saved(
+                hours_form.closes,
+                lambda: message_settings.set_sms_hours(services(), merchant_id, opens, closes),
+            )
+            if done:
+                return done
         return _reminders_page(hours_form=hours_form)
 
     @console.post("/reminders/cart-delay")
     @login_required
     def cart_delay() -> Response | BaseResponse:
-        ctx, merchant_id = services(), current_user.merchant_id
         delay_form = CartDelayForm(meta=form_locales())
         if submitted(delay_form):
-            try:
-                carts.set_cart_delay(ctx, merchant_id, delay_form.minutes.data)
-            except ValidationError as refusal:
-                delay_form.minutes.errors = [said(language(), refusal)]
-            else:
-                flash(console_text(language(), "saved"))
-                return redirect(url_for("console.reminders"), code=303)
+            minutes, merchant_id = delay_form.minutes.data or 0, current_user.merchant_id
+            done = _saved(
+                delay_form.minutes,
+                lambda: carts.set_cart_delay(services(), merchant_id, minutes),
+            )
+            if done:
+                return done
         return _reminders_page(delay_form=delay_form)
 
     @console.post("/reminders/reset")
