@@ -4,8 +4,6 @@ that checks every REST call's OAuth signature: the unsigned ping, signatures, du
 checkouts recovered after the delay, orders settled in the store, the poller catching what no
 webhook said, and payments pushed back (set_paid or processing, one note)."""
 
-import json
-
 import pytest
 from sqlalchemy import select
 
@@ -233,7 +231,7 @@ def test_a_busy_store_is_retried_later(ctx, invoiced, woo, run_jobs, clock):
     clock.now = job.run_at
     run_jobs()
     assert woo.orders[727]["status"] == "processing"
-    assert json.dumps(woo.notes[727])
+    assert len(woo.notes[727]) == 1  # noted once, after the retry
 
 
 def test_revoked_keys_disconnect_the_store_instead_of_failing_every_poll(
