@@ -19,6 +19,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
+from core.clock import Clock, utc_now
 from core.connector import build_connectors
 from core.errors import PaylinkError
 from core.jobs import JobQueue, Worker
@@ -46,7 +47,9 @@ from core.web.current import settings as current_settings
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 
-def _app_factory() -> Flask:
+def app_factory(clock: Clock = utc_now) -> Flask:
+    """The app every command runs in; tests hand it their clock through click's `obj`
+    (a `ScriptInfo`), so that no command's outcome depends on the time it is run at."""
     try:
         settings = Settings.from_env()
     except PaylinkError as error:
@@ -54,7 +57,7 @@ def _app_factory() -> Flask:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    return create_app(settings)
+    return create_app(settings, clock=clock)
 
 
 def reports_errors(command: Command) -> Command:
@@ -73,7 +76,7 @@ def reports_errors(command: Command) -> Command:
 main = FlaskGroup(
     name="paylink",
     help="Paylink: payment links by SMS and email, with reminders and reconciliation.",
-    create_app=_app_factory,
+    create_app=app_factory,
     add_default_commands=False,
     add_version_option=False,
     load_dotenv=False,

@@ -2,17 +2,19 @@
 
 Floats never hold an amount: platforms send decimal strings ("598.94"), providers want either minor
 units (Stripe) or decimal strings (PayPal), and both conversions happen here, exactly. Currency
-exponents come from CLDR through Babel (JPY 0, EUR 2, KWD 3) instead of a hand-kept table.
+exponents (JPY 0, EUR 2, KWD 3) are ISO 4217's, kept as our own data in `core.currencies`; Babel
+only formats, and always with our exponent, so an amount never displays rounded.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cache
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel import Locale
 
+from core.currencies import MINOR_UNIT_EXPONENTS
 from core.errors import ValidationError
 
 
@@ -20,22 +22,17 @@ class CurrencyMismatch(ValidationError):
     """Arithmetic or comparison between two currencies: there is no implicit exchange rate."""
 
 
-@cache
-def _known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
-
-
 def currency_code(value: str) -> str:
     """Return the ISO 4217 code in upper case, or raise ValidationError for an unknown one."""
     code = (value or "").strip().upper()
-    if code not in _known_currencies():
+    if code not in MINOR_UNIT_EXPONENTS:
         raise ValidationError(f"unknown currency {value!r}: expected an ISO 4217 code like EUR")
     return code
 
 
 def minor_unit_exponent(currency: str) -> int:
     """Number of decimals of the currency's minor unit (JPY 0, EUR 2, KWD 3)."""
-    return int(get_currency_precision(currency_code(currency)))
+    return MINOR_UNIT_EXPONENTS[currency_code(currency)]
 
 
 @dataclass(frozen=True, slots=True, order=False)
@@ -107,8 +104,14 @@ class Money:
         return f"{self.to_decimal():.{self.exponent}f}"
 
     def format(self, locale: str) -> str:
-        """Localised display ("75,50\u00a0€" in fr_FR, "€75.50" in en_US), via CLDR."""
-        return str(format_currency(self.to_decimal(), self.currency, locale=locale))
+        """Localised display ("75,50\u00a0€" in fr_FR, "€75.50" in en_US), via CLDR, showing
+        exactly our exponent's decimals (CLDR's own may differ: HUF 0 where ISO says 2)."""
+        parsed = Locale.parse(locale)
+        pattern = copy.copy(parsed.currency_formats["standard"])  # CLDR's own is shared
+        pattern.frac_prec = (self.exponent, self.exponent)
+        return pattern.apply(
+            self.to_decimal(), parsed, currency=self.currency, currency_digits=False
+        )
 
     # Arithmetic ---------------------------------------------------------------------------
 

@@ -53,7 +53,8 @@ def create_demo_invoices(ctx: ServiceContext, merchant_id: int) -> list[Invoice]
             for label, quantity, price in items
         )
         content = InvoiceContent("EUR", lines, Money.parse("4.90", "EUR"), Money.zero("EUR"))
-        due_at = ctx.clock() + timedelta(days=-3 if index == 3 else 7)
+        # Overdue by two days: short of the 3-day reminder, so its first message is the invoice.
+        due_at = ctx.clock() + timedelta(days=-2 if index == 3 else 7)
         request = InvoiceRequested(
             source_kind=SourceKind.API,
             external_id=f"demo-{batch}-{index + 1}",

@@ -50,11 +50,17 @@ def record_payment(ctx: ServiceContext, event: PaymentReceived) -> tuple[Payment
     with ctx.db.transaction() as session:
         invoice = _locked_invoice(session, event.invoice_id)
         existing = _recorded(
-            session, Payment, Payment.provider_payment_id, event.provider, event.provider_payment_id
+            session,
+            Payment,
+            Payment.provider_payment_id,
+            invoice,
+            event.provider,
+            event.provider_payment_id,
         )
         if existing is not None:
             return existing, False
         payment = Payment(
+            merchant_id=invoice.merchant_id,
             invoice_id=invoice.id,
             provider=event.provider,
             provider_payment_id=event.provider_payment_id,
@@ -69,12 +75,22 @@ def record_payment(ctx: ServiceContext, event: PaymentReceived) -> tuple[Payment
 
 
 def _recorded(
-    session: Session, model: type[Recorded], id_column: Any, provider: str, provider_id: str
+    session: Session,
+    model: type[Recorded],
+    id_column: Any,
+    invoice: Invoice,
+    provider: str,
+    provider_id: str,
 ) -> Recorded | None:
-    """The payment or refund already stored under this provider id, if any. Deliveries for one
-    invoice are serialised by its row lock, so this look-up sees any concurrent one; the unique
-    constraint still stops a duplicate that names another invoice."""
-    query = select(model).where(model.provider == provider, id_column == provider_id)
+    """The payment or refund this merchant already stored under this provider id, if any.
+    Deliveries for one invoice are serialised by its row lock, so this look-up sees any
+    concurrent one; the unique constraint still stops a duplicate that names another invoice.
+    Another merchant's record under the same id is none of this one's business."""
+    query = select(model).where(
+        model.merchant_id == invoice.merchant_id,
+        model.provider == provider,
+        id_column == provider_id,
+    )
     return session.scalars(query).one_or_none()
 
 
@@ -170,13 +186,19 @@ def record_refund(ctx: ServiceContext, event: RefundIssued) -> tuple[Refund, boo
     with ctx.db.transaction() as session:
         invoice = _locked_invoice(session, event.invoice_id)
         existing = _recorded(
-            session, Refund, Refund.provider_refund_id, event.provider, event.provider_refund_id
+            session,
+            Refund,
+            Refund.provider_refund_id,
+            invoice,
+            event.provider,
+            event.provider_refund_id,
         )
         if existing is not None:
             return existing, False
         now = ctx.clock()
         after = state_of(invoice).apply_refund(event.amount)
         refund = Refund(
+            merchant_id=invoice.merchant_id,
             invoice_id=invoice.id,
             provider=event.provider,
             provider_refund_id=event.provider_refund_id,

@@ -10,9 +10,10 @@ delivery that fails that check is kept as rejected, never applied.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.orm import Session
 
 from core.errors import NotFound
 from core.events import PaymentReceived, RefundIssued
@@ -66,7 +67,7 @@ def receive_webhook(
                 "headers": kept,
                 "received_at": ctx.clock(),
             },
-            ["provider", "event_key"],
+            ["account_id", "event_key"],
         )
         if event_id is None:
             return False
@@ -90,7 +91,7 @@ def process_provider_event(ctx: ServiceContext, env: ProviderEnvironment, event_
         inbox = session.get(InboxEvent, event_id)
     if inbox is None:
         raise NotFound(f"no provider event {event_id}")
-    provider = _account_provider(ctx, env, inbox.account_id)
+    account, provider = _account_provider(ctx, env, inbox.account_id)
     try:
         events = provider.parse_events(inbox.body.encode(), inbox.headers)
     except InvalidSignature as error:
@@ -101,7 +102,7 @@ def process_provider_event(ctx: ServiceContext, env: ProviderEnvironment, event_
     except (ValueError, KeyError, TypeError) as error:
         # Signed by the provider but not in a shape we know: retrying cannot help.
         raise PermanentJobError(f"unreadable {provider.name} event: {error!r}") from error
-    _finish(ctx, event_id, ",".join(apply_events(ctx, provider.name, events)) or "empty")
+    _finish(ctx, event_id, ",".join(apply_events(ctx, account, events)) or "empty")
 
 
 def settle_checkout(ctx: ServiceContext, env: ProviderEnvironment, checkout_id: int) -> None:
@@ -111,18 +112,18 @@ def settle_checkout(ctx: ServiceContext, env: ProviderEnvironment, checkout_id: 
         checkout = session.get(Checkout, checkout_id)
     if checkout is None:
         raise NotFound(f"no checkout {checkout_id}")
-    provider = _account_provider(ctx, env, checkout.account_id)
-    apply_events(ctx, provider.name, provider.settle_checkout(checkout.provider_reference))
+    account, provider = _account_provider(ctx, env, checkout.account_id)
+    apply_events(ctx, account, provider.settle_checkout(checkout.provider_reference))
 
 
 def _account_provider(
     ctx: ServiceContext, env: ProviderEnvironment, account_id: int
-) -> PaymentProvider:
+) -> tuple[PaymentAccount, PaymentProvider]:
     with ctx.db.transaction() as session:
         account = session.get(PaymentAccount, account_id)
     if account is None:
         raise NotFound(f"no payment account {account_id}")
-    return provider_for(ctx, env, account)
+    return account, provider_for(ctx, env, account)
 
 
 def _finish(ctx: ServiceContext, event_id: int, outcome: str) -> None:
@@ -133,36 +134,98 @@ def _finish(ctx: ServiceContext, event_id: int, outcome: str) -> None:
         stored.outcome = outcome[:64]
 
 
-def apply_events(ctx: ServiceContext, provider: str, events: list[ProviderEvent]) -> list[str]:
-    return [_apply(ctx, provider, event) for event in events]
+def apply_events(
+    ctx: ServiceContext, account: PaymentAccount, events: list[ProviderEvent]
+) -> list[str]:
+    """Apply what one payment account's provider said; each event reaches only that account's
+    checkouts and its merchant's payments."""
+    outcomes = []
+    for event in events:
+        try:
+            outcomes.append(_apply(ctx, account, event))
+        except ForeignReference as error:
+            log.warning("%s event on account %s rejected: %s", account.provider, account.id, error)
+            outcomes.append(f"rejected: {error}")
+    return outcomes
 
 
-def _invoice_for(ctx: ServiceContext, provider: str, event: ProviderEvent) -> int:
-    """The invoice an event is about, found through our own records: the checkout it names,
-    else the payment it names (on a recorded payment, or on the checkout that first named it;
-    refunds and later instalments name only the payment)."""
-    lookups = (
-        (Checkout.invoice_id, Checkout.provider, Checkout.provider_reference, "checkout"),
-        (Payment.invoice_id, Payment.provider, Payment.provider_payment_id, "payment"),
-        (Checkout.invoice_id, Checkout.provider, Checkout.payment_reference, "payment"),
-    )
+class ForeignReference(Exception):
+    """An event names a checkout or payment that belongs to another payment account: a forgery
+    by whoever holds this account's webhook secret, kept and never applied."""
+
+
+def _invoice_for(ctx: ServiceContext, account: PaymentAccount, event: ProviderEvent) -> int:
+    """The invoice an event is about, found through this account's own records: the checkout it
+    names, else the payment it names (on a recorded payment, or on the checkout that first named
+    it; refunds and later instalments name only the payment)."""
     references = {"checkout": event.checkout_reference, "payment": event.payment_reference}
     with ctx.db.transaction() as session:
-        for invoice_column, provider_column, reference_column, named in lookups:
+        for named, query in _reference_lookups(account):
             reference = references[named]
             if reference is None:
                 continue
-            invoice_id = session.scalar(
-                select(invoice_column)
-                .where(provider_column == provider, reference_column == reference)
-                .limit(1)
-            )
+            invoice_id = session.scalar(query(reference).limit(1))
             if invoice_id is not None:
                 return int(invoice_id)
-    raise NotFound(f"{provider} event names no checkout or payment of ours (yet)")
+        if _known_elsewhere(session, account, event):
+            raise ForeignReference("names a checkout or payment of another account")
+    raise NotFound(f"{account.provider} event names no checkout or payment of ours (yet)")
 
 
-def _remember_payment_reference(ctx: ServiceContext, provider: str, event: ProviderEvent) -> None:
+def _reference_lookups(account: PaymentAccount) -> list[tuple[str, Callable[[str], Select]]]:
+    """The three places a reference can name an invoice, each kept to this account (checkouts)
+    or its merchant (payments: manual ones and refunds have no checkout)."""
+    return [
+        (
+            "checkout",
+            lambda ref: select(Checkout.invoice_id).where(
+                Checkout.account_id == account.id, Checkout.provider_reference == ref
+            ),
+        ),
+        (
+            "payment",
+            lambda ref: select(Payment.invoice_id).where(
+                Payment.merchant_id == account.merchant_id,
+                Payment.provider == account.provider,
+                Payment.provider_payment_id == ref,
+            ),
+        ),
+        (
+            "payment",
+            lambda ref: select(Checkout.invoice_id).where(
+                Checkout.account_id == account.id, Checkout.payment_reference == ref
+            ),
+        ),
+    ]
+
+
+def _known_elsewhere(session: Session, account: PaymentAccount, event: ProviderEvent) -> bool:
+    """Whether another account of the same provider holds a checkout or payment the event
+    names: then waiting cannot make the event ours."""
+    conditions = []
+    if event.checkout_reference is not None:
+        conditions.append(Checkout.provider_reference == event.checkout_reference)
+    if event.payment_reference is not None:
+        conditions.append(Checkout.payment_reference == event.payment_reference)
+    if not conditions:
+        return False
+    query = select(Checkout.id).where(
+        Checkout.provider == account.provider, Checkout.account_id != account.id, or_(*conditions)
+    )
+    elsewhere = session.scalar(query.limit(1)) is not None
+    if not elsewhere and event.payment_reference is not None:
+        paid = select(Payment.id).where(
+            Payment.provider == account.provider,
+            Payment.merchant_id != account.merchant_id,
+            Payment.provider_payment_id == event.payment_reference,
+        )
+        elsewhere = session.scalar(paid.limit(1)) is not None
+    return elsewhere
+
+
+def _remember_payment_reference(
+    ctx: ServiceContext, account: PaymentAccount, event: ProviderEvent
+) -> None:
     """Note on the checkout the payment id an event pairs with it, once."""
     if event.checkout_reference is None or event.payment_reference is None:
         return
@@ -170,7 +233,7 @@ def _remember_payment_reference(ctx: ServiceContext, provider: str, event: Provi
         session.execute(
             update(Checkout)
             .where(
-                Checkout.provider == provider,
+                Checkout.account_id == account.id,
                 Checkout.provider_reference == event.checkout_reference,
                 Checkout.payment_reference.is_(None),
             )
@@ -178,11 +241,12 @@ def _remember_payment_reference(ctx: ServiceContext, provider: str, event: Provi
         )
 
 
-def _apply(ctx: ServiceContext, provider: str, event: ProviderEvent) -> str:
+def _apply(ctx: ServiceContext, account: PaymentAccount, event: ProviderEvent) -> str:
     if event.kind == EventKind.IGNORED:
         return "ignored"
-    invoice_id = _invoice_for(ctx, provider, event)
-    _remember_payment_reference(ctx, provider, event)
+    provider = account.provider
+    invoice_id = _invoice_for(ctx, account, event)
+    _remember_payment_reference(ctx, account, event)
     if event.kind == EventKind.PAID:
         assert event.amount is not None and event.payment_reference is not None
         payments.record_payment(

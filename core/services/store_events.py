@@ -55,7 +55,7 @@ def receive_store_event(
                 "triggered_at": triggered_at,
                 "received_at": ctx.clock(),
             },
-            ["platform", "event_key"],
+            ["store_id", "event_key"],
         )
         if event_id is None:
             return False

@@ -240,9 +240,12 @@ class InvoiceLine(Base):
 
 class Payment(Base):
     __tablename__ = "payments"
-    __table_args__ = (UniqueConstraint("provider", "provider_payment_id"),)
+    # A provider's payment id is unique within one merchant only: another merchant's account
+    # can never claim (or shadow) it.
+    __table_args__ = (UniqueConstraint("merchant_id", "provider", "provider_payment_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     provider: Mapped[str] = mapped_column(String(32))
     provider_payment_id: Mapped[str] = mapped_column(String(255))
@@ -257,9 +260,10 @@ class Payment(Base):
 
 class Refund(Base):
     __tablename__ = "refunds"
-    __table_args__ = (UniqueConstraint("provider", "provider_refund_id"),)
+    __table_args__ = (UniqueConstraint("merchant_id", "provider", "provider_refund_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     provider: Mapped[str] = mapped_column(String(32))
     provider_refund_id: Mapped[str] = mapped_column(String(255))
@@ -406,9 +410,10 @@ class Checkout(Base):
     name the checkout, and this row (not the event's own metadata) says which invoice it pays."""
 
     __tablename__ = "checkouts"
+    # Events find checkouts through the payment account they arrived on, never across accounts.
     __table_args__ = (
-        UniqueConstraint("provider", "provider_reference"),
-        Index("ix_checkouts_provider_payment", "provider", "payment_reference"),
+        UniqueConstraint("account_id", "provider_reference"),
+        Index("ix_checkouts_account_payment", "account_id", "payment_reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -430,7 +435,7 @@ class ProviderEvent(Base):
     same transaction as the job that processes it, once per provider event key."""
 
     __tablename__ = "provider_events"
-    __table_args__ = (UniqueConstraint("provider", "event_key"),)
+    __table_args__ = (UniqueConstraint("account_id", "event_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("payment_accounts.id"))
@@ -450,7 +455,7 @@ class StoreEvent(Base):
 
     __tablename__ = "store_events"
     __table_args__ = (
-        UniqueConstraint("platform", "event_key"),
+        UniqueConstraint("store_id", "event_key"),
         Index("ix_store_events_store_received", "store_id", "received_at"),
     )
 

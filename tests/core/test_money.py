@@ -64,6 +64,12 @@ def test_formats_for_the_locale_with_cldr_spacing():
     assert Money(123456, "EUR").format("fr_FR") == "1\u202f234,56\u00a0€"
 
 
+def test_formats_every_stored_decimal_even_where_cldr_shows_fewer():
+    assert Money(123456, "HUF").format("fr_FR") == "1\u202f234,56\u00a0HUF"
+    assert Money(1234, "JPY").format("en_GB") == "JP¥1,234"
+    assert Money(1234, "KWD").format("en_GB") == "KWD1.234"
+
+
 def test_arithmetic_across_currencies_is_an_error():
     with pytest.raises(CurrencyMismatch):
         Money(100, "EUR") + Money(100, "USD")

@@ -11,12 +11,12 @@ from dataclasses import replace
 
 import pytest
 
-from core.clock import utc_now
 from core.jobs import JobQueue, Worker
 from core.services.job_handlers import core_handlers
 from core.services.payment_accounts import configure_payment_account
 from core.settings import Settings
 from core.web import create_app
+from tests.support.clock import TickingClock
 from tests.support.factories import merchant
 from tests.support.live_server import free_port, serving
 
@@ -60,12 +60,12 @@ def shop_online(tmp_path, database_url, sandbox_on):
     settings = Settings.from_env(
         {"PAYLINK_DATA_DIR": str(tmp_path), "PAYLINK_DATABASE_URL": database_url}
     )
-    app = create_app(replace(settings, base_url=f"http://127.0.0.1:{port}"), clock=utc_now)
+    app = create_app(replace(settings, base_url=f"http://127.0.0.1:{port}"), clock=TickingClock())
     ctx, env = app.extensions["paylink"], app.extensions["paylink.providers"]
     shop = merchant(ctx)
     if sandbox_on:
         configure_payment_account(ctx, env, shop.id, "sandbox", {})
-    worker = Worker(JobQueue(ctx.db), core_handlers(ctx, env), poll_seconds=0.1)
+    worker = Worker(JobQueue(ctx.db, ctx.clock), core_handlers(ctx, env), poll_seconds=0.1)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     with serving(app, port) as base_url:

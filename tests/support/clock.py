@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 
@@ -15,3 +16,16 @@ class FakeClock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
+
+
+class TickingClock:
+    """A clock that starts at a fixed instant and then moves with real time: for a live server
+    whose browser, sandbox and worker need time to pass, while what it decides (quiet hours,
+    dates shown) never depends on when the suite runs. Default: Monday 2 March 2026, 09:30 UTC."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.start = start or datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+        self.origin = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.origin)

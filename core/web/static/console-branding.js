@@ -21,11 +21,16 @@
     if (contrast(background, "#ffffff") >= 4.5) { return "#ffffff"; }
     return contrast(background, "#ffffff") >= contrast(background, "#111111") ? "#ffffff" : "#111111";
   }
-  picker.addEventListener("input", function () {
+  function follow() {
     if (!/^#[0-9a-fA-F]{6}$/.test(picker.value)) { return; }
     swatches.forEach(function (swatch) {
       swatch.style.background = picker.value;
       swatch.style.color = textOn(picker.value);
     });
-  });
+  }
+  picker.addEventListener("input", follow);
+  picker.addEventListener("change", follow);
+  // A colour chosen before this deferred script ran (a quick hand, or a browser restoring the
+  // form) fired its events with nobody listening: show it now.
+  follow();
 }());
