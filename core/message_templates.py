@@ -3,6 +3,14 @@ merchant's own edits, rendered in Jinja2's sandbox because merchants write them.
 
 A template may use only the variables below; anything else is refused when it is saved, with
 the name of the unknown variable, rather than failing when a customer should get the message.
+
+Jinja2's sandbox stops a template from reaching Python's internals, not from running for
+minutes or printing gigabytes (`{% for %}` in `{% for %}`, `'a' * 10**8`, `9 ** 9999999`). So a
+merchant's template may use only a small, bounded part of the language: output, `if`/`else`,
+comparisons and tests, `~` and `+` on the variables (all short strings), slices, and a few
+filters whose output is at most a small multiple of their input. No loop, macro, `set`, call,
+attribute or arithmetic beyond that: rendering is linear in the template's length, and the
+rendered text is refused past `MAX_RENDERED_CHARS`.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from importlib.resources import files
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from core.errors import ValidationError
@@ -21,6 +29,35 @@ from core.reminders import MessageKind
 
 LOCALES = ("fr", "en")
 MAX_TEMPLATE_CHARS = 4000
+#: A rendered message longer than this is refused: ten SMS segments' worth for a text, a long
+#: email for a body; far more than any message needs, far less than what hurts a server.
+MAX_RENDERED_CHARS = 20_000
+#: What a merchant's template is made of: every node kind the bounded language allows.
+ALLOWED_NODES: tuple[type[nodes.Node], ...] = (
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Name,
+    nodes.Const,
+    nodes.If,
+    nodes.CondExpr,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.Concat,
+    nodes.Add,
+    nodes.Getitem,
+    nodes.Slice,
+    nodes.Filter,
+    nodes.Test,
+)
+#: Filters whose output stays within a small multiple of their input (no `center(10**8)`).
+ALLOWED_FILTERS = frozenset(
+    {"upper", "lower", "capitalize", "title", "trim", "default", "d", "truncate", "length"}
+)
+ALLOWED_TESTS = frozenset({"defined", "undefined", "none", "string", "eq", "ne", "in"})
 VARIABLES = frozenset(
     {
         "first_name",
@@ -45,6 +82,7 @@ class Part(enum.StrEnum):
 
 
 _sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_sandbox.globals.clear()  # range, lipsum, cycler...: a template sees its variables only
 
 
 def template_locale(locale: str) -> str:
@@ -86,6 +124,7 @@ def check_template(text: str) -> None:
             line=error.lineno,
             detail=error.message,
         ) from None
+    _check_bounded(parsed)
     unknown = meta.find_undeclared_variables(parsed) - VARIABLES
     if unknown:
         names = ", ".join(sorted(unknown))
@@ -98,6 +137,62 @@ def check_template(text: str) -> None:
         )
 
 
+def _check_bounded(parsed: nodes.Template) -> None:
+    """Refuse what the bounded language leaves out (see the module's docstring), naming it."""
+    for node in parsed.find_all(nodes.Node):
+        if not isinstance(node, ALLOWED_NODES):
+            _refuse_construct(_construct_name(node), getattr(node, "lineno", 1))
+        if isinstance(node, nodes.Filter) and node.name not in ALLOWED_FILTERS:
+            _refuse_construct(f"|{node.name}", node.lineno)
+        if isinstance(node, nodes.Test) and node.name not in ALLOWED_TESTS:
+            _refuse_construct(f"is {node.name}", node.lineno)
+        if isinstance(node, nodes.Filter) and (node.dyn_args or node.dyn_kwargs):
+            _refuse_construct("*args", node.lineno)
+
+
+#: How a merchant wrote what the bounded language leaves out, to name it in the refusal.
+CONSTRUCT_SYNTAX = {
+    "For": "{% for %}",
+    "Macro": "{% macro %}",
+    "CallBlock": "{% call %}",
+    "Assign": "{% set %}",
+    "AssignBlock": "{% set %}",
+    "With": "{% with %}",
+    "FilterBlock": "{% filter %}",
+    "Include": "{% include %}",
+    "Import": "{% import %}",
+    "FromImport": "{% import %}",
+    "Extends": "{% extends %}",
+    "Block": "{% block %}",
+    "Call": "( )",
+    "Getattr": ".",
+    "Mul": "*",
+    "Pow": "**",
+    "Div": "/",
+    "FloorDiv": "//",
+    "Mod": "%",
+    "Sub": "-",
+    "Neg": "-",
+    "List": "[ ]",
+    "Tuple": "( , )",
+    "Dict": "{ }",
+}
+
+
+def _construct_name(node: nodes.Node) -> str:
+    kind = type(node).__name__
+    return CONSTRUCT_SYNTAX.get(kind, kind.lower())
+
+
+def _refuse_construct(what: str, line: int) -> None:
+    raise ValidationError(
+        f"line {line}: templates use only variables, if/else and simple filters, not {what}",
+        key="template_construct",
+        what=what,
+        line=line,
+    )
+
+
 def render_template(text: str, values: Mapping[str, str]) -> str:
     """Render in the sandbox; every variable is given (empty when it does not apply), so only
     an unsafe or broken template can fail, and it fails with a reason."""
@@ -107,4 +202,10 @@ def render_template(text: str, values: Mapping[str, str]) -> str:
         rendered = template.render(complete)
     except (SecurityError, UndefinedError, TypeError) as error:
         raise ValidationError(f"template refused: {error}") from None
+    if len(rendered) > MAX_RENDERED_CHARS:
+        raise ValidationError(
+            f"this template produces more than {MAX_RENDERED_CHARS} characters",
+            key="template_output",
+            most=MAX_RENDERED_CHARS,
+        )
     return rendered.strip()

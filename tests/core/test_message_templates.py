@@ -60,8 +60,8 @@ def test_unknown_variables_and_broken_syntax_are_refused_with_a_reason():
         check_template("x" * 5000)
 
 
-def test_templates_run_in_the_sandbox():
-    with pytest.raises(ValidationError, match="template refused"):
+def test_templates_reach_no_attribute():
+    with pytest.raises(ValidationError, match="not ."):
         render_template("{{ link.__class__.__mro__ }}", {"link": "x"})
     with pytest.raises(ValidationError):
         render_template("{{ first_name.__init__.__globals__ }}", {"first_name": "x"})

@@ -326,6 +326,9 @@ ERRORS_FR: dict[str, str] = {
     "template_length": "un modèle compte au plus {most} caractères",
     "template_syntax": "erreur de modèle à la ligne {line} : {detail}",
     "template_variable": "variable inconnue {names} ; utilisez {known}",
+    "template_construct": "ligne {line} : un modèle n'utilise que des variables, des conditions "
+    "if/else et des filtres simples, pas {what}",
+    "template_output": "ce modèle produit plus de {most} caractères",
     "logo_empty": "le fichier du logo est vide",
     "logo_size": "le logo dépasse {kb} Ko",
     "logo_kind": "le logo doit être une image PNG, JPEG ou WebP",
