@@ -8,6 +8,8 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests_hardened import HTTPSession
+from requests_hardened.config import Config
 from urllib3.util.retry import Retry
 
 from core.payments.provider import ProviderError
@@ -36,6 +38,30 @@ class TimeoutSession(requests.Session):
 
 def http_session(timeout_seconds: float = 10.0) -> requests.Session:
     return TimeoutSession(timeout_seconds)
+
+
+def store_session(timeout_seconds: float, allow_private: bool) -> requests.Session:
+    """A session for addresses a merchant typed (their store): it connects to the address it
+    resolved and checked (requests-hardened pins it, closing the DNS-rebinding window), refuses
+    private, loopback, link-local, NAT64 and 6to4 ones unless the operator allows private
+    stores, and never follows a redirect (a store answering 302 to an internal address)."""
+    return HTTPSession(
+        Config(
+            ip_filter_enable=not allow_private,
+            ip_filter_allow_loopback_ips=False,
+            never_redirect=True,
+            default_timeout=(5.0, timeout_seconds),
+            user_agent_override=USER_AGENT,
+        )
+    )
+
+
+def response_excerpt(text: str, limit: int = 160) -> str:
+    """A short, printable excerpt of what an outside server answered, for errors a merchant
+    reads: never its whole body (which could be an internal page fetched through it)."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in text[: limit * 2])
+    excerpt = " ".join(printable.split())
+    return excerpt if len(excerpt) <= limit else excerpt[: limit - 1] + "…"
 
 
 def send_json(

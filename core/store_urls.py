@@ -2,6 +2,11 @@
 own server): checked before Paylink sends anything there, so the form cannot be used to make
 Paylink call into its own network (SSRF). The name is resolved and every address must be a
 public one, unless the operator allows private stores (a shop on the same LAN, tests).
+
+An IPv6 address that carries an IPv4 one (mapped, NAT64, 6to4, Teredo) is judged by the IPv4
+address it reaches. This check is the merchant's answer on the form; the calls themselves go
+through `core.http.store_session`, which connects to the address it checked and never follows
+a redirect, so a name that resolves elsewhere later (DNS rebinding) is refused there too.
 """
 
 from __future__ import annotations
@@ -42,9 +47,26 @@ def _refuse_private(host: str, port: int) -> None:
         raise ValidationError(f"{host} cannot be found", key="store_unknown", host=host) from None
     for *_, address in found:
         ip = ipaddress.ip_address(str(address[0]).split("%", 1)[0])
-        if not ip.is_global:
+        if not is_public_address(ip):
             raise ValidationError(
                 f"{host} is a private, loopback or link-local address ({ip})",
                 key="store_private",
                 host=host,
             )
+
+
+#: IPv6 prefixes that translate to an IPv4 address in their last 32 bits (RFC 6052 NAT64).
+NAT64_PREFIXES = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether an address reaches the public internet only, including through the IPv4
+    address an IPv6 one embeds."""
+    if not ip.is_global or ip.is_multicast:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
+        if any(ip in prefix for prefix in NAT64_PREFIXES):
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        return all(is_public_address(v4) for v4 in embedded if v4 is not None)
+    return True

@@ -27,7 +27,7 @@ from connectors.woocommerce.web import create_woocommerce_blueprint
 from core.connector import ConnectForm, EmbeddedSignIn
 from core.errors import Conflict, ValidationError
 from core.events import CartSeen, InvoiceRequested, SourceKind
-from core.http import http_session
+from core.http import store_session
 from core.invoices import InvoiceStatus
 from core.jobs import PermanentJobError
 from core.money import Money
@@ -65,7 +65,7 @@ class WooCommerceConnector:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.session = http_session(20.0)
+        self.session = store_session(20.0, settings.allow_private_stores)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WooCommerceConnector:

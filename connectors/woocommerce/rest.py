@@ -14,6 +14,7 @@ import requests
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_QUERY, Client
 
 from core.connector import StoreAccessRevoked
+from core.http import response_excerpt
 from core.jobs import RetryAfter
 from core.payments.provider import ProviderError
 from core.store_urls import checked_store_url
@@ -71,9 +72,18 @@ class WooCommerceApi:
     ) -> tuple[int, Any]:
         """(status, parsed JSON) for 2xx and 404; raises for what a retry can or cannot fix."""
         try:
-            response = self.session.send(self.prepared(method, path, params, body), timeout=20)
+            response = self.session.send(
+                self.prepared(method, path, params, body), timeout=20, allow_redirects=False
+            )
         except requests.RequestException as error:
-            raise ProviderError(f"the store could not be reached: {error}") from None
+            raise ProviderError(
+                f"the store could not be reached: {response_excerpt(str(error))}"
+            ) from None
+        if response.is_redirect:
+            raise ProviderError(
+                f"the store answered {response.status_code} (a redirect), which Paylink does not "
+                "follow: connect the store with its final address"
+            )
         if response.status_code == 429 or response.status_code >= 500:
             raise RetryAfter(
                 f"the store answered {response.status_code}",
@@ -89,9 +99,8 @@ class WooCommerceApi:
             raise ProviderError(f"the store answered {response.status_code} without JSON") from None
         if response.status_code >= 400 and response.status_code != 404:
             message = data.get("message") if isinstance(data, dict) else None
-            raise ProviderError(
-                f"the store refused {method} {path}: {message or response.status_code}"
-            )
+            said = response_excerpt(str(message)) if message else response.status_code
+            raise ProviderError(f"the store refused {method} {path}: {said}")
         return response.status_code, data
 
 
