@@ -42,6 +42,7 @@ class Settings:
     job_lease_seconds: int = 60
     log_level: str = "INFO"
     provider_api_bases: Mapping[str, str] = field(default_factory=dict)
+    provider_checkout_origins: Mapping[str, str] = field(default_factory=dict)
     pay_page_rate_limit: str = "60 per minute"
     sms_channel: str = "outbox"
     email_channel: str = "outbox"
@@ -97,7 +98,8 @@ class Settings:
             job_max_attempts=_integer(env, "PAYLINK_JOB_MAX_ATTEMPTS", 8),
             job_lease_seconds=_integer(env, "PAYLINK_JOB_LEASE_SECONDS", 60),
             log_level=env.get("PAYLINK_LOG_LEVEL", "INFO").upper(),
-            provider_api_bases=_api_bases(env),
+            provider_api_bases=_per_provider(env, "_API_BASE"),
+            provider_checkout_origins=_per_provider(env, "_CHECKOUT_ORIGIN"),
             pay_page_rate_limit=env.get("PAYLINK_PAY_PAGE_RATE_LIMIT", "60 per minute"),
             sms_channel=env.get("PAYLINK_SMS_CHANNEL", "outbox"),
             email_channel=env.get("PAYLINK_EMAIL_CHANNEL", "outbox"),
@@ -125,10 +127,11 @@ class Settings:
         return settings
 
 
-def _api_bases(env: Mapping[str, str]) -> dict[str, str]:
-    """PAYLINK_<PROVIDER>_API_BASE, e.g. PAYLINK_STRIPE_API_BASE: where a provider's API is,
-    so a sandbox or a local fake can stand in for it."""
-    prefix, suffix = "PAYLINK_", "_API_BASE"
+def _per_provider(env: Mapping[str, str], suffix: str) -> dict[str, str]:
+    """PAYLINK_<PROVIDER><suffix> by provider: PAYLINK_STRIPE_API_BASE (where a provider's API
+    is, so a sandbox or a local fake can stand in for it), PAYLINK_PAYPAL_CHECKOUT_ORIGIN (one
+    more site its checkout may send customers to: a staging or local approval page)."""
+    prefix = "PAYLINK_"
     return {
         name[len(prefix) : -len(suffix)].lower(): value.rstrip("/")
         for name, value in env.items()

@@ -3,6 +3,7 @@ with HTTP Basic auth, and a StatusCallback URL whose calls carry X-Twilio-Signat
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from core.channels.channel import ChannelError, ChannelRejected, OutgoingMessage, SentMessage
@@ -13,6 +14,9 @@ from core.reminders import Channel
 from core.settings import Settings
 
 DEFAULT_API_BASE = "https://api.twilio.com"
+#: A Messaging Service SID as Twilio's contract spells it; any other sender (a number, or an
+#: alphanumeric sender id such as "MGMBijoux" built from a merchant's name) goes as From.
+MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 #: Twilio error codes that no retry can fix (invalid or unreachable number, opted out).
 PERMANENT_ERRORS = frozenset({21211, 21408, 21610, 21612, 21614})
 
@@ -37,7 +41,7 @@ class TwilioChannel:
     def send(self, message: OutgoingMessage) -> SentMessage:
         form = {"To": message.to, "Body": message.body}
         sender = self.sender or message.sender
-        form["MessagingServiceSid" if sender.startswith("MG") else "From"] = sender
+        form["MessagingServiceSid" if MESSAGING_SERVICE_SID.fullmatch(sender) else "From"] = sender
         if message.status_callback_url:
             form["StatusCallback"] = message.status_callback_url
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
@@ -184,3 +184,5 @@ class ProviderEnvironment:
     secret_key: str
     api_base_urls: Mapping[str, str]
     http_timeout_seconds: float = 10.0
+    #: One more checkout origin per provider, named by the operator (staging, local fakes).
+    extra_checkout_origins: Mapping[str, str] = field(default_factory=dict)

@@ -7,7 +7,7 @@ from functools import lru_cache
 from importlib.metadata import entry_points
 
 from core.errors import ValidationError
-from core.payments.provider import ProviderFactory
+from core.payments.provider import ProviderEnvironment, ProviderFactory
 
 ENTRY_POINT_GROUP = "paylink.payment_providers"
 
@@ -23,3 +23,11 @@ def provider_factory(name: str) -> ProviderFactory:
         known = ", ".join(sorted(factories)) or "none"
         raise ValidationError(f"unknown payment provider {name!r} (installed: {known})")
     return factories[name]
+
+
+def allowed_checkout_origins(name: str, environment: ProviderEnvironment) -> frozenset[str]:
+    """Where a provider's checkout may send a customer: its own sites, and the one origin the
+    operator named for it (`PAYLINK_<PROVIDER>_CHECKOUT_ORIGIN`), if any."""
+    extra = environment.extra_checkout_origins.get(name)
+    origins = provider_factory(name).checkout_origins(environment)
+    return origins | {extra} if extra else origins

@@ -23,7 +23,7 @@ from core.payments.provider import (
     ProviderError,
     origin_of,
 )
-from core.payments.registry import provider_factory
+from core.payments.registry import allowed_checkout_origins, provider_factory
 from core.services.context import ServiceContext
 from core.services.invoicing import customer_of, state_of
 from core.services.payment_accounts import instalment_plan, payment_options, provider_for
@@ -85,9 +85,7 @@ def start_checkout(
             instalments=schedule,
         )
     )
-    if origin_of(checkout.redirect_url) not in provider_factory(account.provider).checkout_origins(
-        env
-    ):
+    if origin_of(checkout.redirect_url) not in allowed_checkout_origins(account.provider, env):
         # The customer goes to the provider's own checkout and nowhere else, whatever answered.
         raise ProviderError(f"{account.provider} answered a checkout URL on another site")
     with ctx.db.transaction() as session:

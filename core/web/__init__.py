@@ -33,6 +33,7 @@ def provider_environment(settings: Settings) -> ProviderEnvironment:
         base_url=settings.base_url,
         secret_key=settings.secret_key,
         api_base_urls=settings.provider_api_bases,
+        extra_checkout_origins=settings.provider_checkout_origins,
     )
 
 

@@ -23,7 +23,7 @@ from core.links import InvalidToken, TokenPurpose, TokenSigner, looks_like_link_
 from core.money import Money
 from core.payments.bank_transfer import creditor_reference, epc_qr_svg, grouped
 from core.payments.provider import PaymentMethod
-from core.payments.registry import provider_factory
+from core.payments.registry import allowed_checkout_origins
 from core.services import checkout, invoicing, payment_accounts
 from core.storage.models import Invoice, Merchant
 from core.web.current import providers, services
@@ -151,7 +151,7 @@ def _render(template: str, view: PageView, status: int = 200, **extra: Any) -> R
     if any(o.method == PaymentMethod.INSTALMENTS for o in options) and not view.instalments:
         options = [o for o in options if o.method != PaymentMethod.INSTALMENTS]
     for option in options:
-        origins |= provider_factory(option.provider).checkout_origins(providers())
+        origins |= allowed_checkout_origins(option.provider, providers())
     body = render_template(template, view=view, options=options, nonce=g.csp_nonce, **extra)
     response = Response(body, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = _csp(origins)

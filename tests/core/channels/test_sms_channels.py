@@ -21,6 +21,7 @@ from core.services.messaging import MessagingEnvironment
 from core.settings import Settings
 from core.storage.models import Message
 from tests.support.factories import merchant, order, provider_env
+from tests.support.openapi_contract import TWILIO, OpenApiContract, checked_against
 from tests.support.providers import json_answer
 
 SID = "AC0123456789abcdef0123456789abcdef"
@@ -44,13 +45,13 @@ def settings_for(httpserver, **changes) -> Settings:
     )
 
 
-def sms(marketing=False) -> OutgoingMessage:
+def sms(marketing=False, sender="BoutiqueLun") -> OutgoingMessage:
     return OutgoingMessage(
         7,
         Channel.SMS,
         "+33612345678",
         "Bonjour Marie, votre facture de 75,50 € est disponible : https://pay.example/i/x",
-        "BoutiqueLun",
+        sender,
         marketing=marketing,
         status_callback_url="https://pay.example/channels/twilio/status",
     )
@@ -97,6 +98,13 @@ def test_smsfactor_refusals(httpserver):
         channel.send(sms())
 
 
+@pytest.fixture
+def twilio_contract(request):
+    """Every call of the test fits Twilio's official OpenAPI file (form fields included)."""
+    yield from checked_against(request, OpenApiContract(*TWILIO))
+
+
+@pytest.mark.usefixtures("twilio_contract")
 def test_twilio_posts_the_form_with_basic_auth(httpserver):
     seen = []
 
@@ -119,6 +127,7 @@ def test_twilio_posts_the_form_with_basic_auth(httpserver):
     assert headers["Authorization"] == "Basic " + b64encode(f"{SID}:twilio-token".encode()).decode()
 
 
+@pytest.mark.usefixtures("twilio_contract")
 def test_a_messaging_service_sid_is_sent_as_such(httpserver):
     seen = []
     httpserver.expect_request(f"/2010-04-01/Accounts/{SID}/Messages.json").respond_with_handler(
@@ -128,6 +137,29 @@ def test_a_messaging_service_sid_is_sent_as_such(httpserver):
         sms()
     )
     assert seen[0]["MessagingServiceSid"].startswith("MG") and "From" not in seen[0]
+
+
+@pytest.mark.usefixtures("twilio_contract")
+def test_a_sender_id_starting_with_mg_is_a_sender_id(httpserver):
+    """A merchant called "MGM Bijoux" sends as "MGMBijoux": From, not a Messaging Service."""
+    seen = []
+    httpserver.expect_request(f"/2010-04-01/Accounts/{SID}/Messages.json").respond_with_handler(
+        lambda request: seen.append(request.form.to_dict()) or json_answer({"sid": "SM3"}, 201)
+    )
+    TwilioChannel(settings_for(httpserver, twilio_from=None)).send(sms(sender="MGMBijoux"))
+    assert seen[0]["From"] == "MGMBijoux" and "MessagingServiceSid" not in seen[0]
+
+
+def test_the_contract_catches_what_twilio_refuses():
+    """The check itself can fail: the request sent before this fix does not fit."""
+    from werkzeug.test import EnvironBuilder
+
+    before = EnvironBuilder(
+        path=f"/2010-04-01/Accounts/{SID}/Messages.json",
+        method="POST",
+        data={"To": "+33612345678", "Body": "x", "MessagingServiceSid": "MGMBijoux"},
+    ).get_request()
+    assert any("MessagingServiceSid" in p for p in OpenApiContract(*TWILIO).violations(before))
 
 
 def test_missing_credentials_stop_the_start(httpserver):

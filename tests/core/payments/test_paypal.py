@@ -19,6 +19,7 @@ from core.services.payment_accounts import configure_payment_account
 from core.storage.models import Checkout
 from core.storage.models import ProviderEvent as InboxEvent
 from tests.support.factories import order
+from tests.support.openapi_contract import PAYPAL, OpenApiContract, checked_against
 from tests.support.providers import (
     current,
     fixture,
@@ -335,3 +336,33 @@ def test_the_connection_test_asks_for_a_fresh_token(paypal, ctx, shop, app, http
     check_connection(ctx, app.extensions["paylink.providers"], shop.id, "paypal")
     tokens = [r for r, _ in httpserver.log if r.path == "/v1/oauth2/token"]
     assert len(tokens) == 2  # one for the order, one fresh for the test
+
+
+@pytest.fixture(autouse=True)
+def paypal_contract(request):
+    """Every call of every test here fits PayPal's official OpenAPI files."""
+    yield from checked_against(request, OpenApiContract(*PAYPAL, outside=("/v1/oauth2/token",)))
+
+
+def test_an_operator_named_origin_is_the_only_other_site_allowed(
+    ctx, env, shop, app, client, httpserver
+):
+    """`PAYLINK_PAYPAL_CHECKOUT_ORIGIN` lets a staging or local approval page stand in."""
+    from dataclasses import replace
+
+    fake = use_fake_apis(app, env, httpserver.url_for("/"))
+    staging = replace(fake, extra_checkout_origins={"paypal": "http://127.0.0.1:8999"})
+    app.extensions["paylink.providers"] = staging
+    configure_payment_account(ctx, staging, shop.id, "paypal", CREDENTIALS)
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    created = fixture_json("paypal", "order_created.json")
+    created["links"][1]["href"] = "http://127.0.0.1:8999/checkoutnow?token=5O190127TN364715T"
+    httpserver.expect_request("/v1/oauth2/token").respond_with_response(
+        json_answer(fixture("paypal", "oauth_token.json"))
+    )
+    httpserver.expect_request("/v2/checkout/orders").respond_with_response(json_answer(created))
+    html = client.get(f"/i/{invoice.link_code}").get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    chosen = client.post(f"/i/{invoice.link_code}/pay", data={"token": token, "method": "paypal"})
+    assert chosen.status_code == 303
+    assert chosen.location.startswith("http://127.0.0.1:8999/checkoutnow")
