@@ -67,3 +67,16 @@ class ConfigurationError(PaylinkError):
     """Settings that cannot work (bad key material, unknown database URL)."""
 
     code = "configuration_error"
+
+
+#: What reading a payload of an unexpected shape raises (a list where an object was expected,
+#: a string for a number, a missing key): every platform and provider parser lets only these
+#: out, and the code reading a delivery turns them into one "unusable payload", kept and shown,
+#: never retried. `ValidationError` is a `ValueError`.
+MALFORMED_PAYLOAD: tuple[type[Exception], ...] = (
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+)

@@ -21,7 +21,7 @@ from connectors.shopify.graphql import ShopifyAdmin
 from connectors.shopify.mapping import COMPLIANCE_TOPICS, order_invoice
 from connectors.shopify.web import create_shopify_blueprint
 from core.connector import ConnectForm, EmbeddedSignIn
-from core.errors import ValidationError
+from core.errors import MALFORMED_PAYLOAD
 from core.events import InvoiceRequested, SourceKind
 from core.http import http_session
 from core.invoices import InvoiceStatus
@@ -95,7 +95,7 @@ class ShopifyConnector:
         if event.topic in CART_TOPICS:
             try:
                 seen = checkout_seen(event.body)
-            except (ValueError, KeyError, TypeError) as error:
+            except MALFORMED_PAYLOAD as error:
                 raise PermanentJobError(f"{event.topic} not usable: {error}") from error
             return carts.cart_seen(ctx, store, seen)
         if event.topic != "orders/create":
@@ -106,7 +106,7 @@ class ShopifyConnector:
         try:
             order = json.loads(event.body)
             request = order_invoice(order, store.id, gateways)
-        except (ValidationError, ValueError, KeyError, TypeError) as error:
+        except MALFORMED_PAYLOAD as error:
             # Signed by Shopify but not an order we can invoice: kept, visible, not retried.
             raise PermanentJobError(f"orders/create not usable: {error}") from error
         done = []

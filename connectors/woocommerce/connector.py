@@ -25,7 +25,7 @@ from connectors.woocommerce.mapping import (
 from connectors.woocommerce.rest import WooCommerceApi
 from connectors.woocommerce.web import create_woocommerce_blueprint
 from core.connector import ConnectForm, EmbeddedSignIn
-from core.errors import Conflict, ValidationError
+from core.errors import MALFORMED_PAYLOAD, Conflict
 from core.events import CartSeen, InvoiceRequested, SourceKind
 from core.http import store_session
 from core.invoices import InvoiceStatus
@@ -93,7 +93,7 @@ class WooCommerceConnector:
             return f"ignored ({event.topic})"
         try:
             order_id = int(json.loads(event.body)["id"])
-        except (ValueError, KeyError, TypeError) as error:
+        except MALFORMED_PAYLOAD as error:
             raise PermanentJobError(f"{event.topic} not usable: {error}") from error
         status, order = self.api(ctx, store).call("GET", f"orders/{order_id}")
         if status == 404:
@@ -114,7 +114,7 @@ class WooCommerceConnector:
                 invoice, created = invoicing.create_invoice(ctx, store.merchant_id, request)
             except Conflict as error:  # the order was edited after its invoice was sent
                 raise PermanentJobError(f"order {order_id} changed: {error.message}") from error
-            except (ValidationError, ValueError, KeyError, TypeError) as error:
+            except MALFORMED_PAYLOAD as error:
                 raise PermanentJobError(f"order {order_id} not usable: {error}") from error
             return (
                 f"invoice {invoice.number}"

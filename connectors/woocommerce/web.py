@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from connectors.woocommerce.auth import is_ping, new_webhook_secret, verify_webhook
-from core.errors import Unauthorized
+from core.errors import MALFORMED_PAYLOAD, Unauthorized
 from core.links import InvalidToken, TokenPurpose, TokenSigner
 from core.services import accounts, store_events, store_sync
 from core.services.context import ServiceContext
@@ -28,6 +28,8 @@ from core.web.console.texts import console_text
 PLATFORM = "woocommerce"
 #: How long the merchant has to approve Paylink in their store's admin.
 INSTALL_MAX_AGE = 3600
+#: A key delivery that is not JSON of the documented shape, or whose state we did not sign.
+UNANSWERED_DELIVERY: tuple[type[Exception], ...] = (*MALFORMED_PAYLOAD, InvalidToken)
 
 
 def store_domain(store_url: str) -> str:
@@ -41,7 +43,7 @@ def event_key(body: bytes, resource: str) -> str:
     try:
         data = json.loads(body)
         return f"{resource}:{int(data['id'])}:{data.get('date_modified_gmt') or ''}"
-    except (ValueError, KeyError, TypeError):
+    except MALFORMED_PAYLOAD:
         return f"unusable:{hashlib.sha256(body).hexdigest()}"
 
 
@@ -84,7 +86,7 @@ def create_woocommerce_blueprint(settings: Settings) -> Blueprint:
             data = json.loads(request.get_data())
             state = signer.verify(TokenPurpose.OAUTH_STATE, str(data["user_id"]), INSTALL_MAX_AGE)
             key, secret = str(data["consumer_key"]), str(data["consumer_secret"])
-        except (ValueError, KeyError, TypeError, InvalidToken):
+        except UNANSWERED_DELIVERY:
             raise Unauthorized("this key delivery answers no install of Paylink") from None
         if state.get("platform") != PLATFORM or data.get("key_permissions") != "read_write":
             raise Unauthorized("Paylink needs read/write keys")

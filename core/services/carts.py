@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.connector import Connector
-from core.errors import NotFound, ValidationError
+from core.errors import MALFORMED_PAYLOAD, NotFound, ValidationError
 from core.events import CartSeen
 from core.invoices import PAYABLE
 from core.jobs import NewJob, PermanentJobError
@@ -167,7 +167,7 @@ def abandon_cart(ctx: ServiceContext, connectors: dict[str, Connector], cart_id:
             invoice, _ = invoicing.create_invoice_in(
                 ctx, session, store.merchant_id, replace(request, expires_at=now + CART_OFFER)
             )
-        except (ValidationError, ValueError, KeyError, TypeError) as error:
+        except MALFORMED_PAYLOAD as error:
             raise PermanentJobError(f"abandoned cart not usable: {error}") from error
         cart.status, cart.invoice_id, cart.updated_at = CartStatus.INVOICED.value, invoice.id, now
         return f"invoice {invoice.number}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.errors import MALFORMED_PAYLOAD
 from core.links import InvalidToken, TokenPurpose, TokenSigner
 from core.reminders import Channel
 from core.services.context import ServiceContext
@@ -94,7 +95,7 @@ def unsubscribe(ctx: ServiceContext, secret_key: str, token: str) -> bool:
     payload = TokenSigner(secret_key).verify(TokenPurpose.UNSUBSCRIBE, token, UNSUBSCRIBE_MAX_AGE)
     try:
         merchant_id, channel, index = int(payload["m"]), Channel(payload["c"]), str(payload["i"])
-    except (KeyError, TypeError, ValueError):
+    except MALFORMED_PAYLOAD:
         raise InvalidToken("this unsubscribe link is not valid") from None
     with ctx.db.transaction() as session:
         return record_opt_out(ctx, session, merchant_id, channel, index, "unsubscribe_link")

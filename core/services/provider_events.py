@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound
+from core.errors import MALFORMED_PAYLOAD, NotFound
 from core.events import PaymentReceived, RefundIssued
 from core.jobs import NewJob, PermanentJobError
 from core.payments.provider import (
@@ -99,7 +99,7 @@ def process_provider_event(ctx: ServiceContext, env: ProviderEnvironment, event_
         log.warning("%s event %s rejected: %s", provider.name, event_id, error.message)
         _finish(ctx, event_id, "rejected: " + error.message)
         return
-    except (ValueError, KeyError, TypeError) as error:
+    except MALFORMED_PAYLOAD as error:
         # Signed by the provider but not in a shape we know: retrying cannot help.
         raise PermanentJobError(f"unreadable {provider.name} event: {error!r}") from error
     _finish(ctx, event_id, ",".join(apply_events(ctx, account, events)) or "empty")

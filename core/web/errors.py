@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TypeVar
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, request
 from pydantic import BaseModel
 from pydantic import ValidationError as SchemaError
 from werkzeug.exceptions import HTTPException
@@ -56,7 +56,11 @@ def _wants_page() -> bool:
 
 
 def _error_page(status: int, message: str) -> Response:
-    body = render_template("error.html", status=status, message=message)
+    """Drawn without Flask's context processors: an error page shows nobody's data, and loading
+    the signed-in user again (Flask-Login's processor) would re-raise the very error being
+    reported, such as a refused platform session token, as a 500."""
+    template = current_app.jinja_env.get_template("error.html")
+    body = template.render(status=status, message=message)
     response = Response(body, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'self'"
     return response

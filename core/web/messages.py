@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from twilio.request_validator import RequestValidator
 
+from core.errors import MALFORMED_PAYLOAD
 from core.links import InvalidToken, TokenPurpose, TokenSigner
 from core.services import message_delivery, opt_outs
 from core.services.invoicing import PHONE_INDEX
@@ -123,7 +124,7 @@ def create_messages_blueprint() -> Blueprint:
         report = _verified_smsfactor_json()
         try:
             message_id, status = int(report["message_id"]), int(report["status"])
-        except (KeyError, TypeError, ValueError):
+        except MALFORMED_PAYLOAD:
             return "", 204  # signed, but not about one of our messages (no gsmsmsid)
         message_delivery.record_receipt(
             services(),

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from core.errors import ValidationError
+from core.errors import MALFORMED_PAYLOAD, ValidationError
 from core.money import Money
 from core.payments.provider import (
     CheckoutRequest,
@@ -94,7 +94,7 @@ def event_key(raw_body: bytes) -> str:
     """One delivery carries up to 250 events; GoCardless retries it under the same webhook id."""
     try:
         return "webhook:" + str(json.loads(raw_body)["meta"]["webhook_id"])
-    except (ValueError, KeyError, TypeError):
+    except MALFORMED_PAYLOAD:
         return body_digest_key(raw_body)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from core.errors import ValidationError
+from core.errors import MALFORMED_PAYLOAD, ValidationError
 from core.money import Money
 from core.payments.provider import (
     CheckoutRequest,
@@ -144,7 +144,7 @@ def event_key(raw_body: bytes, headers: Mapping[str, str]) -> str:
     ).hexdigest()[:32]
     try:
         return f"{json.loads(raw_body)['id']}:{digest}"[:255]
-    except (ValueError, KeyError, TypeError):
+    except MALFORMED_PAYLOAD:
         return body_digest_key(raw_body)
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from core.errors import ValidationError
+from core.errors import MALFORMED_PAYLOAD, ValidationError
 from core.money import Money
 from core.payments.provider import CheckoutRequest, EventKind, InvalidSignature, ProviderEvent
 
@@ -72,7 +72,7 @@ def notified_resource(raw_body: bytes) -> tuple[str, str]:
     try:
         notification = json.loads(raw_body)
         kind, resource_id = str(notification["object"]), str(notification["id"])
-    except (ValueError, KeyError, TypeError):
+    except MALFORMED_PAYLOAD:
         raise InvalidSignature("not a PayPlug notification") from None
     if kind not in NOTIFIED_OBJECTS or not resource_id.isascii() or "/" in resource_id:
         raise InvalidSignature(f"not a PayPlug notification ({kind!r})")

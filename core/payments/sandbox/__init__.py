@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from core.errors import MALFORMED_PAYLOAD
 from core.links import TokenPurpose, TokenSigner
 from core.money import Money
 from core.payments import signatures
@@ -106,7 +107,7 @@ class SandboxProvider:
         signatures.verify(raw_body, headers.get(SIGNATURE_HEADER), [self.webhook_secret], now)
         try:
             return str(json.loads(raw_body)["id"])
-        except (ValueError, KeyError, TypeError):
+        except MALFORMED_PAYLOAD:
             return body_digest_key(raw_body)
 
     def parse_events(self, raw_body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:

@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from core.errors import ValidationError
+from core.errors import MALFORMED_PAYLOAD, ValidationError
 from core.money import Money
 from core.payments.provider import CheckoutRequest, EventKind, ProviderEvent, body_digest_key
 
@@ -67,7 +67,7 @@ def checkout_form(request: CheckoutRequest, now: datetime) -> dict[str, str]:
 def event_key(raw_body: bytes) -> str:
     try:
         return str(json.loads(raw_body)["id"])
-    except (ValueError, KeyError, TypeError):
+    except MALFORMED_PAYLOAD:
         return body_digest_key(raw_body)
 
 
