@@ -76,7 +76,7 @@ def test_an_event_on_one_account_cannot_refund_another_accounts_payment(
     paid = fixture("checkout_session_completed.json")
     assert post_signed(client, victim_account, paid, SECRET, clock).status_code == 200
     run_jobs()
-    refund = fixture("charge_refunded.json")
+    refund = fixture("refund_updated.json")
     assert post_signed(client, attacker_account, refund, ATTACKER_SECRET, clock).status_code == 200
     run_jobs()
     invoice = invoicing.load_invoice_by_id(ctx, victim_invoice.merchant_id, victim_invoice.id)

@@ -7,6 +7,7 @@ is IGNORED, so a new Stripe event can never mark an invoice paid by accident.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -98,22 +99,32 @@ def fetched_session_event(session: dict[str, Any], now: datetime) -> ProviderEve
     return session_event(kind, session, now)
 
 
+#: Stripe's own events for a refund (its Refund object), sent whatever the pinned API version
+#: (`client.STRIPE_VERSION`); a refund counts once it has succeeded, by its id.
+REFUND_EVENTS = frozenset({"refund.created", "refund.updated"})
+
+
+def _refund_event(refund: Mapping[str, Any]) -> ProviderEvent:
+    return ProviderEvent(
+        kind=EventKind.REFUNDED,
+        occurred_at=datetime.fromtimestamp(int(refund["created"]), UTC),
+        payment_reference=str(refund["payment_intent"]),
+        refund_reference=str(refund["id"]),
+        amount=from_stripe_amount(refund["amount"], refund["currency"]),
+    )
+
+
 def parse_event(raw_body: bytes) -> list[ProviderEvent]:
     event = json.loads(raw_body)
     kind: str = event["type"]
     obj: dict[str, Any] = event["data"]["object"]
     if kind.startswith("checkout.session."):
         return [session_event(kind, obj, _at(event))]
+    if kind in REFUND_EVENTS:
+        return [_refund_event(obj)] if obj.get("status") == "succeeded" else []
     if kind == "charge.refunded":
-        return [
-            ProviderEvent(
-                kind=EventKind.REFUNDED,
-                occurred_at=datetime.fromtimestamp(int(refund.get("created", 0)), UTC),
-                payment_reference=obj["payment_intent"],
-                refund_reference=refund["id"],
-                amount=from_stripe_amount(refund["amount"], refund["currency"]),
-            )
-            for refund in obj.get("refunds", {}).get("data", [])
-            if refund.get("status", "succeeded") == "succeeded"
-        ]
+        # Since API version 2022-11-15 a charge carries its refunds only when the endpoint
+        # expands them; the refund.* events above always name each refund.
+        refunds = obj.get("refunds") or {}
+        return [_refund_event(r) for r in refunds.get("data", []) if r["status"] == "succeeded"]
     return [ProviderEvent(kind=EventKind.IGNORED, occurred_at=_at(event))]

@@ -122,12 +122,21 @@ def test_events_map_through_one_table():
         mapping.parse_event(fixture("checkout_session_async_payment_succeeded.json"))[0].kind
         == EventKind.PAID
     )
-    refund = mapping.parse_event(fixture("charge_refunded.json"))[0]
+    refund = mapping.parse_event(fixture("refund_updated.json"))[0]
     assert (refund.kind, refund.amount, refund.refund_reference) == (
         EventKind.REFUNDED,
         Money(2000, "EUR"),
         "re_3SXs1eLkdIwHu7ix0Tq9wE2r",
     )
+
+
+def test_refunds_are_read_from_refund_events_as_the_pinned_api_version_sends_them():
+    """Since 2022-11-15 `charge.refunded` carries no refund list (unless expanded): refunds come
+    from `refund.created`/`refund.updated`, each once it has succeeded."""
+    assert mapping.parse_event(fixture("charge_refunded.json")) == []
+    pending = json.loads(fixture("refund_updated.json"))
+    pending["type"], pending["data"]["object"]["status"] = "refund.created", "pending"
+    assert mapping.parse_event(json.dumps(pending).encode()) == []
 
 
 def test_unknown_events_are_ignored_never_paid():

@@ -112,7 +112,7 @@ def test_bad_signatures_are_refused_and_nothing_is_stored(client, ctx, stripe, c
 
 def test_events_out_of_order_settle_once_both_arrive(client, ctx, stripe, clock, run_jobs):
     account, invoice = stripe
-    deliver(client, account, fixture("charge_refunded.json"), clock)
+    deliver(client, account, fixture("refund_updated.json"), clock)
     run_jobs()  # the refund names a payment we do not have yet: its job waits and retries
     with ctx.db.transaction() as session:
         job = session.query(Job).filter(Job.kind == "payments.process_event").one()
