@@ -52,37 +52,41 @@ def outcomes(ctx, account) -> list[str | None]:
         return list(session.scalars(query))
 
 
+def forge(client, attacker, fixture_name: str, clock, run_jobs) -> None:
+    """The attacker signs a real event body with its own secret, posts it to its own endpoint,
+    and the worker runs."""
+    _, account = attacker
+    body = fixture(fixture_name)
+    assert post_signed(client, account, body, ATTACKER_SECRET, clock).status_code == 200
+    run_jobs()
+
+
+def assert_rejected_and_untouched(ctx, attacker, victim_invoice, expected) -> None:
+    invoice = invoicing.load_invoice_by_id(ctx, victim_invoice.merchant_id, victim_invoice.id)
+    assert (invoice.status.value, invoice.amount_paid) == expected
+    [outcome] = outcomes(ctx, attacker[1])
+    assert outcome is not None and outcome.startswith("rejected: ")
+
+
 def test_an_event_on_one_account_cannot_pay_another_accounts_checkout(
     client, ctx, stripe, attacker, clock, run_jobs
 ):
     """The attacker signs a `checkout.session.completed` naming the victim's checkout id (read
     from the 303 Location) with its own secret and posts it to its own endpoint."""
     _, victim_invoice = stripe
-    _, attacker_account = attacker
-    body = fixture("checkout_session_completed.json")
-    assert post_signed(client, attacker_account, body, ATTACKER_SECRET, clock).status_code == 200
-    run_jobs()
-    invoice = invoicing.load_invoice_by_id(ctx, victim_invoice.merchant_id, victim_invoice.id)
-    assert (invoice.status.value, invoice.amount_paid) == ("open", 0)
-    [outcome] = outcomes(ctx, attacker_account)
-    assert outcome is not None and outcome.startswith("rejected: ")
+    forge(client, attacker, "checkout_session_completed.json", clock, run_jobs)
+    assert_rejected_and_untouched(ctx, attacker, victim_invoice, ("open", 0))
 
 
 def test_an_event_on_one_account_cannot_refund_another_accounts_payment(
     client, ctx, stripe, attacker, clock, run_jobs
 ):
     victim_account, victim_invoice = stripe
-    _, attacker_account = attacker
     paid = fixture("checkout_session_completed.json")
     assert post_signed(client, victim_account, paid, SECRET, clock).status_code == 200
     run_jobs()
-    refund = fixture("refund_updated.json")
-    assert post_signed(client, attacker_account, refund, ATTACKER_SECRET, clock).status_code == 200
-    run_jobs()
-    invoice = invoicing.load_invoice_by_id(ctx, victim_invoice.merchant_id, victim_invoice.id)
-    assert (invoice.status.value, invoice.amount_paid) == ("paid", 7550)
-    [outcome] = outcomes(ctx, attacker_account)
-    assert outcome is not None and outcome.startswith("rejected: ")
+    forge(client, attacker, "refund_updated.json", clock, run_jobs)
+    assert_rejected_and_untouched(ctx, attacker, victim_invoice, ("paid", 7550))
 
 
 def test_a_payment_id_claimed_first_by_another_merchant_still_pays_the_victim(

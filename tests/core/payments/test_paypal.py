@@ -312,22 +312,49 @@ def test_credentials_are_checked(env):
         PayPalProvider({"client_id": "a", "client_secret": "b"}, env)
 
 
-def test_a_checkout_url_on_another_site_is_never_followed(ctx, env, shop, app, client, httpserver):
-    fake = use_fake_apis(app, env, httpserver.url_for("/"))
+def choose_paypal_answered_with(ctx, app, client, shop, fake, httpserver, approval_url):
+    """The customer chooses PayPal, whose order names `approval_url` as its approval page."""
+    app.extensions["paylink.providers"] = fake
     configure_payment_account(ctx, fake, shop.id, "paypal", CREDENTIALS)
     invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
     created = fixture_json("paypal", "order_created.json")
-    created["links"][1]["href"] = "https://paypal.com.evil.example/checkoutnow?token=X"
+    created["links"][1]["href"] = approval_url
     httpserver.expect_request("/v1/oauth2/token").respond_with_response(
         json_answer(fixture("paypal", "oauth_token.json"))
     )
     httpserver.expect_request("/v2/checkout/orders").respond_with_response(json_answer(created))
     html = client.get(f"/i/{invoice.link_code}").get_data(as_text=True)
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
-    chosen = client.post(f"/i/{invoice.link_code}/pay", data={"token": token, "method": "paypal"})
+    return client.post(f"/i/{invoice.link_code}/pay", data={"token": token, "method": "paypal"})
+
+
+def test_a_checkout_url_on_another_site_is_never_followed(ctx, env, shop, app, client, httpserver):
+    fake = use_fake_apis(app, env, httpserver.url_for("/"))
+    chosen = choose_paypal_answered_with(
+        ctx,
+        app,
+        client,
+        shop,
+        fake,
+        httpserver,
+        "https://paypal.com.evil.example/checkoutnow?token=X",
+    )
     assert chosen.status_code == 502 and "another site" in chosen.get_data(as_text=True)
     with ctx.db.transaction() as session:
         assert session.query(Checkout).count() == 0
+
+
+def test_an_operator_named_origin_is_the_only_other_site_allowed(
+    ctx, env, shop, app, client, httpserver
+):
+    """`PAYLINK_PAYPAL_CHECKOUT_ORIGIN` lets a staging or local approval page stand in."""
+    from dataclasses import replace
+
+    fake = use_fake_apis(app, env, httpserver.url_for("/"))
+    staging = replace(fake, extra_checkout_origins={"paypal": "http://127.0.0.1:8999"})
+    approval = "http://127.0.0.1:8999/checkoutnow?token=5O190127TN364715T"
+    chosen = choose_paypal_answered_with(ctx, app, client, shop, staging, httpserver, approval)
+    assert chosen.status_code == 303 and chosen.location == approval
 
 
 def test_the_connection_test_asks_for_a_fresh_token(paypal, ctx, shop, app, httpserver):
@@ -342,27 +369,3 @@ def test_the_connection_test_asks_for_a_fresh_token(paypal, ctx, shop, app, http
 def paypal_contract(request):
     """Every call of every test here fits PayPal's official OpenAPI files."""
     yield from checked_against(request, OpenApiContract(*PAYPAL, outside=("/v1/oauth2/token",)))
-
-
-def test_an_operator_named_origin_is_the_only_other_site_allowed(
-    ctx, env, shop, app, client, httpserver
-):
-    """`PAYLINK_PAYPAL_CHECKOUT_ORIGIN` lets a staging or local approval page stand in."""
-    from dataclasses import replace
-
-    fake = use_fake_apis(app, env, httpserver.url_for("/"))
-    staging = replace(fake, extra_checkout_origins={"paypal": "http://127.0.0.1:8999"})
-    app.extensions["paylink.providers"] = staging
-    configure_payment_account(ctx, staging, shop.id, "paypal", CREDENTIALS)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
-    created = fixture_json("paypal", "order_created.json")
-    created["links"][1]["href"] = "http://127.0.0.1:8999/checkoutnow?token=5O190127TN364715T"
-    httpserver.expect_request("/v1/oauth2/token").respond_with_response(
-        json_answer(fixture("paypal", "oauth_token.json"))
-    )
-    httpserver.expect_request("/v2/checkout/orders").respond_with_response(json_answer(created))
-    html = client.get(f"/i/{invoice.link_code}").get_data(as_text=True)
-    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
-    chosen = client.post(f"/i/{invoice.link_code}/pay", data={"token": token, "method": "paypal"})
-    assert chosen.status_code == 303
-    assert chosen.location.startswith("http://127.0.0.1:8999/checkoutnow")
