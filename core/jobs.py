@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from core.clock import Clock, utc_now
@@ -37,6 +38,10 @@ log = logging.getLogger(__name__)
 RETRY_BASE_SECONDS = 10.0
 RETRY_CAP_SECONDS = 6 * 3600.0
 ERROR_TEXT_LIMIT = 2000
+#: What the database driver raises while the server is stopped, restarting or out of reach.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError)
+OUTAGE_FIRST_WAIT_SECONDS = 0.5
+OUTAGE_MAX_WAIT_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +261,33 @@ class _Periodic:
     due: float = 0.0
 
 
+class DatabaseOutage:
+    """How a worker lives through the database going away: it waits with backoff (jitter
+    included, so a fleet of workers does not reconnect in step), logs once when the outage
+    starts and once when it ends, and never exits for it."""
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+        self.wait = OUTAGE_FIRST_WAIT_SECONDS
+
+    def failed(self, error: Exception) -> float:
+        """Seconds to wait before trying again."""
+        if self.started is None:
+            self.started = time.monotonic()
+            log.error("database unavailable (%s); waiting for it to come back", _first_line(error))
+        wait, self.wait = self.wait, min(self.wait * 2, OUTAGE_MAX_WAIT_SECONDS)
+        return wait * random.uniform(0.75, 1.25)  # noqa: S311 (jitter, not security)
+
+    def recovered(self) -> None:
+        if self.started is not None:
+            log.warning("database back after %.1f s; resuming", time.monotonic() - self.started)
+        self.started, self.wait = None, OUTAGE_FIRST_WAIT_SECONDS
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
 class Worker:
     """Runs jobs until stopped. SIGTERM lets the current job finish, then the loop exits."""
 
@@ -271,6 +303,9 @@ class Worker:
         self.poll_seconds = poll_seconds
         self._stopping = threading.Event()
         self._periodic = [_Periodic(interval, task) for interval, task in periodic]
+        # A job that ran while its outcome could not be written (the database went away just
+        # then): written first when the database is back, so the job is not run twice.
+        self._unwritten_outcome: Callable[[], object] | None = None
 
     def stop(self, *_signal_args: object) -> None:
         self._stopping.set()
@@ -285,6 +320,9 @@ class Worker:
 
     def run_once(self) -> bool:
         """Claim and run one job; False when none was due."""
+        if self._unwritten_outcome is not None:
+            self._unwritten_outcome()
+            self._unwritten_outcome = None
         job = self.queue.claim()
         if job is None:
             return False
@@ -297,21 +335,37 @@ class Worker:
             self.queue.fail(job, f"no handler for job kind {job.kind!r}", permanent=True)
             return True
         try:
+            self._unwritten_outcome = self._run_handler(handler, job)
+        except DATABASE_UNAVAILABLE:
+            # Not the job's fault: it runs again once the database is back, no attempt spent.
+            self._unwritten_outcome = lambda: self.queue.defer(job, self.queue.clock())
+            raise
+        self._unwritten_outcome()
+        self._unwritten_outcome = None
+        return True
+
+    def _run_handler(self, handler: Handler, job: ClaimedJob) -> Callable[[], object]:
+        """Run the job; return how to write its outcome (complete, defer, or fail)."""
+        try:
             handler(job)
         except DeferJob as deferral:
-            self.queue.defer(job, deferral.until)
+            until = deferral.until  # `deferral` is unbound once the except block ends
+            return lambda: self.queue.defer(job, until)
         except PermanentJobError as error:
-            self.queue.fail(job, f"{type(error).__name__}: {error}", permanent=True)
+            reason = f"{type(error).__name__}: {error}"
+            return lambda: self.queue.fail(job, reason, permanent=True)
         except RetryAfter as error:
-            self.queue.fail(job, f"{type(error).__name__}: {error}", at_least=error.seconds)
+            reason, seconds = f"{type(error).__name__}: {error}", error.seconds
+            return lambda: self.queue.fail(job, reason, at_least=seconds)
+        except DATABASE_UNAVAILABLE:
+            raise
         except Exception as error:
             log.warning(
                 "job %s (%s) attempt %s failed", job.id, job.kind, job.attempt, exc_info=True
             )
-            self.queue.fail(job, f"{type(error).__name__}: {error}")
-        else:
-            self.queue.complete(job)
-        return True
+            reason = f"{type(error).__name__}: {error}"
+            return lambda: self.queue.fail(job, reason)
+        return lambda: self.queue.complete(job)
 
     def run_periodic(self) -> None:
         """Run the periodic tasks that are due (a task that fails is logged and tried again at
@@ -322,14 +376,24 @@ class Worker:
             periodic.due = time.monotonic() + periodic.interval
             try:
                 periodic.task()
+            except DATABASE_UNAVAILABLE:
+                raise  # the worker's outage handling waits for the database
             except Exception:
                 log.exception("periodic task %r failed", periodic.task)
 
     def run(self, until_idle: bool = False) -> None:
-        """Loop until stop() (or, with `until_idle`, until no job is due)."""
+        """Loop until stop() (or, with `until_idle`, until no job is due). The database going
+        away is waited out, never a reason to exit."""
+        outage = DatabaseOutage()
         while not self.stopping:
-            self.run_periodic()
-            if self.run_once():
+            try:
+                self.run_periodic()
+                worked = self.run_once()
+            except DATABASE_UNAVAILABLE as error:
+                self._stopping.wait(outage.failed(error))
+                continue
+            outage.recovered()
+            if worked:
                 continue
             if until_idle:
                 return

@@ -107,3 +107,47 @@ def test_a_worker_killed_mid_job_loses_nothing(runs_table, database_url):
         scalar(runs_table, "SELECT count(*) FROM jobs WHERE status = 'done' AND attempts = 2") == 1
     )
     assert scalar(runs_table, "SELECT count(*) FROM test_job_runs") == 2
+
+
+def test_a_worker_waits_out_a_database_outage_and_runs_every_job_once():
+    """PostgreSQL stopped for a few seconds under load: the worker process stays up, logs the
+    outage once, and once the server is back every job is done, each exactly once."""
+    from core.storage.migrate import upgrade
+    from tests.support.postgres import PostgresServer, find_bin_dir
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed: CI must run the outage test")
+        pytest.skip("PostgreSQL binaries not found (apt-get install postgresql)")
+    server = PostgresServer(bin_dir)  # its own server: the suite's is not stopped
+    server.start()
+    try:
+        database = Database(server.url("postgres"))
+        upgrade(database.engine)
+        with database.transaction() as session:
+            session.execute(text(RUNS_TABLE))
+        now = datetime.now(UTC)
+        with database.transaction() as session:
+            for n in range(300):
+                enqueue(session, NewJob("test.record", {"sleep": 0.02}, f"job-{n}", now), now, 3)
+        worker = start_worker(server.url("postgres"), lease_seconds=5)
+        deadline = time.monotonic() + 60
+        while scalar(database, "SELECT count(*) FROM test_job_runs") < 50:
+            assert worker.poll() is None and time.monotonic() < deadline, worker.stderr.read()
+            time.sleep(0.05)
+        database.dispose()
+        server.pause()
+        time.sleep(4)
+        assert worker.poll() is None, "the worker exited when the database went away"
+        server.resume()
+        _, errors = worker.communicate(timeout=180)
+        assert worker.returncode == 0, errors
+        assert errors.count("database unavailable") == 1, errors
+        assert "database back after" in errors
+        assert scalar(database, "SELECT count(*) FROM jobs WHERE status = 'done'") == 300
+        assert scalar(database, "SELECT count(*) FROM test_job_runs") == 300
+        assert scalar(database, "SELECT count(DISTINCT job_id) FROM test_job_runs") == 300
+        database.dispose()
+    finally:
+        server.stop()

@@ -5,6 +5,7 @@ for the payload's `sleep` seconds, so a test can stop or kill the process mid-jo
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -40,6 +41,7 @@ def make_worker(database: Database, lease_seconds: int) -> Worker:
 
 
 if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     url, lease = sys.argv[1], int(sys.argv[2])
     db = Database(url)
     worker = make_worker(db, lease)
