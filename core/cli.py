@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from core.clock import Clock, utc_now
 from core.connector import build_connectors
 from core.errors import PaylinkError
-from core.jobs import JobQueue, Worker
+from core.jobs import DATABASE_UNAVAILABLE, JobQueue, Worker, error_summary
 from core.payments.registry import provider_factory
 from core.services import (
     accounts,
@@ -57,11 +57,15 @@ def app_factory(clock: Clock = utc_now) -> Flask:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    return create_app(settings, clock=clock)
+    try:
+        return create_app(settings, clock=clock)
+    except PaylinkError as error:
+        raise click.ClickException(error.message) from None
 
 
 def reports_errors(command: Command) -> Command:
-    """Turn Paylink's own errors into a one-line CLI message and exit status 1."""
+    """Turn Paylink's own errors, and a database out of reach, into a one-line CLI message and
+    exit status 1 (a worker already running waits the database out instead)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -69,6 +73,9 @@ def reports_errors(command: Command) -> Command:
             return command(*args, **kwargs)
         except PaylinkError as error:
             raise click.ClickException(error.message) from None
+        except DATABASE_UNAVAILABLE as error:
+            reason = error_summary(error)
+            raise click.ClickException(f"the database cannot be reached: {reason}") from None
 
     return wrapper  # type: ignore[return-value]
 

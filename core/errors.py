@@ -70,13 +70,15 @@ class ConfigurationError(PaylinkError):
 
 
 #: What reading a payload of an unexpected shape raises (a list where an object was expected,
-#: a string for a number, a missing key): every platform and provider parser lets only these
-#: out, and the code reading a delivery turns them into one "unusable payload", kept and shown,
-#: never retried. `ValidationError` is a `ValueError`.
+#: a string for a number, a missing key, JSON nested deeper than Python parses): every
+#: platform and provider parser lets only these out, and the code reading a delivery turns them
+#: into one "unusable payload", kept and shown, never retried. `ValidationError` is a
+#: `ValueError`.
 MALFORMED_PAYLOAD: tuple[type[Exception], ...] = (
     ValueError,
     KeyError,
     IndexError,
     TypeError,
     AttributeError,
+    RecursionError,
 )

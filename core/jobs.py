@@ -274,7 +274,9 @@ class DatabaseOutage:
         """Seconds to wait before trying again."""
         if self.started is None:
             self.started = time.monotonic()
-            log.error("database unavailable (%s); waiting for it to come back", _first_line(error))
+            log.error(
+                "database unavailable (%s); waiting for it to come back", error_summary(error)
+            )
         wait, self.wait = self.wait, min(self.wait * 2, OUTAGE_MAX_WAIT_SECONDS)
         return wait * random.uniform(0.75, 1.25)  # noqa: S311 (jitter, not security)
 
@@ -284,8 +286,10 @@ class DatabaseOutage:
         self.started, self.wait = None, OUTAGE_FIRST_WAIT_SECONDS
 
 
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+def error_summary(error: Exception) -> str:
+    """The first line of what the driver said (SQLAlchemy wraps it in `orig`)."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 class Worker:

@@ -11,16 +11,20 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
 
+from limits import parse_many
+
 from core.encryption import Keyring, generate_key
 from core.errors import ConfigurationError
 
 LOCAL_SECRETS_FILE = "local-secrets.json"
+ENVIRONMENTS = ("development", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
         data_dir = Path(env.get("PAYLINK_DATA_DIR", "var")).resolve()
-        environment = env.get("PAYLINK_ENV", "development")
+        environment = _choice(env, "PAYLINK_ENV", ENVIRONMENTS, "development")
         secret_key = env.get("PAYLINK_SECRET_KEY")
         encryption_keys = env.get("PAYLINK_ENCRYPTION_KEYS")
         if not (secret_key and encryption_keys):
@@ -94,13 +98,13 @@ class Settings:
             environment=environment,
             redis_url=env.get("PAYLINK_REDIS_URL") or None,
             max_request_bytes=_integer(env, "PAYLINK_MAX_REQUEST_BYTES", 1_048_576),
-            api_rate_limit=env.get("PAYLINK_API_RATE_LIMIT", "300 per minute"),
+            api_rate_limit=_rate_limit(env, "PAYLINK_API_RATE_LIMIT", "300 per minute"),
             job_max_attempts=_integer(env, "PAYLINK_JOB_MAX_ATTEMPTS", 8),
             job_lease_seconds=_integer(env, "PAYLINK_JOB_LEASE_SECONDS", 60),
-            log_level=env.get("PAYLINK_LOG_LEVEL", "INFO").upper(),
+            log_level=_choice(env, "PAYLINK_LOG_LEVEL", LOG_LEVELS, "INFO", str.upper),
             provider_api_bases=_per_provider(env, "_API_BASE"),
             provider_checkout_origins=_per_provider(env, "_CHECKOUT_ORIGIN"),
-            pay_page_rate_limit=env.get("PAYLINK_PAY_PAGE_RATE_LIMIT", "60 per minute"),
+            pay_page_rate_limit=_rate_limit(env, "PAYLINK_PAY_PAGE_RATE_LIMIT", "60 per minute"),
             sms_channel=env.get("PAYLINK_SMS_CHANNEL", "outbox"),
             email_channel=env.get("PAYLINK_EMAIL_CHANNEL", "outbox"),
             smtp_url=env.get("PAYLINK_SMTP_URL") or None,
@@ -113,7 +117,7 @@ class Settings:
             sms_segment_price=_decimal(env, "PAYLINK_SMS_SEGMENT_PRICE", "0.05"),
             sms_stop_notice=env.get("PAYLINK_SMS_STOP_NOTICE", "STOP au 36111"),
             reminder_sweep_seconds=_integer(env, "PAYLINK_REMINDER_SWEEP_SECONDS", 30),
-            login_rate_limit=env.get("PAYLINK_LOGIN_RATE_LIMIT", "10 per minute"),
+            login_rate_limit=_rate_limit(env, "PAYLINK_LOGIN_RATE_LIMIT", "10 per minute"),
             shopify_client_id=env.get("PAYLINK_SHOPIFY_CLIENT_ID") or None,
             shopify_client_secrets=tuple(
                 secret.strip()
@@ -137,6 +141,32 @@ def _per_provider(env: Mapping[str, str], suffix: str) -> dict[str, str]:
         for name, value in env.items()
         if name.startswith(prefix) and name.endswith(suffix) and value
     }
+
+
+def _choice(
+    env: Mapping[str, str],
+    name: str,
+    allowed: tuple[str, ...],
+    default: str,
+    normalise: Callable[[str], str] = str,
+) -> str:
+    value = normalise(env.get(name) or default)
+    if value not in allowed:
+        raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A limit as Flask-Limiter reads it ("300 per minute", "10/second;1000/day"): a malformed
+    one would silently turn the limit off, so it stops the start instead."""
+    value = env.get(name) or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigurationError(
+            f"{name} {value!r} is not a rate limit such as '300 per minute'"
+        ) from None
+    return value
 
 
 def _decimal(env: Mapping[str, str], name: str, default: str) -> Decimal:
@@ -169,7 +199,7 @@ def _local_secrets(data_dir: Path) -> dict[str, str]:
     if path.exists():
         loaded: dict[str, str] = json.loads(path.read_text())
         return loaded
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     created = {
         "secret_key": secrets.token_urlsafe(32),
         "encryption_keys": f"k1:{generate_key()}",

@@ -8,6 +8,7 @@ with "database is locked" when a read-then-write transaction tries to upgrade it
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,7 +35,7 @@ def make_engine(database_url: str, **options: Any) -> Engine:
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(url.database))
         engine = create_engine(url, **options)
         _configure_sqlite(engine)
         return engine
@@ -43,6 +44,16 @@ def make_engine(database_url: str, **options: Any) -> Engine:
     raise ConfigurationError(
         f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql"
     )
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file (and its folder) readable by their owner only: it holds
+    ciphertexts, but also names, amounts and the blind indexes. SQLite gives its -wal and -shm
+    files the database file's permissions."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _configure_sqlite(engine: Engine) -> None:

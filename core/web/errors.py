@@ -4,7 +4,7 @@ the unexpected (logged with its traceback, answered as a bare 500 without it).""
 from __future__ import annotations
 
 import logging
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, jsonify, request
 from pydantic import BaseModel
@@ -37,10 +37,19 @@ def json_body(model: type[Model]) -> Model:
     """The request's JSON body validated against `model`, or a RequestError/SchemaError."""
     if request.mimetype != "application/json":
         raise RequestError(415, "unsupported_media_type", "send the body as application/json")
-    data = request.get_json(silent=True)
+    data = request_json()
     if data is None:
         raise RequestError(400, "malformed_json", "the body is not valid JSON")
     return model.model_validate(data)
+
+
+def request_json() -> Any:
+    """The request's JSON body, or None when it is not JSON, including a body nested deeper
+    than Python parses (100,000 brackets: malformed, not a crash)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
 
 
 def _field(location: tuple[int | str, ...]) -> str:

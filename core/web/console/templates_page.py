@@ -23,6 +23,7 @@ from core.web.console.forms import ActionForm, TemplatesForm
 from core.web.console.pages import form_locales, language, render, submitted
 from core.web.console.texts import console_text, said
 from core.web.current import services
+from core.web.errors import request_json
 
 PARTS = (Part.SMS, Part.SUBJECT, Part.BODY)
 
@@ -113,7 +114,8 @@ def add_template_pages(console: Blueprint) -> None:
                 validate_csrf(request.headers.get("X-CSRFToken", ""))
         except (CsrfInvalid, CSRFError):
             return jsonify({"error": console_text(language(), "csrf")}), 400
-        text = str((request.get_json(silent=True) or {}).get("text", ""))
+        body = request_json()
+        text = str(body.get("text", "")) if isinstance(body, dict) else ""
         try:
             preview = message_settings.preview_sms(text)
         except ValidationError as error:
