@@ -1,5 +1,5 @@
-"""Hostile bodies and the files Paylink leaves on disk: a JSON body nested 30,000 deep is a 400 with a
-reason (it was a 500), and the SQLite database and the data directory are their owner's only."""
+"""Hostile bodies and the files Paylink leaves on disk: a JSON body nested 30,000 deep is a 400
+with a reason (it was a 500), and the SQLite database and its directory are their owner's only."""
 
 import stat
 
