@@ -226,6 +226,18 @@ def create_user(merchant_id: int, email: str, name: str, locale: str, password: 
     )
 
 
+@main.command("set-password")
+@click.option("--email", required=True)
+@click.password_option(help="Asked for (twice) when not given.")
+@with_appcontext
+@reports_errors
+def set_password(email: str, password: str) -> None:
+    """Give a console user a new password; every session they had ends."""
+    user = merchant_users.user_by_email(services(), email)
+    merchant_users.change_password(services(), user.id, password)
+    click.echo(f"password changed for {user.email}; their sessions are ended")
+
+
 @main.command()
 @click.option("--merchant", "merchant_id", type=int, required=True)
 @click.option("--invoice", "invoice_id", type=int, help="Only this invoice's messages.")

@@ -1,20 +1,28 @@
 """People who sign in to the console: Argon2id password hashes (argon2-cffi), normalised emails,
-and a check that costs the same whether or not the email exists (no account enumeration)."""
+a check that costs the same whether or not the email exists (no account enumeration), and the
+sessions of their browsers, kept here so that signing out or a new password ends them."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from core.errors import Conflict, NotFound, Unauthorized, ValidationError
 from core.invoices import normalise_email
 from core.services.context import ServiceContext
-from core.storage.models import Merchant, MerchantUser
+from core.storage.models import ConsoleSession, Merchant, MerchantUser
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
+#: A session ends this long after sign-in, whatever the browser keeps (the cookie's own limit).
+SESSION_MAX_AGE = timedelta(days=31)
 _hasher = PasswordHasher()
 #: Verified against when the email is unknown, so both paths take an Argon2 verification.
 _DUMMY_HASH = _hasher.hash("paylink-no-such-user")
@@ -22,7 +30,12 @@ _DUMMY_HASH = _hasher.hash("paylink-no-such-user")
 
 def _checked_password(password: str) -> str:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise ValidationError(f"a password is {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        raise ValidationError(
+            f"a password is {MIN_PASSWORD} to {MAX_PASSWORD} characters",
+            key="password_length",
+            least=MIN_PASSWORD,
+            most=MAX_PASSWORD,
+        )
     return password
 
 
@@ -41,7 +54,6 @@ def create_user(
                 name=name.strip() or address,
                 password_hash=hashed,
                 locale=locale if locale in ("fr", "en") else "fr",
-                auth_version=1,
                 created_at=ctx.clock(),
             )
             session.add(user)
@@ -74,11 +86,47 @@ def authenticate(ctx: ServiceContext, email: str, password: str) -> MerchantUser
         return user
 
 
-def session_user(ctx: ServiceContext, user_id: int, auth_version: int) -> MerchantUser | None:
-    """The user a session cookie names, if that session is still valid."""
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(ctx: ServiceContext, user_id: int) -> str:
+    """A new session for a user who just proved who they are; returns the token for the
+    cookie (kept here only hashed)."""
+    token = secrets.token_urlsafe(32)
     with ctx.db.transaction() as session:
-        user = session.get(MerchantUser, user_id)
-    return user if user is not None and user.auth_version == auth_version else None
+        session.add(
+            ConsoleSession(user_id=user_id, token_hash=_token_hash(token), created_at=ctx.clock())
+        )
+    return token
+
+
+def session_user(ctx: ServiceContext, token: str) -> MerchantUser | None:
+    """The user of a live session: not ended, not older than SESSION_MAX_AGE."""
+    query = (
+        select(MerchantUser)
+        .join(ConsoleSession, ConsoleSession.user_id == MerchantUser.id)
+        .where(
+            ConsoleSession.token_hash == _token_hash(token),
+            ConsoleSession.ended_at.is_(None),
+            ConsoleSession.created_at > ctx.clock() - SESSION_MAX_AGE,
+        )
+    )
+    with ctx.db.transaction() as session:
+        return session.scalars(query).one_or_none()
+
+
+def end_session(ctx: ServiceContext, token: str) -> None:
+    with ctx.db.transaction() as session:
+        _end_sessions(ctx, session, ConsoleSession.token_hash == _token_hash(token))
+
+
+def _end_sessions(ctx: ServiceContext, session: Session, which: ColumnElement[bool]) -> None:
+    session.execute(
+        update(ConsoleSession)
+        .where(which, ConsoleSession.ended_at.is_(None))
+        .values(ended_at=ctx.clock())
+    )
 
 
 def merchant_locale(ctx: ServiceContext, merchant_id: int) -> str:
@@ -90,15 +138,37 @@ def merchant_locale(ctx: ServiceContext, merchant_id: int) -> str:
     return locale if locale in ("fr", "en") else "fr"
 
 
-def change_password(ctx: ServiceContext, user_id: int, password: str) -> None:
-    """A new password ends every session of that user (their cookies carry the old version)."""
+def change_password(
+    ctx: ServiceContext, user_id: int, password: str, current_password: str | None = None
+) -> None:
+    """Set a new password and end every session of that user (a stolen cookie included).
+    From the console the current password is required; the CLI (`set-password`) is the
+    operator's way in and needs none."""
     hashed = _hasher.hash(_checked_password(password))
     with ctx.db.transaction() as session:
         user = session.get(MerchantUser, user_id)
         if user is None:
             raise NotFound(f"no user {user_id}")
+        if current_password is not None:
+            try:
+                _hasher.verify(user.password_hash, current_password)
+            except (VerificationError, InvalidHashError):
+                raise Unauthorized(
+                    "the current password is not right", key="password_current"
+                ) from None
         user.password_hash = hashed
-        user.auth_version += 1
+        _end_sessions(ctx, session, ConsoleSession.user_id == user_id)
+
+
+def user_by_email(ctx: ServiceContext, email: str) -> MerchantUser:
+    address = normalise_email(email).casefold()
+    with ctx.db.transaction() as session:
+        user = session.scalars(
+            select(MerchantUser).where(MerchantUser.email == address)
+        ).one_or_none()
+    if user is None:
+        raise NotFound(f"no console user {address}")
+    return user
 
 
 def set_locale(ctx: ServiceContext, user_id: int, locale: str) -> None:

@@ -123,7 +123,8 @@ class Store(Base):
 
 class MerchantUser(Base):
     """Someone who signs in to the console for a merchant. The password is an Argon2id hash;
-    `auth_version` is in every session cookie, so bumping it (password change) ends them all."""
+    each browser signed in is a `ConsoleSession`, ended on the server by signing out or by a
+    password change."""
 
     __tablename__ = "merchant_users"
 
@@ -133,9 +134,22 @@ class MerchantUser(Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(8), default="fr")
-    auth_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+
+
+class ConsoleSession(Base):
+    """A browser signed in to the console. Its cookie names it by a random token, stored here
+    only as a SHA-256, so a copied cookie stops working the moment the session ends (sign-out,
+    password change, age), whatever the cookie's own signature says."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("merchant_users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
 
 
 class ApiKey(Base):

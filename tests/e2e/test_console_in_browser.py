@@ -1,6 +1,6 @@
 """A merchant in the console, in headless Chromium: sign in, set the brand colour and logo,
 enable the sandbox, edit the first SMS and watch the segment counter change, create an invoice,
-find it in the list and its message in the log, open its link. Every page is saved as a
+find it in the list and its message in the log, open its link, change the password. Every page is saved as a
 screenshot under test-artifacts/console/ (kept by CI as artefacts)."""
 
 from __future__ import annotations
@@ -115,4 +115,13 @@ def test_a_merchant_sets_up_and_sends_an_invoice(browser, shop_online, tmp_path)
     assert customer.get_by_role("button", name="Paiement de test (sandbox)").is_visible()
     customer.screenshot(path=str(ARTIFACTS / "10-payment-page.png"), full_page=True)
     customer.close()
+
+    page.get_by_role("link", name="Mot de passe", exact=True).click()  # still a phone
+    page.get_by_label("Mot de passe actuel").fill("correct horse battery")
+    page.get_by_label("Nouveau mot de passe", exact=True).fill("a newer horse battery")
+    page.get_by_label("Nouveau mot de passe, encore une fois").fill("a newer horse battery")
+    shot("13-phone-password")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("button", name="Changer le mot de passe").click()
+    page.get_by_text("Mot de passe changé").wait_for()
     page.close()

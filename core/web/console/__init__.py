@@ -9,14 +9,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, request, url_for
-from flask_login import login_required, logout_user
+from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.errors import PaylinkError, Unauthorized
 from core.services import merchant_users
 from core.web.console import invoices, payment_methods, settings_pages, templates_page
+from core.web.console.account import add_account_pages
 from core.web.console.auth import start_session
-from core.web.console.forms import ActionForm, LoginForm
+from core.web.console.forms import LoginForm
 from core.web.console.pages import (
     carry_embedded_sign_in,
     form_locales,
@@ -59,19 +60,13 @@ def create_console_blueprint(login_limit: Any) -> Blueprint:
         status = 401 if error else (422 if form.errors else 200)
         return render("console/login.html", status=status, form=form, error=error)
 
-    @console.post("/logout")
-    @login_required
-    def logout() -> BaseResponse:
-        submitted(ActionForm())
-        logout_user()
-        return redirect(url_for("console.login"), code=303)
-
     @console.get("/")
     @login_required
     def home() -> BaseResponse:
         return redirect(url_for("console.invoice_list"), code=303)
 
     console.after_request(carry_embedded_sign_in)
+    add_account_pages(console)
     invoices.add_invoice_pages(console)
     settings_pages.add_settings_pages(console)
     templates_page.add_template_pages(console)

@@ -1,6 +1,7 @@
 """Console sign-in: email and password (Argon2id), a session cookie (signed, HttpOnly,
-SameSite=Lax, Secure behind https) naming the user and their `auth_version`, CSRF on the form,
-and attempts limited per address. Flask-Login keeps the session; another way of signing in
+SameSite=Lax, Secure behind https) naming a session kept on the server (so signing out or a new
+password ends it, copies of the cookie included), CSRF on the form, and attempts limited per
+address. Flask-Login keeps the session; another way of signing in
 (the Shopify App Bridge session token) plugs in as a request loader beside this one."""
 
 from __future__ import annotations
@@ -8,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, Request, current_app, g, session
-from flask_login import LoginManager, UserMixin, current_user, login_user
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from core.connector import EmbeddedSignIn
 from core.errors import Unauthorized
-from core.services.merchant_users import merchant_locale, session_user
+from core.services.merchant_users import end_session, merchant_locale, open_session, session_user
 from core.storage.models import MerchantUser
 from core.web.current import services
 
@@ -28,23 +29,20 @@ class ConsoleUser(UserMixin):
     name: str
     email: str
     locale: str
-    auth_version: int
+    session_token: str
     embedded: EmbeddedSignIn | None = None
 
     def get_id(self) -> str:
-        return f"{self.user_id}:{self.auth_version}"
+        return self.session_token
 
     @classmethod
-    def of(cls, user: MerchantUser) -> ConsoleUser:
-        return cls(user.id, user.merchant_id, user.name, user.email, user.locale, user.auth_version)
+    def of(cls, user: MerchantUser, session_token: str) -> ConsoleUser:
+        return cls(user.id, user.merchant_id, user.name, user.email, user.locale, session_token)
 
 
-def _load(session_id: str) -> ConsoleUser | None:
-    user_id, _, version = session_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = session_user(services(), int(user_id), int(version))
-    return ConsoleUser.of(user) if user else None
+def _load(session_token: str) -> ConsoleUser | None:
+    user = session_user(services(), session_token)
+    return ConsoleUser.of(user, session_token) if user else None
 
 
 def _embedded(incoming: Request) -> ConsoleUser | None:
@@ -60,7 +58,7 @@ def _embedded(incoming: Request) -> ConsoleUser | None:
             raise
         if signed is not None:
             locale = merchant_locale(ctx, signed.merchant_id)
-            return ConsoleUser(0, signed.merchant_id, signed.name, "", locale, 0, signed)
+            return ConsoleUser(0, signed.merchant_id, signed.name, "", locale, "", signed)
     return None
 
 
@@ -81,6 +79,13 @@ def init_console_auth(app: Flask) -> None:
 def start_session(user: MerchantUser) -> ConsoleUser:
     """A fresh session for a user who just proved who they are (no fixation)."""
     session.clear()
-    console_user = ConsoleUser.of(user)
+    console_user = ConsoleUser.of(user, open_session(services(), user.id))
     login_user(console_user)
     return console_user
+
+
+def end_current_session() -> None:
+    """Sign out: the session ends on the server, then the cookie is cleared."""
+    if current_user.is_authenticated and current_user.session_token:
+        end_session(services(), current_user.session_token)
+    logout_user()

@@ -19,7 +19,7 @@ from wtforms import (
     StringField,
 )
 from wtforms import Form as PlainForm
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
 from core.web.console.auth import embedded_user
 
@@ -43,6 +43,12 @@ class ConsoleForm(FlaskForm):
 class LoginForm(ConsoleForm):
     email = EmailField(validators=[DataRequired(), Length(max=320)])
     password = PasswordField(validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordForm(ConsoleForm):
+    current = PasswordField(validators=[DataRequired(), Length(max=200)])
+    new = PasswordField(validators=[DataRequired(), Length(min=10, max=200)])
+    again = PasswordField(validators=[DataRequired(), EqualTo("new")])
 
 
 class ActionForm(ConsoleForm):

@@ -9,6 +9,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "console": "Console Paylink",
         "sign_in": "Se connecter",
         "sign_out": "Se déconnecter",
+        "password_change": "Changer le mot de passe",
+        "password_hint": "Le nouveau mot de passe compte au moins 10 caractères. Vos autres "
+        "sessions seront fermées.",
+        "password_current": "Mot de passe actuel",
+        "password_new": "Nouveau mot de passe",
+        "password_again": "Nouveau mot de passe, encore une fois",
+        "password_changed": "Mot de passe changé : vos autres sessions sont fermées.",
+        "password_embedded": "Vous êtes connecté par l'administration de votre boutique : "
+        "votre mot de passe se change là-bas.",
         "copy_link": "Copier le lien",
         "store_connected": "Boutique connectée : Paylink prépare ses webhooks.",
         "store_refused": "La boutique n'a pas donné accès à Paylink.",
@@ -156,6 +165,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "console": "Paylink console",
         "sign_in": "Sign in",
         "sign_out": "Sign out",
+        "password_change": "Change password",
+        "password_hint": "The new password has at least 10 characters. Your other sessions "
+        "will be signed out.",
+        "password_current": "Current password",
+        "password_new": "New password",
+        "password_again": "New password, once more",
+        "password_changed": "Password changed: your other sessions are signed out.",
+        "password_embedded": "You are signed in through your store's admin: change your "
+        "password there.",
         "copy_link": "Copy the link",
         "store_connected": "Store connected: Paylink is setting up its webhooks.",
         "store_refused": "The store did not give Paylink access.",
@@ -324,6 +342,8 @@ ERRORS_FR: dict[str, str] = {
     "discount_too_large": "la remise dépasse ce qu'elle réduit",
     "payment_positive": "un paiement doit être positif",
     "template_length": "un modèle compte au plus {most} caractères",
+    "password_current": "le mot de passe actuel n'est pas le bon",
+    "password_length": "un mot de passe compte de {least} à {most} caractères",
     "template_syntax": "erreur de modèle à la ligne {line} : {detail}",
     "template_variable": "variable inconnue {names} ; utilisez {known}",
     "template_construct": "ligne {line} : un modèle n'utilise que des variables, des conditions "
