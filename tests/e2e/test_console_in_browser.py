@@ -1,7 +1,7 @@
 """A merchant in the console, in headless Chromium: sign in, set the brand colour and logo,
 enable the sandbox, edit the first SMS and watch the segment counter change, create an invoice,
-find it in the list and its message in the log, open its link, change the password. Every page is saved as a
-screenshot under test-artifacts/console/ (kept by CI as artefacts)."""
+find it in the list and its message in the log, open its link, change the password. Every page
+is saved as a screenshot under test-artifacts/console/ (kept by CI as artefacts)."""
 
 from __future__ import annotations
 
