@@ -283,7 +283,8 @@ def run() -> None:
 
     ctx, settings = services(), current_settings()
     upgrade(ctx.db.engine)
-    _first_start(ctx, settings)
+    if settings.environment != "production":  # no demo merchant on a real instance
+        _first_start(ctx, settings)
     job_worker = make_worker(ctx, settings)
     thread = threading.Thread(target=job_worker.run, name="paylink-worker", daemon=True)
     thread.start()

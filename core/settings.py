@@ -65,6 +65,7 @@ class Settings:
     shopify_client_secrets: tuple[str, ...] = ()
     allow_private_stores: bool = False
     store_poll_seconds: int = 300
+    sandbox_enabled: bool = True
 
     @cached_property
     def keyring(self) -> Keyring:
@@ -126,6 +127,9 @@ class Settings:
             ),
             allow_private_stores=env.get("PAYLINK_ALLOW_PRIVATE_STORES", "") in ("1", "true"),
             store_poll_seconds=_integer(env, "PAYLINK_STORE_POLL_SECONDS", 300),
+            # The sandbox pays without money: off in production unless the operator says so.
+            sandbox_enabled=environment != "production"
+            or env.get("PAYLINK_ENABLE_SANDBOX", "") in ("1", "true"),
         )
         settings.keyring  # noqa: B018  (fail at start-up, not at the first encryption)
         return settings

@@ -186,3 +186,5 @@ class ProviderEnvironment:
     http_timeout_seconds: float = 10.0
     #: One more checkout origin per provider, named by the operator (staging, local fakes).
     extra_checkout_origins: Mapping[str, str] = field(default_factory=dict)
+    #: Providers this instance refuses to use (the sandbox in production, unless enabled).
+    disabled_providers: frozenset[str] = frozenset()

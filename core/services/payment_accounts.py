@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.errors import NotFound
+from core.errors import NotFound, ValidationError
 from core.instalments import InstalmentTerms, instalment_schedule
 from core.money import Money
 from core.payments.bank_transfer import TransferDetails, transfer_details
@@ -43,6 +43,7 @@ def configure_payment_account(
 ) -> PaymentAccount:
     """Add or update the merchant's account at `provider`; the credentials are checked by
     building the provider with them, then stored encrypted."""
+    _refuse_disabled(env, provider)
     factory = provider_factory(provider)
     with ctx.db.transaction() as session:
         if session.get(Merchant, merchant_id) is None:
@@ -84,7 +85,22 @@ def account_credentials(ctx: ServiceContext, account: PaymentAccount) -> dict[st
 def provider_for(
     ctx: ServiceContext, env: ProviderEnvironment, account: PaymentAccount
 ) -> PaymentProvider:
+    _refuse_disabled(env, account.provider)
     return provider_factory(account.provider)(account_credentials(ctx, account), env)
+
+
+def _refuse_disabled(env: ProviderEnvironment, provider: str) -> None:
+    if provider in env.disabled_providers:
+        raise ValidationError(
+            f"the {provider} provider is off on this instance "
+            "(PAYLINK_ENV=production: set PAYLINK_ENABLE_SANDBOX=1 to use it)"
+        )
+
+
+def usable_options(env: ProviderEnvironment, options: list[PaymentOption]) -> list[PaymentOption]:
+    """The options of providers this instance uses (a sandbox account left from a test run is
+    not offered in production)."""
+    return [option for option in options if option.provider not in env.disabled_providers]
 
 
 @dataclass(frozen=True)

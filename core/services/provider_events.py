@@ -49,7 +49,11 @@ def receive_webhook(
     in one transaction. Returns False for a delivery already stored (a replay)."""
     with ctx.db.transaction() as session:
         account = session.get(PaymentAccount, account_id)
-    if account is None or account.provider != provider_name:
+    if (
+        account is None
+        or account.provider != provider_name
+        or provider_name in env.disabled_providers
+    ):
         raise NotFound("no such webhook endpoint")
     key = provider_for(ctx, env, account).event_key(raw_body, headers, ctx.clock())
     # Kept under the provider's own spelling of each name (`headers` is case-insensitive).

@@ -34,6 +34,7 @@ def provider_environment(settings: Settings) -> ProviderEnvironment:
         secret_key=settings.secret_key,
         api_base_urls=settings.provider_api_bases,
         extra_checkout_origins=settings.provider_checkout_origins,
+        disabled_providers=frozenset() if settings.sandbox_enabled else frozenset({"sandbox"}),
     )
 
 
@@ -87,7 +88,8 @@ def create_app(
     limiter.limit(settings.pay_page_rate_limit, key_func=client_address)(pay)
     app.register_blueprint(pay)
     app.register_blueprint(create_webhooks_blueprint())
-    app.register_blueprint(create_sandbox_blueprint())
+    if settings.sandbox_enabled:
+        app.register_blueprint(create_sandbox_blueprint())
     app.register_blueprint(create_messages_blueprint())
     init_console_auth(app)
     login_limit = limiter.limit(

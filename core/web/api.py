@@ -32,11 +32,28 @@ def api_key_from_request() -> str | None:
 
 
 def rate_limit_key() -> str:
-    """Limit per API key (its public part) when one is presented, per client address otherwise."""
-    key = api_key_from_request()
-    if key and key.count("_") >= 2:
-        return "key:" + key.split("_")[1]
+    """Limit per API key when a valid one is presented, per client address otherwise. Failed
+    attempts therefore count against whoever makes them (their address), never against the key
+    they name: knowing a key's public id is not enough to lock its merchant out, and inventing
+    public ids does not escape the per-address limit."""
+    merchant_id = _authenticated_merchant()
+    presented = api_key_from_request()
+    if merchant_id is not None and presented is not None:
+        return "key:" + presented.split("_")[1]
     return "ip:" + (request.remote_addr or "unknown")
+
+
+def _authenticated_merchant() -> int | None:
+    """The merchant of the request's API key, checked once per request (the rate limiter asks
+    first, the routes after); None without a valid key."""
+    if "api_merchant" not in g:
+        presented = api_key_from_request()
+        try:
+            g.api_merchant = authenticate_api_key(services(), presented) if presented else None
+        except Unauthorized:
+            g.api_merchant = None
+    merchant_id: int | None = g.api_merchant
+    return merchant_id
 
 
 # Serialisation -------------------------------------------------------------------------------
@@ -164,10 +181,12 @@ def create_api_blueprint() -> Blueprint:
     def _authenticate() -> None:
         if request.endpoint == "api.openapi":
             return
-        presented = api_key_from_request()
-        if presented is None:
+        if api_key_from_request() is None:
             raise Unauthorized("send your API key as 'Authorization: Bearer <key>'")
-        g.merchant_id = authenticate_api_key(services(), presented)
+        merchant_id = _authenticated_merchant()
+        if merchant_id is None:
+            raise Unauthorized("invalid API key")
+        g.merchant_id = merchant_id
 
     add_message_routes(api, query_args)
 

@@ -147,7 +147,13 @@ def _csp(form_origins: frozenset[str]) -> str:
 def _render(template: str, view: PageView, status: int = 200, **extra: Any) -> Response:
     g.csp_nonce = secrets.token_urlsafe(16)
     origins: frozenset[str] = frozenset()
-    options = payment_accounts.payment_options(services(), view.merchant.id) if view.payable else []
+    options = (
+        payment_accounts.usable_options(
+            providers(), payment_accounts.payment_options(services(), view.merchant.id)
+        )
+        if view.payable
+        else []
+    )
     if any(o.method == PaymentMethod.INSTALMENTS for o in options) and not view.instalments:
         options = [o for o in options if o.method != PaymentMethod.INSTALMENTS]
     for option in options:
