@@ -66,6 +66,7 @@ class Settings:
     allow_private_stores: bool = False
     store_poll_seconds: int = 300
     sandbox_enabled: bool = True
+    trusted_proxies: int = 0
 
     @cached_property
     def keyring(self) -> Keyring:
@@ -130,6 +131,7 @@ class Settings:
             # The sandbox pays without money: off in production unless the operator says so.
             sandbox_enabled=environment != "production"
             or env.get("PAYLINK_ENABLE_SANDBOX", "") in ("1", "true"),
+            trusted_proxies=_integer(env, "PAYLINK_TRUSTED_PROXIES", 0, least=0),
         )
         settings.keyring  # noqa: B018  (fail at start-up, not at the first encryption)
         return settings
@@ -184,7 +186,7 @@ def _decimal(env: Mapping[str, str], name: str, default: str) -> Decimal:
     return value
 
 
-def _integer(env: Mapping[str, str], name: str, default: int) -> int:
+def _integer(env: Mapping[str, str], name: str, default: int, least: int = 1) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -192,8 +194,8 @@ def _integer(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
-    if value <= 0:
-        raise ConfigurationError(f"{name} must be positive")
+    if value < least:
+        raise ConfigurationError(f"{name} must be {least} or more")
     return value
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, request
 from flask_limiter import Limiter
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.clock import Clock, utc_now
 from core.connector import build_connectors
@@ -71,6 +72,12 @@ def create_app(
     app.extensions["paylink.messaging"] = messaging_environment(settings)
 
     register_error_handlers(app)
+    if settings.trusted_proxies:
+        # Behind a reverse proxy: the client's address and scheme from its X-Forwarded-*
+        # headers (only as many hops as the operator says are theirs), so rate limits are per
+        # customer, not per proxy.
+        proxied = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxied, x_proto=proxied)  # type: ignore[method-assign]
     limiter = Limiter(
         rate_limit_key,
         app=app,
@@ -84,8 +91,15 @@ def create_app(
     limiter.limit(settings.api_rate_limit)(api)
     app.register_blueprint(api)
     pay = create_pay_blueprint()
-    # Per address: guessing link codes costs one request each, and this bounds it.
-    limiter.limit(settings.pay_page_rate_limit, key_func=client_address)(pay)
+    # One budget per address across the payment pages, spent only by failed look-ups (a code
+    # that names no invoice): guessing codes stays bounded, while a customer whose return page
+    # refreshes every few seconds behind a carrier's shared address spends nothing.
+    limiter.shared_limit(
+        settings.pay_page_rate_limit,
+        scope="payment-link-lookups",
+        key_func=client_address,
+        deduct_when=lambda response: response.status_code == 404,
+    )(pay)
     app.register_blueprint(pay)
     app.register_blueprint(create_webhooks_blueprint())
     if settings.sandbox_enabled:

@@ -25,7 +25,7 @@ def test_production_refuses_generated_secrets(tmp_path):
     ("name", "value", "reason"),
     [
         ("PAYLINK_PORT", "eighty", "whole number"),
-        ("PAYLINK_JOB_MAX_ATTEMPTS", "0", "positive"),
+        ("PAYLINK_JOB_MAX_ATTEMPTS", "0", "1 or more"),
         ("PAYLINK_ENCRYPTION_KEYS", "nope", "id:base64key"),
     ],
 )
