@@ -67,6 +67,8 @@ class Settings:
     store_poll_seconds: int = 300
     sandbox_enabled: bool = True
     trusted_proxies: int = 0
+    webhook_rate_limit: str = "600 per minute"
+    webhook_address_rate_limit: str = "6000 per minute"
 
     @cached_property
     def keyring(self) -> Keyring:
@@ -132,6 +134,10 @@ class Settings:
             sandbox_enabled=environment != "production"
             or env.get("PAYLINK_ENABLE_SANDBOX", "") in ("1", "true"),
             trusted_proxies=_integer(env, "PAYLINK_TRUSTED_PROXIES", 0, least=0),
+            webhook_rate_limit=_rate_limit(env, "PAYLINK_WEBHOOK_RATE_LIMIT", "600 per minute"),
+            webhook_address_rate_limit=_rate_limit(
+                env, "PAYLINK_WEBHOOK_ADDRESS_RATE_LIMIT", "6000 per minute"
+            ),
         )
         settings.keyring  # noqa: B018  (fail at start-up, not at the first encryption)
         return settings

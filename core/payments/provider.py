@@ -161,6 +161,9 @@ class ProviderFactory(Protocol):
     receives_webhooks: bool
     #: Request headers stored with a webhook body, for providers that verify in the job.
     kept_headers: tuple[str, ...]
+    #: The largest webhook body the provider really sends; a larger one is refused unread
+    #: (bodies some providers can only verify in the job must not fill the database).
+    max_body_bytes: int
     settles_on_return: bool
     credential_fields: tuple[CredentialField, ...]
 

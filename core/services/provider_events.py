@@ -101,7 +101,7 @@ def process_provider_event(ctx: ServiceContext, env: ProviderEnvironment, event_
     except InvalidSignature as error:
         # Checked in the job (PayPal): a forged delivery is kept, marked, and never applied.
         log.warning("%s event %s rejected: %s", provider.name, event_id, error.message)
-        _finish(ctx, event_id, "rejected: " + error.message)
+        _finish(ctx, event_id, "rejected: " + error.message, drop_body=True)
         return
     except MALFORMED_PAYLOAD as error:
         # Signed by the provider but not in a shape we know: retrying cannot help.
@@ -130,12 +130,16 @@ def _account_provider(
     return account, provider_for(ctx, env, account)
 
 
-def _finish(ctx: ServiceContext, event_id: int, outcome: str) -> None:
+def _finish(ctx: ServiceContext, event_id: int, outcome: str, drop_body: bool = False) -> None:
+    """Record what became of an event; a body the provider disowned (forged) is dropped: it
+    was kept only until it could be checked, and holds nothing of ours."""
     with ctx.db.transaction() as session:
         stored = session.get(InboxEvent, event_id)
         assert stored is not None
         stored.processed_at = ctx.clock()
         stored.outcome = outcome[:64]
+        if drop_body:
+            stored.body, stored.headers = "", {}
 
 
 def apply_events(

@@ -43,6 +43,10 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def webhook_account() -> str:
+    return "account:" + str((request.view_args or {}).get("account_id", "none"))
+
+
 def create_app(
     settings: Settings | None = None,
     clock: Clock = utc_now,
@@ -101,7 +105,12 @@ def create_app(
         deduct_when=lambda response: response.status_code == 404,
     )(pay)
     app.register_blueprint(pay)
-    app.register_blueprint(create_webhooks_blueprint())
+    webhooks = create_webhooks_blueprint()
+    # Per payment account (one merchant's endpoint cannot be flooded into the database) and
+    # per sending address (the providers' own servers send for every merchant: a larger one).
+    limiter.limit(settings.webhook_rate_limit, key_func=webhook_account)(webhooks)
+    limiter.limit(settings.webhook_address_rate_limit, key_func=client_address)(webhooks)
+    app.register_blueprint(webhooks)
     if settings.sandbox_enabled:
         app.register_blueprint(create_sandbox_blueprint())
     app.register_blueprint(create_messages_blueprint())

@@ -91,6 +91,7 @@ class BankTransferProvider:
     name: ClassVar[str] = "bank_transfer"
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.BANK_TRANSFER})
     kept_headers: ClassVar[tuple[str, ...]] = ()
+    max_body_bytes: ClassVar[int] = 0  # no webhooks
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("beneficiary"),
         CredentialField("iban"),

@@ -35,6 +35,7 @@ class GoCardlessProvider:
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.BANK_PAY})
     receives_webhooks: ClassVar[bool] = True
     kept_headers: ClassVar[tuple[str, ...]] = ()
+    max_body_bytes: ClassVar[int] = 512 * 1024  # GoCardless batches events into one delivery
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("access_token", secret=True),
         CredentialField("webhook_secrets", secret=True, many=True),

@@ -37,6 +37,7 @@ class PayPalProvider:
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.PAYPAL})
     receives_webhooks: ClassVar[bool] = True
     kept_headers: ClassVar[tuple[str, ...]] = tuple(mapping.TRANSMISSION_HEADERS.values())
+    max_body_bytes: ClassVar[int] = 64 * 1024  # a PayPal event carries one resource
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("client_id"),
         CredentialField("client_secret", secret=True),

@@ -38,6 +38,9 @@ class PayPlugProvider:
     )
     receives_webhooks: ClassVar[bool] = True
     kept_headers: ClassVar[tuple[str, ...]] = ()
+    max_body_bytes: ClassVar[int] = (
+        16 * 1024
+    )  # a PayPlug notification names one resource (it is re-read)
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("secret_key", secret=True),
         CredentialField("instalments", optional=True),

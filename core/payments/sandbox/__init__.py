@@ -70,6 +70,7 @@ class SandboxProvider:
     name: ClassVar[str] = "sandbox"
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.SANDBOX})
     kept_headers: ClassVar[tuple[str, ...]] = ()
+    max_body_bytes: ClassVar[int] = 8 * 1024  # our own sandbox sends one small event
     credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
     settles_on_return: ClassVar[bool] = False
     receives_webhooks: ClassVar[bool] = True

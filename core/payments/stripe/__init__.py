@@ -32,6 +32,7 @@ class StripeProvider:
     methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.CARD})
     receives_webhooks: ClassVar[bool] = True
     kept_headers: ClassVar[tuple[str, ...]] = ()
+    max_body_bytes: ClassVar[int] = 256 * 1024  # Stripe's events carry one object, not expanded
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("secret_key", secret=True),
         CredentialField("webhook_secrets", secret=True, many=True),
