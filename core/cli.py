@@ -23,6 +23,7 @@ from core.clock import Clock, utc_now
 from core.connector import build_connectors
 from core.errors import PaylinkError
 from core.jobs import DATABASE_UNAVAILABLE, JobQueue, Worker, error_summary
+from core.links import payment_url
 from core.payments.registry import provider_factory
 from core.services import (
     accounts,
@@ -172,7 +173,8 @@ def demo(merchant_id: int) -> None:
     invoices = demo_data.create_demo_invoices(services(), merchant_id)
     base_url = current_settings().base_url
     for invoice in invoices:
-        click.echo(f"{invoice.number}  {invoice.status.value:<15} {base_url}/i/{invoice.link_code}")
+        link = payment_url(base_url, invoice.link_code)
+        click.echo(f"{invoice.number}  {invoice.status.value:<15} {link}")
 
 
 @main.command("payment-account")

@@ -28,6 +28,12 @@ def new_link_code() -> str:
     return secrets.token_urlsafe(LINK_CODE_BYTES)
 
 
+def payment_url(base_url: str, code: str) -> str:
+    """The customer's payment link (`<base>/i/<code>`): ours and stable, the one every message,
+    store note and API answer gives. With an empty base, the path alone (for redirects)."""
+    return f"{base_url.rstrip('/')}/i/{code}"
+
+
 def looks_like_link_code(value: str) -> bool:
     """Cheap shape check before any database look-up (and before rate limiting counts it)."""
     return len(value) == LINK_CODE_LENGTH and set(value) <= _LINK_ALPHABET

@@ -26,6 +26,7 @@ from core.events import InvoiceRequested, SourceKind
 from core.http import http_session
 from core.invoices import InvoiceStatus
 from core.jobs import PermanentJobError, RetryAfter
+from core.links import payment_url
 from core.money import Money
 from core.services import accounts, carts, invoicing, privacy
 from core.services.context import ServiceContext
@@ -140,7 +141,7 @@ class ShopifyConnector:
         draft made by an attempt that crashed before keeping it is found by its tag; a draft
         whose total differs from what the customer paid is left for the merchant to check."""
         admin = self.admin(ctx, store)
-        link = f"{self.settings.base_url}/i/{invoice.link_code}"
+        link = payment_url(self.settings.base_url, invoice.link_code)
         if cart.created_ref:
             draft = admin.execute(graphql.DRAFT_ORDER_STATE, {"id": cart.created_ref})["draftOrder"]
         else:
@@ -220,7 +221,7 @@ class ShopifyConnector:
             return "not an order: nothing to push"
         admin = self.admin(ctx, store)
         order_id = f"gid://shopify/Order/{invoice.external_id}"
-        link = f"{self.settings.base_url}/i/{invoice.link_code}"
+        link = payment_url(self.settings.base_url, invoice.link_code)
         done = []
         if invoice.status == InvoiceStatus.PAID:
             order = admin.execute(graphql.ORDER_PAYMENT_STATE, {"id": order_id}).get("order")

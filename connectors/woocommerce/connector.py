@@ -30,6 +30,7 @@ from core.events import CartSeen, InvoiceRequested, SourceKind
 from core.http import store_session
 from core.invoices import InvoiceStatus
 from core.jobs import PermanentJobError
+from core.links import payment_url
 from core.money import Money
 from core.services import accounts, carts, invoicing
 from core.services.context import ServiceContext
@@ -188,7 +189,7 @@ class WooCommerceConnector:
             done.append("moved to processing")
         else:
             done.append(f"not marked paid (the store says {order['status']})")
-        link = f"{self.settings.base_url}/i/{invoice.link_code}"
+        link = payment_url(self.settings.base_url, invoice.link_code)
         amount = Money(invoice.amount_paid, invoice.currency)
         note = f"Paylink: invoice {invoice.number}, {amount} paid ({reference}). {link}"
         _, notes = api.call("GET", f"orders/{order_id}/notes")

@@ -16,6 +16,7 @@ from core.channels.channel import ChannelRejected, OutgoingMessage
 from core.channels.email_layout import EmailBranding, html_email
 from core.errors import NotFound
 from core.invoices import PAYABLE
+from core.links import payment_url
 from core.message_templates import template_locale
 from core.reminders import Channel, MessageKind
 from core.services.context import ServiceContext
@@ -86,7 +87,7 @@ def _outgoing(
         )
     token = unsubscribe_token(env.secret_key, invoice, Channel.EMAIL)
     unsubscribe_url = f"{env.base_url}/u/{token}" if message.marketing and token else None
-    link = f"{env.base_url}/i/{invoice.link_code}"
+    link = payment_url(env.base_url, invoice.link_code)
     branding = EmailBranding(
         merchant.name,
         merchant.brand_color,

@@ -22,6 +22,7 @@ from core.channels.registry import build_channels
 from core.errors import InvalidTransition, NotFound
 from core.invoices import PAYABLE, Customer
 from core.jobs import DeferJob, NewJob
+from core.links import payment_url
 from core.message_templates import Part, default_template, render_template, template_locale
 from core.reminders import (
     MARKETING,
@@ -110,7 +111,7 @@ def template_values(
         "amount": sms_money(amount, locale),
         "due_date": format_date(due, "long", locale=locale) if due else "",
         "expires": format_datetime(expires, "d/MM HH:mm", locale=locale) if expires else "",
-        "link": f"{env.base_url}/i/{invoice.link_code}",
+        "link": payment_url(env.base_url, invoice.link_code),
         "invoice_number": invoice.number,
         "stop": env.sms_stop_notice if marketing and channel == Channel.SMS else "",
     }

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
 from core.errors import Unauthorized, ValidationError
 from core.events import CustomerDetails, InvoiceRequested, SourceKind
 from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
+from core.links import payment_url
 from core.money import Money, currency_code
 from core.services import invoice_queries, invoicing, job_admin, payments
 from core.services.accounts import authenticate_api_key
@@ -97,7 +98,7 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
             store_id=invoice.store_id,
             external_id=invoice.external_id,
         ),
-        payment_url=f"{base_url}/i/{invoice.link_code}",
+        payment_url=payment_url(base_url, invoice.link_code),
         due_at=invoice.due_at,
         expires_at=invoice.expires_at,
         early_payment=schemas.EarlyPaymentOut(

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from core.branding import text_colour_on
 from core.errors import NotFound, ValidationError
 from core.invoices import PAYABLE, InvoiceStatus
-from core.links import InvalidToken, TokenPurpose, TokenSigner, looks_like_link_code
+from core.links import InvalidToken, TokenPurpose, TokenSigner, looks_like_link_code, payment_url
 from core.money import Money
 from core.payments.bank_transfer import creditor_reference, epc_qr_svg, grouped
 from core.payments.provider import PaymentMethod
@@ -193,7 +193,7 @@ def create_pay_blueprint() -> Blueprint:
             method = PaymentMethod(request.form.get("method", ""))
         except ValueError:
             abort(400, description="choose a payment method")
-        page_url = f"{providers().base_url}/i/{code}"
+        page_url = payment_url(providers().base_url, code)
         try:
             target = checkout.start_checkout(services(), providers(), invoice, method, page_url)
         except ValidationError as error:
@@ -205,7 +205,7 @@ def create_pay_blueprint() -> Blueprint:
         invoice, merchant = _load(code)
         details = payment_accounts.bank_transfer_details(services(), merchant.id)
         if details is None or invoice.status not in PAYABLE:
-            return redirect(f"/i/{code}", code=303)
+            return redirect(payment_url("", code), code=303)
         view = PageView(invoice, merchant, services().clock())
         reference = creditor_reference(invoice.number)
         qr = epc_qr_svg(details, view.amount_due, reference)
@@ -237,7 +237,7 @@ def create_pay_blueprint() -> Blueprint:
     def receipt(code: str) -> BaseResponse:
         invoice, merchant = _load(code)
         if invoice.status not in (InvoiceStatus.PAID, InvoiceStatus.REFUNDED):
-            return redirect(f"/i/{code}", code=303)
+            return redirect(payment_url("", code), code=303)
         view = PageView(invoice, merchant, services().clock())
         return _render(
             "pay/receipt.html", view, payments=invoicing.invoice_payments(services(), invoice.id)

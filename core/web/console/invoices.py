@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from core.errors import PaylinkError, ValidationError
 from core.events import CustomerDetails, InvoiceRequested, SourceKind
 from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
+from core.links import payment_url
 from core.money import Money
 from core.services import accounts, invoicing, message_settings, messaging, payments
 from core.services.invoice_queries import InvoiceFilter, invoice_timeline, list_invoices
@@ -60,7 +61,7 @@ def _detail(invoice_id: int, **forms: object) -> Response:
         payments=invoicing.invoice_payments(ctx, invoice.id),
         messages=message_settings.message_log(ctx, merchant_id, invoice.id, 50),
         timeline=invoice_timeline(ctx, merchant_id, invoice.id),
-        link=f"{settings().base_url}/i/{invoice.link_code}",
+        link=payment_url(settings().base_url, invoice.link_code),
         money=lambda minor: Money(minor, invoice.currency).format(
             "fr_FR" if language() == "fr" else "en_GB"
         ),
