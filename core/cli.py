@@ -115,8 +115,17 @@ def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
 @reports_errors
 def migrate() -> None:
     """Create or upgrade the database schema."""
-    upgrade(services().db.engine)
+    _migrate(services())
     click.echo("database schema is up to date")
+
+
+def _migrate(ctx: ServiceContext) -> None:
+    """The schema, then what only code holding the keys can move (settings an older version
+    kept inside stores' encrypted credentials)."""
+    upgrade(ctx.db.engine)
+    moved = accounts.move_settings_out_of_credentials(ctx)
+    if moved:
+        click.echo(f"moved the settings of {moved} stores out of their credentials")
 
 
 @main.command()
@@ -284,7 +293,7 @@ def run() -> None:
     import waitress
 
     ctx, settings = services(), current_settings()
-    upgrade(ctx.db.engine)
+    _migrate(ctx)
     if settings.environment != "production":  # no demo merchant on a real instance
         _first_start(ctx, settings)
     job_worker = make_worker(ctx, settings)

@@ -4,7 +4,6 @@ and secret are set, a blueprint for its webhooks, and the store events turned in
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any, ClassVar
 
 from flask import Blueprint, Request
@@ -80,12 +79,8 @@ class ShopifyConnector:
 
     def process_event(self, ctx: ServiceContext, store: Store, event: StoreEvent) -> str:
         if event.topic == "app/uninstalled":
-            connected = accounts.store_credentials(ctx, store).get("connected_at")
-            if (
-                event.triggered_at
-                and connected
-                and event.triggered_at < datetime.fromisoformat(connected)
-            ):
+            connected = store.connected_at
+            if event.triggered_at and connected and event.triggered_at < connected:
                 # A retry of an uninstall older than the latest install (Shopify retries for
                 # 4 hours, X-Shopify-Triggered-At says when it happened): not applied.
                 return "stale: the app was installed again after this uninstall"
@@ -101,9 +96,7 @@ class ShopifyConnector:
             return carts.cart_seen(ctx, store, seen)
         if event.topic != "orders/create":
             return f"ignored ({event.topic})"
-        gateways = accounts.store_credentials(ctx, store).get(
-            "invoice_gateways", DEFAULT_INVOICE_GATEWAYS
-        )
+        gateways = store.invoice_gateways or DEFAULT_INVOICE_GATEWAYS
         try:
             order = json.loads(event.body)
             request = order_invoice(order, store.id, gateways)

@@ -9,7 +9,7 @@ of order, or never arrive, and the poller applies the same orders the same way.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from flask import Blueprint, Request
@@ -103,9 +103,7 @@ class WooCommerceConnector:
 
     def apply(self, ctx: ServiceContext, store: Store, order: dict[str, Any]) -> str:
         """Bring Paylink in line with an order as the store has it now (idempotent)."""
-        methods = accounts.store_credentials(ctx, store).get(
-            "invoice_gateways", DEFAULT_INVOICE_METHODS
-        )
+        methods = store.invoice_gateways or DEFAULT_INVOICE_METHODS
         state = order_state(order, methods)
         order_id = order["id"]
         if state == OrderState.INVOICE:
@@ -206,7 +204,7 @@ class WooCommerceConnector:
         """Our two webhooks on the store, active and signed with our secret: created when
         missing, repaired (re-activated, secret set again) when the store has them."""
         api = self.api(ctx, store)
-        settings = accounts.store_credentials(ctx, store)
+        secret = accounts.store_credentials(ctx, store)["webhook_secret"]
         delivery = f"{self.settings.base_url}/connectors/woocommerce/webhooks/{store.id}"
         _, existing = api.call("GET", "webhooks", params={"per_page": 100})
         ours = {
@@ -214,7 +212,7 @@ class WooCommerceConnector:
         }
         done = []
         for topic in TOPICS:
-            wanted = {"status": "active", "secret": settings["webhook_secret"]}
+            wanted = {"status": "active", "secret": secret}
             hook = ours.get(topic)
             if hook is None:
                 api.call(
@@ -228,10 +226,10 @@ class WooCommerceConnector:
                     },
                 )
                 done.append(f"{topic} created")
-            elif hook.get("status") != "active" or not settings.get("webhooks_ready"):
+            elif hook.get("status") != "active" or not store.webhooks_ready:
                 api.call("PUT", f"webhooks/{hook['id']}", body=wanted)
                 done.append(f"{topic} re-enabled")
-        accounts.update_store_settings(ctx, store.id, {"webhooks_ready": True})
+        accounts.mark_webhooks_ready(ctx, store.id)
         return "; ".join(done) or "webhooks in place"
 
     def poll(self, ctx: ServiceContext, store: Store) -> str:
@@ -239,10 +237,7 @@ class WooCommerceConnector:
         missed is caught here); the webhooks are checked on the way."""
         hooks = self.setup_store(ctx, store)
         started = ctx.clock()
-        settings = accounts.store_credentials(ctx, store)
-        since = started - FIRST_POLL
-        if settings.get("polled_until"):
-            since = datetime.fromisoformat(str(settings["polled_until"])) - POLL_OVERLAP
+        since = store.polled_until - POLL_OVERLAP if store.polled_until else started - FIRST_POLL
         api, applied, refused, page = self.api(ctx, store), 0, [], 1
         while True:
             _, orders = api.call(
@@ -266,7 +261,7 @@ class WooCommerceConnector:
             if len(orders or []) < POLL_PAGE:
                 break
             page += 1
-        accounts.update_store_settings(ctx, store.id, {"polled_until": started.isoformat()})
+        accounts.record_poll(ctx, store.id, started)
         unusable = f"; unusable: {' | '.join(refused)}" if refused else ""
         return f"{applied} orders applied{unusable}; {hooks}"
 

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -186,16 +186,14 @@ def authenticate_api_key(ctx: ServiceContext, presented: str) -> int:
 
 
 def _sealed(ctx: ServiceContext, credentials: dict[str, Any]) -> str:
-    """A store's credentials encrypted, with the time of this connection (an uninstall sent
-    before it is stale)."""
-    kept = {**credentials, "connected_at": ctx.clock().isoformat()}
-    return ctx.keyring.encrypt(json.dumps(kept), STORE_CREDENTIALS)
+    return ctx.keyring.encrypt(json.dumps(credentials), STORE_CREDENTIALS)
 
 
 def connect_store(
     ctx: ServiceContext, merchant_id: int, platform: str, domain: str, credentials: dict[str, Any]
 ) -> Store:
-    """Add (or reconnect) a store; its credentials are encrypted before they reach the database."""
+    """Add (or reconnect) a store: its secrets replaced (encrypted before they reach the
+    database), the merchant's settings kept, its webhooks to be set up for the new secrets."""
     ciphertext = _sealed(ctx, credentials)
     with ctx.db.transaction() as session:
         store = session.scalars(
@@ -210,6 +208,8 @@ def connect_store(
             session.add(store)
         store.credentials_ciphertext = ciphertext
         store.active = True
+        store.connected_at = ctx.clock()
+        store.webhooks_ready = False
         return store
 
 
@@ -222,6 +222,7 @@ def disconnect_store(ctx: ServiceContext, store_id: int) -> None:
             raise NotFound(f"no store {store_id}")
         store.active = False
         store.credentials_ciphertext = None
+        store.webhooks_ready = False
         waiting = session.scalars(
             select(Job).where(
                 Job.merchant_id == store.merchant_id,
@@ -249,17 +250,48 @@ def set_invoice_gateways(
         store = session.get(Store, store_id)
         if store is None or store.merchant_id != merchant_id or not store.active:
             raise NotFound(f"no store {store_id}")
-    update_store_settings(ctx, store_id, {"invoice_gateways": chosen})
+        store.invoice_gateways = chosen
     return chosen
 
 
-def update_store_settings(ctx: ServiceContext, store_id: int, changes: dict[str, Any]) -> None:
-    """Merge values into a store's encrypted settings (its row locked: a poll recording where
-    it got to and the merchant choosing gateways do not overwrite each other)."""
+def record_poll(ctx: ServiceContext, store_id: int, until: datetime) -> None:
+    """Where a store's poll got to: the next one reads from there (with some overlap)."""
     with ctx.db.transaction() as session:
-        store = session.scalars(select(Store).where(Store.id == store_id).with_for_update()).one()
-        settings = {**store_credentials(ctx, store), **changes}
-        store.credentials_ciphertext = ctx.keyring.encrypt(json.dumps(settings), STORE_CREDENTIALS)
+        session.execute(update(Store).where(Store.id == store_id).values(polled_until=until))
+
+
+def mark_webhooks_ready(ctx: ServiceContext, store_id: int) -> None:
+    with ctx.db.transaction() as session:
+        session.execute(update(Store).where(Store.id == store_id).values(webhooks_ready=True))
+
+
+#: What older versions kept inside a store's encrypted credentials instead of its columns.
+LEGACY_SETTINGS = ("connected_at", "invoice_gateways", "polled_until", "webhooks_ready")
+
+
+def move_settings_out_of_credentials(ctx: ServiceContext) -> int:
+    """Move the settings an older version kept inside stores' encrypted credentials into their
+    columns (run by `paylink migrate`, which holds the keys); returns how many stores moved.
+    Idempotent: a store whose credentials hold secrets only is left as it is."""
+    moved = 0
+    with ctx.db.transaction() as session:
+        for store in session.scalars(
+            select(Store).where(Store.credentials_ciphertext.is_not(None)).with_for_update()
+        ):
+            credentials = store_credentials(ctx, store)
+            legacy = {key: credentials.pop(key) for key in LEGACY_SETTINGS if key in credentials}
+            if not legacy:
+                continue
+            if "connected_at" in legacy and store.connected_at is None:
+                store.connected_at = datetime.fromisoformat(str(legacy["connected_at"]))
+            if "invoice_gateways" in legacy and store.invoice_gateways is None:
+                store.invoice_gateways = list(legacy["invoice_gateways"])
+            if "polled_until" in legacy and store.polled_until is None:
+                store.polled_until = datetime.fromisoformat(str(legacy["polled_until"]))
+            store.webhooks_ready = store.webhooks_ready or bool(legacy.get("webhooks_ready"))
+            store.credentials_ciphertext = _sealed(ctx, credentials)
+            moved += 1
+    return moved
 
 
 def store_credentials(ctx: ServiceContext, store: Store) -> dict[str, Any]:
@@ -409,7 +441,7 @@ def store_summaries(ctx: ServiceContext, merchant_id: int) -> list[StoreSummary]
     summaries = []
     for store in merchant_stores(ctx, merchant_id):
         count, last_invoice = invoices.get(store.id, (0, None))
-        gateways = store_credentials(ctx, store).get("invoice_gateways", ()) if store.active else ()
+        gateways = (store.invoice_gateways or ()) if store.active else ()
         summaries.append(
             StoreSummary(
                 store,

@@ -116,9 +116,19 @@ class Store(Base):
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
     platform: Mapped[str] = mapped_column(String(32))
     domain: Mapped[str] = mapped_column(String(255))
+    # Secrets only (tokens, keys): settings and state are the typed columns below, so that
+    # connecting a store again replaces its secrets and keeps the merchant's choices.
     credentials_ciphertext: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    #: When the store was last connected: an uninstall sent before it is stale.
+    connected_at: Mapped[datetime | None]
+    #: The store's payment methods whose unpaid orders get an invoice; None: the platform's.
+    invoice_gateways: Mapped[list[str] | None] = mapped_column(JSON)
+    #: Where the last poll of a store that can lose webhooks got to.
+    polled_until: Mapped[datetime | None]
+    #: Whether the platform's webhooks were set up for the current credentials.
+    webhooks_ready: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class MerchantUser(Base):

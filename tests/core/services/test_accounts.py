@@ -1,4 +1,5 @@
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -55,12 +56,41 @@ def test_store_credentials_are_encrypted_and_a_domain_belongs_to_one_merchant(ct
         ctx, one.id, "shopify", "lune.myshopify.com", {"token": "shpat_abc"}
     )
     assert "shpat_abc" not in store.credentials_ciphertext
-    assert accounts.store_credentials(ctx, store) == {
-        "token": "shpat_abc",
-        "connected_at": "2026-03-02T09:30:00+00:00",
-    }
+    assert accounts.store_credentials(ctx, store) == {"token": "shpat_abc"}  # secrets only
+    assert store.connected_at == ctx.clock()
     with pytest.raises(ValidationError, match="another merchant"):
         accounts.connect_store(ctx, two.id, "shopify", "lune.myshopify.com", {"token": "x"})
+
+
+def test_connecting_a_store_again_replaces_its_secrets_and_keeps_the_merchant_s_choices(ctx, clock):
+    shop = merchant(ctx)
+    store = accounts.connect_store(ctx, shop.id, "woocommerce", "lune.example", {"key": "old"})
+    accounts.set_invoice_gateways(ctx, shop.id, store.id, ["bacs", "cod"])
+    accounts.record_poll(ctx, store.id, clock())
+    clock.advance(days=1)
+    again = accounts.connect_store(ctx, shop.id, "woocommerce", "lune.example", {"key": "new"})
+    assert again.id == store.id and accounts.store_credentials(ctx, again) == {"key": "new"}
+    assert again.invoice_gateways == ["bacs", "cod"]
+    assert again.polled_until == clock() - timedelta(days=1)
+    assert (again.connected_at, again.webhooks_ready) == (clock(), False)
+
+
+def test_settings_an_older_version_kept_in_the_credentials_move_to_their_columns(ctx):
+    shop = merchant(ctx)
+    legacy = {
+        "key": "secret",
+        "connected_at": "2026-03-01T08:00:00+00:00",
+        "invoice_gateways": ["cheque"],
+        "polled_until": "2026-03-02T09:00:00+00:00",
+        "webhooks_ready": True,
+    }
+    store = accounts.connect_store(ctx, shop.id, "woocommerce", "lune.example", legacy)
+    assert accounts.move_settings_out_of_credentials(ctx) == 1
+    assert accounts.move_settings_out_of_credentials(ctx) == 0  # idempotent
+    (moved,) = accounts.merchant_stores(ctx, shop.id)
+    assert moved.id == store.id and accounts.store_credentials(ctx, moved) == {"key": "secret"}
+    assert moved.invoice_gateways == ["cheque"] and moved.webhooks_ready
+    assert moved.polled_until == datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
 def test_rotate_keys_reencrypts_everything_under_the_newest_key(ctx, database, clock):
