@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 
+from core.connector import StoreAccessRevoked
 from core.http import send_json
 from core.jobs import RetryAfter
 from core.payments.provider import ProviderError
@@ -166,6 +167,11 @@ class ShopifyAdmin:
         )
         if status == 429 or status >= 500:
             raise ShopifyThrottled(f"Shopify answered {status}", 2.0)
+        if status == 401:
+            # The offline token no longer works (the app was removed, the token revoked).
+            raise StoreAccessRevoked(
+                f"Shopify refused Paylink's token for {self.shop} (401): open the app again"
+            )
         errors = body.get("errors")
         if errors:
             codes = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
 from dataclasses import dataclass, replace
@@ -43,6 +44,8 @@ STORE_CREDENTIALS = "stores.credentials"
 LAST_USED_PRECISION = timedelta(minutes=1)
 ROTATION_BATCH = 500
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +237,15 @@ def disconnect_store(ctx: ServiceContext, store_id: int) -> None:
             if job.payload.get("store_id") == store_id:
                 job.status, job.finished_at = JobStatus.DONE, ctx.clock()
                 job.last_error = "cancelled: the store was disconnected"
+
+
+def disconnect_refused_store(ctx: ServiceContext, store: Store, refused: Exception) -> str:
+    """The store refuses Paylink's credentials (keys revoked, token invalid): every job for it
+    would fail again, so it is disconnected (the stores page shows it; the merchant connects it
+    again). Returns the outcome to record."""
+    disconnect_store(ctx, store.id)
+    log.warning("store %s disconnected: %s", store.domain, refused)
+    return f"store disconnected: {refused}"
 
 
 def set_invoice_gateways(

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from core.connector import Connector
+from core.connector import Connector, StoreAccessRevoked
 from core.errors import NotFound
 from core.events import SourceKind
 from core.invoices import InvoiceStatus
 from core.jobs import NewJob
-from core.services import carts
+from core.services import accounts, carts
 from core.services.accounts import STORE_EVENT_JOB
 from core.services.context import ServiceContext
 from core.storage.database import insert_once
@@ -80,7 +80,10 @@ def process_store_event(
         store = session.get(Store, event.store_id) if event else None
     if event is None or store is None:
         raise NotFound(f"no store event {event_id}")
-    outcome = connectors[store.platform].process_event(ctx, store, event)
+    try:
+        outcome = connectors[store.platform].process_event(ctx, store, event)
+    except StoreAccessRevoked as refused:
+        outcome = accounts.disconnect_refused_store(ctx, store, refused)
     with ctx.db.transaction() as session:
         stored = session.get(StoreEvent, event_id)
         assert stored is not None
@@ -94,12 +97,15 @@ def push_payment(ctx: ServiceContext, connectors: dict[str, Connector], invoice_
         store = session.get(Store, invoice.store_id) if invoice and invoice.store_id else None
     if invoice is None or store is None:
         raise NotFound(f"no store invoice {invoice_id}")
-    if not store.active or store.platform not in connectors:
-        outcome = "store disconnected: nothing pushed"
-    elif invoice.source_kind == SourceKind.CART:
-        outcome = _recover_cart(ctx, connectors[store.platform], store, invoice)
-    else:
-        outcome = connectors[store.platform].push_payment(ctx, store, invoice)
+    try:
+        if not store.active or store.platform not in connectors:
+            outcome = "store disconnected: nothing pushed"
+        elif invoice.source_kind == SourceKind.CART:
+            outcome = _recover_cart(ctx, connectors[store.platform], store, invoice)
+        else:
+            outcome = connectors[store.platform].push_payment(ctx, store, invoice)
+    except StoreAccessRevoked as refused:
+        outcome = accounts.disconnect_refused_store(ctx, store, refused)
     with ctx.db.transaction() as session:
         ctx.record(session, invoice_id, "store_updated", platform=store.platform, outcome=outcome)
 

@@ -4,7 +4,6 @@ platform can lose deliveries for good (WooCommerce never retries one)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -19,7 +18,6 @@ from core.storage.models import Store
 
 JOB_SETUP_STORE = "stores.setup"
 JOB_POLL_STORE = "stores.poll"
-log = logging.getLogger(__name__)
 
 
 def request_setup(ctx: ServiceContext, session: Session, store: Store) -> None:
@@ -67,15 +65,7 @@ def _on_store(
     try:
         return action(connectors[store.platform], store)
     except StoreAccessRevoked as refused:
-        return _revoked(ctx, store, refused)
-
-
-def _revoked(ctx: ServiceContext, store: Store, refused: StoreAccessRevoked) -> str:
-    """Keys revoked in the store: polling it every few minutes would only pile up failures,
-    so it is disconnected (the stores page shows it, the merchant connects it again)."""
-    accounts.disconnect_store(ctx, store.id)
-    log.warning("store %s disconnected: %s", store.domain, refused)
-    return f"store disconnected: {refused}"
+        return accounts.disconnect_refused_store(ctx, store, refused)
 
 
 def schedule_polls(

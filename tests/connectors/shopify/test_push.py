@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.events import PaymentReceived
 from core.money import Money
-from core.services import invoicing, payments
+from core.services import accounts, invoicing, payments
 from core.services.accounts import connect_store
 from core.services.invoice_queries import invoice_timeline
 from core.storage.models import Job, JobStatus
@@ -110,3 +110,22 @@ def test_a_throttled_push_is_retried(ctx, store_invoice, schema, httpserver, run
     clock.now = job.run_at
     run_jobs()
     assert fake.received[0][0] == "OrderPaymentState"
+
+
+def test_a_token_shopify_refuses_disconnects_the_store_instead_of_retrying(
+    ctx, store_invoice, httpserver, run_jobs
+):
+    """401: the offline token is gone (app removed without a word reaching us)."""
+    httpserver.expect_request(GRAPHQL, method="POST").respond_with_json(
+        {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"},
+        status=401,
+    )
+    pay(ctx, store_invoice)
+    run_jobs()
+    with ctx.db.transaction() as session:
+        (job,) = session.scalars(select(Job).where(Job.kind == "stores.push_payment")).all()
+        assert job.status == JobStatus.DONE and job.attempts == 1
+    (store,) = accounts.merchant_stores(ctx, store_invoice.merchant_id)
+    assert not store.active and store.credentials_ciphertext is None
+    events = invoice_timeline(ctx, store_invoice.merchant_id, store_invoice.id)
+    assert events[-1].data["outcome"].startswith("store disconnected: Shopify refused")
