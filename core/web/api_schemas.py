@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from core.events import SourceKind
+from core.reminders import MessageKind
 
 MinorUnits = Annotated[StrictInt, Field(ge=0, le=10**15, description="Integer minor units")]
 
@@ -171,9 +172,7 @@ class ReminderStepIO(StrictModel):
     anchor: Literal["sent", "due"] = "sent"
     offset: Annotated[str, Field(max_length=32, examples=["PT24H", "P3D", "-P2D"])] = "PT0S"
     channel: Literal["sms", "email", "auto"] = "auto"
-    template: Literal[
-        "invoice", "reminder", "abandoned_cart", "flash_sale", "receipt", "survey"
-    ] = "reminder"
+    template: MessageKind = MessageKind.REMINDER
 
 
 class ReminderPolicyIO(StrictModel):

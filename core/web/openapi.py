@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from core.reminders import MessageKind
 from core.web import api_schemas as schemas
 
 REF = "#/components/schemas/{model}"
@@ -67,7 +68,7 @@ INVOICE_ID = _parameter("invoice_id", "path", {"type": "integer"}, "Invoice id",
 JOB_ID = _parameter("job_id", "path", {"type": "integer"}, "Job id", required=True)
 STATUSES = ["draft", "open", "partially_paid", "paid", "overdue", "expired", "void", "refunded"]
 COMMON = (401, 429)
-KINDS = ["invoice", "reminder", "abandoned_cart", "flash_sale", "receipt", "survey"]
+KINDS = [kind.value for kind in MessageKind]
 
 
 def _paths() -> dict[str, Any]:

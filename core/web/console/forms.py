@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
+from core.reminders import MessageKind
 from core.web.console.auth import embedded_user
 
 HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
@@ -106,7 +107,7 @@ class StepForm(PlainForm):
     offset = StringField(validators=[Optional(), Length(max=32)])
     channel = SelectField(choices=["auto", "sms", "email"], validate_choice=False)
     template = SelectField(
-        choices=["invoice", "reminder", "abandoned_cart", "flash_sale", "receipt", "survey"],
+        choices=[kind.value for kind in MessageKind],
         validate_choice=False,
     )
 
