@@ -46,6 +46,15 @@ class MessageKind(enum.StrEnum):
     SURVEY = "survey"
 
 
+class MessageStatus(enum.StrEnum):
+    QUEUED = "queued"  # planned, its job not yet run
+    STORED = "stored"  # kept by the outbox channel, not sent
+    SENT = "sent"  # the provider took it
+    DELIVERED = "delivered"  # the provider's receipt says it arrived
+    FAILED = "failed"  # refused or undelivered (an SMS falls back to email)
+    CANCELLED = "cancelled"  # not sent: the invoice was paid, voided or expired meanwhile
+
+
 #: Marketing messages: no SMS on Sundays and public holidays, an unsubscribe link in emails.
 #: Invoice reminders are transactional and carry no promotion.
 MARKETING = frozenset({MessageKind.ABANDONED_CART, MessageKind.FLASH_SALE})

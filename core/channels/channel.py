@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from core.errors import PaylinkError
-from core.reminders import Channel
+from core.reminders import Channel, MessageStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class OutgoingMessage:
 @dataclass(frozen=True, slots=True)
 class SentMessage:
     provider_message_id: str
-    status: str  # "sent", or "stored" for the outbox
+    status: MessageStatus  # SENT, or STORED for the outbox
 
 
 class ChannelError(PaylinkError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from core.channels.channel import OutgoingMessage, SentMessage
-from core.reminders import Channel
+from core.reminders import Channel, MessageStatus
 from core.settings import Settings
 
 
@@ -18,4 +18,4 @@ class OutboxChannel:
         """Nothing to configure: the message row already holds everything that was "sent"."""
 
     def send(self, message: OutgoingMessage) -> SentMessage:
-        return SentMessage(f"outbox-{message.message_id}", "stored")
+        return SentMessage(f"outbox-{message.message_id}", MessageStatus.STORED)

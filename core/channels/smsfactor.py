@@ -10,7 +10,7 @@ from core.channels.channel import ChannelError, ChannelRejected, OutgoingMessage
 from core.errors import ConfigurationError
 from core.http import http_session, send_json
 from core.payments.provider import ProviderError
-from core.reminders import Channel
+from core.reminders import Channel, MessageStatus
 from core.settings import Settings
 
 DEFAULT_API_BASE = "https://api.smsfactor.com"
@@ -56,4 +56,4 @@ class SmsFactorChannel:
             if int(body.get("invalid", 0)) or int(body.get("blacklisted", 0)):
                 raise ChannelRejected(f"SMSFactor refused {message.to}: {reason}")
             raise ChannelError(f"SMSFactor did not send the message: {reason}")
-        return SentMessage(str(body.get("ticket") or message.message_id), "sent")
+        return SentMessage(str(body.get("ticket") or message.message_id), MessageStatus.SENT)

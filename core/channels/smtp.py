@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from core.channels.channel import ChannelError, ChannelRejected, OutgoingMessage, SentMessage
 from core.errors import ConfigurationError
-from core.reminders import Channel
+from core.reminders import Channel, MessageStatus
 from core.settings import Settings
 
 TIMEOUT_SECONDS = 20
@@ -76,4 +76,4 @@ class SmtpChannel:
             raise ChannelRejected(f"the mail server refused {message.to}: {refused}") from None
         except (smtplib.SMTPException, OSError) as error:
             raise ChannelError(f"the mail server could not take the message: {error}") from None
-        return SentMessage(str(email["Message-ID"]), "sent")
+        return SentMessage(str(email["Message-ID"]), MessageStatus.SENT)

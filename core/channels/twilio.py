@@ -10,7 +10,7 @@ from core.channels.channel import ChannelError, ChannelRejected, OutgoingMessage
 from core.errors import ConfigurationError
 from core.http import http_session, send_json
 from core.payments.provider import ProviderError
-from core.reminders import Channel
+from core.reminders import Channel, MessageStatus
 from core.settings import Settings
 
 DEFAULT_API_BASE = "https://api.twilio.com"
@@ -55,4 +55,4 @@ class TwilioChannel:
             if body.get("code") in PERMANENT_ERRORS:
                 raise ChannelRejected(f"Twilio refused {message.to} ({reason})")
             raise ChannelError(f"Twilio did not take the message ({status}, {reason})")
-        return SentMessage(str(body["sid"]), "sent")
+        return SentMessage(str(body["sid"]), MessageStatus.SENT)

@@ -45,7 +45,7 @@ def _cart_row(session: Session, store: Store, token: str, ctx: ServiceContext) -
             "merchant_id": store.merchant_id,
             "store_id": store.id,
             "token": token[:255],
-            "status": CartStatus.OPEN.value,
+            "status": CartStatus.OPEN,
             "created_at": now,
             "updated_at": now,
         },
@@ -72,7 +72,7 @@ def cart_seen(ctx: ServiceContext, store: Store, seen: CartSeen) -> str:
             return _finished(ctx, session, cart, order_ref=None)
         merchant = session.get(Merchant, store.merchant_id)
         assert merchant is not None
-        cart.status = CartStatus.OPEN.value
+        cart.status = CartStatus.OPEN
         cart.body_ciphertext = ctx.keyring.encrypt(seen.body, CART_BODY)
         cart.changed_at = seen.changed_at
         cart.abandon_at = seen.changed_at + timedelta(minutes=merchant.cart_delay_minutes)
@@ -125,7 +125,7 @@ def _finished(
     order_ref: str | None,
     reason: str = ORDERED_IN_STORE,
 ) -> str:
-    cart.status = CartStatus.ORDERED.value
+    cart.status = CartStatus.ORDERED
     cart.order_ref = order_ref or cart.order_ref
     cart.body_ciphertext, cart.abandon_at, cart.updated_at = None, None, ctx.clock()
     if cart.invoice_id is None:
@@ -162,14 +162,14 @@ def abandon_cart(ctx: ServiceContext, connectors: dict[str, Connector], cart_id:
         try:
             request = connectors[store.platform].cart_invoice(store, body)
             if request is None:
-                cart.status, cart.body_ciphertext = CartStatus.UNREACHABLE.value, None
+                cart.status, cart.body_ciphertext = CartStatus.UNREACHABLE, None
                 return "abandoned, but no email or phone to reach the customer"
             invoice, _ = invoicing.create_invoice_in(
                 ctx, session, store.merchant_id, replace(request, expires_at=now + CART_OFFER)
             )
         except MALFORMED_PAYLOAD as error:
             raise PermanentJobError(f"abandoned cart not usable: {error}") from error
-        cart.status, cart.invoice_id, cart.updated_at = CartStatus.INVOICED.value, invoice.id, now
+        cart.status, cart.invoice_id, cart.updated_at = CartStatus.INVOICED, invoice.id, now
         return f"invoice {invoice.number}"
 
 
@@ -198,7 +198,7 @@ def record_recovered(ctx: ServiceContext, cart_id: int, order_ref: str) -> None:
     with ctx.db.transaction() as session:
         cart = session.get(StoreCart, cart_id)
         assert cart is not None
-        cart.status, cart.order_ref = CartStatus.RECOVERED.value, order_ref[:255]
+        cart.status, cart.order_ref = CartStatus.RECOVERED, order_ref[:255]
         cart.body_ciphertext, cart.updated_at = None, ctx.clock()
 
 

@@ -18,7 +18,7 @@ from core.errors import NotFound
 from core.invoices import PAYABLE
 from core.links import payment_url
 from core.message_templates import template_locale
-from core.reminders import Channel, MessageKind
+from core.reminders import Channel, MessageKind, MessageStatus
 from core.services.context import ServiceContext
 from core.services.invoicing import customer_of
 from core.services.messaging import (
@@ -30,7 +30,7 @@ from core.services.messaging import (
 from core.services.opt_outs import opted_out_channels, unsubscribe_token
 from core.storage.models import Invoice, Merchant, Message
 
-FINAL_STATUSES = frozenset({"sent", "stored", "delivered", "failed", "cancelled"})
+FINAL_STATUSES = frozenset(MessageStatus) - {MessageStatus.QUEUED}
 FALLBACK_SUFFIX = ":email"
 
 
@@ -45,7 +45,7 @@ def deliver(ctx: ServiceContext, env: MessagingEnvironment, message_id: int) -> 
         merchant = session.get(Merchant, message.merchant_id)
         assert invoice is not None and merchant is not None
         if invoice.status not in PAYABLE and MessageKind(message.kind) != MessageKind.RECEIPT:
-            message.status, message.updated_at = "cancelled", ctx.clock()
+            message.status, message.updated_at = MessageStatus.CANCELLED, ctx.clock()
             ctx.record(session, invoice.id, "message_cancelled", step=message.step)
             return
         outgoing = _outgoing(ctx, env, message, invoice, merchant)
@@ -112,7 +112,8 @@ def _failed(ctx: ServiceContext, env: MessagingEnvironment, message_id: int, rea
     with ctx.db.transaction() as session:
         message = session.get(Message, message_id)
         assert message is not None
-        message.status, message.error, message.updated_at = "failed", reason, ctx.clock()
+        message.status, message.error = MessageStatus.FAILED, reason
+        message.updated_at = ctx.clock()
         ctx.record(session, message.invoice_id, "message_failed", step=message.step, error=reason)
         if message.channel != Channel.SMS.value or message.step.endswith(FALLBACK_SUFFIX):
             return
@@ -171,11 +172,11 @@ def record_receipt(
         ).one_or_none()
         if message is None:
             return False
-        if outcome is None or message.status in ("delivered", "failed"):
+        if outcome is None or message.status in (MessageStatus.DELIVERED, MessageStatus.FAILED):
             return True
         message_id = message.id
         if outcome == "delivered":
-            message.status, message.delivered_at = "delivered", ctx.clock()
+            message.status, message.delivered_at = MessageStatus.DELIVERED, ctx.clock()
             message.updated_at = ctx.clock()
             return True
     _failed(ctx, env, message_id, f"{provider}: {reason}")

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from core.invoices import InvoiceStatus
+from core.reminders import MessageStatus
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -328,7 +329,7 @@ class Message(Base):
     kind: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(8))
     provider: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[MessageStatus] = mapped_column(_enum(MessageStatus, "message_status"))
     recipient_ciphertext: Mapped[str] = mapped_column(Text)
     subject: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
@@ -516,7 +517,7 @@ class StoreCart(Base):
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
     token: Mapped[str] = mapped_column(String(255))  # the platform's checkout/cart token
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[CartStatus] = mapped_column(_enum(CartStatus, "cart_status"))
     body_ciphertext: Mapped[str | None] = mapped_column(Text)
     #: The platform's last-change time of the body we hold: older deliveries are stale.
     changed_at: Mapped[datetime | None]
