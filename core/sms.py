@@ -53,3 +53,12 @@ def measure(text: str) -> SmsMeasure:
 def sms_money(amount: Money, locale: str) -> str:
     """An amount as the customer's locale writes it, with plain spaces ("1 234,50 €")."""
     return amount.format(locale).translate(NON_BREAKING_SPACES)
+
+
+#: Replies that mean "stop texting me", in French and English (compared without accents).
+STOP_WORDS = frozenset({"STOP", "ARRET", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+
+
+def is_stop_reply(body: str) -> bool:
+    word = body.strip().upper().replace("Ê", "E").rstrip(".!")
+    return word in STOP_WORDS

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from core.channels.channel import OutgoingMessage, SentMessage
+from core.channels.channel import NoCallbacks, OutgoingMessage, SentMessage
 from core.reminders import Channel, MessageStatus
 from core.settings import Settings
 
 
-class OutboxChannel:
+class OutboxChannel(NoCallbacks):
     media: ClassVar[frozenset[Channel]] = frozenset({Channel.SMS, Channel.EMAIL})
     name: ClassVar[str] = "outbox"
 

@@ -3,10 +3,9 @@ settings (PAYLINK_SMS_CHANNEL, PAYLINK_EMAIL_CHANNEL), as payment providers are.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from importlib.metadata import entry_points
 
-from core.channels.channel import MessageChannel
+from core.channels.channel import ChannelFactory, MessageChannel
 from core.errors import ConfigurationError
 from core.reminders import Channel
 from core.settings import Settings
@@ -14,7 +13,7 @@ from core.settings import Settings
 ENTRY_POINT_GROUP = "paylink.message_channels"
 
 
-def channel_factories() -> dict[str, Callable[[Settings], MessageChannel]]:
+def channel_factories() -> dict[str, ChannelFactory]:
     return {entry.name: entry.load() for entry in entry_points(group=ENTRY_POINT_GROUP)}
 
 

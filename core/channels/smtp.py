@@ -14,7 +14,13 @@ from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from typing import ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from core.channels.channel import ChannelError, ChannelRejected, OutgoingMessage, SentMessage
+from core.channels.channel import (
+    ChannelError,
+    ChannelRejected,
+    NoCallbacks,
+    OutgoingMessage,
+    SentMessage,
+)
 from core.errors import ConfigurationError
 from core.reminders import Channel, MessageStatus
 from core.settings import Settings
@@ -22,7 +28,7 @@ from core.settings import Settings
 TIMEOUT_SECONDS = 20
 
 
-class SmtpChannel:
+class SmtpChannel(NoCallbacks):
     media: ClassVar[frozenset[Channel]] = frozenset({Channel.EMAIL})
     name: ClassVar[str] = "smtp"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import lazyload
 
-from core.channels.channel import ChannelRejected, OutgoingMessage
+from core.channels.channel import ChannelRejected, DeliveryReceipt, OutgoingMessage, StopReply
 from core.channels.email_layout import EmailBranding, html_email
 from core.errors import NotFound
 from core.invoices import PAYABLE
@@ -20,14 +20,14 @@ from core.links import payment_url
 from core.message_templates import template_locale
 from core.reminders import Channel, MessageKind, MessageStatus
 from core.services.context import ServiceContext
-from core.services.invoicing import customer_of
+from core.services.invoicing import PHONE_INDEX, customer_of
 from core.services.messaging import (
     RECIPIENT,
     MessagingEnvironment,
     claim_message,
     sms_sender,
 )
-from core.services.opt_outs import opted_out_channels, unsubscribe_token
+from core.services.opt_outs import opted_out_channels, stop_sms_everywhere, unsubscribe_token
 from core.storage.models import Invoice, Merchant, Message
 
 FINAL_STATUSES = frozenset(MessageStatus) - {MessageStatus.QUEUED}
@@ -138,22 +138,24 @@ def _failed(ctx: ServiceContext, env: MessagingEnvironment, message_id: int, rea
         )
 
 
-#: Twilio's MessageStatus values that settle a sent message; others (queued, sending, sent,
-#: accepted...) change nothing.
-TWILIO_RECEIPTS = {"delivered": "delivered", "undelivered": "failed", "failed": "failed"}
-#: SMSFactor's DLR status codes (dev.smsfactor.com, "Delivery reports"): 3 is delivered; 0 and
-#: 1 (not sent yet, sent without a report yet) change nothing; the rest are failures.
-SMSFACTOR_RECEIPTS = {
-    3: "delivered",
-    2: "failed",
-    4: "failed",
-    5: "failed",
-    6: "failed",
-    7: "failed",
-    9: "failed",
-    11: "failed",
-    12: "failed",
-}
+def apply_callback(
+    ctx: ServiceContext,
+    env: MessagingEnvironment,
+    provider: str,
+    said: DeliveryReceipt | StopReply | None,
+) -> None:
+    """What a channel's callback said, applied: a receipt to the message it names (among that
+    provider's messages), a STOP reply to every merchant that texted the number."""
+    if isinstance(said, StopReply):
+        index = ctx.keyring.blind_index(said.phone, PHONE_INDEX)
+        stop_sms_everywhere(ctx, index, "sms_stop_reply")
+    elif isinstance(said, DeliveryReceipt):
+        matching = (
+            Message.provider_message_id == said.provider_message_id
+            if said.provider_message_id is not None
+            else Message.id == said.message_id
+        )
+        record_receipt(ctx, env, provider, matching, said.outcome, said.reason)
 
 
 def record_receipt(
@@ -161,7 +163,7 @@ def record_receipt(
     env: MessagingEnvironment,
     provider: str,
     matching: ColumnElement[bool],
-    outcome: str | None,
+    outcome: MessageStatus | None,
     reason: str,
 ) -> bool:
     """Apply a delivery receipt to the message it names (`matching`, within the provider's own
@@ -175,7 +177,7 @@ def record_receipt(
         if outcome is None or message.status in (MessageStatus.DELIVERED, MessageStatus.FAILED):
             return True
         message_id = message.id
-        if outcome == "delivered":
+        if outcome == MessageStatus.DELIVERED:
             message.status, message.delivered_at = MessageStatus.DELIVERED, ctx.clock()
             message.updated_at = ctx.clock()
             return True

@@ -99,12 +99,3 @@ def unsubscribe(ctx: ServiceContext, secret_key: str, token: str) -> bool:
         raise InvalidToken("this unsubscribe link is not valid") from None
     with ctx.db.transaction() as session:
         return record_opt_out(ctx, session, merchant_id, channel, index, "unsubscribe_link")
-
-
-#: Replies that mean "stop texting me", in French and English (compared without accents).
-STOP_WORDS = frozenset({"STOP", "ARRET", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-
-
-def is_stop_reply(body: str) -> bool:
-    word = body.strip().upper().replace("Ê", "E").rstrip(".!")
-    return word in STOP_WORDS

@@ -171,3 +171,9 @@ def test_an_smsfactor_stop_opts_the_number_out(client, ctx, sent_sms):
     assert smsfactor_post(client, "/channels/smsfactor/stop", stop).status_code == 204
     assert opt_outs(ctx) == [("sms", "sms_stop_reply")]
     assert smsfactor_post(client, "/channels/smsfactor/stop", [1]).status_code == 400
+
+
+def test_callback_routes_exist_only_for_what_a_channel_declares(client):
+    assert client.post("/channels/outbox/status").status_code == 404
+    assert client.post("/channels/twilio/whatever").status_code == 404
+    assert client.post("/channels/nosuch/status").status_code == 404
