@@ -15,17 +15,11 @@ from typing import ClassVar, Protocol
 from flask import Blueprint, Request
 
 from core.events import InvoiceRequested
-from core.jobs import PermanentJobError
 from core.services.context import ServiceContext
 from core.settings import Settings
 from core.storage.models import Invoice, Store, StoreCart, StoreEvent
 
 ENTRY_POINT_GROUP = "paylink.connectors"
-
-
-class StoreAccessRevoked(PermanentJobError):
-    """The store refuses Paylink's credentials (keys revoked, app removed without a word):
-    the store is disconnected until the merchant connects it again."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +68,7 @@ class Connector(Protocol):
 
     def process_event(self, ctx: ServiceContext, store: Store, event: StoreEvent) -> str:
         """Apply one stored store event (in a job); returns its outcome for the inbox. Raises
-        PermanentJobError for a signed body that cannot be used (kept, visible, not retried)."""
+        UnusablePayload for a signed body that cannot be used (kept, visible, not retried)."""
 
     def push_payment(self, ctx: ServiceContext, store: Store, invoice: Invoice) -> str:
         """Tell the store what the invoice's payments now say (paid, or partly), idempotently;

@@ -82,3 +82,38 @@ MALFORMED_PAYLOAD: tuple[type[Exception], ...] = (
     AttributeError,
     RecursionError,
 )
+
+
+class OutsideServiceFailed(PaylinkError):
+    """A provider, store or SMS service refused or failed a call; its own words are kept (as a
+    short excerpt). A job meeting it is retried with backoff."""
+
+    http_status = 502
+    code = "provider_error"
+
+
+class Throttled(OutsideServiceFailed):
+    """The service said when to come back (a rate limit's wait, a bucket's refill): a failed
+    attempt like any other, retried no sooner than `seconds` from now."""
+
+    def __init__(self, message: str, seconds: float) -> None:
+        super().__init__(message)
+        self.seconds = seconds
+
+
+class AccessRevoked(PaylinkError):
+    """The service refuses Paylink's credentials for good (keys revoked, app removed, token
+    invalid): retrying cannot help; a store is disconnected until the merchant connects it
+    again."""
+
+    http_status = 502
+    code = "access_revoked"
+
+
+class UnusablePayload(PaylinkError):
+    """A genuine (signed or fetched) payload Paylink cannot use: kept and shown to the
+    merchant, never retried. Parsers raise `MALFORMED_PAYLOAD` errors; the code reading a
+    delivery turns them into this."""
+
+    http_status = 422
+    code = "unusable_payload"

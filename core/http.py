@@ -12,7 +12,7 @@ from requests_hardened import HTTPSession
 from requests_hardened.config import Config
 from urllib3.util.retry import Retry
 
-from core.payments.provider import ProviderError
+from core.errors import OutsideServiceFailed
 
 USER_AGENT = "Paylink/0.1 (+https://github.com/paylink)"
 
@@ -68,11 +68,11 @@ def send_json(
     session: requests.Session, provider: str, method: str, url: str, **kwargs: Any
 ) -> tuple[int, dict[str, Any]]:
     """One call to a provider's JSON API: (status, parsed body, {} when empty or not JSON).
-    An unreachable provider is a ProviderError naming it; reading the status is the caller's."""
+    An unreachable provider is an OutsideServiceFailed naming it; the status is the caller's."""
     try:
         response = session.request(method, url, **kwargs)
     except requests.RequestException as error:
-        raise ProviderError(f"{provider} could not be reached: {error}") from None
+        raise OutsideServiceFailed(f"{provider} could not be reached: {error}") from None
     try:
         body = response.json() if response.content else {}
     except ValueError:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from core.clock import Clock, utc_now
+from core.errors import AccessRevoked, Throttled, UnusablePayload
 from core.storage.database import Database
 from core.storage.models import CLAIMABLE, Job, JobStatus
 
@@ -55,19 +56,6 @@ class ClaimedJob:
 
 
 Handler = Callable[[ClaimedJob], None]
-
-
-class PermanentJobError(Exception):
-    """Raised by a handler when retrying cannot help (the job goes dead at once)."""
-
-
-class RetryAfter(Exception):
-    """Raised by a handler whose service said when to come back (a rate limit's wait): a failed
-    attempt like any other, retried no sooner than `seconds` from now."""
-
-    def __init__(self, message: str, seconds: float) -> None:
-        super().__init__(message)
-        self.seconds = seconds
 
 
 class DeferJob(Exception):
@@ -355,10 +343,10 @@ class Worker:
         except DeferJob as deferral:
             until = deferral.until  # `deferral` is unbound once the except block ends
             return lambda: self.queue.defer(job, until)
-        except PermanentJobError as error:
+        except (UnusablePayload, AccessRevoked) as error:  # retrying cannot help
             reason = f"{type(error).__name__}: {error}"
             return lambda: self.queue.fail(job, reason, permanent=True)
-        except RetryAfter as error:
+        except Throttled as error:
             reason, seconds = f"{type(error).__name__}: {error}", error.seconds
             return lambda: self.queue.fail(job, reason, at_least=seconds)
         except DATABASE_UNAVAILABLE:

@@ -52,23 +52,29 @@ class Settings:
     email_channel: str = "outbox"
     smtp_url: str | None = None
     email_from: str = "Paylink <paylink@localhost>"
-    smsfactor_token: str | None = None
-    smsfactor_webhook_secret: str | None = None
-    twilio_account_sid: str | None = None
-    twilio_auth_token: str | None = None
-    twilio_from: str | None = None
     sms_segment_price: Decimal = Decimal("0.05")
     sms_stop_notice: str = "STOP au 36111"
     reminder_sweep_seconds: int = 30
     login_rate_limit: str = "10 per minute"
-    shopify_client_id: str | None = None
-    shopify_client_secrets: tuple[str, ...] = ()
     allow_private_stores: bool = False
     store_poll_seconds: int = 300
     sandbox_enabled: bool = True
     trusted_proxies: int = 0
     webhook_rate_limit: str = "600 per minute"
     webhook_address_rate_limit: str = "6000 per minute"
+    #: Every PAYLINK_* variable as read at start-up: plugins (connectors, channels) read their
+    #: own prefixed settings from it (`plugin_settings`), so core names none of them.
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+    def plugin_settings(self, prefix: str) -> dict[str, str]:
+        """One plugin's `PAYLINK_<PREFIX>_<NAME>` variables as {name in lower case: value},
+        empty ones left out: `plugin_settings("twilio")["auth_token"]`."""
+        start = f"PAYLINK_{prefix.upper()}_"
+        return {
+            name.removeprefix(start).lower(): value
+            for name, value in self.environ.items()
+            if name.startswith(start) and value
+        }
 
     @cached_property
     def keyring(self) -> Keyring:
@@ -113,21 +119,10 @@ class Settings:
             email_channel=env.get("PAYLINK_EMAIL_CHANNEL", "outbox"),
             smtp_url=env.get("PAYLINK_SMTP_URL") or None,
             email_from=env.get("PAYLINK_EMAIL_FROM", "Paylink <paylink@localhost>"),
-            smsfactor_token=env.get("PAYLINK_SMSFACTOR_TOKEN") or None,
-            smsfactor_webhook_secret=env.get("PAYLINK_SMSFACTOR_WEBHOOK_SECRET") or None,
-            twilio_account_sid=env.get("PAYLINK_TWILIO_ACCOUNT_SID") or None,
-            twilio_auth_token=env.get("PAYLINK_TWILIO_AUTH_TOKEN") or None,
-            twilio_from=env.get("PAYLINK_TWILIO_FROM") or None,
             sms_segment_price=_decimal(env, "PAYLINK_SMS_SEGMENT_PRICE", "0.05"),
             sms_stop_notice=env.get("PAYLINK_SMS_STOP_NOTICE", "STOP au 36111"),
             reminder_sweep_seconds=_integer(env, "PAYLINK_REMINDER_SWEEP_SECONDS", 30),
             login_rate_limit=_rate_limit(env, "PAYLINK_LOGIN_RATE_LIMIT", "10 per minute"),
-            shopify_client_id=env.get("PAYLINK_SHOPIFY_CLIENT_ID") or None,
-            shopify_client_secrets=tuple(
-                secret.strip()
-                for secret in env.get("PAYLINK_SHOPIFY_CLIENT_SECRETS", "").split(",")
-                if secret.strip()
-            ),
             allow_private_stores=env.get("PAYLINK_ALLOW_PRIVATE_STORES", "") in ("1", "true"),
             store_poll_seconds=_integer(env, "PAYLINK_STORE_POLL_SECONDS", 300),
             # The sandbox pays without money: off in production unless the operator says so.
@@ -138,6 +133,7 @@ class Settings:
             webhook_address_rate_limit=_rate_limit(
                 env, "PAYLINK_WEBHOOK_ADDRESS_RATE_LIMIT", "6000 per minute"
             ),
+            environ={name: value for name, value in env.items() if name.startswith("PAYLINK_")},
         )
         settings.keyring  # noqa: B018  (fail at start-up, not at the first encryption)
         return settings

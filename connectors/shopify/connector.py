@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from flask import Blueprint, Request
 
 from connectors.shopify import embedded, graphql
+from connectors.shopify.app_credentials import ShopifyApp
 from connectors.shopify.checkouts import (
     CART_TOPICS,
     checkout_invoice,
@@ -20,11 +21,10 @@ from connectors.shopify.graphql import ShopifyAdmin
 from connectors.shopify.mapping import COMPLIANCE_TOPICS, order_invoice
 from connectors.shopify.web import create_shopify_blueprint
 from core.connector import ConnectForm, EmbeddedSignIn
-from core.errors import MALFORMED_PAYLOAD
+from core.errors import MALFORMED_PAYLOAD, AccessRevoked, Throttled, UnusablePayload
 from core.events import InvoiceRequested, SourceKind
 from core.http import http_session
 from core.invoices import InvoiceStatus
-from core.jobs import PermanentJobError, RetryAfter
 from core.links import payment_url
 from core.money import Money
 from core.services import accounts, carts, invoicing, privacy
@@ -59,14 +59,14 @@ class ShopifyConnector:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ShopifyConnector | None:
-        if not (settings.shopify_client_id and settings.shopify_client_secrets):
+        if ShopifyApp.of(settings) is None:
             return None
         return cls(settings)
 
     def admin(self, ctx: ServiceContext, store: Store) -> ShopifyAdmin:
         token = str(accounts.store_credentials(ctx, store).get("access_token", ""))
         if not token:
-            raise PermanentJobError(f"{store.domain} has no access token: reinstall the app")
+            raise AccessRevoked(f"{store.domain} has no access token: reinstall the app")
         return ShopifyAdmin(
             store.domain,
             token,
@@ -92,7 +92,7 @@ class ShopifyConnector:
             try:
                 seen = checkout_seen(event.body)
             except MALFORMED_PAYLOAD as error:
-                raise PermanentJobError(f"{event.topic} not usable: {error}") from error
+                raise UnusablePayload(f"{event.topic} not usable: {error}") from error
             return carts.cart_seen(ctx, store, seen)
         if event.topic != "orders/create":
             return f"ignored ({event.topic})"
@@ -102,7 +102,7 @@ class ShopifyConnector:
             request = order_invoice(order, store.id, gateways)
         except MALFORMED_PAYLOAD as error:
             # Signed by Shopify but not an order we can invoice: kept, visible, not retried.
-            raise PermanentJobError(f"orders/create not usable: {error}") from error
+            raise UnusablePayload(f"orders/create not usable: {error}") from error
         done = []
         if order.get("checkout_token"):
             order_ref = str(order.get("admin_graphql_api_id") or order.get("id"))
@@ -157,7 +157,7 @@ class ShopifyConnector:
             carts.record_recovered(ctx, cart.id, draft["order"]["id"])
             return f"order {draft['order']['name']} made from draft {draft['name']}"
         if not draft.get("ready"):
-            raise RetryAfter(f"draft order {draft['name']} is still being calculated", 2.0)
+            raise Throttled(f"draft order {draft['name']} is still being calculated", 2.0)
         amount = draft["totalPriceSet"]["presentmentMoney"]
         shopify_total = Money.parse(str(amount["amount"]), str(amount["currencyCode"]))
         paid = Money(invoice.amount_paid, invoice.currency)
@@ -191,7 +191,7 @@ class ShopifyConnector:
                 or []
             ]
         except (ValueError, AttributeError, TypeError) as error:
-            raise PermanentJobError(f"{event.topic} not usable: {error}") from error
+            raise UnusablePayload(f"{event.topic} not usable: {error}") from error
         email, phone = customer.get("email"), customer.get("phone")
         if event.topic == "customers/redact":
             return f"erased {privacy.erase_customer(ctx, store.id, orders, email, phone)} invoices"

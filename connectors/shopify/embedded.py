@@ -12,14 +12,13 @@ from __future__ import annotations
 from flask import Request, url_for
 
 from connectors.shopify import graphql
+from connectors.shopify.app_credentials import shopify_app
 from connectors.shopify.auth import SessionToken, decode_with_any_secret
 from connectors.shopify.graphql import ShopifyAdmin
 from connectors.shopify.oauth import exchange_session_token
 from core.connector import EmbeddedSignIn
-from core.errors import Unauthorized, ValidationError
+from core.errors import OutsideServiceFailed, Throttled, Unauthorized, ValidationError
 from core.http import http_session
-from core.jobs import RetryAfter
-from core.payments.provider import ProviderError
 from core.services import accounts, store_events
 from core.services.accounts import MerchantProfile
 from core.services.context import ServiceContext
@@ -43,9 +42,8 @@ def session_token_of(request: Request) -> str | None:
 
 
 def verified(settings: Settings, token: str) -> SessionToken:
-    assert settings.shopify_client_id is not None
     return decode_with_any_secret(
-        token, settings.shopify_client_id, settings.shopify_client_secrets
+        token, shopify_app(settings).client_id, shopify_app(settings).client_secrets
     )
 
 
@@ -64,7 +62,7 @@ def sign_in(ctx: ServiceContext, settings: Settings, request: Request) -> Embedd
         token_field=TOKEN_FIELD,
         frame_ancestors=(f"https://{session.shop}", "https://admin.shopify.com"),
         scripts=(APP_BRIDGE, url_for("shopify.static", filename="embedded.js")),
-        meta={"shopify-api-key": settings.shopify_client_id or ""},
+        meta={"shopify-api-key": shopify_app(settings).client_id},
         carry={name: request.args[name] for name in CARRIED if request.args.get(name)},
     )
 
@@ -105,5 +103,5 @@ def shop_profile(settings: Settings, shop: str, access_token: str) -> MerchantPr
             timezone=str(found.get("ianaTimezone") or "Europe/Paris"),
             default_locale="fr" if country in FRENCH_SPEAKING else "en",
         ).validated()
-    except (ProviderError, RetryAfter, ValidationError):
+    except (OutsideServiceFailed, Throttled, ValidationError):
         return fallback

@@ -11,10 +11,8 @@ from typing import Any
 
 import requests
 
-from core.connector import StoreAccessRevoked
+from core.errors import AccessRevoked, OutsideServiceFailed, Throttled
 from core.http import send_json
-from core.jobs import RetryAfter
-from core.payments.provider import ProviderError
 
 API_VERSION = "2025-01"
 
@@ -136,11 +134,6 @@ DOCUMENTS = {
 }
 
 
-class ShopifyThrottled(RetryAfter):
-    """Shopify's cost bucket is empty (THROTTLED, 429) or Shopify is down (5xx): the job is
-    retried no sooner than the wait computed from Shopify's own figures."""
-
-
 @dataclass(frozen=True)
 class ShopifyAdmin:
     """One shop's Admin GraphQL API. `api_base` replaces `https://<shop>` (a local fake)."""
@@ -166,10 +159,10 @@ class ShopifyAdmin:
             headers={"X-Shopify-Access-Token": self.access_token, "Accept": "application/json"},
         )
         if status == 429 or status >= 500:
-            raise ShopifyThrottled(f"Shopify answered {status}", 2.0)
+            raise Throttled(f"Shopify answered {status}", 2.0)
         if status == 401:
             # The offline token no longer works (the app was removed, the token revoked).
-            raise StoreAccessRevoked(
+            raise AccessRevoked(
                 f"Shopify refused Paylink's token for {self.shop} (401): open the app again"
             )
         errors = body.get("errors")
@@ -178,10 +171,10 @@ class ShopifyAdmin:
                 str((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, dict)
             }
             if "THROTTLED" in codes:
-                raise ShopifyThrottled("Shopify throttled the query", _wait(body))
-            raise ProviderError(f"Shopify refused the query ({status}): {errors}")
+                raise Throttled("Shopify throttled the query", _wait(body))
+            raise OutsideServiceFailed(f"Shopify refused the query ({status}): {errors}")
         if status >= 400:
-            raise ProviderError(f"Shopify refused the query ({status})")
+            raise OutsideServiceFailed(f"Shopify refused the query ({status})")
         return dict(body.get("data") or {})
 
 

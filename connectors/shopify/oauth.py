@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectors.shopify.app_credentials import shopify_app
 from core.errors import Unauthorized
 from core.http import http_session, send_json
 from core.settings import Settings
@@ -33,8 +34,8 @@ def _access_token(settings: Settings, shop: str, grant: dict[str, str]) -> dict[
         "POST",
         f"{base}/admin/oauth/access_token",
         json={
-            "client_id": settings.shopify_client_id,
-            "client_secret": settings.shopify_client_secrets[-1],
+            "client_id": shopify_app(settings).client_id,
+            "client_secret": shopify_app(settings).newest_secret,
             **grant,
         },
         headers={"Accept": "application/json"},

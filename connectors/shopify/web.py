@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request, 
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
+from connectors.shopify.app_credentials import shopify_app
 from connectors.shopify.auth import valid_shop, verify_query, verify_webhook
 from connectors.shopify.embedded import CARRIED, TOKEN_FIELD, installed_store, session_token_of
 from connectors.shopify.mapping import COMPLIANCE_TOPICS
@@ -53,7 +54,7 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
         """Start connecting a shop to the signed-in merchant: from the console (`?shop=`), or
         from Shopify's own install request, whose query HMAC is checked first."""
         if "hmac" in request.args:
-            verify_query(request.args.to_dict(), settings.shopify_client_secrets[-1], _clock())
+            verify_query(request.args.to_dict(), shopify_app(settings).newest_secret, _clock())
         shop = valid_shop(request.args.get("shop", ""))
         nonce = secrets.token_hex(32)
         state = _state_signer(settings).sign(
@@ -62,7 +63,7 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
         )
         query = urlencode(
             {
-                "client_id": settings.shopify_client_id,
+                "client_id": shopify_app(settings).client_id,
                 "scope": SCOPES,
                 "redirect_uri": f"{settings.base_url}{callback_path}",
                 "state": nonce,
@@ -88,7 +89,7 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
         """Check the callback (HMAC, our state, the same shop), exchange the code for an
         offline token, and keep it encrypted with the store."""
         query = request.args.to_dict()
-        verify_query(query, settings.shopify_client_secrets[-1], _clock())
+        verify_query(query, shopify_app(settings).newest_secret, _clock())
         try:
             state = _state_signer(settings).verify(
                 TokenPurpose.OAUTH_STATE, request.cookies.get(STATE_COOKIE, ""), STATE_MAX_AGE
@@ -116,7 +117,7 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
         exchange when needed) and the console opens, signed in by that token."""
         query = request.args.to_dict()
         if "hmac" in query:
-            verify_query(query, settings.shopify_client_secrets[-1], _clock())
+            verify_query(query, shopify_app(settings).newest_secret, _clock())
         token = session_token_of(request)
         if token is None:
             raise Unauthorized("open Paylink from your Shopify admin")
@@ -130,7 +131,7 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
     def webhooks() -> tuple[Response, int]:
         raw = request.get_data()
         verify_webhook(
-            raw, request.headers.get("X-Shopify-Hmac-Sha256"), settings.shopify_client_secrets
+            raw, request.headers.get("X-Shopify-Hmac-Sha256"), shopify_app(settings).client_secrets
         )
         ctx: ServiceContext = current_app.extensions["paylink"]
         try:

@@ -25,11 +25,10 @@ from connectors.woocommerce.mapping import (
 from connectors.woocommerce.rest import WooCommerceApi
 from connectors.woocommerce.web import create_woocommerce_blueprint
 from core.connector import ConnectForm, EmbeddedSignIn
-from core.errors import MALFORMED_PAYLOAD, Conflict
+from core.errors import MALFORMED_PAYLOAD, AccessRevoked, Conflict, UnusablePayload
 from core.events import CartSeen, InvoiceRequested, SourceKind
 from core.http import store_session
 from core.invoices import InvoiceStatus
-from core.jobs import PermanentJobError
 from core.links import payment_url
 from core.money import Money
 from core.services import accounts, carts, invoicing
@@ -78,7 +77,7 @@ class WooCommerceConnector:
     def api(self, ctx: ServiceContext, store: Store) -> WooCommerceApi:
         keys = accounts.store_credentials(ctx, store)
         if not keys.get("consumer_key"):
-            raise PermanentJobError(f"{store.domain} has no keys: connect it again")
+            raise AccessRevoked(f"{store.domain} has no keys: connect it again")
         return WooCommerceApi(
             str(keys["store_url"]),
             str(keys["consumer_key"]),
@@ -95,7 +94,7 @@ class WooCommerceConnector:
         try:
             order_id = int(json.loads(event.body)["id"])
         except MALFORMED_PAYLOAD as error:
-            raise PermanentJobError(f"{event.topic} not usable: {error}") from error
+            raise UnusablePayload(f"{event.topic} not usable: {error}") from error
         status, order = self.api(ctx, store).call("GET", f"orders/{order_id}")
         if status == 404:
             return self._gone(ctx, store, order_id, "order deleted in the store")
@@ -112,9 +111,9 @@ class WooCommerceConnector:
                 request = order_invoice(order, store.id, SourceKind.ORDER)
                 invoice, created = invoicing.create_invoice(ctx, store.merchant_id, request)
             except Conflict as error:  # the order was edited after its invoice was sent
-                raise PermanentJobError(f"order {order_id} changed: {error.message}") from error
+                raise UnusablePayload(f"order {order_id} changed: {error.message}") from error
             except MALFORMED_PAYLOAD as error:
-                raise PermanentJobError(f"order {order_id} not usable: {error}") from error
+                raise UnusablePayload(f"order {order_id} not usable: {error}") from error
             return (
                 f"invoice {invoice.number}"
                 + ("" if created else " (already made)")
@@ -256,7 +255,7 @@ class WooCommerceConnector:
                 try:
                     self.apply(ctx, store, order)
                     applied += 1
-                except PermanentJobError as error:  # one unusable order stops no other
+                except UnusablePayload as error:  # one unusable order stops no other
                     refused.append(f"{order.get('id')}: {error}")
             if len(orders or []) < POLL_PAGE:
                 break

@@ -13,10 +13,8 @@ from urllib.parse import urlencode
 import requests
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_QUERY, Client
 
-from core.connector import StoreAccessRevoked
+from core.errors import AccessRevoked, OutsideServiceFailed, Throttled
 from core.http import response_excerpt
-from core.jobs import RetryAfter
-from core.payments.provider import ProviderError
 from core.store_urls import checked_store_url
 
 API_PATH = "/wp-json/wc/v3"
@@ -76,31 +74,33 @@ class WooCommerceApi:
                 self.prepared(method, path, params, body), timeout=20, allow_redirects=False
             )
         except requests.RequestException as error:
-            raise ProviderError(
+            raise OutsideServiceFailed(
                 f"the store could not be reached: {response_excerpt(str(error))}"
             ) from None
         if response.is_redirect:
-            raise ProviderError(
+            raise OutsideServiceFailed(
                 f"the store answered {response.status_code} (a redirect), which Paylink does not "
                 "follow: connect the store with its final address"
             )
         if response.status_code == 429 or response.status_code >= 500:
-            raise RetryAfter(
+            raise Throttled(
                 f"the store answered {response.status_code}",
                 _retry_after(response.headers.get("Retry-After")),
             )
         if response.status_code in (401, 403):
-            raise StoreAccessRevoked(
+            raise AccessRevoked(
                 f"the store refused Paylink's keys ({response.status_code}): connect it again"
             )
         try:
             data = response.json() if response.content else None
         except ValueError:
-            raise ProviderError(f"the store answered {response.status_code} without JSON") from None
+            raise OutsideServiceFailed(
+                f"the store answered {response.status_code} without JSON"
+            ) from None
         if response.status_code >= 400 and response.status_code != 404:
             message = data.get("message") if isinstance(data, dict) else None
             said = response_excerpt(str(message)) if message else response.status_code
-            raise ProviderError(f"the store refused {method} {path}: {said}")
+            raise OutsideServiceFailed(f"the store refused {method} {path}: {said}")
         return response.status_code, data
 
 

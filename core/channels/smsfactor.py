@@ -21,9 +21,8 @@ from core.channels.channel import (
     SentMessage,
     StopReply,
 )
-from core.errors import MALFORMED_PAYLOAD, ConfigurationError, NotFound
+from core.errors import MALFORMED_PAYLOAD, ConfigurationError, NotFound, OutsideServiceFailed
 from core.http import http_session, send_json
-from core.payments.provider import ProviderError
 from core.reminders import Channel, MessageStatus
 from core.settings import Settings
 
@@ -44,11 +43,13 @@ class SmsFactorChannel:
     callbacks: ClassVar[frozenset[str]] = frozenset({"dlr", "stop"})
 
     def __init__(self, settings: Settings) -> None:
-        if not settings.smsfactor_token:
+        """From PAYLINK_SMSFACTOR_TOKEN (its callbacks: PAYLINK_SMSFACTOR_WEBHOOK_SECRET)."""
+        token = settings.plugin_settings("smsfactor").get("token")
+        if not token:
             raise ConfigurationError("PAYLINK_SMS_CHANNEL=smsfactor needs PAYLINK_SMSFACTOR_TOKEN")
         self.base_url = settings.provider_api_bases.get("smsfactor", DEFAULT_API_BASE)
         self.headers = {
-            "Authorization": f"Bearer {settings.smsfactor_token}",
+            "Authorization": f"Bearer {token}",
             "Accept": "application/json",
         }
         self.session = http_session()
@@ -70,7 +71,7 @@ class SmsFactorChannel:
                 params=query,
                 headers=self.headers,
             )
-        except ProviderError as error:
+        except OutsideServiceFailed as error:
             raise ChannelError(error.message) from None
         if status >= 500 or status == 429:
             raise ChannelError(f"SMSFactor is unavailable ({status})")
@@ -88,7 +89,7 @@ class SmsFactorChannel:
         """`X-SMSFactor-Signature` carries the webhook's secret itself or, accepted too, the
         hex HMAC-SHA256 of the body under it (SMSFactor's page does not say which); then a
         delivery report naming our message id (`gsmsmsid`), or a STOP from a number."""
-        secret = settings.smsfactor_webhook_secret
+        secret = settings.plugin_settings("smsfactor").get("webhook_secret")
         if not secret:
             raise NotFound("SMSFactor's webhooks are not configured")
         presented = incoming.headers.get("X-SMSFactor-Signature", "")

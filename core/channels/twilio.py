@@ -20,9 +20,8 @@ from core.channels.channel import (
     SentMessage,
     StopReply,
 )
-from core.errors import ConfigurationError, NotFound
+from core.errors import ConfigurationError, NotFound, OutsideServiceFailed
 from core.http import http_session, send_json
-from core.payments.provider import ProviderError
 from core.reminders import Channel, MessageStatus
 from core.settings import Settings
 from core.sms import is_stop_reply
@@ -54,14 +53,17 @@ class TwilioChannel:
     callbacks: ClassVar[frozenset[str]] = frozenset({"status", "inbound"})
 
     def __init__(self, settings: Settings) -> None:
-        if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        """From PAYLINK_TWILIO_ACCOUNT_SID, PAYLINK_TWILIO_AUTH_TOKEN and PAYLINK_TWILIO_FROM
+        (a number or a Messaging Service SID; the merchant's sender id when unset)."""
+        own = settings.plugin_settings("twilio")
+        if not (own.get("account_sid") and own.get("auth_token")):
             raise ConfigurationError(
                 "PAYLINK_SMS_CHANNEL=twilio needs PAYLINK_TWILIO_ACCOUNT_SID and "
                 "PAYLINK_TWILIO_AUTH_TOKEN"
             )
-        self.account_sid = settings.twilio_account_sid
-        self.auth = (settings.twilio_account_sid, settings.twilio_auth_token)
-        self.sender = settings.twilio_from
+        self.account_sid = own["account_sid"]
+        self.auth = (own["account_sid"], own["auth_token"])
+        self.sender = own.get("from")
         base = settings.provider_api_bases.get("twilio", DEFAULT_API_BASE)
         self.url = f"{base}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         self.session = http_session()
@@ -76,7 +78,7 @@ class TwilioChannel:
             status, body = send_json(
                 self.session, "Twilio", "POST", self.url, data=form, auth=self.auth
             )
-        except ProviderError as error:
+        except OutsideServiceFailed as error:
             raise ChannelError(error.message) from None
         if status >= 400:
             reason = f"{body.get('code')}: {body.get('message', 'no message')}"
@@ -91,11 +93,12 @@ class TwilioChannel:
     ) -> CallbackAnswer:
         """X-Twilio-Signature checked against the URL Twilio called and the form it posted
         (Twilio's own validator), then a receipt or a STOP reply."""
-        if not settings.twilio_auth_token:
+        token = settings.plugin_settings("twilio").get("auth_token")
+        if not token:
             raise NotFound("Twilio is not configured")
         form = dict(incoming.form)
         signature = incoming.headers.get("X-Twilio-Signature", "")
-        if not RequestValidator(settings.twilio_auth_token).validate(incoming.url, form, signature):
+        if not RequestValidator(token).validate(incoming.url, form, signature):
             raise CallbackRefused("X-Twilio-Signature does not match")
         if callback == "status":
             status = form.get("MessageStatus", "")

@@ -54,13 +54,6 @@ def webhook_url(environment: ProviderEnvironment, provider: str, account_id: int
     return f"{environment.base_url}/webhooks/{provider}/{account_id}"
 
 
-class ProviderError(PaylinkError):
-    """The provider refused or failed a call; its own message is kept."""
-
-    http_status = 502
-    code = "provider_error"
-
-
 def body_digest_key(raw_body: bytes) -> str:
     """The inbox key of a signed body that names no event id: it is still stored (and fails in
     processing, where the merchant sees it) instead of being refused and redelivered forever."""
@@ -149,7 +142,7 @@ class PaymentProvider(Protocol):
 
     def check_connection(self) -> None:
         """One cheap authenticated call, so the merchant learns now that the credentials work
-        (raises ProviderError with the provider's own message)."""
+        (raises OutsideServiceFailed with the provider's own message)."""
 
 
 class ProviderFactory(Protocol):

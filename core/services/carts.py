@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.connector import Connector
-from core.errors import MALFORMED_PAYLOAD, NotFound, ValidationError
+from core.errors import MALFORMED_PAYLOAD, NotFound, UnusablePayload, ValidationError
 from core.events import CartSeen
 from core.invoices import PAYABLE
-from core.jobs import NewJob, PermanentJobError
+from core.jobs import NewJob
 from core.services import invoicing
 from core.services.context import ServiceContext
 from core.storage.database import insert_once
@@ -168,7 +168,7 @@ def abandon_cart(ctx: ServiceContext, connectors: dict[str, Connector], cart_id:
                 ctx, session, store.merchant_id, replace(request, expires_at=now + CART_OFFER)
             )
         except MALFORMED_PAYLOAD as error:
-            raise PermanentJobError(f"abandoned cart not usable: {error}") from error
+            raise UnusablePayload(f"abandoned cart not usable: {error}") from error
         cart.status, cart.invoice_id, cart.updated_at = CartStatus.INVOICED, invoice.id, now
         return f"invoice {invoice.number}"
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from core.errors import ValidationError
+from core.errors import OutsideServiceFailed, ValidationError
 from core.invoices import PAYABLE
 from core.jobs import NewJob
 from core.payments.provider import (
@@ -20,7 +20,6 @@ from core.payments.provider import (
     Instalment,
     PaymentMethod,
     ProviderEnvironment,
-    ProviderError,
     origin_of,
 )
 from core.payments.registry import allowed_checkout_origins, provider_factory
@@ -87,7 +86,7 @@ def start_checkout(
     )
     if origin_of(checkout.redirect_url) not in allowed_checkout_origins(account.provider, env):
         # The customer goes to the provider's own checkout and nowhere else, whatever answered.
-        raise ProviderError(f"{account.provider} answered a checkout URL on another site")
+        raise OutsideServiceFailed(f"{account.provider} answered a checkout URL on another site")
     with ctx.db.transaction() as session:
         session.add(
             Checkout(

@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
-from core.errors import MALFORMED_PAYLOAD, NotFound
+from core.errors import MALFORMED_PAYLOAD, NotFound, UnusablePayload
 from core.events import PaymentReceived, RefundIssued
-from core.jobs import NewJob, PermanentJobError
+from core.jobs import NewJob
 from core.payments.provider import (
     EventKind,
     InvalidSignature,
@@ -105,7 +105,7 @@ def process_provider_event(ctx: ServiceContext, env: ProviderEnvironment, event_
         return
     except MALFORMED_PAYLOAD as error:
         # Signed by the provider but not in a shape we know: retrying cannot help.
-        raise PermanentJobError(f"unreadable {provider.name} event: {error!r}") from error
+        raise UnusablePayload(f"unreadable {provider.name} event: {error!r}") from error
     _finish(ctx, event_id, ",".join(apply_events(ctx, account, events)) or "empty")
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from core.connector import Connector, StoreAccessRevoked
-from core.errors import NotFound
+from core.connector import Connector
+from core.errors import AccessRevoked, NotFound
 from core.events import SourceKind
 from core.invoices import InvoiceStatus
 from core.jobs import NewJob
@@ -82,7 +82,7 @@ def process_store_event(
         raise NotFound(f"no store event {event_id}")
     try:
         outcome = connectors[store.platform].process_event(ctx, store, event)
-    except StoreAccessRevoked as refused:
+    except AccessRevoked as refused:
         outcome = accounts.disconnect_refused_store(ctx, store, refused)
     with ctx.db.transaction() as session:
         stored = session.get(StoreEvent, event_id)
@@ -104,7 +104,7 @@ def push_payment(ctx: ServiceContext, connectors: dict[str, Connector], invoice_
             outcome = _recover_cart(ctx, connectors[store.platform], store, invoice)
         else:
             outcome = connectors[store.platform].push_payment(ctx, store, invoice)
-    except StoreAccessRevoked as refused:
+    except AccessRevoked as refused:
         outcome = accounts.disconnect_refused_store(ctx, store, refused)
     with ctx.db.transaction() as session:
         ctx.record(session, invoice_id, "store_updated", platform=store.platform, outcome=outcome)

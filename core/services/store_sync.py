@@ -9,8 +9,8 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.connector import Connector, StoreAccessRevoked
-from core.errors import NotFound
+from core.connector import Connector
+from core.errors import AccessRevoked, NotFound
 from core.jobs import NewJob
 from core.services import accounts
 from core.services.context import ServiceContext
@@ -64,7 +64,7 @@ def _on_store(
         return "store disconnected"
     try:
         return action(connectors[store.platform], store)
-    except StoreAccessRevoked as refused:
+    except AccessRevoked as refused:
         return accounts.disconnect_refused_store(ctx, store, refused)
 
 

@@ -6,13 +6,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from core.errors import AccessRevoked, Throttled
 from core.jobs import (
     RETRY_CAP_SECONDS,
     DeferJob,
     JobQueue,
     NewJob,
-    PermanentJobError,
-    RetryAfter,
     Worker,
     enqueue,
     retry_delay,
@@ -92,7 +91,7 @@ def test_permanent_errors_and_unknown_kinds_go_dead_at_once(database, clock):
     add(database, clock, "b", kind="test.unknown")
 
     def refused(_job):
-        raise PermanentJobError("store uninstalled the app")
+        raise AccessRevoked("store uninstalled the app")
 
     Worker(JobQueue(database, clock), {"test.refused": refused}).run(until_idle=True)
     assert job(database, "a").status == JobStatus.DEAD
@@ -164,7 +163,7 @@ def test_a_deferred_job_waits_without_spending_an_attempt(database, clock):
 
 def test_a_service_s_wait_is_honoured_and_counts_as_an_attempt(database, clock):
     def throttled(_job):
-        raise RetryAfter("bucket empty", 600)
+        raise Throttled("bucket empty", 600)
 
     add(database, clock, "push", max_attempts=3)
     Worker(JobQueue(database, clock), {"test.noop": throttled}).run(until_idle=True)

@@ -55,11 +55,13 @@ class World:
         self.settings = replace(
             base_settings,
             base_url=f"http://127.0.0.1:{port}",
-            shopify_client_id="client-id",
-            shopify_client_secrets=(CLIENT_SECRET,),
             provider_api_bases={"shopify": base, "smsfactor": base},
             sms_channel="smsfactor",
-            smsfactor_token="sf-token",
+            environ={
+                "PAYLINK_SHOPIFY_CLIENT_ID": "client-id",
+                "PAYLINK_SHOPIFY_CLIENT_SECRETS": CLIENT_SECRET,
+                "PAYLINK_SMSFACTOR_TOKEN": "sf-token",
+            },
         )
         self.clock = clock
         self.app = create_app(self.settings, clock, database)

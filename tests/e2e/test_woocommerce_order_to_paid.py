@@ -46,7 +46,7 @@ def test_a_woocommerce_order_is_invoiced_texted_paid_and_marked_paid(
         allow_private_stores=True,
         provider_api_bases={"smsfactor": base},
         sms_channel="smsfactor",
-        smsfactor_token="sf-token",
+        environ={"PAYLINK_SMSFACTOR_TOKEN": "sf-token"},
     )
     app = create_app(settings, clock, database)
     ctx = app.extensions["paylink"]

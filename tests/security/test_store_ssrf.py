@@ -7,9 +7,8 @@ import requests
 from werkzeug import Response
 
 from connectors.woocommerce.rest import WooCommerceApi
-from core.errors import ValidationError
+from core.errors import OutsideServiceFailed, ValidationError
 from core.http import store_session
-from core.payments.provider import ProviderError
 from core.store_urls import checked_store_url
 
 INTERNAL_PAGE = "root:x:0:0:root:/root:/bin/bash " * 200
@@ -33,7 +32,7 @@ def test_a_store_redirecting_to_an_internal_address_is_not_followed(httpserver, 
         Response(status=302, headers={"Location": internal.url_for("/secret")})
     )
     store = WooCommerceApi(httpserver.url_for(""), "ck", "cs", store_session(5, True), True)
-    with pytest.raises(ProviderError, match="redirect") as refused:
+    with pytest.raises(OutsideServiceFailed, match="redirect") as refused:
         store.call("GET", "orders/1")
     assert internal.log == [] and "root:x" not in refused.value.message
 
@@ -71,6 +70,6 @@ def test_a_store_s_error_reaches_the_merchant_as_a_short_excerpt(httpserver):
         {"code": "x", "message": INTERNAL_PAGE + "\x1b[31m"}, status=400
     )
     store = WooCommerceApi(httpserver.url_for(""), "ck", "cs", store_session(5, True), True)
-    with pytest.raises(ProviderError) as refused:
+    with pytest.raises(OutsideServiceFailed) as refused:
         store.call("GET", "orders/1")
     assert len(refused.value.message) < 240 and "\x1b" not in refused.value.message

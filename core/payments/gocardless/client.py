@@ -7,8 +7,8 @@ from typing import Any
 
 import requests
 
+from core.errors import OutsideServiceFailed
 from core.http import send_json
-from core.payments.provider import ProviderError
 
 GOCARDLESS_VERSION = "2015-07-06"
 
@@ -46,5 +46,7 @@ class GoCardlessClient:
             )
             detail = f" ({reasons})" if reasons else ""
             message = refusal.get("message", "no message")
-            raise ProviderError(f"GoCardless refused the request ({status}): {message}{detail}")
+            raise OutsideServiceFailed(
+                f"GoCardless refused the request ({status}): {message}{detail}"
+            )
         return body

@@ -9,8 +9,8 @@ from typing import Any
 
 import requests
 
+from core.errors import OutsideServiceFailed
 from core.http import send_json
-from core.payments.provider import ProviderError
 
 #: Tokens are shared by every provider instance of the process, per (API base, client id).
 _tokens: dict[tuple[str, str], tuple[str, float]] = {}
@@ -87,7 +87,7 @@ class PayPalClient:
         return body
 
 
-class PayPalRefused(ProviderError):
+class PayPalRefused(OutsideServiceFailed):
     """PayPal answered 4xx/5xx; its `name`, `details[].issue` and message are kept."""
 
     def __init__(self, status: int, body: dict[str, Any]) -> None:

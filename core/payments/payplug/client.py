@@ -7,8 +7,8 @@ from typing import Any
 
 import requests
 
+from core.errors import OutsideServiceFailed
 from core.http import send_json
-from core.payments.provider import ProviderError
 
 PAYPLUG_VERSION = "2019-08-06"
 
@@ -32,5 +32,5 @@ class PayPlugClient:
         )
         if status >= 400:
             message = body.get("message", "no message")
-            raise ProviderError(f"PayPlug refused the request ({status}): {message}")
+            raise OutsideServiceFailed(f"PayPlug refused the request ({status}): {message}")
         return body

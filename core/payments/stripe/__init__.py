@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from core.clock import utc_now
-from core.errors import ValidationError
+from core.errors import OutsideServiceFailed, ValidationError
 from core.http import http_session
 from core.payments import signatures
 from core.payments.provider import (
@@ -18,7 +18,6 @@ from core.payments.provider import (
     CredentialField,
     PaymentMethod,
     ProviderEnvironment,
-    ProviderError,
     ProviderEvent,
 )
 from core.payments.stripe import mapping
@@ -59,7 +58,7 @@ class StripeProvider:
         form = mapping.checkout_form(request, utc_now())
         session = self.client.post("/v1/checkout/sessions", form, request.idempotency_key)
         if not session.get("url") or not session.get("id"):
-            raise ProviderError("Stripe answered without a checkout URL")
+            raise OutsideServiceFailed("Stripe answered without a checkout URL")
         return Checkout(redirect_url=session["url"], provider_reference=session["id"])
 
     def event_key(self, raw_body: bytes, headers: Mapping[str, str], now: datetime) -> str:

@@ -7,8 +7,8 @@ from typing import Any
 
 import requests
 
+from core.errors import OutsideServiceFailed
 from core.http import send_json
-from core.payments.provider import ProviderError
 
 STRIPE_VERSION = "2026-10-28.endive"
 
@@ -30,5 +30,5 @@ class StripeClient:
         status, body = send_json(self.session, "Stripe", method, f"{self.base_url}{path}", **kwargs)
         if status >= 400:
             message = body.get("error", {}).get("message", "no message")
-            raise ProviderError(f"Stripe refused the request ({status}): {message}")
+            raise OutsideServiceFailed(f"Stripe refused the request ({status}): {message}")
         return body

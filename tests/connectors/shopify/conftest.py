@@ -9,6 +9,7 @@ from tests.core.web.conftest import app, client, ctx, env, run_jobs, shop  # noq
 from tests.core.web.conftest import settings as web_settings
 
 CLIENT_SECRET = "shpss_0123456789abcdef0123456789abcdef"
+PREVIOUS_SECRET = "shpss_previous_secret_still_valid_ok"
 
 
 @pytest.fixture
@@ -16,7 +17,9 @@ def settings(database_url, tmp_path, httpserver):
     """Shopify's app credentials set, and its Admin API pointed at the test's fake shop."""
     return replace(
         web_settings.__wrapped__(database_url, tmp_path),
-        shopify_client_id="client-id",
-        shopify_client_secrets=("shpss_previous_secret_still_valid_ok", CLIENT_SECRET),
+        environ={
+            "PAYLINK_SHOPIFY_CLIENT_ID": "client-id",
+            "PAYLINK_SHOPIFY_CLIENT_SECRETS": f"{PREVIOUS_SECRET},{CLIENT_SECRET}",
+        },
         provider_api_bases={"shopify": httpserver.url_for("").rstrip("/")},
     )

@@ -6,8 +6,8 @@ import requests
 from graphql import parse
 from graphql.validation.validate import validate
 
-from connectors.shopify.graphql import DOCUMENTS, ShopifyAdmin, ShopifyThrottled
-from core.payments.provider import ProviderError
+from connectors.shopify.graphql import DOCUMENTS, ShopifyAdmin
+from core.errors import OutsideServiceFailed, Throttled
 from tests.support.providers import json_answer
 from tests.support.shopify_reference import admin_schema
 
@@ -70,16 +70,16 @@ def test_throttling_says_how_long_to_wait(httpserver):
     httpserver.expect_oneshot_request("/admin/api/2025-01/graphql.json").respond_with_response(
         json_answer(throttled)
     )
-    with pytest.raises(ShopifyThrottled) as waited:
+    with pytest.raises(Throttled) as waited:
         admin(httpserver).execute(DOCUMENTS["TAGS_ADD"], {"id": "x", "tags": ["paylink"]})
     assert waited.value.seconds == 6  # (752 - 152) / 100
     httpserver.expect_oneshot_request("/admin/api/2025-01/graphql.json").respond_with_data(
         "slow down", status=429
     )
-    with pytest.raises(ShopifyThrottled):
+    with pytest.raises(Throttled):
         admin(httpserver).execute(DOCUMENTS["TAGS_ADD"], {"id": "x", "tags": ["paylink"]})
     httpserver.expect_oneshot_request("/admin/api/2025-01/graphql.json").respond_with_response(
         json_answer({"errors": [{"message": "Field 'nope' doesn't exist"}]})
     )
-    with pytest.raises(ProviderError, match="nope"):
+    with pytest.raises(OutsideServiceFailed, match="nope"):
         admin(httpserver).execute(DOCUMENTS["TAGS_ADD"], {"id": "x", "tags": ["paylink"]})

@@ -18,8 +18,7 @@ CONFIGURED = Settings(
     data_dir=Path("."),
     secret_key="s",
     encryption_keys="k1:" + "A" * 43,
-    twilio_auth_token="token",
-    smsfactor_webhook_secret="secret",
+    environ={"PAYLINK_TWILIO_AUTH_TOKEN": "token", "PAYLINK_SMSFACTOR_WEBHOOK_SECRET": "secret"},
 )
 FORGED = IncomingCallback(
     url="https://pay.example/channels/x/y",

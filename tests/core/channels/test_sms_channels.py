@@ -2,7 +2,6 @@
 provider refuses falling back to email."""
 
 from base64 import b64encode
-from dataclasses import replace
 from urllib.parse import parse_qsl
 
 import pytest
@@ -27,21 +26,23 @@ from tests.support.providers import json_answer
 SID = "AC0123456789abcdef0123456789abcdef"
 
 
-def settings_for(httpserver, **changes) -> Settings:
+def settings_for(httpserver, **changes: str | None) -> Settings:
+    """Both SMS providers configured through their own variables; `changes` by variable name
+    (None leaves it out)."""
     base = httpserver.url_for("").rstrip("/")
-    return replace(
-        Settings(
-            database_url="sqlite://",
-            data_dir=None,
-            secret_key="s",
-            encryption_keys="k1:" + "A" * 43,
-            provider_api_bases={"smsfactor": base, "twilio": base},
-            smsfactor_token="sf-token",
-            twilio_account_sid=SID,
-            twilio_auth_token="twilio-token",
-            twilio_from="BoutiqueLun",
-        ),
-        **changes,
+    environ = {
+        "PAYLINK_SMSFACTOR_TOKEN": "sf-token",
+        "PAYLINK_TWILIO_ACCOUNT_SID": SID,
+        "PAYLINK_TWILIO_AUTH_TOKEN": "twilio-token",
+        "PAYLINK_TWILIO_FROM": "BoutiqueLun",
+    } | changes
+    return Settings(
+        database_url="sqlite://",
+        data_dir=None,
+        secret_key="s",
+        encryption_keys="k1:" + "A" * 43,
+        provider_api_bases={"smsfactor": base, "twilio": base},
+        environ={name: value for name, value in environ.items() if value is not None},
     )
 
 
@@ -133,9 +134,9 @@ def test_a_messaging_service_sid_is_sent_as_such(httpserver):
     httpserver.expect_request(f"/2010-04-01/Accounts/{SID}/Messages.json").respond_with_handler(
         lambda request: seen.append(request.form.to_dict()) or json_answer({"sid": "SM2"}, 201)
     )
-    TwilioChannel(settings_for(httpserver, twilio_from="MG9752274e9e519418a7406176694466fa")).send(
-        sms()
-    )
+    TwilioChannel(
+        settings_for(httpserver, PAYLINK_TWILIO_FROM="MG9752274e9e519418a7406176694466fa")
+    ).send(sms())
     assert seen[0]["MessagingServiceSid"].startswith("MG") and "From" not in seen[0]
 
 
@@ -146,7 +147,7 @@ def test_a_sender_id_starting_with_mg_is_a_sender_id(httpserver):
     httpserver.expect_request(f"/2010-04-01/Accounts/{SID}/Messages.json").respond_with_handler(
         lambda request: seen.append(request.form.to_dict()) or json_answer({"sid": "SM3"}, 201)
     )
-    TwilioChannel(settings_for(httpserver, twilio_from=None)).send(sms(sender="MGMBijoux"))
+    TwilioChannel(settings_for(httpserver, PAYLINK_TWILIO_FROM=None)).send(sms(sender="MGMBijoux"))
     assert seen[0]["From"] == "MGMBijoux" and "MessagingServiceSid" not in seen[0]
 
 
@@ -164,9 +165,9 @@ def test_the_contract_catches_what_twilio_refuses():
 
 def test_missing_credentials_stop_the_start(httpserver):
     with pytest.raises(ConfigurationError, match="PAYLINK_SMSFACTOR_TOKEN"):
-        SmsFactorChannel(settings_for(httpserver, smsfactor_token=None))
+        SmsFactorChannel(settings_for(httpserver, PAYLINK_SMSFACTOR_TOKEN=None))
     with pytest.raises(ConfigurationError, match="PAYLINK_TWILIO_AUTH_TOKEN"):
-        TwilioChannel(settings_for(httpserver, twilio_auth_token=None))
+        TwilioChannel(settings_for(httpserver, PAYLINK_TWILIO_AUTH_TOKEN=None))
 
 
 def test_a_refused_sms_falls_back_to_email(ctx, clock, httpserver):

@@ -8,15 +8,9 @@ from urllib.parse import parse_qsl
 import pytest
 from werkzeug import Response
 
-from core.errors import ValidationError
+from core.errors import OutsideServiceFailed, ValidationError
 from core.money import Money
-from core.payments.provider import (
-    CheckoutRequest,
-    EventKind,
-    PaymentMethod,
-    ProviderEnvironment,
-    ProviderError,
-)
+from core.payments.provider import CheckoutRequest, EventKind, PaymentMethod, ProviderEnvironment
 from core.payments.stripe import StripeProvider, mapping
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "stripe"
@@ -88,7 +82,7 @@ def test_stripe_errors_keep_stripe_s_message(httpserver):
         }
     }
     httpserver.expect_oneshot_request("/v1/checkout/sessions").respond_with_json(error, status=401)
-    with pytest.raises(ProviderError, match="Invalid API Key"):
+    with pytest.raises(OutsideServiceFailed, match="Invalid API Key"):
         provider(httpserver).create_checkout(request())
 
 

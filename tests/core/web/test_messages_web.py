@@ -23,7 +23,8 @@ SF_SECRET = "mysignature123"
 
 @pytest.fixture
 def app(settings, clock, database):
-    configured = replace(settings, twilio_auth_token=TOKEN, smsfactor_webhook_secret=SF_SECRET)
+    own = {"PAYLINK_TWILIO_AUTH_TOKEN": TOKEN, "PAYLINK_SMSFACTOR_WEBHOOK_SECRET": SF_SECRET}
+    configured = replace(settings, environ=own)
     return create_app(configured, clock=clock, database=database)
 
 
