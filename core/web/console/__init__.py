@@ -14,8 +14,16 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from core.errors import PaylinkError, Unauthorized
 from core.services import merchant_users
-from core.web.console import invoices, payment_methods, settings_pages, templates_page
-from core.web.console.account import add_account_pages
+from core.web.console import (
+    account,
+    branding_page,
+    invoices,
+    messages_page,
+    payment_methods,
+    reminders_page,
+    stores_page,
+    templates_page,
+)
 from core.web.console.auth import start_session
 from core.web.console.forms import LoginForm
 from core.web.console.pages import (
@@ -37,6 +45,19 @@ def _safe_next() -> str | None:
     if target.startswith("/") and not target.startswith(("//", "/\\")) and not parts.netloc:
         return target
     return None
+
+
+#: One module per area of the console, each with its module-level views in a ROUTES table.
+CONSOLE_AREAS = (
+    account,
+    invoices,
+    branding_page,
+    reminders_page,
+    stores_page,
+    messages_page,
+    templates_page,
+    payment_methods,
+)
 
 
 def create_console_blueprint(login_limit: Any) -> Blueprint:
@@ -66,11 +87,9 @@ def create_console_blueprint(login_limit: Any) -> Blueprint:
         return redirect(url_for("console.invoice_list"), code=303)
 
     console.after_request(carry_embedded_sign_in)
-    add_account_pages(console)
-    invoices.add_invoice_pages(console)
-    settings_pages.add_settings_pages(console)
-    templates_page.add_template_pages(console)
-    payment_methods.add_payment_pages(console)
+    for area in CONSOLE_AREAS:
+        for rule, view, methods in area.ROUTES:
+            console.add_url_rule(rule, view_func=view, methods=methods)
 
     @console.errorhandler(PaylinkError)
     def _domain_error(error: PaylinkError) -> Response:

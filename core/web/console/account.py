@@ -3,27 +3,22 @@ sessions on the server (a copied cookie stops working at once)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from core.errors import Unauthorized, ValidationError
+from core.errors import NotFound, Unauthorized, ValidationError
 from core.services import merchant_users
 from core.web.console.auth import end_current_session, start_session
-from core.web.console.forms import ActionForm, PasswordForm
-from core.web.console.pages import form_locales, language, render, submitted
+from core.web.console.forms import PasswordForm
+from core.web.console.pages import form_locales, language, render, require_csrf, submitted
 from core.web.console.texts import console_text, said
 from core.web.current import services
 
 
-def add_account_pages(console: Blueprint) -> None:
-    console.add_url_rule("/logout", view_func=logout, methods=["POST"])
-    console.add_url_rule("/password", view_func=password, methods=["GET", "POST"])
-
-
 @login_required
 def logout() -> BaseResponse:
-    submitted(ActionForm())  # its CSRF token, or a 400
+    require_csrf()
     end_current_session()
     return redirect(url_for("console.login"), code=303)
 
@@ -48,3 +43,21 @@ def password() -> Response | BaseResponse:
             return redirect(url_for("console.invoice_list"), code=303)
     status = 422 if error or form.errors else 200
     return render("console/password.html", status=status, form=form, error=error)
+
+
+@login_required
+def switch_language() -> BaseResponse:
+    require_csrf()
+    if current_user.embedded:
+        raise NotFound("inside a store's admin the console speaks the shop's language")
+    other = "en" if current_user.locale == "fr" else "fr"
+    merchant_users.set_locale(services(), current_user.user_id, other)
+    return redirect(request.referrer or url_for("console.invoice_list"), code=303)
+
+
+#: This area's pages, registered on the console blueprint by `create_console_blueprint`.
+ROUTES = [
+    ("/logout", logout, ["POST"]),
+    ("/password", password, ["GET", "POST"]),
+    ("/language", switch_language, ["POST"]),
+]

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -20,7 +20,7 @@ from core.services import accounts, invoicing, message_settings, messaging, paym
 from core.services.invoice_queries import InvoiceFilter, invoice_timeline, list_invoices
 from core.storage.models import Merchant
 from core.web.console.forms import ActionForm, InvoiceForm, MarkPaidForm, VoidForm
-from core.web.console.pages import form_locales, language, render, submitted
+from core.web.console.pages import form_locales, language, render, require_csrf, submitted
 from core.web.console.texts import console_text, said
 from core.web.current import services, settings
 
@@ -121,109 +121,116 @@ def _invoice_request(form: InvoiceForm, merchant: Merchant) -> InvoiceRequested:
     )
 
 
-def add_invoice_pages(console: Blueprint) -> None:
-    @console.route("/invoices/new", methods=["GET", "POST"])
-    @login_required
-    def invoice_new() -> Response | BaseResponse:
-        form = InvoiceForm(meta=form_locales())
-        error = None
-        if submitted(form):
-            merchant = _merchant()
-            try:
-                invoice, _ = invoicing.create_invoice(
-                    services(), merchant.id, _invoice_request(form, merchant)
-                )
-            except PaylinkError as refusal:
-                error = said(language(), refusal)
-            else:
-                return redirect(url_for("console.invoice_detail", invoice_id=invoice.id), code=303)
-        failed = bool(error or form.errors)
-        return render(
-            "console/invoice_new.html", status=422 if failed else 200, form=form, error=error
-        )
+@login_required
+def invoice_new() -> Response | BaseResponse:
+    form = InvoiceForm(meta=form_locales())
+    error = None
+    if submitted(form):
+        merchant = _merchant()
+        try:
+            invoice, _ = invoicing.create_invoice(
+                services(), merchant.id, _invoice_request(form, merchant)
+            )
+        except PaylinkError as refusal:
+            error = said(language(), refusal)
+        else:
+            return redirect(url_for("console.invoice_detail", invoice_id=invoice.id), code=303)
+    failed = bool(error or form.errors)
+    return render("console/invoice_new.html", status=422 if failed else 200, form=form, error=error)
 
-    @console.get("/invoices")
-    @login_required
-    def invoice_list() -> Response:
-        status = _status(request.args.get("status"))
-        search = (request.args.get("q") or "").strip()[:200] or None
-        after = request.args.get("after", type=int)
-        store_id = request.args.get("store", type=int)
-        zone = ZoneInfo(_merchant().timezone)
-        since, until = _day(request.args.get("from"), zone), _day(request.args.get("to"), zone)
-        page = list_invoices(
-            services(),
-            current_user.merchant_id,
-            InvoiceFilter(
-                status=status,
-                search=search,
-                store_id=store_id,
-                created_from=since,
-                created_to=until + timedelta(days=1) if until else None,
-                starting_after=after,
-                limit=PAGE_SIZE,
-            ),
-        )
-        return render(
-            "console/invoices.html",
-            page=page,
-            chosen_status=status.value if status else "",
-            statuses=[s.value for s in InvoiceStatus],
-            stores=accounts.merchant_stores(services(), current_user.merchant_id),
-            chosen_store=store_id,
-            since=request.args.get("from", "") if since else "",
-            until=request.args.get("to", "") if until else "",
-            search=search or "",
-            money=lambda invoice, minor: Money(minor, invoice.currency).format(
-                "fr_FR" if language() == "fr" else "en_GB"
-            ),
-        )
 
-    @console.get("/invoices/<int:invoice_id>")
-    @login_required
-    def invoice_detail(invoice_id: int) -> Response:
-        return _detail(invoice_id)
+@login_required
+def invoice_list() -> Response:
+    status = _status(request.args.get("status"))
+    search = (request.args.get("q") or "").strip()[:200] or None
+    after = request.args.get("after", type=int)
+    store_id = request.args.get("store", type=int)
+    zone = ZoneInfo(_merchant().timezone)
+    since, until = _day(request.args.get("from"), zone), _day(request.args.get("to"), zone)
+    page = list_invoices(
+        services(),
+        current_user.merchant_id,
+        InvoiceFilter(
+            status=status,
+            search=search,
+            store_id=store_id,
+            created_from=since,
+            created_to=until + timedelta(days=1) if until else None,
+            starting_after=after,
+            limit=PAGE_SIZE,
+        ),
+    )
+    return render(
+        "console/invoices.html",
+        page=page,
+        chosen_status=status.value if status else "",
+        statuses=[s.value for s in InvoiceStatus],
+        stores=accounts.merchant_stores(services(), current_user.merchant_id),
+        chosen_store=store_id,
+        since=request.args.get("from", "") if since else "",
+        until=request.args.get("to", "") if until else "",
+        search=search or "",
+        money=lambda invoice, minor: Money(minor, invoice.currency).format(
+            "fr_FR" if language() == "fr" else "en_GB"
+        ),
+    )
 
-    @console.post("/invoices/<int:invoice_id>/resend")
-    @login_required
-    def resend(invoice_id: int) -> BaseResponse:
-        submitted(ActionForm())
-        messaging.resend_invoice(services(), current_user.merchant_id, invoice_id)
-        flash(console_text(language(), "resent"))
-        return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)
 
-    @console.post("/invoices/<int:invoice_id>/void")
-    @login_required
-    def void(invoice_id: int) -> Response | BaseResponse:
-        form = VoidForm(meta=form_locales())
-        if not submitted(form):
-            return _detail(invoice_id, void_form=form)
-        invoicing.void_invoice(services(), current_user.merchant_id, invoice_id, form.reason.data)
-        flash(console_text(language(), "voided"))
-        return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)
+@login_required
+def invoice_detail(invoice_id: int) -> Response:
+    return _detail(invoice_id)
 
-    @console.post("/invoices/<int:invoice_id>/payments")
-    @login_required
-    def mark_paid(invoice_id: int) -> Response | BaseResponse:
-        form = MarkPaidForm(meta=form_locales())
-        if submitted(form):
-            invoice = invoicing.load_invoice_by_id(services(), current_user.merchant_id, invoice_id)
-            try:
-                amount = Money.parse(form.amount.data.replace(",", "."), invoice.currency)
-                if amount.minor <= 0:
-                    raise ValidationError("the amount must be positive")
-                payments.record_manual_payment(
-                    services(),
-                    current_user.merchant_id,
-                    invoice_id,
-                    amount.minor,
-                    form.reference.data,
-                    form.method.data,
-                    None,
-                )
-            except PaylinkError as error:
-                form.amount.errors = [*form.amount.errors, said(language(), error)]
-            else:
-                flash(console_text(language(), "marked_paid"))
-                return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)
-        return _detail(invoice_id, paid_form=form)
+
+@login_required
+def resend(invoice_id: int) -> BaseResponse:
+    require_csrf()
+    messaging.resend_invoice(services(), current_user.merchant_id, invoice_id)
+    flash(console_text(language(), "resent"))
+    return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)
+
+
+@login_required
+def void(invoice_id: int) -> Response | BaseResponse:
+    form = VoidForm(meta=form_locales())
+    if not submitted(form):
+        return _detail(invoice_id, void_form=form)
+    invoicing.void_invoice(services(), current_user.merchant_id, invoice_id, form.reason.data)
+    flash(console_text(language(), "voided"))
+    return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)
+
+
+@login_required
+def mark_paid(invoice_id: int) -> Response | BaseResponse:
+    form = MarkPaidForm(meta=form_locales())
+    if submitted(form):
+        invoice = invoicing.load_invoice_by_id(services(), current_user.merchant_id, invoice_id)
+        try:
+            amount = Money.parse(form.amount.data.replace(",", "."), invoice.currency)
+            if amount.minor <= 0:
+                raise ValidationError("the amount must be positive")
+            payments.record_manual_payment(
+                services(),
+                current_user.merchant_id,
+                invoice_id,
+                amount.minor,
+                form.reference.data,
+                form.method.data,
+                None,
+            )
+        except PaylinkError as error:
+            form.amount.errors = [*form.amount.errors, said(language(), error)]
+        else:
+            flash(console_text(language(), "marked_paid"))
+            return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)
+    return _detail(invoice_id, paid_form=form)
+
+
+#: This area's pages, registered on the console blueprint by `create_console_blueprint`.
+ROUTES = [
+    ("/invoices/new", invoice_new, ["GET", "POST"]),
+    ("/invoices", invoice_list, ["GET"]),
+    ("/invoices/<int:invoice_id>", invoice_detail, ["GET"]),
+    ("/invoices/<int:invoice_id>/resend", resend, ["POST"]),
+    ("/invoices/<int:invoice_id>/void", void, ["POST"]),
+    ("/invoices/<int:invoice_id>/payments", mark_paid, ["POST"]),
+]

@@ -4,7 +4,7 @@ makes one real call to the provider."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -12,7 +12,7 @@ from core.errors import PaylinkError
 from core.payments.registry import provider_factories
 from core.services import payment_accounts
 from core.web.console.forms import ActionForm
-from core.web.console.pages import language, render, submitted
+from core.web.console.pages import language, render, require_csrf
 from core.web.console.texts import console_text, said
 from core.web.current import providers, services
 
@@ -28,44 +28,50 @@ def _page(status: int = 200, failed: str | None = None, error: str | None = None
     )
 
 
-def add_payment_pages(console: Blueprint) -> None:
-    @console.get("/payments")
-    @login_required
-    def payment_methods() -> Response:
-        return _page()
+@login_required
+def payment_methods() -> Response:
+    return _page()
 
-    @console.post("/payments/<provider>")
-    @login_required
-    def payment_method_save(provider: str) -> Response | BaseResponse:
-        if provider not in provider_factories():
-            abort(404)
-        submitted(ActionForm())
-        fields = {key: value for key, value in request.form.items() if key != "csrf_token"}
-        try:
-            payment_accounts.update_account(
-                services(),
-                providers(),
-                current_user.merchant_id,
-                provider,
-                fields,
-                enabled=request.form.get("enabled") == "on",
-            )
-        except PaylinkError as refusal:
-            return _page(422, provider, said(language(), refusal))
-        flash(console_text(language(), "saved"))
-        return redirect(url_for("console.payment_methods") + f"#{provider}", code=303)
 
-    @console.post("/payments/<provider>/test")
-    @login_required
-    def payment_method_test(provider: str) -> Response | BaseResponse:
-        if provider not in provider_factories():
-            abort(404)
-        submitted(ActionForm())
-        try:
-            payment_accounts.check_connection(
-                services(), providers(), current_user.merchant_id, provider
-            )
-        except PaylinkError as refusal:
-            return _page(502, provider, said(language(), refusal))
-        flash(console_text(language(), "connection_ok", provider=provider))
-        return redirect(url_for("console.payment_methods") + f"#{provider}", code=303)
+@login_required
+def payment_method_save(provider: str) -> Response | BaseResponse:
+    if provider not in provider_factories():
+        abort(404)
+    require_csrf()
+    fields = {key: value for key, value in request.form.items() if key != "csrf_token"}
+    try:
+        payment_accounts.update_account(
+            services(),
+            providers(),
+            current_user.merchant_id,
+            provider,
+            fields,
+            enabled=request.form.get("enabled") == "on",
+        )
+    except PaylinkError as refusal:
+        return _page(422, provider, said(language(), refusal))
+    flash(console_text(language(), "saved"))
+    return redirect(url_for("console.payment_methods") + f"#{provider}", code=303)
+
+
+@login_required
+def payment_method_test(provider: str) -> Response | BaseResponse:
+    if provider not in provider_factories():
+        abort(404)
+    require_csrf()
+    try:
+        payment_accounts.check_connection(
+            services(), providers(), current_user.merchant_id, provider
+        )
+    except PaylinkError as refusal:
+        return _page(502, provider, said(language(), refusal))
+    flash(console_text(language(), "connection_ok", provider=provider))
+    return redirect(url_for("console.payment_methods") + f"#{provider}", code=303)
+
+
+#: This area's pages, registered on the console blueprint by `create_console_blueprint`.
+ROUTES = [
+    ("/payments", payment_methods, ["GET"]),
+    ("/payments/<provider>", payment_method_save, ["POST"]),
+    ("/payments/<provider>/test", payment_method_test, ["POST"]),
+]

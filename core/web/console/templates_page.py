@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, url_for
+from flask import Response, current_app, flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.wrappers import Response as BaseResponse
@@ -20,7 +20,7 @@ from core.services import message_settings
 from core.services.messaging import MessagingEnvironment
 from core.web.console.auth import embedded_user
 from core.web.console.forms import ActionForm, TemplatesForm
-from core.web.console.pages import form_locales, language, render, submitted
+from core.web.console.pages import form_locales, language, render, require_csrf, submitted
 from core.web.console.texts import console_text, said
 from core.web.current import services
 from core.web.errors import request_json
@@ -52,72 +52,76 @@ def _chosen() -> tuple[str, str]:
     return kind, locale
 
 
-def add_template_pages(console: Blueprint) -> None:
-    @console.route("/templates", methods=["GET", "POST"])
-    @login_required
-    def templates() -> Response | BaseResponse:
-        kind, locale = _chosen()
-        ctx, merchant_id = services(), current_user.merchant_id
-        current = {
-            part: message_settings.template(ctx, merchant_id, kind, locale, part.value)
-            for part in PARTS
-        }
-        form = TemplatesForm(
-            meta=form_locales(), data={part.value: current[part].text for part in PARTS}
-        )
-        if submitted(form):
-            for part in PARTS:
-                try:
-                    message_settings.check_template_text(getattr(form, part.value).data)
-                except ValidationError as error:
-                    getattr(form, part.value).errors = [said(language(), error)]
-            if not form.errors:
-                for part in PARTS:
-                    text = getattr(form, part.value).data
-                    if text != current[part].text:
-                        message_settings.set_template(
-                            ctx, merchant_id, kind, locale, part.value, text
-                        )
-                flash(console_text(language(), "saved"))
-                return redirect(url_for("console.templates", kind=kind, locale=locale), code=303)
-        sms = current[Part.SMS]
-        return render(
-            "console/templates.html",
-            status=422 if form.errors else 200,
-            form=form,
-            reset_form=ActionForm(),
-            kind=kind,
-            locale=locale,
-            kinds=[k.value for k in MessageKind],
-            locales=LOCALES,
-            custom=any(p.custom for p in current.values()),
-            sms=_measured(sms),
-        )
-
-    @console.post("/templates/reset")
-    @login_required
-    def templates_reset() -> BaseResponse:
-        submitted(ActionForm())
-        kind, locale = _chosen()
+@login_required
+def templates() -> Response | BaseResponse:
+    kind, locale = _chosen()
+    ctx, merchant_id = services(), current_user.merchant_id
+    current = {
+        part: message_settings.template(ctx, merchant_id, kind, locale, part.value)
+        for part in PARTS
+    }
+    form = TemplatesForm(
+        meta=form_locales(), data={part.value: current[part].text for part in PARTS}
+    )
+    if submitted(form):
         for part in PARTS:
-            message_settings.set_template(
-                services(), current_user.merchant_id, kind, locale, part.value, None
-            )
-        return redirect(url_for("console.templates", kind=kind, locale=locale), code=303)
+            try:
+                message_settings.check_template_text(getattr(form, part.value).data)
+            except ValidationError as error:
+                getattr(form, part.value).errors = [said(language(), error)]
+        if not form.errors:
+            for part in PARTS:
+                text = getattr(form, part.value).data
+                if text != current[part].text:
+                    message_settings.set_template(ctx, merchant_id, kind, locale, part.value, text)
+            flash(console_text(language(), "saved"))
+            return redirect(url_for("console.templates", kind=kind, locale=locale), code=303)
+    sms = current[Part.SMS]
+    return render(
+        "console/templates.html",
+        status=422 if form.errors else 200,
+        form=form,
+        reset_form=ActionForm(),
+        kind=kind,
+        locale=locale,
+        kinds=[k.value for k in MessageKind],
+        locales=LOCALES,
+        custom=any(p.custom for p in current.values()),
+        sms=_measured(sms),
+    )
 
-    @console.post("/templates/preview")
-    @login_required
-    def templates_preview() -> tuple[Response, int]:
-        """What the SMS being typed would be: rendered on the sample, measured and priced."""
-        try:
-            if embedded_user() is None:  # a platform's signed token is its own CSRF proof
-                validate_csrf(request.headers.get("X-CSRFToken", ""))
-        except (CsrfInvalid, CSRFError):
-            return jsonify({"error": console_text(language(), "csrf")}), 400
-        body = request_json()
-        text = str(body.get("text", "")) if isinstance(body, dict) else ""
-        try:
-            preview = message_settings.preview_sms(text)
-        except ValidationError as error:
-            return jsonify({"error": said(language(), error)}), 422
-        return jsonify(_measured(preview)), 200
+
+@login_required
+def templates_reset() -> BaseResponse:
+    require_csrf()
+    kind, locale = _chosen()
+    for part in PARTS:
+        message_settings.set_template(
+            services(), current_user.merchant_id, kind, locale, part.value, None
+        )
+    return redirect(url_for("console.templates", kind=kind, locale=locale), code=303)
+
+
+@login_required
+def templates_preview() -> tuple[Response, int]:
+    """What the SMS being typed would be: rendered on the sample, measured and priced."""
+    try:
+        if embedded_user() is None:  # a platform's signed token is its own CSRF proof
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except (CsrfInvalid, CSRFError):
+        return jsonify({"error": console_text(language(), "csrf")}), 400
+    body = request_json()
+    text = str(body.get("text", "")) if isinstance(body, dict) else ""
+    try:
+        preview = message_settings.preview_sms(text)
+    except ValidationError as error:
+        return jsonify({"error": said(language(), error)}), 422
+    return jsonify(_measured(preview)), 200
+
+
+#: This area's pages, registered on the console blueprint by `create_console_blueprint`.
+ROUTES = [
+    ("/templates", templates, ["GET", "POST"]),
+    ("/templates/reset", templates_reset, ["POST"]),
+    ("/templates/preview", templates_preview, ["POST"]),
+]
