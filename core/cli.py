@@ -9,7 +9,9 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import secrets
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -221,17 +223,43 @@ def payment_account(merchant_id: int, provider: str, credentials: str, disable: 
         )
 
 
+def password_input(command: Command) -> Command:
+    """`--password`, or `--password-stdin` to read it from a pipe (scripts, secret stores),
+    or else asked for twice at the terminal."""
+    command = click.option(
+        "--password-stdin", is_flag=True, help="Read the password from standard input."
+    )(command)
+    return click.option("--password", help="Asked for (twice) when not given.")(command)
+
+
+def _password(password: str | None, from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if password is not None:
+        return password
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
 @main.command("create-user")
 @click.option("--merchant", "merchant_id", type=int, required=True)
 @click.option("--email", required=True)
 @click.option("--name", default="")
 @click.option("--locale", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
-@click.password_option(help="Asked for (twice) when not given.")
+@password_input
 @with_appcontext
 @reports_errors
-def create_user(merchant_id: int, email: str, name: str, locale: str, password: str) -> None:
+def create_user(
+    merchant_id: int,
+    email: str,
+    name: str,
+    locale: str,
+    password: str | None,
+    password_stdin: bool,
+) -> None:
     """Add someone who signs in to the console for this merchant."""
-    user = merchant_users.create_user(services(), merchant_id, email, name, password, locale)
+    user = merchant_users.create_user(
+        services(), merchant_id, email, name, _password(password, password_stdin), locale
+    )
     click.echo(
         f"user {user.id} ({user.email}) can sign in at {current_settings().base_url}/console"
     )
@@ -239,13 +267,13 @@ def create_user(merchant_id: int, email: str, name: str, locale: str, password: 
 
 @main.command("set-password")
 @click.option("--email", required=True)
-@click.password_option(help="Asked for (twice) when not given.")
+@password_input
 @with_appcontext
 @reports_errors
-def set_password(email: str, password: str) -> None:
+def set_password(email: str, password: str | None, password_stdin: bool) -> None:
     """Give a console user a new password; every session they had ends."""
     user = merchant_users.user_by_email(services(), email)
-    merchant_users.change_password(services(), user.id, password)
+    merchant_users.change_password(services(), user.id, _password(password, password_stdin))
     click.echo(f"password changed for {user.email}; their sessions are ended")
 
 
@@ -322,6 +350,10 @@ def _interrupt(*_signal_args: object) -> None:
     raise KeyboardInterrupt
 
 
+#: The demo merchant's console user, created on the first start with a one-time password.
+DEMO_EMAIL = "demo@paylink.example"  # RFC 2606: a name that is nobody's
+
+
 def _first_start(ctx: ServiceContext, settings: Settings) -> None:
     with ctx.db.transaction() as session:
         if session.scalar(select(func.count()).select_from(Merchant)):
@@ -332,10 +364,14 @@ def _first_start(ctx: ServiceContext, settings: Settings) -> None:
         ctx, provider_environment(settings), merchant.id, "sandbox", {}
     )
     demo_data.create_demo_invoices(ctx, merchant.id)
+    password = secrets.token_urlsafe(12)
+    merchant_users.create_user(ctx, merchant.id, DEMO_EMAIL, "Démo", password)
     click.echo(
         f"First start: created demo merchant {merchant.id} with sample invoices, "
         "payable with the sandbox provider."
     )
+    click.echo(f"Console: {settings.base_url}/console  sign in as {DEMO_EMAIL}")
+    click.echo(f"  with the password (shown once): {password}")
     click.echo(f"Your API key (shown once): {key}")
     click.echo(f"Try: curl -H 'Authorization: Bearer {key}' {settings.base_url}/api/v1/invoices")
 

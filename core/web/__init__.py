@@ -6,10 +6,11 @@ so tests, the CLI and gunicorn (`gunicorn 'core.web:create_app()'`) each make th
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, redirect, request, url_for
 from flask_limiter import Limiter
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as BaseResponse
 
 from core.clock import Clock, utc_now
 from core.connector import build_connectors
@@ -124,6 +125,12 @@ def create_app(
     app.extensions["paylink.connectors"] = connectors
     for connector in connectors.values():
         app.register_blueprint(connector.blueprint())
+
+    @app.get("/")
+    @limiter.exempt
+    def home() -> BaseResponse:
+        """The address people open first leads to the console (its sign-in when signed out)."""
+        return redirect(url_for("console.home"), code=302)
 
     @app.get("/healthz")
     @limiter.exempt

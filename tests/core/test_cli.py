@@ -118,11 +118,46 @@ def test_run_starts_with_a_demo_merchant_serves_the_api_and_stops_on_sigterm(tmp
         )
         assert listed.status_code == 200 and len(listed.json()["data"]) == 5
         assert (tmp_path / "var" / "paylink.db").exists()
+        # The first-run story: the console's address and a one-time password that signs in.
+        email = re.search(r"/console  sign in as (\S+)", output).group(1)
+        password = re.search(r"password \(shown once\): (\S+)", output).group(1)
+        browser = requests.Session()
+        first = browser.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert first.url.endswith("/console/login?next=%2Fconsole%2F"), first.url
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', first.text).group(1)
+        signed = browser.post(
+            first.url,
+            data={"email": email, "password": password, "csrf_token": token},
+            timeout=10,
+        )
+        assert signed.url.endswith("/console/invoices") and "F-20" in signed.text
     finally:
         process.send_signal(signal.SIGTERM)
         rest, _ = process.communicate(timeout=30)
     assert process.returncode == 0, rest
     assert "Traceback" not in rest
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_password_can_come_from_a_pipe(env):
+    """`--password-stdin` for scripts: no prompt, no GetPassWarning, and it signs in."""
+    from core.services import merchant_users
+    from core.settings import Settings
+    from core.storage.database import Database
+
+    paylink(env, "migrate")
+    paylink(env, "create-merchant", "--name", "Boutique Lune")
+    args = ["create-user", "--merchant", "1", "--email", "lea@lune.fr", "--password-stdin"]
+    info = ScriptInfo(create_app=lambda: app_factory(clock=FakeClock()))
+    created = CliRunner().invoke(main, args, env=env, obj=info, input="a long piped secret\n")
+    assert created.exit_code == 0 and "Password" not in created.output, created.output
+    settings = Settings.from_env(env)
+    database = Database(settings.database_url)
+    from core.services.context import ServiceContext
+
+    ctx = ServiceContext(db=database, keyring=settings.keyring)
+    assert merchant_users.authenticate(ctx, "lea@lune.fr", "a long piped secret").id == 1
+    database.dispose()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
