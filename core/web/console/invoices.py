@@ -52,11 +52,12 @@ def _merchant() -> Merchant:
 def _detail(invoice_id: int, **forms: object) -> Response:
     ctx, merchant_id = services(), current_user.merchant_id
     invoice = invoicing.load_invoice_by_id(ctx, merchant_id, invoice_id)
+    state = invoicing.state_of(invoice)
     return render(
         "console/invoice.html",
         status=422 if any(getattr(f, "errors", None) for f in forms.values()) else 200,
         invoice=invoice,
-        state=invoicing.state_of(invoice),
+        state=state,
         customer=invoicing.customer_of(invoice, ctx),
         payments=invoicing.invoice_payments(ctx, invoice.id),
         messages=message_settings.message_log(ctx, merchant_id, invoice.id, 50),
@@ -67,8 +68,15 @@ def _detail(invoice_id: int, **forms: object) -> Response:
         ),
         resend_form=forms.get("resend_form") or ActionForm(),
         void_form=forms.get("void_form") or VoidForm(meta=form_locales()),
-        paid_form=forms.get("paid_form") or MarkPaidForm(meta=form_locales()),
+        paid_form=forms.get("paid_form")
+        or MarkPaidForm(meta=form_locales(), data={"amount": _typed_amount(state.amount_due)}),
     )
+
+
+def _typed_amount(amount: Money) -> str:
+    """An amount as the user would type it ("75,50" in French): what "mark paid" offers."""
+    plain = amount.to_major_string()
+    return plain.replace(".", ",") if language() == "fr" else plain
 
 
 def _invoice_request(form: InvoiceForm, merchant: Merchant) -> InvoiceRequested:

@@ -115,6 +115,16 @@ def test_another_merchant_s_invoice_is_a_404(signed_in, ctx):
     assert invoicing.load_invoice_by_id(ctx, other.id, theirs.id).status.value == "open"
 
 
+def test_an_invoice_s_lines_add_up_to_its_total_and_mark_paid_offers_what_is_due(
+    signed_in, ctx, shop
+):
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())  # 70,60 + 4,90 shipping
+    page = signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
+    assert 'Livraison</td><td class="num">4,90\u00a0€' in page
+    assert 'Total</th><td class="num"><strong>75,50\u00a0€' in page
+    assert re.search(r'<input[^>]*name="amount"[^>]*value="75,50"', page)
+
+
 def test_mark_paid_by_hand_valid_and_invalid(signed_in, ctx, shop):
     invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
     page = signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
