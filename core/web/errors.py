@@ -12,6 +12,7 @@ from pydantic import ValidationError as SchemaError
 from werkzeug.exceptions import HTTPException
 
 from core.errors import PaylinkError
+from core.web.page_texts import SUPPORTED, customer_error, page_language
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
@@ -56,12 +57,15 @@ def _field(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location) or "(body)"
 
 
+CUSTOMER_PAGES = ("/i/", "/sandbox/", "/u/")
+
+
 def _wants_page() -> bool:
     """People's pages (payment pages, the console, unsubscribe links) get an HTML error page;
     the API and webhooks get JSON."""
     if request.path.startswith("/connectors/") and request.method == "GET":
         return True  # a merchant's browser on an install or callback page
-    return request.path.startswith(("/i/", "/sandbox/", "/console", "/u/"))
+    return request.path.startswith((*CUSTOMER_PAGES, "/console"))
 
 
 def _error_page(status: int, message: str) -> Response:
@@ -69,7 +73,14 @@ def _error_page(status: int, message: str) -> Response:
     the signed-in user again (Flask-Login's processor) would re-raise the very error being
     reported, such as a refused platform session token, as a 500."""
     template = current_app.jinja_env.get_template("error.html")
-    body = template.render(status=status, message=message)
+    language, title = "en", str(status)
+    if request.path.startswith(CUSTOMER_PAGES):
+        # A customer reads words in their language (the page's ?lang=, else their browser's),
+        # never a framework's English default.
+        browser = request.accept_languages.best_match(SUPPORTED)
+        language = page_language(request.args.get("lang"), browser or "fr")
+        title, message = customer_error(language, status)
+    body = template.render(status=status, title=title, message=message, language=language)
     response = Response(body, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'self'"
     return response

@@ -57,6 +57,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "reference": "Référence",
         "amount": "Montant",
         "scan_qr": "Ou scannez ce code avec votre application bancaire :",
+        "error.title.400": "Page plus à jour",
+        "error.400": "Cette page n'est plus à jour : revenez au lien de paiement et réessayez.",
+        "error.title.404": "Lien introuvable",
+        "error.404": "Ce lien n'existe pas ou n'est plus valable. Vérifiez-le, ou demandez un "
+        "nouveau lien au commerçant.",
+        "error.title.409": "Paiement impossible",
+        "error.409": "Cette facture ne peut plus être payée. Le commerçant peut vous renseigner.",
+        "error.title.429": "Trop de tentatives",
+        "error.429": "Trop de tentatives depuis votre connexion : réessayez dans une minute.",
+        "error.title.502": "Service de paiement indisponible",
+        "error.502": "Le service de paiement n'a pas répondu. Réessayez dans un instant.",
+        "error.title.500": "Une erreur est survenue",
+        "error.500": "Une erreur est survenue de notre côté. Réessayez dans un instant.",
     },
     "en": {
         "title": "Invoice {number}",
@@ -109,6 +122,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "reference": "Reference",
         "amount": "Amount",
         "scan_qr": "Or scan this code with your banking app:",
+        "error.title.400": "Page out of date",
+        "error.400": "This page is out of date: go back to the payment link and try again.",
+        "error.title.404": "Link not found",
+        "error.404": "This link does not exist or is no longer valid. Check it, or ask the "
+        "shop for a new one.",
+        "error.title.409": "Payment not possible",
+        "error.409": "This invoice can no longer be paid. The shop can tell you more.",
+        "error.title.429": "Too many attempts",
+        "error.429": "Too many attempts from your connection: try again in a minute.",
+        "error.title.502": "Payment service unavailable",
+        "error.502": "The payment service did not answer. Try again in a moment.",
+        "error.title.500": "Something went wrong",
+        "error.500": "Something went wrong on our side. Try again in a moment.",
     },
 }
 SUPPORTED = tuple(TEXTS)
@@ -121,6 +147,16 @@ def page_language(requested: str | None, customer_locale: str) -> str:
         if language in TEXTS:
             return language
     return "fr"
+
+
+#: Statuses a customer's page explains in words; any other is told as a 500.
+EXPLAINED_STATUSES = frozenset({400, 404, 409, 429, 500, 502})
+
+
+def customer_error(language: str, status: int) -> tuple[str, str]:
+    """The title and sentence a customer reads for an error status, in their language."""
+    known = status if status in EXPLAINED_STATUSES else 500
+    return translate(language, f"error.title.{known}"), translate(language, f"error.{known}")
 
 
 def translate(language: str, key: str, **values: object) -> str:

@@ -46,3 +46,20 @@ def test_the_same_page_in_english(browser, shop_online):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]  # nothing wider than the phone: no sideways scrolling
     page.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("locale", "title"), [("fr-FR", "Lien introuvable"), ("en-GB", "Link not found")]
+)
+def test_a_mistyped_link_explains_itself_in_the_browser_s_language(
+    browser, shop_online, tmp_path, locale, title
+):
+    _, _, base_url = shop_online
+    page = browser.new_page(viewport=PHONE, locale=locale)
+    answer = page.goto(f"{base_url}/i/AAAAAAAAAAAA")
+    assert answer is not None and answer.status == 404
+    assert page.get_by_role("heading", name=title).is_visible()
+    page.screenshot(path=str(tmp_path / f"wrong-link-{locale}.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.close()

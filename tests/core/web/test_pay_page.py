@@ -242,3 +242,21 @@ def test_an_early_payment_discount_is_shown_charged_and_earned(live, clock):
     )
     kinds = [e.kind for e in invoice_timeline(ctx, shop.id, invoice.id)]
     assert "early_discount_earned" in kinds
+
+
+@pytest.mark.parametrize(
+    ("headers", "query", "lang", "said"),
+    [
+        ({"Accept-Language": "fr-FR,fr;q=0.9"}, "", "fr", "Vérifiez-le"),
+        ({"Accept-Language": "en-GB,en;q=0.9"}, "", "en", "This link does not exist"),
+        ({"Accept-Language": "de-DE"}, "", "fr", "Lien introuvable"),
+        ({"Accept-Language": "fr-FR"}, "?lang=en", "en", "Link not found"),
+    ],
+)
+def test_a_wrong_link_is_a_small_page_in_the_customer_s_language(
+    client, headers, query, lang, said
+):
+    answer = client.get(f"/i/AAAAAAAAAAAA{query}", headers=headers)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 404 and f'<html lang="{lang}">' in html and said in html
+    assert "requested URL" not in html
