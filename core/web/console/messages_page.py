@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from babel.numbers import format_currency
 from flask import Response
 from flask_login import current_user, login_required
 
 from core.services import message_settings
 from core.services.messaging import RECIPIENT
-from core.web.console.pages import render
+from core.web.console.pages import language, render
 from core.web.current import services
 
 
@@ -15,11 +18,20 @@ from core.web.current import services
 def message_list() -> Response:
     ctx = services()
     log = message_settings.message_log(ctx, current_user.merchant_id, None, 100)
+    locale = "fr_FR" if language() == "fr" else "en_GB"
     return render(
         "console/messages.html",
         messages=log,
         recipient=lambda message: ctx.keyring.decrypt(message.recipient_ciphertext, RECIPIENT),
+        provider_label=lambda name: PROVIDER_NAMES.get(name, name),
+        cost=lambda micros: format_currency(
+            Decimal(micros) / 1_000_000, "EUR", locale=locale, currency_digits=False
+        ),
     )
+
+
+#: The SMS and email services as their own brands write them.
+PROVIDER_NAMES = {"twilio": "Twilio", "smsfactor": "SMSFactor", "smtp": "SMTP"}
 
 
 #: This area's pages, registered on the console blueprint by `create_console_blueprint`.

@@ -4,19 +4,23 @@ the posted-form check that turns a missing CSRF token into a 400 with its reason
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
 from flask import Response, abort, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.links import InvalidToken, TokenPurpose, TokenSigner
+from core.storage.models import Merchant
 from core.web.console.auth import embedded_user
 from core.web.console.forms import ActionForm
 from core.web.console.texts import console_text, event_label
-from core.web.current import settings
+from core.web.current import services, settings
 from core.web.page_texts import translate
 
 NOTICE_FIELD = "notice"
@@ -27,6 +31,37 @@ def language() -> str:
         return str(current_user.locale)
     chosen = request.args.get("lang") or request.accept_languages.best_match(["fr", "en"])
     return chosen if chosen in ("fr", "en") else "fr"
+
+
+def _merchant_zone() -> ZoneInfo:
+    """The signed-in merchant's time zone, read once per request."""
+    if "merchant_zone" not in g:
+        zone = "Europe/Paris"
+        if current_user.is_authenticated:
+            with services().db.transaction() as session:
+                merchant = session.get(Merchant, current_user.merchant_id)
+            zone = merchant.timezone if merchant else zone
+        g.merchant_zone = ZoneInfo(zone)
+    found: ZoneInfo = g.merchant_zone
+    return found
+
+
+def _babel_locale(language: str) -> str:
+    return "fr_FR" if language == "fr" else "en_GB"
+
+
+def local_time(moment: datetime, language: str) -> str:
+    """A time as the merchant lives it: in their time zone, which is shown ("2 mars 2026,
+    10:30 (Paris)"), in the user's language."""
+    return str(
+        format_datetime(
+            moment, "d MMM y, HH:mm (VVV)", tzinfo=_merchant_zone(), locale=_babel_locale(language)
+        )
+    )
+
+
+def local_day(moment: datetime, language: str) -> str:
+    return str(format_date(moment.astimezone(_merchant_zone()), "d MMM y", _babel_locale(language)))
 
 
 def render(template: str, status: int = 200, **context: Any) -> Response:
@@ -44,6 +79,8 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
         notices=carried_notices(),
         logout_form=ActionForm(),
         nonce=g.csp_nonce,
+        when=lambda moment: local_time(moment, lang),
+        day=lambda moment: local_day(moment, lang),
         **context,
     )
     response = Response(body, status=status, mimetype="text/html")
