@@ -18,11 +18,12 @@ from core.links import payment_url
 from core.money import Money
 from core.services import accounts, invoicing, message_settings, messaging, payments
 from core.services.invoice_queries import InvoiceFilter, invoice_timeline, list_invoices
-from core.storage.models import Merchant
+from core.storage.models import Merchant, Payment
 from core.web.console.forms import ActionForm, InvoiceForm, MarkPaidForm, VoidForm
 from core.web.console.pages import form_locales, language, render, require_csrf, submitted
-from core.web.console.texts import console_text, said
+from core.web.console.texts import TEXTS, console_text, said
 from core.web.current import services, settings
+from core.web.page_texts import translate
 
 PAGE_SIZE = 25
 
@@ -66,11 +67,57 @@ def _detail(invoice_id: int, **forms: object) -> Response:
         money=lambda minor: Money(minor, invoice.currency).format(
             "fr_FR" if language() == "fr" else "en_GB"
         ),
+        paid_with=_paid_with,
+        detail=_timeline_detail,
+        step=lambda name: step_label(language(), name),
         resend_form=forms.get("resend_form") or ActionForm(),
         void_form=forms.get("void_form") or VoidForm(meta=form_locales()),
         paid_form=forms.get("paid_form")
         or MarkPaidForm(meta=form_locales(), data={"amount": _typed_amount(state.amount_due)}),
     )
+
+
+def _paid_with(payment: Payment) -> str:
+    """How a payment was made, in the merchant's words ("Virement, saisi à la main")."""
+    lang, method = language(), payment.method or "other"
+    if payment.provider == payments.MANUAL_PROVIDER:
+        return console_text(lang, "paid_by_hand", method=console_text(lang, f"method.{method}"))
+    for key in (f"paid_with.{method}", f"method.{method}"):
+        if key in TEXTS[lang]:
+            return console_text(lang, key)
+    return console_text(lang, "method.other")
+
+
+def _timeline_detail(key: str, value: object) -> str:
+    """A timeline entry's detail in words: a channel, a reminder step, a skipped step's
+    reason; free text (a void's reason, a store's answer) as it was written."""
+    lang, text = language(), str(value)
+    if key == "channel" and f"medium.{text}" in TEXTS[lang]:
+        return console_text(lang, f"medium.{text}")
+    if key == "step":
+        return step_label(lang, text)
+    if key == "reason":
+        code = f"reason.{text.replace(' ', '_')}"
+        if code in TEXTS[lang]:
+            return console_text(lang, code)
+        if text in {status.value for status in InvoiceStatus}:
+            status = translate(lang, f"status.{text}").lower()
+            return console_text(lang, "reason.status", status=status)
+    return text
+
+
+def step_label(lang: str, step: str) -> str:
+    """The default steps in words ("invoice" -> "premier envoi", "reminder-2" -> "relance 2",
+    "resend-1-20261130004901" -> "renvoi 1");
+    a step the merchant named is shown with their name."""
+    base = step.split(":")[0]  # "invoice:email" is the email fallback of the invoice step
+    if base == "invoice":
+        return console_text(lang, "step.invoice")
+    if (number := base.removeprefix("reminder-")).isdigit():
+        return console_text(lang, "step.reminder", n=number)
+    if base.startswith("resend-") and (number := base.split("-")[1]).isdigit():
+        return console_text(lang, "step.resend", n=number)
+    return step
 
 
 def _typed_amount(amount: Money) -> str:

@@ -150,7 +150,9 @@ def test_mark_paid_by_hand_valid_and_invalid(signed_in, ctx, shop):
     )
     assert good.status_code == 303
     assert invoicing.load_invoice_by_id(ctx, shop.id, invoice.id).status.value == "paid"
-    assert "Paiement enregistré" in signed_in.get(good.location).get_data(as_text=True)
+    page = signed_in.get(good.location).get_data(as_text=True)
+    assert "Paiement enregistré" in page and "Virement, saisi à la main" in page
+    assert "manual" not in page and "bank_transfer" not in page.split("<select")[0]
 
 
 def test_void_needs_a_reason_then_voids(signed_in, ctx, shop):
@@ -491,3 +493,15 @@ def test_every_timeline_event_is_named_in_both_languages():
     from core.web.console.texts import EVENTS
 
     assert set(EVENTS["fr"]) == set(EVENTS["en"])
+
+
+def test_the_invoice_page_speaks_words_not_identifiers(signed_in, ctx, shop, clock):
+    """Steps, channels, states and skipped reminders in the merchant's words."""
+    from core.services.messaging import outbox_messaging, send_step
+
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoicing.void_invoice(ctx, shop.id, invoice.id, "commande annulée")
+    send_step(ctx, outbox_messaging("https://pay.example", "s"), invoice.id, "reminder-1")
+    page = signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
+    assert "relance 1" in page and "facture annulée" in page and "commande annulée" in page
+    assert "reminder-1" not in page
