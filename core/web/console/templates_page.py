@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_currency
 from flask import Response, current_app, flash, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -34,13 +35,19 @@ def _segment_price() -> Decimal:
 
 
 def _measured(preview: message_settings.TemplatePreview) -> dict[str, Any]:
-    sms = preview.sms
+    """What the meter under the SMS shows, in the user's words: "1 segment", "2 segments",
+    the price as their locale writes it ("0,05 €")."""
+    sms, lang = preview.sms, language()
+    if sms is None:
+        return {"preview": preview.rendered}
+    locale = "fr_FR" if lang == "fr" else "en_GB"
     return {
         "preview": preview.rendered,
-        "units": sms.units if sms else None,
-        "segments": sms.segments if sms else None,
-        "encoding": sms.encoding.value if sms else None,
-        "cost": f"{sms.cost(_segment_price()):.3f}" if sms else None,
+        "units": sms.units,
+        "segments": sms.segments,
+        "segments_word": console_text(lang, "segment" if sms.segments == 1 else "segments_word"),
+        "encoding": sms.encoding.value,
+        "cost": format_currency(sms.cost(_segment_price()), "EUR", locale=locale),
     }
 
 

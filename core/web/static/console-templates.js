@@ -25,7 +25,7 @@
         return;
       }
       error.hidden = true;
-      ["units", "segments", "encoding", "cost", "preview"].forEach(function (name) {
+      ["units", "segments", "segments_word", "encoding", "cost", "preview"].forEach(function (name) {
         meter(name).textContent = answer[name];
       });
     });

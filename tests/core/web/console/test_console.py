@@ -296,11 +296,17 @@ def test_templates_are_checked_saved_previewed_and_reset(signed_in, ctx, shop):
         headers={"X-CSRFToken": token},
     )
     assert preview.status_code == 200
-    assert (preview.json["segments"], preview.json["encoding"], preview.json["cost"]) == (
+    measured = preview.json
+    assert (measured["segments"], measured["segments_word"], measured["encoding"]) == (
         2,
+        "segments",
         "gsm7",
-        "0.100",
     )
+    assert measured["cost"] == "0,10\u00a0€"  # the user's locale
+    single = signed_in.post(
+        "/console/templates/preview", json={"text": "Bonjour"}, headers={"X-CSRFToken": token}
+    )
+    assert single.json["segments_word"] == "segment"
     assert signed_in.post("/console/templates/preview", json={"text": "x"}).status_code == 400
     bad = signed_in.post(
         "/console/templates/preview", json={"text": "{{ oops"}, headers={"X-CSRFToken": token}
