@@ -21,7 +21,7 @@ def test_a_customer_pays_on_a_phone_and_gets_the_receipt(browser, shop_online, t
     assert page.locator(".status").inner_text() == "À payer"
     page.screenshot(path=str(tmp_path / "invoice-fr.png"), full_page=True)
     page.get_by_role("button", name="Paiement de test (sandbox)").click()
-    page.get_by_role("button", name="Pay €75.50").click()
+    page.get_by_role("button", name="Payer 75,50\u00a0€").click()  # the sandbox speaks French too
     page.wait_for_url(f"**/i/{invoice.link_code}/return")
     page.get_by_text("Paiement reçu. Merci !").wait_for(timeout=20_000)  # refreshes by itself
     page.get_by_role("link", name="Voir le reçu").click()

@@ -48,6 +48,8 @@ class SandboxSession:
     description: str
     return_url: str
     cancel_url: str
+    #: The customer's language (fr or en), as on the payment page they came from.
+    locale: str = "fr"
 
 
 def sandbox_event(session: SandboxSession, outcome: str, now: datetime) -> bytes:
@@ -100,6 +102,7 @@ class SandboxProvider:
             description=request.description,
             return_url=request.return_url,
             cancel_url=request.cancel_url,
+            locale=request.locale,
         )
         token = self.signer.sign(TokenPurpose.SANDBOX_CHECKOUT, asdict(session))
         return Checkout(f"{self.base_url}/sandbox/checkout/{token}", session.reference)

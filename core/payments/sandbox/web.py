@@ -17,6 +17,7 @@ from core.links import InvalidToken, TokenPurpose, TokenSigner
 from core.money import Money
 from core.payments.sandbox import CHECKOUT_LIFETIME_SECONDS, OUTCOMES, SandboxSession, sandbox_event
 from core.services.context import ServiceContext
+from core.web.page_texts import page_language, translate
 
 JOB_DELIVER_WEBHOOK = "sandbox.deliver_webhook"
 
@@ -36,10 +37,17 @@ def create_sandbox_blueprint() -> Blueprint:
     @sandbox.get("/checkout/<token>")
     def checkout_page(token: str) -> Response:
         session = _session(token)
+        language = page_language(request.args.get("lang"), session.locale)
         amount = Money(session.amount_minor, session.currency)
+        locale = "fr_FR" if language == "fr" else "en_GB"
         response = Response(
             render_template(
-                "sandbox/checkout.html", session=session, token=token, amount=amount.format("en_GB")
+                "sandbox/checkout.html",
+                session=session,
+                token=token,
+                amount=amount.format(locale),
+                lang=language,
+                t=lambda key, **values: translate(language, key, **values),
             ),
             mimetype="text/html",
         )

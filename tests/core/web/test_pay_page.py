@@ -162,7 +162,8 @@ def test_sandbox_payment_end_to_end_through_a_signed_webhook(live, clock):
     ).location
     sandbox_path = checkout_url.removeprefix(env.base_url)
     sandbox_page = client.get(sandbox_path)
-    assert "Pay €75.50" in sandbox_page.get_data(as_text=True)
+    assert "Payer 75,50\u00a0€" in sandbox_page.get_data(as_text=True)  # the customer's language
+    assert "Pay €75.50" in client.get(f"{sandbox_path}?lang=en").get_data(as_text=True)
     assert "default-src 'none'" in sandbox_page.headers["Content-Security-Policy"]
     back = client.post(sandbox_path, data={"outcome": "payment.succeeded"})
     assert back.status_code == 303 and back.location.endswith(f"/i/{invoice.link_code}/return")
@@ -230,7 +231,7 @@ def test_an_early_payment_discount_is_shown_charged_and_earned(live, clock):
         f"/i/{invoice.link_code}/pay", data={"token": form_token(html), "method": "sandbox"}
     ).location
     sandbox_path = checkout_url.removeprefix(env.base_url)
-    assert "Pay €71.50" in client.get(sandbox_path).get_data(as_text=True)
+    assert "Payer 71,50\u00a0€" in client.get(sandbox_path).get_data(as_text=True)
     client.post(sandbox_path, data={"outcome": "payment.succeeded"})
     Worker(JobQueue(ctx.db, clock), core_handlers(ctx, env)).run(until_idle=True)
     paid = invoicing.load_invoice_by_id(ctx, shop.id, invoice.id)
