@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +13,8 @@ from core.errors import ValidationError
 from core.invoices import InvoiceStatus
 from core.services.context import ServiceContext
 from core.services.invoicing import email_index, load_invoice
-from core.storage.models import Invoice, TimelineEvent
+from core.services.reminder_schedule import JOB_SEND_STEP
+from core.storage.models import Invoice, Job, JobStatus, TimelineEvent
 
 MAX_PAGE_SIZE = 100
 
@@ -83,3 +85,50 @@ def invoice_timeline(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> 
             .order_by(TimelineEvent.at, TimelineEvent.id)
         )
         return list(session.scalars(query))
+
+
+class PlannedKind(enum.StrEnum):
+    SENDING = "sending"  # its job is due: it goes out within moments
+    HELD = "held"  # due, but held until the sending hours open (SMS only between the
+    # merchant's hours in the customer's time zone; no promotional SMS on Sundays, holidays)
+    NEXT = "next"  # the invoice's next reminder, on its schedule
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    """A message Paylink will send for an invoice, and when."""
+
+    step: str
+    at: datetime
+    kind: PlannedKind
+
+
+def planned_messages(
+    ctx: ServiceContext, merchant_id: int, invoice_id: int
+) -> list[PlannedMessage]:
+    """What will go out for this invoice and when, soonest first: so a message planned at
+    night is visible at once, with its time, instead of a log that looks empty."""
+    now = ctx.clock()
+    with ctx.db.transaction() as session:
+        invoice = load_invoice(session, merchant_id, invoice_id)
+        waiting = session.scalars(
+            select(Job).where(
+                Job.merchant_id == merchant_id,
+                Job.kind == JOB_SEND_STEP,
+                Job.status == JobStatus.PENDING,
+            )
+        ).all()
+    planned = [
+        PlannedMessage(
+            str(job.payload["step"]),
+            max(job.run_at, now),
+            PlannedKind.HELD if job.run_at > now else PlannedKind.SENDING,
+        )
+        for job in waiting
+        if job.payload.get("invoice_id") == invoice_id
+    ]
+    if invoice.next_reminder_at is not None and invoice.next_reminder_step:
+        planned.append(
+            PlannedMessage(invoice.next_reminder_step, invoice.next_reminder_at, PlannedKind.NEXT)
+        )
+    return sorted(planned, key=lambda message: message.at)

@@ -17,7 +17,12 @@ from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
 from core.links import payment_url
 from core.money import Money
 from core.services import accounts, invoicing, message_settings, messaging, payments
-from core.services.invoice_queries import InvoiceFilter, invoice_timeline, list_invoices
+from core.services.invoice_queries import (
+    InvoiceFilter,
+    invoice_timeline,
+    list_invoices,
+    planned_messages,
+)
 from core.storage.models import Merchant, Payment
 from core.web.console.forms import ActionForm, InvoiceForm, MarkPaidForm, VoidForm
 from core.web.console.pages import form_locales, language, render, require_csrf, submitted
@@ -63,6 +68,7 @@ def _detail(invoice_id: int, **forms: object) -> Response:
         payments=invoicing.invoice_payments(ctx, invoice.id),
         messages=message_settings.message_log(ctx, merchant_id, invoice.id, 50),
         timeline=invoice_timeline(ctx, merchant_id, invoice.id),
+        planned=planned_messages(ctx, merchant_id, invoice.id),
         link=payment_url(settings().base_url, invoice.link_code),
         money=lambda minor: Money(minor, invoice.currency).format(
             "fr_FR" if language() == "fr" else "en_GB"

@@ -2,6 +2,7 @@
 missing, and another merchant's invoice answering 404."""
 
 import re
+from datetime import UTC, datetime
 from io import BytesIO
 
 import pytest
@@ -511,3 +512,16 @@ def test_the_invoice_page_speaks_words_not_identifiers(signed_in, ctx, shop, clo
     page = signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
     assert "relance 1" in page and "facture annulée" in page and "commande annulée" in page
     assert "reminder-1" not in page
+
+
+def test_a_message_held_by_the_night_says_when_it_will_go(signed_in, ctx, shop, clock, run_jobs):
+    """Created at 22:00 in Paris: no SMS before 08:00, and the page says so at once."""
+    clock.now = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)  # 22:00 in Paris
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    page = signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
+    assert "En cours d&#39;envoi : premier envoi" in page
+    run_jobs()  # the send job runs, and waits for the morning
+    page = signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
+    assert "Prévu le 3 mars 2026, 08:00 (Paris) : premier envoi, retenu" in page
+    assert "Aucun message" not in page
+    assert "Prochain envoi le" in page  # the next reminder, on its schedule
