@@ -132,3 +132,42 @@ def planned_messages(
             PlannedMessage(invoice.next_reminder_step, invoice.next_reminder_at, PlannedKind.NEXT)
         )
     return sorted(planned, key=lambda message: message.at)
+
+
+@dataclass(frozen=True)
+class HeldMessage:
+    invoice_id: int
+    invoice_number: str
+    step: str
+    at: datetime
+
+
+def held_messages(ctx: ServiceContext, merchant_id: int, limit: int = 100) -> list[HeldMessage]:
+    """The merchant's messages due but held until the sending hours open, soonest first: the
+    messages log shows them before anything was sent."""
+    now = ctx.clock()
+    with ctx.db.transaction() as session:
+        waiting = session.scalars(
+            select(Job)
+            .where(
+                Job.merchant_id == merchant_id,
+                Job.kind == JOB_SEND_STEP,
+                Job.status == JobStatus.PENDING,
+                Job.run_at > now,
+            )
+            .order_by(Job.run_at)
+            .limit(limit)
+        ).all()
+        numbers = dict(
+            session.execute(
+                select(Invoice.id, Invoice.number).where(
+                    Invoice.merchant_id == merchant_id,
+                    Invoice.id.in_([int(job.payload["invoice_id"]) for job in waiting]),
+                )
+            ).all()
+        )
+    return [
+        HeldMessage(invoice_id, numbers[invoice_id], str(job.payload["step"]), job.run_at)
+        for job in waiting
+        if (invoice_id := int(job.payload["invoice_id"])) in numbers
+    ]

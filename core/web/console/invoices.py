@@ -26,7 +26,7 @@ from core.services.invoice_queries import (
 from core.storage.models import Merchant, Payment
 from core.web.console.forms import ActionForm, InvoiceForm, MarkPaidForm, VoidForm
 from core.web.console.pages import form_locales, language, render, require_csrf, submitted
-from core.web.console.texts import TEXTS, console_text, said
+from core.web.console.texts import TEXTS, console_text, said, step_label
 from core.web.current import services, settings
 from core.web.page_texts import translate
 
@@ -110,20 +110,6 @@ def _timeline_detail(key: str, value: object) -> str:
             status = translate(lang, f"status.{text}").lower()
             return console_text(lang, "reason.status", status=status)
     return text
-
-
-def step_label(lang: str, step: str) -> str:
-    """The default steps in words ("invoice" -> "premier envoi", "reminder-2" -> "relance 2",
-    "resend-1-20261130004901" -> "renvoi 1");
-    a step the merchant named is shown with their name."""
-    base = step.split(":")[0]  # "invoice:email" is the email fallback of the invoice step
-    if base == "invoice":
-        return console_text(lang, "step.invoice")
-    if (number := base.removeprefix("reminder-")).isdigit():
-        return console_text(lang, "step.reminder", n=number)
-    if base.startswith("resend-") and (number := base.split("-")[1]).isdigit():
-        return console_text(lang, "step.resend", n=number)
-    return step
 
 
 def _typed_amount(amount: Money) -> str:

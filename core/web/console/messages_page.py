@@ -9,8 +9,10 @@ from flask import Response
 from flask_login import current_user, login_required
 
 from core.services import message_settings
+from core.services.invoice_queries import held_messages
 from core.services.messaging import RECIPIENT
 from core.web.console.pages import language, render
+from core.web.console.texts import step_label
 from core.web.current import services
 
 
@@ -22,6 +24,8 @@ def message_list() -> Response:
     return render(
         "console/messages.html",
         messages=log,
+        held=held_messages(ctx, current_user.merchant_id),
+        step=lambda name: step_label(language(), name),
         recipient=lambda message: ctx.keyring.decrypt(message.recipient_ciphertext, RECIPIENT),
         provider_label=lambda name: PROVIDER_NAMES.get(name, name),
         cost=lambda micros: format_currency(

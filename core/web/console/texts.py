@@ -191,6 +191,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "d'envoi des SMS",
         "planned_next": "Prochain envoi le {when} : {step}",
         "planned_sending": "En cours d'envoi : {step}",
+        "held_title": "Retenus jusqu'aux heures d'envoi des SMS",
+        "held_until": "part le {when}",
         "reason.superseded": "remplacée par une relance plus récente",
         "reason.instalment_plan": "paiement en plusieurs fois en cours",
         "reason.not_in_policy": "n'est plus dans le calendrier",
@@ -404,6 +406,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "planned_held": "Planned for {when}: {step}, held until the SMS sending hours open",
         "planned_next": "Next message on {when}: {step}",
         "planned_sending": "Being sent: {step}",
+        "held_title": "Held until the SMS sending hours",
+        "held_until": "goes out on {when}",
         "reason.superseded": "replaced by a later reminder",
         "reason.instalment_plan": "paying in instalments",
         "reason.not_in_policy": "no longer in the schedule",
@@ -557,3 +561,17 @@ EVENTS: dict[str, dict[str, str]] = {
 def event_label(language: str, kind: str) -> str:
     """A timeline event's name; an event this table does not know shows as its kind."""
     return EVENTS.get(language, EVENTS["fr"]).get(kind, kind)
+
+
+def step_label(lang: str, step: str) -> str:
+    """The default steps in words ("invoice" -> "premier envoi", "reminder-2" -> "relance 2",
+    "resend-1-20261130004901" -> "renvoi 1");
+    a step the merchant named is shown with their name."""
+    base = step.split(":")[0]  # "invoice:email" is the email fallback of the invoice step
+    if base == "invoice":
+        return console_text(lang, "step.invoice")
+    if (number := base.removeprefix("reminder-")).isdigit():
+        return console_text(lang, "step.reminder", n=number)
+    if base.startswith("resend-") and (number := base.split("-")[1]).isdigit():
+        return console_text(lang, "step.resend", n=number)
+    return step

@@ -525,3 +525,5 @@ def test_a_message_held_by_the_night_says_when_it_will_go(signed_in, ctx, shop, 
     assert "Prévu le 3 mars 2026, 08:00 (Paris) : premier envoi, retenu" in page
     assert "Aucun message" not in page
     assert "Prochain envoi le" in page  # the next reminder, on its schedule
+    log = signed_in.get("/console/messages").get_data(as_text=True)
+    assert invoice.number in log and "part le 3 mars 2026, 08:00 (Paris)" in log
