@@ -12,7 +12,7 @@ from pydantic import ValidationError as SchemaError
 from werkzeug.exceptions import HTTPException
 
 from core.errors import PaylinkError
-from core.web.page_texts import SUPPORTED, customer_error, page_language
+from core.page_texts import SUPPORTED, customer_error, page_language
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)

@@ -21,13 +21,13 @@ from core.errors import NotFound, ValidationError
 from core.invoices import PAYABLE, InvoiceStatus
 from core.links import InvalidToken, TokenPurpose, TokenSigner, looks_like_link_code, payment_url
 from core.money import Money
+from core.page_texts import page_language, translate
 from core.payments.bank_transfer import creditor_reference, epc_qr_svg, grouped
 from core.payments.provider import PaymentMethod
 from core.payments.registry import allowed_checkout_origins
 from core.services import checkout, invoicing, payment_accounts
 from core.storage.models import Invoice, Merchant
 from core.web.current import providers, services
-from core.web.page_texts import page_language, translate
 
 PAY_FORM_MAX_AGE = 12 * 3600
 RETURN_REFRESH_SECONDS = 3

@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response
 from core.jobs import NewJob
 from core.links import InvalidToken, TokenPurpose, TokenSigner
 from core.money import Money
+from core.page_texts import page_language, translate
 from core.payments.sandbox import CHECKOUT_LIFETIME_SECONDS, OUTCOMES, SandboxSession, sandbox_event
 from core.services.context import ServiceContext
-from core.web.page_texts import page_language, translate
 
 JOB_DELIVER_WEBHOOK = "sandbox.deliver_webhook"
 

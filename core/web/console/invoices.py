@@ -16,6 +16,7 @@ from core.events import CustomerDetails, InvoiceRequested, SourceKind
 from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
 from core.links import payment_url
 from core.money import Money
+from core.page_texts import translate
 from core.services import accounts, invoicing, message_settings, messaging, payments
 from core.services.invoice_queries import (
     InvoiceFilter,
@@ -28,7 +29,6 @@ from core.web.console.forms import ActionForm, InvoiceForm, MarkPaidForm, VoidFo
 from core.web.console.pages import form_locales, language, render, require_csrf, submitted
 from core.web.console.texts import TEXTS, console_text, said, step_label
 from core.web.current import services, settings
-from core.web.page_texts import translate
 
 PAGE_SIZE = 25
 

@@ -16,12 +16,12 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.links import InvalidToken, TokenPurpose, TokenSigner
+from core.page_texts import translate
 from core.storage.models import Merchant
 from core.web.console.auth import embedded_user
 from core.web.console.forms import ActionForm
 from core.web.console.texts import console_text, event_label
 from core.web.current import services, settings
-from core.web.page_texts import translate
 
 NOTICE_FIELD = "notice"
 
