@@ -1,23 +1,36 @@
-"""The Connector protocol: what a store platform package gives the core.
+"""The Connector protocol: what a store platform package gives the core, and the StoreHost the
+core gives it back.
 
 Connectors are found through the `paylink.connectors` entry points (the core never imports one
-by name) and built from the settings. Each brings its own blueprint (install, webhooks), and
-turns the store events its webhooks stored into core use cases, in a job.
+by name) and built from the settings. A connector translates and transports, nothing more: its
+routes verify and store deliveries through the host, its `read_delivery` and `poll` say what
+the store's records mean (core/store_changes.py), and the core decides what to do about them
+(core.services.store_changes). Everything crossing the seam is plain data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.metadata import entry_points
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from flask import Blueprint, Request
 
 from core.events import InvoiceRequested
-from core.services.context import ServiceContext
+from core.merchant_profile import MerchantProfile
 from core.settings import Settings
-from core.storage.models import Invoice, Store, StoreCart, StoreEvent
+from core.store_changes import (
+    CartOrderOutcome,
+    CartToOrder,
+    Delivery,
+    InvoiceForStore,
+    PolledRecord,
+    SetupOutcome,
+    StoreChange,
+    StoreRef,
+)
 
 ENTRY_POINT_GROUP = "paylink.connectors"
 
@@ -53,6 +66,51 @@ class EmbeddedSignIn:
     carry: Mapping[str, str]
 
 
+class StoreHost(Protocol):
+    """What the core offers a connector's routes (install callbacks, webhooks, an embedded
+    admin): the few store operations they need, on plain data. The connector gets it with its
+    blueprint, so it never reaches the database or a service itself."""
+
+    def clock(self) -> datetime:
+        """Now, from the app's clock (injected in tests)."""
+
+    def find_store(self, platform: str, domain: str, active_only: bool = True) -> StoreRef | None:
+        """The store a delivery names; uninstalled ones only when asked (privacy requests
+        arrive after an uninstall and must still be honoured)."""
+
+    def store(self, platform: str, store_id: int) -> StoreRef | None:
+        """A connected store of this platform by its Paylink id (a per-store webhook URL)."""
+
+    def receive(
+        self,
+        store: StoreRef,
+        event_key: str,
+        topic: str,
+        raw_body: bytes,
+        triggered_at: datetime | None = None,
+    ) -> bool:
+        """Keep a verified delivery once, with the job that applies it; False for a repeat."""
+
+    def connect(
+        self, merchant_id: int, platform: str, domain: str, credentials: Mapping[str, Any]
+    ) -> StoreRef:
+        """Connect (or reconnect) a store to a merchant: its secrets replaced, the merchant's
+        settings for it kept, and a setup job queued (`Connector.setup_store`)."""
+
+    def connect_new_merchant(
+        self,
+        profile: MerchantProfile,
+        platform: str,
+        domain: str,
+        credentials: Mapping[str, Any],
+    ) -> StoreRef:
+        """A store that installed Paylink by itself, with a new merchant of its own."""
+
+    def tell_merchant(self, notice: str) -> None:
+        """Show the signed-in merchant one of the console's notices (`store_connected`,
+        `store_refused`) on their next page, in their language."""
+
+
 class Connector(Protocol):
     platform: ClassVar[str]
     connect_form: ClassVar[ConnectForm]
@@ -63,39 +121,42 @@ class Connector(Protocol):
     #: (the setting is kept with the store as `invoice_gateways`).
     invoice_gateways: ClassVar[tuple[str, ...]]
 
-    def blueprint(self) -> Blueprint:
+    def blueprint(self, host: StoreHost) -> Blueprint:
         """Install and webhook routes, under /connectors/<platform>/."""
 
-    def process_event(self, ctx: ServiceContext, store: Store, event: StoreEvent) -> str:
-        """Apply one stored store event (in a job); returns its outcome for the inbox. Raises
-        UnusablePayload for a signed body that cannot be used (kept, visible, not retried)."""
+    def read_delivery(self, store: StoreRef, delivery: Delivery) -> Sequence[StoreChange]:
+        """What a stored delivery means, as changes the core applies in order: its mapping
+        alone, or the resource as the store has it now where the platform must be re-read.
+        Input it cannot use maps to `Unusable`, never to an exception; raises only for a
+        failed call to the store (retried), or AccessRevoked."""
 
-    def push_payment(self, ctx: ServiceContext, store: Store, invoice: Invoice) -> str:
+    def cart_invoice(self, store: StoreRef, body: str) -> InvoiceRequested | None:
+        """The invoice an abandoned cart (the body its last delivery carried) asks for, or None
+        when the customer cannot be reached. Pure: no call to the store. Raises a
+        MALFORMED_PAYLOAD error for a body that is not a cart."""
+
+    def setup_store(self, store: StoreRef) -> SetupOutcome:
+        """After a store is connected, and before each poll: create or repair what the
+        platform needs of it (its webhooks), idempotently."""
+
+    def poll(self, store: StoreRef, since: datetime) -> Iterable[PolledRecord]:
+        """The store's records changed since `since`, each with what it means (a platform that
+        is not polled yields nothing). Read lazily: the core applies each as it comes."""
+
+    def push_payment(self, store: StoreRef, invoice: InvoiceForStore) -> str:
         """Tell the store what the invoice's payments now say (paid, or partly), idempotently;
         returns what was done. Raises to be retried (throttled, store down)."""
 
-    def setup_store(self, ctx: ServiceContext, store: Store) -> str:
-        """After a store is connected (a job): create or repair what the platform needs of it
-        (its webhooks), idempotently; returns what was done."""
+    def create_order_from_cart(
+        self, store: StoreRef, cart: CartToOrder, invoice: InvoiceForStore
+    ) -> CartOrderOutcome:
+        """The cart's invoice is paid in full: make the store's paid order for it,
+        idempotently (intermediate objects kept through `cart.keep_created`). Raises to be
+        retried."""
 
-    def poll(self, ctx: ServiceContext, store: Store) -> str:
-        """Read what changed in the store since the last poll and apply it as the webhooks
-        would (idempotent with them); re-enable webhooks the platform disabled."""
-
-    def embedded_sign_in(self, ctx: ServiceContext, request: Request) -> EmbeddedSignIn | None:
+    def embedded_sign_in(self, host: StoreHost, request: Request) -> EmbeddedSignIn | None:
         """The merchant this request is signed in as by the platform's own admin, or None when
         it carries nothing of the platform's. Raises Unauthorized for a credential that fails."""
-
-    def cart_invoice(self, store: Store, body: str) -> InvoiceRequested | None:
-        """The invoice an abandoned cart (the body its last webhook carried) asks for, or None
-        when the customer cannot be reached. Pure: no call to the store."""
-
-    def create_order_from_cart(
-        self, ctx: ServiceContext, store: Store, cart: StoreCart, body: str, invoice: Invoice
-    ) -> str:
-        """The cart's invoice is paid: make the store's paid order for it, idempotently (record
-        intermediate objects with `carts.record_created`, the order with
-        `carts.record_recovered`); returns what was done. Raises to be retried."""
 
 
 #: A connector's entry point: built from the settings, or None when they do not configure it

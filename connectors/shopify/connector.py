@@ -1,40 +1,38 @@
 """The Shopify connector as the core sees it (core/connector.py): built when the app's client id
-and secret are set, a blueprint for its webhooks, and the store events turned into use cases."""
+and secret are set; its routes, what its deliveries mean (deliveries.py), and the calls that
+push payments and recovered carts back to the shop through the Admin GraphQL API."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any, ClassVar
 
 from flask import Blueprint, Request
 
 from connectors.shopify import embedded, graphql
 from connectors.shopify.app_credentials import ShopifyApp
-from connectors.shopify.checkouts import (
-    CART_TOPICS,
-    checkout_invoice,
-    checkout_seen,
-    draft_order_input,
-    draft_tags,
-)
+from connectors.shopify.checkouts import checkout_invoice, draft_order_input, draft_tags
+from connectors.shopify.deliveries import DEFAULT_INVOICE_GATEWAYS, delivery_changes
 from connectors.shopify.graphql import ShopifyAdmin
-from connectors.shopify.mapping import COMPLIANCE_TOPICS, order_invoice
 from connectors.shopify.web import create_shopify_blueprint
-from core.connector import ConnectForm, EmbeddedSignIn
-from core.errors import MALFORMED_PAYLOAD, AccessRevoked, Throttled, UnusablePayload
-from core.events import InvoiceRequested, SourceKind
+from core.connector import ConnectForm, EmbeddedSignIn, StoreHost
+from core.errors import AccessRevoked, Throttled
+from core.events import InvoiceRequested
 from core.http import http_session
-from core.invoices import InvoiceStatus
 from core.links import payment_url
 from core.money import Money
-from core.services import accounts, carts, invoicing, privacy
-from core.services.context import ServiceContext
 from core.settings import Settings
-from core.storage.models import Invoice, Store, StoreCart, StoreEvent
-
-#: The payment gateways whose orders get an invoice when the merchant has not chosen: a manual
-#: payment method named "Paylink" (set up in Shopify's payment settings), as the README says.
-DEFAULT_INVOICE_GATEWAYS = ("Paylink",)
+from core.store_changes import (
+    CartOrderOutcome,
+    CartToOrder,
+    Delivery,
+    InvoiceForStore,
+    PolledRecord,
+    SetupOutcome,
+    StoreChange,
+    StoreRef,
+)
 
 
 class ShopifyConnector:
@@ -63,8 +61,8 @@ class ShopifyConnector:
             return None
         return cls(settings)
 
-    def admin(self, ctx: ServiceContext, store: Store) -> ShopifyAdmin:
-        token = str(accounts.store_credentials(ctx, store).get("access_token", ""))
+    def admin(self, store: StoreRef) -> ShopifyAdmin:
+        token = str(store.credentials.get("access_token", ""))
         if not token:
             raise AccessRevoked(f"{store.domain} has no access token: reinstall the app")
         return ShopifyAdmin(
@@ -74,66 +72,35 @@ class ShopifyConnector:
             self.settings.provider_api_bases.get("shopify"),
         )
 
-    def blueprint(self) -> Blueprint:
-        return create_shopify_blueprint(self.settings)
+    def blueprint(self, host: StoreHost) -> Blueprint:
+        return create_shopify_blueprint(self.settings, host)
 
-    def process_event(self, ctx: ServiceContext, store: Store, event: StoreEvent) -> str:
-        if event.topic == "app/uninstalled":
-            connected = store.connected_at
-            if event.triggered_at and connected and event.triggered_at < connected:
-                # A retry of an uninstall older than the latest install (Shopify retries for
-                # 4 hours, X-Shopify-Triggered-At says when it happened): not applied.
-                return "stale: the app was installed again after this uninstall"
-            accounts.disconnect_store(ctx, store.id)
-            return "store disconnected"
-        if event.topic in COMPLIANCE_TOPICS:
-            return self._privacy(ctx, store, event)
-        if event.topic in CART_TOPICS:
-            try:
-                seen = checkout_seen(event.body)
-            except MALFORMED_PAYLOAD as error:
-                raise UnusablePayload(f"{event.topic} not usable: {error}") from error
-            return carts.cart_seen(ctx, store, seen)
-        if event.topic != "orders/create":
-            return f"ignored ({event.topic})"
-        gateways = store.invoice_gateways or DEFAULT_INVOICE_GATEWAYS
-        try:
-            order = json.loads(event.body)
-            request = order_invoice(order, store.id, gateways)
-        except MALFORMED_PAYLOAD as error:
-            # Signed by Shopify but not an order we can invoice: kept, visible, not retried.
-            raise UnusablePayload(f"orders/create not usable: {error}") from error
-        done = []
-        if order.get("checkout_token"):
-            order_ref = str(order.get("admin_graphql_api_id") or order.get("id"))
-            done.append(carts.cart_ordered(ctx, store, str(order["checkout_token"]), order_ref))
-        if request is None:
-            done.append("no invoice needed (paid, or another payment gateway)")
-        else:
-            invoice, created = invoicing.create_invoice(ctx, store.merchant_id, request)
-            done.append(f"invoice {invoice.number}" + ("" if created else " (already made)"))
-        return "; ".join(done)
+    def read_delivery(self, store: StoreRef, delivery: Delivery) -> Sequence[StoreChange]:
+        return delivery_changes(store, delivery)
 
-    def setup_store(self, ctx: ServiceContext, store: Store) -> str:
-        return "nothing to set up: the webhooks are declared in shopify.app.toml"
+    def setup_store(self, store: StoreRef) -> SetupOutcome:
+        return SetupOutcome(
+            "nothing to set up: the webhooks are declared in shopify.app.toml", True
+        )
 
-    def poll(self, ctx: ServiceContext, store: Store) -> str:
-        return "not polled"
+    def poll(self, store: StoreRef, since: datetime) -> Iterator[PolledRecord]:
+        """Shopify retries a failed delivery for 4 hours: its stores are not polled."""
+        return iter(())
 
-    def embedded_sign_in(self, ctx: ServiceContext, request: Request) -> EmbeddedSignIn | None:
-        return embedded.sign_in(ctx, self.settings, request)
+    def embedded_sign_in(self, host: StoreHost, request: Request) -> EmbeddedSignIn | None:
+        return embedded.sign_in(host, self.settings, request)
 
-    def cart_invoice(self, store: Store, body: str) -> InvoiceRequested | None:
+    def cart_invoice(self, store: StoreRef, body: str) -> InvoiceRequested | None:
         return checkout_invoice(body, store.id)
 
     def create_order_from_cart(
-        self, ctx: ServiceContext, store: Store, cart: StoreCart, body: str, invoice: Invoice
-    ) -> str:
+        self, store: StoreRef, cart: CartToOrder, invoice: InvoiceForStore
+    ) -> CartOrderOutcome:
         """A draft order from the checkout, then completed (Shopify marks it paid), so the
         merchant sees a real paid order. The draft's id is kept as soon as it exists, and a
         draft made by an attempt that crashed before keeping it is found by its tag; a draft
         whose total differs from what the customer paid is left for the merchant to check."""
-        admin = self.admin(ctx, store)
+        admin = self.admin(store)
         link = payment_url(self.settings.base_url, invoice.link_code)
         if cart.created_ref:
             draft = admin.execute(graphql.DRAFT_ORDER_STATE, {"id": cart.created_ref})["draftOrder"]
@@ -145,24 +112,28 @@ class ShopifyConnector:
             if draft is None:
                 made = admin.execute(
                     graphql.DRAFT_ORDER_CREATE,
-                    {"input": draft_order_input(body, invoice.number, link)},
+                    {"input": draft_order_input(cart.body, invoice.number, link)},
                 )["draftOrderCreate"]
                 if made.get("userErrors") or not made.get("draftOrder"):
-                    return _outcome("draft order", made)
+                    return CartOrderOutcome(_outcome("draft order", made))
                 draft = made["draftOrder"]
-            carts.record_created(ctx, cart.id, draft["id"])
+            cart.keep_created(draft["id"])
         if draft is None:
-            return f"draft order {cart.created_ref} is gone from the store: no order made"
+            return CartOrderOutcome(
+                f"draft order {cart.created_ref} is gone from the store: no order made"
+            )
         if draft.get("order"):
-            carts.record_recovered(ctx, cart.id, draft["order"]["id"])
-            return f"order {draft['order']['name']} made from draft {draft['name']}"
+            return CartOrderOutcome(
+                f"order {draft['order']['name']} made from draft {draft['name']}",
+                draft["order"]["id"],
+            )
         if not draft.get("ready"):
             raise Throttled(f"draft order {draft['name']} is still being calculated", 2.0)
         amount = draft["totalPriceSet"]["presentmentMoney"]
         shopify_total = Money.parse(str(amount["amount"]), str(amount["currencyCode"]))
-        paid = Money(invoice.amount_paid, invoice.currency)
+        paid = invoice.amount_paid
         if shopify_total != paid:
-            return (
+            return CartOrderOutcome(
                 f"draft order {draft['name']} totals {shopify_total} but the customer paid "
                 f"{paid}: left as a draft for you to check"
             )
@@ -171,52 +142,20 @@ class ShopifyConnector:
         ]
         order = (completed.get("draftOrder") or {}).get("order")
         if completed.get("userErrors") or not order:
-            return _outcome("draft order completion", completed)
-        carts.record_recovered(ctx, cart.id, order["id"])
-        return f"order {order['name']} made from draft {draft['name']}, paid"
+            return CartOrderOutcome(_outcome("draft order completion", completed))
+        return CartOrderOutcome(
+            f"order {order['name']} made from draft {draft['name']}, paid", order["id"]
+        )
 
-    def _privacy(self, ctx: ServiceContext, store: Store, event: StoreEvent) -> str:
-        """customers/redact and shop/redact erase personal data (amounts stay for the books);
-        customers/data_request marks the customer's invoices for the merchant to answer."""
-        try:
-            body = json.loads(event.body)
-            customer = body.get("customer") or {}
-            if event.topic == "shop/redact":
-                return f"erased {privacy.erase_store(ctx, store.id)} invoices"
-            orders = [
-                str(o)
-                for o in body.get(
-                    "orders_to_redact" if event.topic == "customers/redact" else "orders_requested"
-                )
-                or []
-            ]
-        except (ValueError, AttributeError, TypeError) as error:
-            raise UnusablePayload(f"{event.topic} not usable: {error}") from error
-        email, phone = customer.get("email"), customer.get("phone")
-        if event.topic == "customers/redact":
-            return f"erased {privacy.erase_customer(ctx, store.id, orders, email, phone)} invoices"
-        found = privacy.customer_invoices(ctx, store.id, orders, email, phone)
-        with ctx.db.transaction() as session:
-            for invoice in found:
-                ctx.record(
-                    session,
-                    invoice.id,
-                    "data_requested",
-                    request=str((body.get("data_request") or {}).get("id", "")),
-                )
-        return f"data request: {len(found)} invoices (marked on their timelines)"
-
-    def push_payment(self, ctx: ServiceContext, store: Store, invoice: Invoice) -> str:
+    def push_payment(self, store: StoreRef, invoice: InvoiceForStore) -> str:
         """A paid invoice marks its order paid (when Shopify says it can be), tags it and
         notes the invoice on it; a partly paid one gets the note and a tag. Each step is
         idempotent, so a retry after a crash repeats nothing harmful."""
-        if invoice.source_kind != SourceKind.ORDER.value or not invoice.external_id:
-            return "not an order: nothing to push"
-        admin = self.admin(ctx, store)
+        admin = self.admin(store)
         order_id = f"gid://shopify/Order/{invoice.external_id}"
         link = payment_url(self.settings.base_url, invoice.link_code)
         done = []
-        if invoice.status == InvoiceStatus.PAID:
+        if invoice.paid:
             order = admin.execute(graphql.ORDER_PAYMENT_STATE, {"id": order_id}).get("order")
             if order is None:
                 return "order not found in the store"
@@ -225,13 +164,13 @@ class ShopifyConnector:
                 done.append(_outcome("marked paid", marked["orderMarkAsPaid"]))
             else:
                 done.append(f"not marked paid (Shopify: {order.get('displayFinancialStatus')})")
-        tag = "paylink-paid" if invoice.status == InvoiceStatus.PAID else "paylink-partly-paid"
+        tag = "paylink-paid" if invoice.paid else "paylink-partly-paid"
         tagged = admin.execute(graphql.TAGS_ADD, {"id": order_id, "tags": ["paylink", tag]})
         done.append(_outcome("tagged", tagged["tagsAdd"]))
         metafields = [
             _metafield(order_id, "invoice_number", invoice.number, "single_line_text_field"),
             _metafield(order_id, "payment_link", link, "url"),
-            _metafield(order_id, "amount_paid", str(invoice.amount_paid), "number_integer"),
+            _metafield(order_id, "amount_paid", str(invoice.amount_paid.minor), "number_integer"),
         ]
         noted = admin.execute(graphql.METAFIELDS_SET, {"metafields": metafields})
         done.append(_outcome("noted", noted["metafieldsSet"]))

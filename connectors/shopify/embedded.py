@@ -16,14 +16,12 @@ from connectors.shopify.app_credentials import shopify_app
 from connectors.shopify.auth import SessionToken, decode_with_any_secret
 from connectors.shopify.graphql import ShopifyAdmin
 from connectors.shopify.oauth import exchange_session_token
-from core.connector import EmbeddedSignIn
+from core.connector import EmbeddedSignIn, StoreHost
 from core.errors import OutsideServiceFailed, Throttled, Unauthorized, ValidationError
 from core.http import http_session
-from core.services import accounts, store_events
-from core.services.accounts import MerchantProfile
-from core.services.context import ServiceContext
+from core.merchant_profile import MerchantProfile
 from core.settings import Settings
-from core.storage.models import Store
+from core.store_changes import StoreRef
 
 APP_BRIDGE = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
 TOKEN_FIELD = "id_token"  # noqa: S105 (a field name)
@@ -47,12 +45,12 @@ def verified(settings: Settings, token: str) -> SessionToken:
     )
 
 
-def sign_in(ctx: ServiceContext, settings: Settings, request: Request) -> EmbeddedSignIn | None:
+def sign_in(host: StoreHost, settings: Settings, request: Request) -> EmbeddedSignIn | None:
     token = session_token_of(request)
     if token is None:
         return None
     session = verified(settings, token)
-    store = store_events.known_store(ctx, "shopify", session.shop)
+    store = host.find_store("shopify", session.shop)
     if store is None:
         raise Unauthorized(f"{session.shop} has not finished installing Paylink: open it again")
     return EmbeddedSignIn(
@@ -67,22 +65,20 @@ def sign_in(ctx: ServiceContext, settings: Settings, request: Request) -> Embedd
     )
 
 
-def installed_store(ctx: ServiceContext, settings: Settings, token: str) -> Store:
+def installed_store(host: StoreHost, settings: Settings, token: str) -> StoreRef:
     """The shop's store, with an offline token: exchanged now when none is held (first open
     after a Shopify-managed install, or after an uninstall); a shop new to Paylink becomes a
     merchant of its own, named after the shop until the merchant renames it."""
     session = verified(settings, token)
-    store = store_events.known_store(ctx, "shopify", session.shop, active_only=False)
-    if store is not None and store.active and accounts.store_credentials(ctx, store):
+    store = host.find_store("shopify", session.shop, active_only=False)
+    if store is not None and store.active and store.credentials:
         return store
     granted = exchange_session_token(settings, session.shop, token)
-    if store is not None:
-        merchant_id = store.merchant_id
-        granted = {**accounts.store_credentials(ctx, store), **granted}
-    else:
+    if store is None:
         profile = shop_profile(settings, session.shop, str(granted["access_token"]))
-        return accounts.create_merchant_with_store(ctx, profile, "shopify", session.shop, granted)
-    return accounts.connect_store(ctx, merchant_id, "shopify", session.shop, granted)
+        return host.connect_new_merchant(profile, "shopify", session.shop, granted)
+    granted = {**store.credentials, **granted}
+    return host.connect(store.merchant_id, "shopify", session.shop, granted)
 
 
 def shop_profile(settings: Settings, shop: str, access_token: str) -> MerchantProfile:

@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -19,10 +19,9 @@ from connectors.shopify.auth import valid_shop, verify_query, verify_webhook
 from connectors.shopify.embedded import CARRIED, TOKEN_FIELD, installed_store, session_token_of
 from connectors.shopify.mapping import COMPLIANCE_TOPICS
 from connectors.shopify.oauth import SCOPES, STATE_COOKIE, STATE_MAX_AGE, exchange_code
+from core.connector import StoreHost
 from core.errors import Unauthorized, ValidationError
 from core.links import InvalidToken, TokenPurpose, TokenSigner
-from core.services import accounts, store_events
-from core.services.context import ServiceContext
 from core.settings import Settings
 
 
@@ -33,16 +32,11 @@ def _triggered_at(raw: str | None) -> datetime | None:
         return None
 
 
-def _clock() -> datetime:
-    ctx: ServiceContext = current_app.extensions["paylink"]
-    return ctx.clock()
-
-
 def _state_signer(settings: Settings) -> TokenSigner:
     return TokenSigner(settings.secret_key)
 
 
-def create_shopify_blueprint(settings: Settings) -> Blueprint:
+def create_shopify_blueprint(settings: Settings, host: StoreHost) -> Blueprint:
     shopify = Blueprint(
         "shopify", __name__, url_prefix="/connectors/shopify", static_folder="static"
     )
@@ -54,7 +48,7 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
         """Start connecting a shop to the signed-in merchant: from the console (`?shop=`), or
         from Shopify's own install request, whose query HMAC is checked first."""
         if "hmac" in request.args:
-            verify_query(request.args.to_dict(), shopify_app(settings).newest_secret, _clock())
+            verify_query(request.args.to_dict(), shopify_app(settings).newest_secret, host.clock())
         shop = valid_shop(request.args.get("shop", ""))
         nonce = secrets.token_hex(32)
         state = _state_signer(settings).sign(
@@ -89,7 +83,7 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
         """Check the callback (HMAC, our state, the same shop), exchange the code for an
         offline token, and keep it encrypted with the store."""
         query = request.args.to_dict()
-        verify_query(query, shopify_app(settings).newest_secret, _clock())
+        verify_query(query, shopify_app(settings).newest_secret, host.clock())
         try:
             state = _state_signer(settings).verify(
                 TokenPurpose.OAUTH_STATE, request.cookies.get(STATE_COOKIE, ""), STATE_MAX_AGE
@@ -104,8 +98,7 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
         ):
             raise Unauthorized("this Shopify callback does not match the install it answers")
         token = exchange_code(settings, shop, query.get("code", ""))
-        ctx: ServiceContext = current_app.extensions["paylink"]
-        accounts.connect_store(ctx, current_user.merchant_id, "shopify", shop, token)
+        host.connect(current_user.merchant_id, "shopify", shop, token)
         response = redirect(url_for("console.stores"), code=303)
         response.delete_cookie(STATE_COOKIE, path=callback_path)
         return response
@@ -117,12 +110,11 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
         exchange when needed) and the console opens, signed in by that token."""
         query = request.args.to_dict()
         if "hmac" in query:
-            verify_query(query, shopify_app(settings).newest_secret, _clock())
+            verify_query(query, shopify_app(settings).newest_secret, host.clock())
         token = session_token_of(request)
         if token is None:
             raise Unauthorized("open Paylink from your Shopify admin")
-        ctx: ServiceContext = current_app.extensions["paylink"]
-        installed_store(ctx, settings, token)
+        installed_store(host, settings, token)
         carried = {name: query[name] for name in CARRIED if query.get(name)}
         carried[TOKEN_FIELD] = token
         return redirect(f"{url_for('console.invoice_list')}?{urlencode(carried)}", code=303)
@@ -133,15 +125,12 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
         verify_webhook(
             raw, request.headers.get("X-Shopify-Hmac-Sha256"), shopify_app(settings).client_secrets
         )
-        ctx: ServiceContext = current_app.extensions["paylink"]
         try:
             shop = valid_shop(request.headers.get("X-Shopify-Shop-Domain", ""))
         except ValidationError:
             return jsonify({"received": True, "ignored": "no shop"}), 200
         topic = request.headers.get("X-Shopify-Topic", "")
-        store = store_events.known_store(
-            ctx, "shopify", shop, active_only=topic not in COMPLIANCE_TOPICS
-        )
+        store = host.find_store("shopify", shop, active_only=topic not in COMPLIANCE_TOPICS)
         if store is None:
             return jsonify({"received": True, "ignored": "unknown or uninstalled shop"}), 200
         key = request.headers.get("X-Shopify-Event-Id") or request.headers.get(
@@ -149,8 +138,7 @@ def create_shopify_blueprint(settings: Settings) -> Blueprint:
         )
         if not key:
             return jsonify({"received": True, "ignored": "no event id"}), 200
-        stored = store_events.receive_store_event(
-            ctx,
+        stored = host.receive(
             store,
             key,
             topic,

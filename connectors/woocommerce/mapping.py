@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from core.errors import ValidationError
-from core.events import CustomerDetails, InvoiceRequested, SourceKind
+from core.errors import MALFORMED_PAYLOAD, ValidationError
+from core.events import CartSeen, CustomerDetails, InvoiceRequested, SourceKind
 from core.invoices import InvoiceContent, InvoiceLine, normalise_phone
 from core.money import Money, total
+from core.store_changes import CartOrdered, Ignored, OrderSettled, StoreChange, StoreRef, Unusable
 
 DEFAULT_INVOICE_METHODS = ("bacs", "cheque")
 
@@ -48,6 +50,38 @@ def order_state(order: Mapping[str, Any], methods: Iterable[str]) -> OrderState:
     if status in ("cancelled", "refunded", "trash"):
         return OrderState.GONE
     return OrderState.OTHER
+
+
+def cart_token(order_id: Any) -> str:
+    """A lost checkout is followed as a cart named after its order (one record in the store)."""
+    return f"order-{order_id}"
+
+
+def order_changes(order: Mapping[str, Any], store: StoreRef) -> tuple[StoreChange, ...]:
+    """What an order, as the store has it now, asks of Paylink (idempotent: the webhook and
+    the poller apply the same order the same way)."""
+    try:
+        order_id = order["id"]
+        state = order_state(order, store.invoice_gateways or DEFAULT_INVOICE_METHODS)
+        token = cart_token(order_id)
+        if state == OrderState.INVOICE:
+            request = order_invoice(order, store.id, SourceKind.ORDER)
+            return (CartOrdered(token, None, known_only=True), request)
+        if state == OrderState.LOST:
+            return (CartSeen(token, changed_at(order), False, json.dumps(order)),)
+    except MALFORMED_PAYLOAD as error:
+        return (Unusable(f"order {order.get('id')} not usable: {error}"),)
+    status = order.get("status")
+    if state == OrderState.PAID:
+        return (OrderSettled(str(order_id), f"paid in the store ({status})", token),)
+    if state == OrderState.GONE:
+        return (OrderSettled(str(order_id), f"order {status} in the store", token),)
+    return (Ignored(f"nothing to do ({status})"),)
+
+
+def order_deleted(order_id: int) -> tuple[StoreChange, ...]:
+    """The store no longer has the order (deleted for good)."""
+    return (OrderSettled(str(order_id), "order deleted in the store", cart_token(order_id)),)
 
 
 def changed_at(order: Mapping[str, Any]) -> datetime:

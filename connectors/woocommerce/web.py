@@ -10,20 +10,16 @@ import hashlib
 import json
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from connectors.woocommerce.auth import is_ping, new_webhook_secret, verify_webhook
+from core.connector import StoreHost
 from core.errors import MALFORMED_PAYLOAD, Unauthorized
 from core.links import InvalidToken, TokenPurpose, TokenSigner
-from core.services import accounts, store_events, store_sync
-from core.services.context import ServiceContext
 from core.settings import Settings
-from core.storage.models import Store
 from core.store_urls import checked_store_url
-from core.web.console.pages import language
-from core.web.console.texts import console_text
 
 PLATFORM = "woocommerce"
 #: How long the merchant has to approve Paylink in their store's admin.
@@ -47,13 +43,14 @@ def event_key(body: bytes, resource: str) -> str:
         return f"unusable:{hashlib.sha256(body).hexdigest()}"
 
 
-def create_woocommerce_blueprint(settings: Settings) -> Blueprint:
+def delivery_url(settings: Settings, store_id: int) -> str:
+    """Where a store's webhooks are delivered: one URL per store, as its secret is its own."""
+    return f"{settings.base_url}/connectors/woocommerce/webhooks/{store_id}"
+
+
+def create_woocommerce_blueprint(settings: Settings, host: StoreHost) -> Blueprint:
     woo = Blueprint("woocommerce", __name__, url_prefix="/connectors/woocommerce")
     signer = TokenSigner(settings.secret_key)
-
-    def ctx() -> ServiceContext:
-        context: ServiceContext = current_app.extensions["paylink"]
-        return context
 
     @woo.get("/install")
     @login_required
@@ -91,8 +88,7 @@ def create_woocommerce_blueprint(settings: Settings) -> Blueprint:
         if state.get("platform") != PLATFORM or data.get("key_permissions") != "read_write":
             raise Unauthorized("Paylink needs read/write keys")
         store_url = str(state["store"])
-        store = accounts.connect_store(
-            ctx(),
+        host.connect(
             int(state["merchant"]),
             PLATFORM,
             store_domain(store_url),
@@ -104,8 +100,6 @@ def create_woocommerce_blueprint(settings: Settings) -> Blueprint:
                 "webhook_secret": new_webhook_secret(),
             },
         )
-        with ctx().db.transaction() as session:
-            store_sync.request_setup(ctx(), session, store)
         return jsonify({}), 200
 
     @woo.get("/installed")
@@ -113,7 +107,7 @@ def create_woocommerce_blueprint(settings: Settings) -> Blueprint:
     def installed() -> BaseResponse:
         """Where the store sends the merchant back (`success=1`, or 0 when they refused)."""
         approved = request.args.get("success") == "1"
-        flash(console_text(language(), "store_connected" if approved else "store_refused"))
+        host.tell_merchant("store_connected" if approved else "store_refused")
         return redirect(url_for("console.stores"), code=303)
 
     @woo.post("/webhooks/<int:store_id>")
@@ -121,17 +115,14 @@ def create_woocommerce_blueprint(settings: Settings) -> Blueprint:
         raw = request.get_data()
         if is_ping(request.content_type, raw):
             return jsonify({"received": True, "ping": True}), 200
-        with ctx().db.transaction() as session:
-            store = session.get(Store, store_id)
-        if store is None or store.platform != PLATFORM or not store.active:
+        store = host.store(PLATFORM, store_id)
+        if store is None:
             return jsonify({"received": True, "ignored": "unknown or disconnected store"}), 200
-        secret = str(accounts.store_credentials(ctx(), store).get("webhook_secret", ""))
+        secret = str(store.credentials.get("webhook_secret", ""))
         verify_webhook(raw, request.headers.get("X-WC-Webhook-Signature"), secret)
         topic = request.headers.get("X-WC-Webhook-Topic", "")
         resource = request.headers.get("X-WC-Webhook-Resource") or topic.split(".", 1)[0]
-        stored = store_events.receive_store_event(
-            ctx(), store, event_key(raw, resource), topic, raw, None
-        )
+        stored = host.receive(store, event_key(raw, resource), topic, raw)
         return jsonify({"received": True, "duplicate": not stored}), 200
 
     return woo

@@ -5,26 +5,27 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
-import re
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale, UnknownLocaleError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound, Unauthorized, ValidationError
 from core.invoices import Customer
-from core.money import currency_code
+from core.merchant_profile import HEX_COLOUR, MerchantProfile
 from core.services.carts import CART_BODY
 from core.services.context import ServiceContext
 from core.services.invoicing import customer_of, set_customer
+from core.services.store_secrets import (
+    STORE_CREDENTIALS,
+    sealed_credentials,
+    store_credentials,
+)
 from core.storage.models import (
     ApiKey,
     Invoice,
@@ -40,49 +41,10 @@ from core.storage.models import (
 STORE_EVENT_JOB = "stores.process_event"
 
 API_KEY_PREFIX = "pl"
-STORE_CREDENTIALS = "stores.credentials"
 LAST_USED_PRECISION = timedelta(minutes=1)
 ROTATION_BATCH = 500
-HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class MerchantProfile:
-    name: str
-    currency: str = "EUR"
-    country: str = "FR"
-    default_locale: str = "fr"
-    timezone: str = "Europe/Paris"
-    brand_color: str = "#1f6feb"
-    logo_url: str | None = None
-    invoice_prefix: str = "F"
-    payment_terms_days: int = 7
-
-    def validated(self) -> MerchantProfile:
-        if not self.name.strip():
-            raise ValidationError("a merchant needs a name")
-        try:
-            Locale.parse(self.default_locale)
-        except (UnknownLocaleError, ValueError):
-            raise ValidationError(f"unknown locale {self.default_locale!r}") from None
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationError(f"unknown time zone {self.timezone!r}") from None
-        if len(self.country) != 2 or not self.country.isalpha():
-            raise ValidationError(f"country {self.country!r}: expected an ISO 3166 code like FR")
-        if not HEX_COLOUR.fullmatch(self.brand_color):
-            raise ValidationError(f"brand colour {self.brand_color!r}: expected #rrggbb")
-        if not 0 <= self.payment_terms_days <= 365:
-            raise ValidationError("payment terms are between 0 and 365 days")
-        return replace(
-            self,
-            name=self.name.strip(),
-            currency=currency_code(self.currency),
-            country=self.country.upper(),
-        )
 
 
 def create_merchant(ctx: ServiceContext, profile: MerchantProfile) -> Merchant:
@@ -128,7 +90,7 @@ def create_merchant_with_store(
                 platform=platform,
                 domain=domain,
                 created_at=ctx.clock(),
-                credentials_ciphertext=_sealed(ctx, credentials),
+                credentials_ciphertext=sealed_credentials(ctx, credentials),
                 active=True,
             )
             session.add(store)
@@ -188,16 +150,12 @@ def authenticate_api_key(ctx: ServiceContext, presented: str) -> int:
 # Stores --------------------------------------------------------------------------------------
 
 
-def _sealed(ctx: ServiceContext, credentials: dict[str, Any]) -> str:
-    return ctx.keyring.encrypt(json.dumps(credentials), STORE_CREDENTIALS)
-
-
 def connect_store(
     ctx: ServiceContext, merchant_id: int, platform: str, domain: str, credentials: dict[str, Any]
 ) -> Store:
     """Add (or reconnect) a store: its secrets replaced (encrypted before they reach the
     database), the merchant's settings kept, its webhooks to be set up for the new secrets."""
-    ciphertext = _sealed(ctx, credentials)
+    ciphertext = sealed_credentials(ctx, credentials)
     with ctx.db.transaction() as session:
         store = session.scalars(
             select(Store).where(Store.platform == platform, Store.domain == domain)
@@ -301,18 +259,9 @@ def move_settings_out_of_credentials(ctx: ServiceContext) -> int:
             if "polled_until" in legacy and store.polled_until is None:
                 store.polled_until = datetime.fromisoformat(str(legacy["polled_until"]))
             store.webhooks_ready = store.webhooks_ready or bool(legacy.get("webhooks_ready"))
-            store.credentials_ciphertext = _sealed(ctx, credentials)
+            store.credentials_ciphertext = sealed_credentials(ctx, credentials)
             moved += 1
     return moved
-
-
-def store_credentials(ctx: ServiceContext, store: Store) -> dict[str, Any]:
-    if store.credentials_ciphertext is None:
-        return {}
-    loaded: dict[str, Any] = json.loads(
-        ctx.keyring.decrypt(store.credentials_ciphertext, STORE_CREDENTIALS)
-    )
-    return loaded
 
 
 # Key rotation --------------------------------------------------------------------------------

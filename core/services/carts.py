@@ -24,8 +24,10 @@ from core.invoices import PAYABLE
 from core.jobs import NewJob
 from core.services import invoicing
 from core.services.context import ServiceContext
+from core.services.store_secrets import store_ref
 from core.storage.database import insert_once
 from core.storage.models import CartStatus, Invoice, Merchant, Store, StoreCart
+from core.store_changes import StoreRef
 
 CART_BODY = "store_carts.body"
 JOB_ABANDON_CART = "carts.abandon"
@@ -35,7 +37,7 @@ MIN_DELAY_MINUTES, MAX_DELAY_MINUTES = 15, 7 * 24 * 60
 ORDERED_IN_STORE = "the customer ordered in the store"
 
 
-def _cart_row(session: Session, store: Store, token: str, ctx: ServiceContext) -> StoreCart:
+def _cart_row(session: Session, store: StoreRef, token: str, ctx: ServiceContext) -> StoreCart:
     """The store's cart with this token, created if it is new, locked for this transaction."""
     now = ctx.clock()
     insert_once(
@@ -58,7 +60,7 @@ def _cart_row(session: Session, store: Store, token: str, ctx: ServiceContext) -
     ).one()
 
 
-def cart_seen(ctx: ServiceContext, store: Store, seen: CartSeen) -> str:
+def cart_seen(ctx: ServiceContext, store: StoreRef, seen: CartSeen) -> str:
     """A checkout was created or changed: keep its newest state and (re)start the wait."""
     with ctx.db.transaction() as session:
         cart = _cart_row(session, store, seen.token, ctx)
@@ -92,7 +94,7 @@ def cart_seen(ctx: ServiceContext, store: Store, seen: CartSeen) -> str:
 
 def cart_ordered(
     ctx: ServiceContext,
-    store: Store,
+    store: StoreRef,
     token: str,
     order_ref: str | None,
     known_only: bool = False,
@@ -160,7 +162,7 @@ def abandon_cart(ctx: ServiceContext, connectors: dict[str, Connector], cart_id:
             return "the cart's data was erased (privacy request)"
         body = ctx.keyring.decrypt(cart.body_ciphertext, CART_BODY)
         try:
-            request = connectors[store.platform].cart_invoice(store, body)
+            request = connectors[store.platform].cart_invoice(store_ref(ctx, store), body)
             if request is None:
                 cart.status, cart.body_ciphertext = CartStatus.UNREACHABLE, None
                 return "abandoned, but no email or phone to reach the customer"

@@ -1,5 +1,6 @@
 """Store webhooks: stored once per platform event key with the job that processes them, in one
-transaction (no outbound call in the request), then applied by the store's connector."""
+transaction (no outbound call in the request), then read by the store's connector and applied
+by the core (core.services.store_changes); and payments pushed back to the store."""
 
 from __future__ import annotations
 
@@ -12,11 +13,15 @@ from core.errors import AccessRevoked, NotFound
 from core.events import SourceKind
 from core.invoices import InvoiceStatus
 from core.jobs import NewJob
-from core.services import accounts, carts
+from core.money import Money
+from core.services import accounts, carts, invoicing
 from core.services.accounts import STORE_EVENT_JOB
 from core.services.context import ServiceContext
+from core.services.store_changes import apply_changes
+from core.services.store_secrets import store_ref
 from core.storage.database import insert_once
 from core.storage.models import CartStatus, Invoice, Store, StoreEvent
+from core.store_changes import CartToOrder, Delivery, InvoiceForStore, StoreRef
 
 JOB_PROCESS_STORE_EVENT = STORE_EVENT_JOB
 
@@ -35,7 +40,7 @@ def known_store(
 
 def receive_store_event(
     ctx: ServiceContext,
-    store: Store,
+    store: Store | StoreRef,
     event_key: str,
     topic: str,
     raw_body: bytes,
@@ -75,13 +80,20 @@ def receive_store_event(
 def process_store_event(
     ctx: ServiceContext, connectors: dict[str, Connector], event_id: int
 ) -> None:
+    """Apply one stored delivery: its connector says what it means, the core does it."""
     with ctx.db.transaction() as session:
         event = session.get(StoreEvent, event_id)
         store = session.get(Store, event.store_id) if event else None
     if event is None or store is None:
         raise NotFound(f"no store event {event_id}")
+    ref = store_ref(ctx, store)
     try:
-        outcome = connectors[store.platform].process_event(ctx, store, event)
+        if store.platform not in connectors:
+            outcome = f"not applied: the {store.platform} connector is not configured"
+        else:
+            delivery = Delivery(event.topic, event.body, event.triggered_at)
+            changes = connectors[store.platform].read_delivery(ref, delivery)
+            outcome = apply_changes(ctx, ref, changes)
     except AccessRevoked as refused:
         outcome = accounts.disconnect_refused_store(ctx, store, refused)
     with ctx.db.transaction() as session:
@@ -102,12 +114,30 @@ def push_payment(ctx: ServiceContext, connectors: dict[str, Connector], invoice_
             outcome = "store disconnected: nothing pushed"
         elif invoice.source_kind == SourceKind.CART:
             outcome = _recover_cart(ctx, connectors[store.platform], store, invoice)
+        elif invoice.source_kind != SourceKind.ORDER or not invoice.external_id:
+            outcome = "not an order: nothing to push"
         else:
-            outcome = connectors[store.platform].push_payment(ctx, store, invoice)
+            outcome = connectors[store.platform].push_payment(
+                store_ref(ctx, store), invoice_for_store(ctx, invoice)
+            )
     except AccessRevoked as refused:
         outcome = accounts.disconnect_refused_store(ctx, store, refused)
     with ctx.db.transaction() as session:
         ctx.record(session, invoice_id, "store_updated", platform=store.platform, outcome=outcome)
+
+
+def invoice_for_store(ctx: ServiceContext, invoice: Invoice) -> InvoiceForStore:
+    payments = invoicing.invoice_payments(ctx, invoice.id)
+    return InvoiceForStore(
+        id=invoice.id,
+        number=invoice.number,
+        status=invoice.status,
+        source_kind=invoice.source_kind,
+        external_id=invoice.external_id,
+        amount_paid=Money(invoice.amount_paid, invoice.currency),
+        link_code=invoice.link_code,
+        payment_reference=payments[-1].provider_payment_id if payments else invoice.number,
+    )
 
 
 def _recover_cart(ctx: ServiceContext, connector: Connector, store: Store, invoice: Invoice) -> str:
@@ -119,4 +149,17 @@ def _recover_cart(ctx: ServiceContext, connector: Connector, store: Store, invoi
         return f"order {cart.order_ref} already made"
     if cart.status == CartStatus.ORDERED or body is None:
         return "the customer also ordered in the store: no second order made, refund one payment"
-    return connector.create_order_from_cart(ctx, store, cart, body, invoice)
+    made = connector.create_order_from_cart(
+        store_ref(ctx, store),
+        CartToOrder(
+            id=cart.id,
+            token=cart.token,
+            body=body,
+            created_ref=cart.created_ref,
+            keep_created=lambda ref: carts.record_created(ctx, cart.id, ref),
+        ),
+        invoice_for_store(ctx, invoice),
+    )
+    if made.order_ref is not None:
+        carts.record_recovered(ctx, cart.id, made.order_ref)
+    return made.outcome

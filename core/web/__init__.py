@@ -27,6 +27,7 @@ from core.web.console.logos import create_logos_blueprint
 from core.web.errors import register_error_handlers
 from core.web.messages import create_messages_blueprint
 from core.web.pay import create_pay_blueprint
+from core.web.store_host import AppStoreHost
 from core.web.webhooks import create_webhooks_blueprint
 
 
@@ -123,8 +124,9 @@ def create_app(
     app.register_blueprint(create_logos_blueprint(settings.data_dir))
     connectors = build_connectors(settings)
     app.extensions["paylink.connectors"] = connectors
+    store_host = app.extensions["paylink.store_host"] = AppStoreHost(ctx)
     for connector in connectors.values():
-        app.register_blueprint(connector.blueprint())
+        app.register_blueprint(connector.blueprint(store_host))
 
     @app.get("/")
     @limiter.exempt

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from core.events import CustomerDetails, InvoiceRequested, SourceKind
 from core.invoices import InvoiceContent, InvoiceLine
+from core.merchant_profile import MerchantProfile
 from core.money import Money
 from core.payments.provider import ProviderEnvironment
-from core.services.accounts import MerchantProfile, create_merchant
+from core.services.accounts import create_merchant
 from core.services.context import ServiceContext
 from core.storage.models import Merchant
 

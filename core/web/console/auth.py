@@ -52,7 +52,9 @@ def _embedded(incoming: Request) -> ConsoleUser | None:
     ctx = services()
     for connector in current_app.extensions["paylink.connectors"].values():
         try:
-            signed = connector.embedded_sign_in(ctx, incoming)
+            signed = connector.embedded_sign_in(
+                current_app.extensions["paylink.store_host"], incoming
+            )
         except Unauthorized:
             g.embedded_refused = True
             raise

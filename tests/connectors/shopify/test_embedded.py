@@ -13,6 +13,7 @@ from sqlalchemy import select
 from connectors.shopify.oauth import ID_TOKEN, OFFLINE_TOKEN, TOKEN_EXCHANGE
 from core.services import accounts, carts, invoicing
 from core.services.accounts import connect_store
+from core.services.store_secrets import store_credentials
 from core.storage.models import Merchant, Store
 from tests.connectors.shopify.conftest import CLIENT_SECRET
 from tests.support.factories import merchant, order
@@ -67,7 +68,7 @@ def test_a_new_shop_opening_the_app_is_installed_and_signed_in(client, ctx, exch
         }
     ]
     (store,) = stores(ctx)
-    assert accounts.store_credentials(ctx, store)["access_token"] == "shpat_exchanged"
+    assert store_credentials(ctx, store)["access_token"] == "shpat_exchanged"
     with ctx.db.transaction() as session:
         created = session.get(Merchant, store.merchant_id)
     # The new merchant as the shop describes itself (ShopProfile, schema-checked by the fake).
@@ -105,7 +106,7 @@ def test_a_reinstalled_shop_keeps_its_merchant(client, ctx, shop, exchanges):
     assert client.get(f"/connectors/shopify/app?id_token={token}").status_code == 303
     (store,) = stores(ctx)
     assert (store.merchant_id, store.active) == (shop.id, True)
-    assert accounts.store_credentials(ctx, store)["access_token"] == "shpat_exchanged"
+    assert store_credentials(ctx, store)["access_token"] == "shpat_exchanged"
 
 
 def test_bad_tokens_are_refused(client, ctx, shop):

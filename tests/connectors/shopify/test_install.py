@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 
 from connectors.shopify.auth import query_message
-from core.services.accounts import store_credentials
 from core.services.merchant_users import create_user
+from core.services.store_secrets import store_credentials
 from core.storage.models import Store
 from tests.connectors.shopify.conftest import CLIENT_SECRET
 from tests.support.console import sign_in

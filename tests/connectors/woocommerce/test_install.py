@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from core.errors import ValidationError
-from core.services import accounts
+from core.services.store_secrets import store_credentials
 from core.storage.models import Store
 from core.store_urls import checked_store_url
 from tests.support.console import sign_in
@@ -80,7 +80,7 @@ def test_install_callback_and_webhooks(signed_in, client, ctx, shop, httpserver,
         shop.id,
     )
     assert SECRET not in store.credentials_ciphertext
-    keys = accounts.store_credentials(ctx, store)
+    keys = store_credentials(ctx, store)
     assert (keys["consumer_key"], keys["consumer_secret"]) == (KEY, SECRET)
     assert re.fullmatch(r"[A-Za-z0-9]{48}", keys["webhook_secret"])
 

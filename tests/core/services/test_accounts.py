@@ -9,6 +9,7 @@ from core.errors import NotFound, Unauthorized, ValidationError
 from core.services import accounts, invoicing
 from core.services.context import ServiceContext
 from core.services.invoice_queries import InvoiceFilter, list_invoices
+from core.services.store_secrets import store_credentials
 from core.storage.models import ApiKey, Store
 from tests.support.factories import merchant, order
 
@@ -56,7 +57,7 @@ def test_store_credentials_are_encrypted_and_a_domain_belongs_to_one_merchant(ct
         ctx, one.id, "shopify", "lune.myshopify.com", {"token": "shpat_abc"}
     )
     assert "shpat_abc" not in store.credentials_ciphertext
-    assert accounts.store_credentials(ctx, store) == {"token": "shpat_abc"}  # secrets only
+    assert store_credentials(ctx, store) == {"token": "shpat_abc"}  # secrets only
     assert store.connected_at == ctx.clock()
     with pytest.raises(ValidationError, match="another merchant"):
         accounts.connect_store(ctx, two.id, "shopify", "lune.myshopify.com", {"token": "x"})
@@ -69,7 +70,7 @@ def test_connecting_a_store_again_replaces_its_secrets_and_keeps_the_merchant_s_
     accounts.record_poll(ctx, store.id, clock())
     clock.advance(days=1)
     again = accounts.connect_store(ctx, shop.id, "woocommerce", "lune.example", {"key": "new"})
-    assert again.id == store.id and accounts.store_credentials(ctx, again) == {"key": "new"}
+    assert again.id == store.id and store_credentials(ctx, again) == {"key": "new"}
     assert again.invoice_gateways == ["bacs", "cod"]
     assert again.polled_until == clock() - timedelta(days=1)
     assert (again.connected_at, again.webhooks_ready) == (clock(), False)
@@ -88,7 +89,7 @@ def test_settings_an_older_version_kept_in_the_credentials_move_to_their_columns
     assert accounts.move_settings_out_of_credentials(ctx) == 1
     assert accounts.move_settings_out_of_credentials(ctx) == 0  # idempotent
     (moved,) = accounts.merchant_stores(ctx, shop.id)
-    assert moved.id == store.id and accounts.store_credentials(ctx, moved) == {"key": "secret"}
+    assert moved.id == store.id and store_credentials(ctx, moved) == {"key": "secret"}
     assert moved.invoice_gateways == ["cheque"] and moved.webhooks_ready
     assert moved.polled_until == datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -119,7 +120,8 @@ def test_rotate_keys_reencrypts_everything_under_the_newest_key(ctx, database, c
 def test_a_self_installed_store_and_its_merchant_are_made_once(ctx):
     """Two first opens of a new shop: the store's unique constraint keeps one; the loser's
     merchant is rolled back with it and both get the same store."""
-    from core.services.accounts import MerchantProfile, create_merchant_with_store
+    from core.merchant_profile import MerchantProfile
+    from core.services.accounts import create_merchant_with_store
     from core.storage.models import Merchant
 
     profile = MerchantProfile(name="Boutique Soleil")
@@ -128,4 +130,4 @@ def test_a_self_installed_store_and_its_merchant_are_made_once(ctx):
     assert first.id == second.id
     with ctx.db.transaction() as session:
         assert len(list(session.scalars(select(Merchant)))) == 1
-    assert accounts.store_credentials(ctx, second)["t"] == 1
+    assert store_credentials(ctx, second)["t"] == 1
