@@ -92,6 +92,10 @@ class FakeShop:
         self.draft_tax, self.draft_ready = Decimal(draft_tax), draft_ready
         self.received: list[tuple[str, dict[str, Any]]] = []
         self.drafts: dict[str, dict[str, Any]] = {}
+        # The order's state as Shopify keeps it: paid once marked, tags and metafields sets.
+        self.order_paid = False
+        self.tags: set[str] = set()
+        self.metafields: dict[tuple[str, str], str] = {}
 
     def __call__(self, request: Any) -> Any:
         assert request.headers["X-Shopify-Access-Token"] == self.token
@@ -115,19 +119,22 @@ class FakeShop:
                 "order": {
                     "id": ORDER_GID,
                     "name": "#1001",
-                    "canMarkAsPaid": self.can_mark,
-                    "displayFinancialStatus": "PENDING",
+                    "canMarkAsPaid": self.can_mark and not self.order_paid,
+                    "displayFinancialStatus": "PAID" if self.order_paid else "PENDING",
                     "totalOutstandingSet": {
                         "presentmentMoney": {"amount": "598.94", "currencyCode": "USD"}
                     },
                 }
             },
-            "OrderMarkAsPaid": lambda: {
-                "orderMarkAsPaid": {
-                    "order": {"id": ORDER_GID, "displayFinancialStatus": "PAID"},
-                    "userErrors": self.errors,
+            "OrderMarkAsPaid": lambda: (
+                self._mark_paid()
+                or {
+                    "orderMarkAsPaid": {
+                        "order": {"id": ORDER_GID, "displayFinancialStatus": "PAID"},
+                        "userErrors": self.errors,
+                    }
                 }
-            },
+            ),
             "ShopProfile": lambda: {
                 "shop": {
                     "name": "Boutique Lune",
@@ -136,8 +143,16 @@ class FakeShop:
                     "billingAddress": {"countryCodeV2": "FR"},
                 }
             },
-            "TagsAdd": lambda: {"tagsAdd": {"node": {"id": ORDER_GID}, "userErrors": []}},
-            "MetafieldsSet": lambda: {"metafieldsSet": {"metafields": [], "userErrors": []}},
+            "TagsAdd": lambda: (
+                self.tags.update(variables["tags"])
+                or {"tagsAdd": {"node": {"id": ORDER_GID}, "userErrors": []}}
+            ),
+            "MetafieldsSet": lambda: (
+                self.metafields.update(
+                    {(m["namespace"], m["key"]): m["value"] for m in variables["metafields"]}
+                )
+                or {"metafieldsSet": {"metafields": [], "userErrors": []}}
+            ),
             "DraftOrdersTagged": lambda: {
                 "draftOrders": {"nodes": self._tagged(variables["query"])}
             },
@@ -146,6 +161,9 @@ class FakeShop:
             "DraftOrderComplete": lambda: self._complete(variables["id"]),
         }
         return orders[operation]()
+
+    def _mark_paid(self) -> None:
+        self.order_paid = self.order_paid or not self.errors
 
     def _tagged(self, query: str) -> list[dict[str, Any]]:
         tag = query.removeprefix("tag:").strip("'")
