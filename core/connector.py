@@ -16,7 +16,7 @@ from datetime import datetime
 from importlib.metadata import entry_points
 from typing import Any, ClassVar, Protocol
 
-from flask import Blueprint, Request
+from flask import Blueprint, Request, Response
 
 from core.events import InvoiceRequested
 from core.merchant_profile import MerchantProfile
@@ -105,6 +105,14 @@ class StoreHost(Protocol):
         credentials: Mapping[str, Any],
     ) -> StoreRef:
         """A store that installed Paylink by itself, with a new merchant of its own."""
+
+    def render_console(self, template: str, **context: Any) -> Response:
+        """A page of the console (the connector's own template, extending
+        "console/base.html"), with the console's layout, language (`lang`), CSRF token
+        (`logout_form.csrf_token`) and security headers."""
+
+    def require_form(self) -> None:
+        """The console form just posted carries a valid CSRF token, or a 400 with the reason."""
 
     def tell_merchant(self, notice: str) -> None:
         """Show the signed-in merchant one of the console's notices (`store_connected`,

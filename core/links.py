@@ -14,8 +14,9 @@ import enum
 import secrets
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
+from core.clock import Clock, utc_now
 from core.errors import ValidationError
 
 LINK_CODE_BYTES = 9  # 9 random bytes -> 12 base64url characters, 72 bits of entropy
@@ -55,14 +56,32 @@ class InvalidToken(ValidationError):
     code = "invalid_token"
 
 
+class _ClockedSigner(TimestampSigner):
+    """itsdangerous' timestamps from our clock instead of the system's, so a token's age is
+    measured on the same time as everything else (and tests can make one expire)."""
+
+    def __init__(self, *args: Any, clock: Clock, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clock = clock
+
+    def get_timestamp(self) -> int:
+        return int(self._clock().timestamp())
+
+
 class TokenSigner:
     """Signs small JSON payloads with the app's secret key, one salt per purpose."""
 
-    def __init__(self, secret_key: str | bytes) -> None:
+    def __init__(self, secret_key: str | bytes, clock: Clock = utc_now) -> None:
         self._secret_key = secret_key
+        self._clock = clock
 
     def _serializer(self, purpose: TokenPurpose) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self._secret_key, salt=f"paylink.{purpose.value}")
+        return URLSafeTimedSerializer(
+            self._secret_key,
+            salt=f"paylink.{purpose.value}",
+            signer=_ClockedSigner,
+            signer_kwargs={"clock": self._clock},
+        )
 
     def sign(self, purpose: TokenPurpose, payload: Any) -> str:
         return str(self._serializer(purpose).dumps(payload))

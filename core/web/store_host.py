@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import flash
+from flask import Response, flash
 
 from core.merchant_profile import MerchantProfile
 from core.services import accounts, store_events, store_sync
@@ -15,7 +15,7 @@ from core.services.context import ServiceContext
 from core.services.store_secrets import store_ref
 from core.storage.models import Store
 from core.store_changes import StoreRef
-from core.web.console.pages import language
+from core.web.console.pages import language, render, require_csrf
 from core.web.console.texts import console_text
 
 #: The console notices a connector may show (keys of the console's catalogue).
@@ -71,6 +71,12 @@ class AppStoreHost:
             self.ctx, profile, platform, domain, dict(credentials)
         )
         return store_ref(self.ctx, store)
+
+    def render_console(self, template: str, **context: Any) -> Response:
+        return render(template, **context)
+
+    def require_form(self) -> None:
+        require_csrf()
 
     def tell_merchant(self, notice: str) -> None:
         if notice not in NOTICES:

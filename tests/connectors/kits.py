@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
+from connectors.prestashop import auth as prestashop_auth
+from connectors.prestashop.mapping import Buyer
+from connectors.prestashop.mapping import order_invoice as ps_order_invoice
 from connectors.shopify.mapping import order_invoice as shopify_order_invoice
 from connectors.woocommerce.mapping import order_invoice as woo_order_invoice
 from core.events import CartSeen, InvoiceRequested, SourceKind
@@ -25,6 +29,9 @@ from core.store_changes import (
     ShopErased,
     StoreUninstalled,
 )
+from tests.support.fake_prestashop import KEY as PS_KEY
+from tests.support.fake_prestashop import SHOP_SECRET as PS_SECRET
+from tests.support.fake_prestashop import FakePrestaShop, cart_event, ps_order
 from tests.support.fake_shopify import GRAPHQL, FakeShop, webhook_headers
 from tests.support.fake_woocommerce import (
     KEY,
@@ -76,10 +83,16 @@ class ConnectorKit:
         """Make the fake store hold the delivery's resource (platforms re-read it)."""
 
     def signed(
-        self, store: Store, topic: str, body: bytes, event_id: str, secret: str | None = None
+        self,
+        store: Store,
+        topic: str,
+        body: bytes,
+        event_id: str,
+        now: datetime,
+        secret: str | None = None,
     ) -> tuple[str, dict[str, str]]:
-        """The URL and headers of a delivery signed as the platform signs it (with another
-        secret when given)."""
+        """The URL and headers of a delivery signed as the platform signs it at `now` (with
+        another secret when given)."""
         raise NotImplementedError
 
     def order_to_push(self, fake: Any, store: Store) -> InvoiceRequested:
@@ -155,7 +168,13 @@ class ShopifyKit(ConnectorKit):
         ]
 
     def signed(
-        self, store: Store, topic: str, body: bytes, event_id: str, secret: str | None = None
+        self,
+        store: Store,
+        topic: str,
+        body: bytes,
+        event_id: str,
+        now: datetime,
+        secret: str | None = None,
     ) -> tuple[str, dict[str, str]]:
         headers = webhook_headers(
             body,
@@ -240,7 +259,13 @@ class WooCommerceKit(ConnectorKit):
         fake.add(payload)
 
     def signed(
-        self, store: Store, topic: str, body: bytes, event_id: str, secret: str | None = None
+        self,
+        store: Store,
+        topic: str,
+        body: bytes,
+        event_id: str,
+        now: datetime,
+        secret: str | None = None,
     ) -> tuple[str, dict[str, str]]:
         headers = delivery_headers(body, secret or WOO_WEBHOOK_SECRET, topic)
         return f"/connectors/woocommerce/webhooks/{store.id}", headers
@@ -256,7 +281,103 @@ class WooCommerceKit(ConnectorKit):
         return updates, order["status"], order["transaction_id"], notes
 
 
+class PrestaShopKit(ConnectorKit):
+    platform = "prestashop"
+    unknown_topic = "product.saved"
+    read_topics = ("order.validated", "order.status", "cart.saved")
+    orders: ClassVar[dict[int, dict[str, Any]]] = {
+        42: ps_order(),
+        43: ps_order(id=43, id_cart="78", valid="1", current_state="2"),
+        44: ps_order(id=44, id_cart="79", current_state="6"),
+        45: ps_order(id=45, id_cart="80", module="ps_checkpayment", current_state="1"),
+    }
+
+    def connect(self, ctx: ServiceContext, merchant_id: int, base_url: str) -> Store:
+        return connect_store(
+            ctx,
+            merchant_id,
+            "prestashop",
+            base_url.split("://", 1)[1],
+            {
+                "shop_url": base_url,
+                "webservice_key": PS_KEY,
+                "signing_secret": PS_SECRET,
+                "pairing_nonce": "n0",
+            },
+        )
+
+    def fake(self, httpserver: Any) -> FakePrestaShop:
+        return FakePrestaShop(httpserver)
+
+    def deliveries(self) -> list[KitDelivery]:
+        def order(topic: str, order_id: int) -> dict[str, Any]:
+            return {"event": topic, "id_order": order_id, "id_cart": 77}
+
+        return [
+            KitDelivery(
+                "order awaiting Paylink payment",
+                "order.validated",
+                order("order.validated", 42),
+                (CartOrdered, InvoiceRequested),
+            ),
+            KitDelivery(
+                "order paid in the shop",
+                "order.status",
+                order("order.status", 43),
+                (CartOrdered, OrderSettled),
+            ),
+            KitDelivery(
+                "order cancelled",
+                "order.status",
+                order("order.status", 44),
+                (CartOrdered, OrderSettled),
+            ),
+            KitDelivery(
+                "order paid by cheque",
+                "order.validated",
+                order("order.validated", 45),
+                (CartOrdered, Ignored),
+            ),
+            KitDelivery("cart saved", "cart.saved", cart_event(id_cart=90), (CartSeen,)),
+            KitDelivery(
+                "shop disconnected",
+                "shop.disconnected",
+                {"event": "shop.disconnected"},
+                (StoreUninstalled,),
+            ),
+        ]
+
+    def hold(self, fake: FakePrestaShop, payload: Any) -> None:
+        if "id_order" in payload:
+            fake.add(self.orders[payload["id_order"]])
+
+    def signed(
+        self,
+        store: Store,
+        topic: str,
+        body: bytes,
+        event_id: str,
+        now: datetime,
+        secret: str | None = None,
+    ) -> tuple[str, dict[str, str]]:
+        headers = prestashop_auth.signed_headers(secret or PS_SECRET, now, body)
+        headers[prestashop_auth.EVENT_HEADER] = event_id
+        return f"/connectors/prestashop/events/{store.id}", headers
+
+    def order_to_push(self, fake: FakePrestaShop, store: Store) -> InvoiceRequested:
+        order = fake.add(ps_order())
+        buyer = Buyer("Marie Curie", "marie@example.fr", "06 12 34 56 78", "FR", "fr", "EUR")
+        return ps_order_invoice(order, buyer, store.id)
+
+    def store_state(self, fake: FakePrestaShop) -> Hashable:
+        order = fake.orders[42]
+        payments = tuple((p["amount"], p["transaction_id"]) for p in fake.payments)
+        notes = tuple(m["message"] for m in fake.messages)
+        return len(fake.histories), order["current_state"], order["valid"], payments, notes
+
+
 KITS: dict[str, Callable[[], ConnectorKit]] = {
     "shopify": ShopifyKit,
     "woocommerce": WooCommerceKit,
+    "prestashop": PrestaShopKit,
 }

@@ -82,13 +82,13 @@ def test_every_connector_implements_the_protocol(connector, kit):
         assert list(ours.parameters) == wanted, (kit.platform, name)
 
 
-def test_a_signed_delivery_is_kept_once_and_a_forged_one_refused(client, ctx, kit, store):  # noqa: F811
+def test_a_signed_delivery_is_kept_once_and_a_forged_one_refused(client, ctx, kit, store, clock):  # noqa: F811
     delivery = kit.deliveries()[0]
     body = kit.encode(delivery.payload)
-    url, forged = kit.signed(store, delivery.topic, body, "evt-1", secret="not-the-secret")
+    url, forged = kit.signed(store, delivery.topic, body, "evt-1", clock(), "not-the-secret")
     assert client.post(url, data=body, headers=forged).status_code == 401
     assert stored_events(ctx) == 0
-    url, headers = kit.signed(store, delivery.topic, body, "evt-1")
+    url, headers = kit.signed(store, delivery.topic, body, "evt-1", clock())
     tampered = body.replace(b"}", b" }", 1)
     assert client.post(url, data=tampered, headers=headers).status_code == 401
     first = client.post(url, data=body, headers=headers)

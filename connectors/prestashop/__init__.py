@@ -1,0 +1,1 @@
+"""PrestaShop: the Paylink module's signed events, the Webservice, recovered carts."""

@@ -1,0 +1,149 @@
+"""The PrestaShop Webservice (`/api/`) of one shop: HTTP Basic with the module's key as the user
+and an empty password, JSON out (`Output-Format: JSON`), XML in (PrestaShop 8.1+ reads no
+JSON). The shop's address is checked again before every call (its name may resolve elsewhere
+since it was entered). 429 and 5xx are retried later; a refused key is not (the merchant must
+connect the shop again); an error PrestaShop explains (JSON or XML) keeps its message."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+
+from core.errors import AccessRevoked, OutsideServiceFailed, Throttled
+from core.http import response_excerpt
+from core.store_urls import checked_store_url
+
+API_PATH = "/api"
+DEFAULT_RETRY_SECONDS = 30.0
+XLINK = "http://www.w3.org/1999/xlink"
+#: The resources Paylink reads or writes, with the element name of one of them in XML.
+SINGULAR = {
+    "order_histories": "order_history",
+    "order_payments": "order_payment",
+    "messages": "message",
+}
+
+
+class WebserviceRefused(OutsideServiceFailed):
+    """PrestaShop understood the call and said no (4xx): asking again changes nothing, so the
+    reason is shown to the merchant rather than retried."""
+
+
+def xml_body(resource: str, fields: Mapping[str, Any]) -> bytes:
+    """`<prestashop><order_history><id_order>5</id_order>…</order_history></prestashop>`."""
+    root = ElementTree.Element("prestashop", {"xmlns:xlink": XLINK})
+    item = ElementTree.SubElement(root, SINGULAR[resource])
+    for name, value in fields.items():
+        ElementTree.SubElement(item, name).text = "" if value is None else str(value)
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def listed(data: Any, resource: str) -> list[dict[str, Any]]:
+    """A list answer: `{"orders": [...]}`, or `[]` when nothing matched (PrestaShop's JSON)."""
+    if isinstance(data, dict):
+        return list(data.get(resource) or [])
+    return []
+
+
+def _explained(response: requests.Response) -> str:
+    """The message PrestaShop gave with an error, from its JSON or its XML answer."""
+    try:
+        errors = response.json().get("errors") or []
+        return "; ".join(str(error.get("message")) for error in errors) or str(response.status_code)
+    except (ValueError, AttributeError):
+        pass
+    try:
+        root = ElementTree.fromstring(response.content)  # noqa: S314 (the shop's own answer, bounded)
+        messages = [node.text or "" for node in root.iter("message")]
+        return "; ".join(m.strip() for m in messages if m.strip()) or str(response.status_code)
+    except ElementTree.ParseError:
+        return str(response.status_code)
+
+
+@dataclass(frozen=True)
+class PrestaShopWebservice:
+    shop_url: str
+    key: str
+    session: requests.Session
+    allow_private: bool = False
+
+    def get(self, resource: str, params: Mapping[str, Any] | None = None) -> tuple[int, Any]:
+        """(status, parsed JSON) for 2xx and 404."""
+        return self._call("GET", resource, params)
+
+    def create(self, resource: str, fields: Mapping[str, Any], **params: Any) -> dict[str, Any]:
+        _, data = self._call("POST", resource, params, xml_body(resource, fields))
+        created: dict[str, Any] = (data or {}).get(SINGULAR[resource]) or {}
+        return created
+
+    def update(self, resource: str, item_id: int, fields: Mapping[str, Any]) -> None:
+        self._call(
+            "PUT", f"{resource}/{item_id}", None, xml_body(resource, {"id": item_id, **fields})
+        )
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        body: bytes | None = None,
+    ) -> tuple[int, Any]:
+        base = checked_store_url(self.shop_url, self.allow_private)
+        url = f"{base}{API_PATH}/{path}"
+        if params:
+            url = f"{url}?{urlencode(params)}"
+        headers = {"Output-Format": "JSON", "Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/xml"
+        try:
+            response = self.session.request(
+                method,
+                url,
+                data=body,
+                headers=headers,
+                auth=(self.key, ""),
+                timeout=20,
+                allow_redirects=False,
+            )
+        except requests.RequestException as error:
+            raise OutsideServiceFailed(
+                f"the shop could not be reached: {response_excerpt(str(error))}"
+            ) from None
+        if response.is_redirect:
+            raise OutsideServiceFailed(
+                f"the shop answered {response.status_code} (a redirect), which Paylink does not "
+                "follow: connect the shop with its final address"
+            )
+        if response.status_code == 429 or response.status_code >= 500:
+            raise Throttled(
+                f"the shop answered {response.status_code}",
+                _retry_after(response.headers.get("Retry-After")),
+            )
+        if response.status_code in (401, 403):
+            raise AccessRevoked(
+                f"the shop refused Paylink's Webservice key ({response.status_code}): "
+                "connect it again from the Paylink module"
+            )
+        if response.status_code == 404:
+            return 404, None
+        if response.status_code >= 400:
+            said = response_excerpt(_explained(response))
+            raise WebserviceRefused(f"PrestaShop refused {method} {path.split('?')[0]}: {said}")
+        try:
+            return response.status_code, response.json() if response.content else None
+        except ValueError:
+            raise OutsideServiceFailed(
+                f"the shop answered {response.status_code} without JSON"
+            ) from None
+
+
+def _retry_after(header: str | None) -> float:
+    try:
+        return max(1.0, float(header)) if header else DEFAULT_RETRY_SECONDS
+    except ValueError:
+        return DEFAULT_RETRY_SECONDS
