@@ -60,6 +60,8 @@ ZONE_MARGIN = timedelta(hours=14)
 STATE_KEYS = ("PS_OS_PAYMENT", "PS_OS_CANCELED", "PS_OS_REFUND", "PS_OS_ERROR")
 PAYMENT_METHOD = "Paylink"
 ORDER_EVENTS = ("order.validated", "order.status")
+#: What the module sends; "unreadable" is what the receiver calls a signed body it cannot read.
+KNOWN_EVENTS = (*ORDER_EVENTS, "cart.saved", "shop.disconnected", "unreadable")
 #: The element naming one item of a resource in the Webservice's answers.
 ONE_OF = {
     "customers": "customer",
@@ -120,8 +122,12 @@ class PrestaShopConnector:
     # From the shop ------------------------------------------------------------------------
 
     def read_delivery(self, store: StoreRef, delivery: Delivery) -> Sequence[StoreChange]:
+        if delivery.topic not in KNOWN_EVENTS:
+            return (Ignored(f"ignored ({delivery.topic})"),)
         try:
             event = json.loads(delivery.body)
+            if not isinstance(event, dict) or event.get("event") != delivery.topic:
+                raise ValueError("not an event of the Paylink module")
             if delivery.topic in ORDER_EVENTS:
                 order_id = int(event["id_order"])
             elif delivery.topic == "cart.saved":
@@ -134,8 +140,6 @@ class PrestaShopConnector:
         if delivery.topic == "cart.saved":
             order = self._order_of_cart(store, int(snapshot["id_cart"]))
             return (CartOrdered(seen.token, order),) if order else (seen,)
-        if delivery.topic not in ORDER_EVENTS:
-            return (Ignored(f"ignored ({delivery.topic})"),)
         api = self.webservice(store)
         status, data = api.get(f"orders/{order_id}")
         if status == 404:

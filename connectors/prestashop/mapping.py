@@ -90,7 +90,9 @@ def order_changes(
     try:
         order_id = int(order["id"])
         state = order_state(order, modules, states)
-        ordered = CartOrdered(cart_token(order["id_cart"]), str(order_id))
+        # Only a cart the module reported is touched: a cart event arriving after its order is
+        # read against the shop (which names the order), so no row is needed for every order.
+        ordered = CartOrdered(cart_token(order["id_cart"]), str(order_id), known_only=True)
         if state == OrderState.INVOICE:
             if buyer is None:
                 raise ValueError("the order's customer could not be read")

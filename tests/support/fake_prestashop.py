@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 import re
 import xml.etree.ElementTree as ElementTree
+from datetime import UTC, datetime
 from typing import Any
 
+from connectors.prestashop import auth
+from core.errors import Unauthorized
 from tests.support.providers import json_answer
 
 API = "/api"
@@ -151,6 +155,7 @@ class FakePrestaShop:
         self.received: list[tuple[str, str, dict[str, str] | None]] = []
         self.answer_status: list[int] = []  # statuses to answer before behaving (429, 503...)
         self.xml_errors = False  # answer refusals in XML, as shops without JSON output do
+        self.refuse: dict[str, str] = {}  # "POST messages" -> the validation error to answer
         self.resources: dict[str, dict[int, dict[str, Any]]] = {
             "customers": {
                 5: {"id": 5, "firstname": "Marie", "lastname": "Curie", "email": "marie@example.fr"}
@@ -162,7 +167,47 @@ class FakePrestaShop:
             "currencies": {1: {"id": 1, "iso_code": "EUR"}},
             "languages": {1: {"id": 1, "iso_code": "fr"}},
         }
+        self.recovered: list[dict[str, Any]] = []
         httpserver.expect_request(re.compile(f"^{API}/.*")).respond_with_handler(self)
+        httpserver.expect_request("/index.php", method="POST").respond_with_handler(self.module)
+
+    def module(self, request: Any) -> Any:
+        """The Paylink module's recover controller (PaylinkRecovery), for tests without PHP:
+        the signature checked, one order per cart."""
+        assert request.args.to_dict() == {
+            "fc": "module",
+            "module": "paylink",
+            "controller": "recover",
+        }
+        try:
+            auth.verify(
+                SHOP_SECRET,
+                request.headers.get(auth.TIMESTAMP_HEADER),
+                request.headers.get(auth.SIGNATURE_HEADER),
+                request.get_data(),
+                datetime.now(UTC),  # the module's own clock, as the real one reads it
+            )
+        except Unauthorized:
+            return json_answer({"error": "the signature does not match"}, 401)
+        asked = json.loads(request.get_data())
+        self.recovered.append(asked)
+        made = [o for o in self.orders.values() if str(o["id_cart"]) == str(asked["id_cart"])]
+        if made:
+            return json_answer(
+                {"id_order": made[0]["id"], "reference": made[0]["reference"], "existing": True}
+            )
+        order = self.add(
+            ps_order(
+                id=600,
+                id_cart=str(asked["id_cart"]),
+                reference="RECOVERED",
+                valid="1",
+                current_state="2",
+            )
+        )
+        return json_answer(
+            {"id_order": order["id"], "reference": order["reference"], "existing": False}
+        )
 
     def add(self, order: dict[str, Any]) -> dict[str, Any]:
         self.orders[int(order["id"])] = copy.deepcopy(order)
@@ -195,6 +240,8 @@ class FakePrestaShop:
                 return self._refuse(400, "Only XML can be read by the Webservice")
             _, fields = xml_fields(request.get_data())
         self.received.append((request.method, path, fields))
+        if f"{request.method} {path}" in self.refuse:
+            return self._refuse(400, self.refuse[f"{request.method} {path}"])
         if self.answer_status:
             return self._refuse(self.answer_status.pop(0), "Busy")
         if match := re.fullmatch(r"orders/(\d+)", path):
