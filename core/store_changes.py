@@ -172,6 +172,8 @@ class CartToOrder:
     token: str
     body: str
     created_ref: str | None
+    #: When the core asks, on its clock (for a request the store signs or checks in time).
+    now: datetime
     keep_created: Callable[[str], None] = field(repr=False, compare=False)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
@@ -337,8 +337,7 @@ class PrestaShopConnector:
             response = self.session.post(
                 f"{shop_url}/index.php?fc=module&module=paylink&controller=recover",
                 data=body,
-                # The module checks the time against its own clock: the real one, here too.
-                headers=auth.signed_headers(secret, datetime.now(UTC), body),
+                headers=auth.signed_headers(secret, cart.now, body),
                 timeout=30,
                 allow_redirects=False,
             )

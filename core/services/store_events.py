@@ -156,6 +156,7 @@ def _recover_cart(ctx: ServiceContext, connector: Connector, store: Store, invoi
             token=cart.token,
             body=body,
             created_ref=cart.created_ref,
+            now=ctx.clock(),
             keep_created=lambda ref: carts.record_created(ctx, cart.id, ref),
         ),
         invoice_for_store(ctx, invoice),

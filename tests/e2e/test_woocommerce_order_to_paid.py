@@ -7,21 +7,13 @@ is caught by the poller the same way."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from core.jobs import JobQueue, Worker
-from core.services.job_handlers import core_handlers
-from core.services.payment_accounts import configure_payment_account
 from core.services.store_sync import schedule_polls
 from core.storage.models import Invoice, Store
-from core.web import create_app
-from tests.core.web.conftest import settings as web_settings
 from tests.support.console import sign_in
-from tests.support.factories import merchant
 from tests.support.fake_woocommerce import (
     KEY,
     SECRET,
@@ -30,44 +22,21 @@ from tests.support.fake_woocommerce import (
     woo_order,
     wp_json_encode,
 )
-from tests.support.live_server import free_port, serving
-from tests.support.providers import json_answer
+from tests.support.live_server import serving
+from tests.support.store_e2e import live_paylink
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_a_woocommerce_order_is_invoiced_texted_paid_and_marked_paid(
     database_url, tmp_path, database, clock, httpserver
 ):
-    port = free_port()
+    live = live_paylink(database_url, tmp_path, database, clock, httpserver)
+    app, settings, ctx, shop, worker = live.app, live.settings, live.ctx, live.owner, live.worker
     base = httpserver.url_for("").rstrip("/")
-    settings = replace(
-        web_settings.__wrapped__(database_url, tmp_path),
-        base_url=f"http://127.0.0.1:{port}",
-        allow_private_stores=True,
-        provider_api_bases={"smsfactor": base},
-        sms_channel="smsfactor",
-        environ={"PAYLINK_SMSFACTOR_TOKEN": "sf-token"},
-    )
-    app = create_app(settings, clock, database)
-    ctx = app.extensions["paylink"]
-    shop = merchant(ctx)
-    providers = app.extensions["paylink.providers"]
-    configure_payment_account(ctx, providers, shop.id, "sandbox", {})
     woo = FakeWooCommerce(httpserver)
-    texts = []
-    httpserver.expect_request("/send", method="GET").respond_with_handler(
-        lambda request: (
-            texts.append(dict(request.args))
-            or json_answer({"status": 1, "message": "OK", "ticket": "1", "sent": 1, "invalid": 0})
-        )
-    )
-    connectors = app.extensions["paylink.connectors"]
-    worker = Worker(
-        JobQueue(ctx.db, clock),
-        core_handlers(ctx, providers, app.extensions["paylink.messaging"], connectors),
-    )
+    connectors = live.connectors
 
-    with serving(app, port):
+    with serving(app, live.port):
         # The merchant connects the store; the store's server POSTs the keys back.
         browser = sign_in(app.test_client(), ctx, shop.id)
         authorize = browser.get(f"/connectors/woocommerce/install?store_url={base}").location
@@ -99,19 +68,9 @@ def test_a_woocommerce_order_is_invoiced_texted_paid_and_marked_paid(
             assert answer.status_code == 200
         worker.run(until_idle=True)
 
-        (sms,) = texts
+        (sms,) = live.texts
         assert sms["to"] == "33612345678"
-        link = re.search(r"http://127\.0\.0\.1:\d+/i/\S+", sms["text"]).group(0)
-        code = link.rsplit("/", 1)[-1]
-        customer = app.test_client()
-        page = customer.get(f"/i/{code}").get_data(as_text=True)
-        assert "40,90" in page
-        form = re.search(r'name="token" value="([^"]+)"', page).group(1)
-        checkout = customer.post(f"/i/{code}/pay", data={"token": form, "method": "sandbox"})
-        customer.post(
-            checkout.location.removeprefix(settings.base_url),
-            data={"outcome": "payment.succeeded"},
-        )
+        assert "40,90" in live.pay_by_sandbox(live.last_link())
         worker.run(until_idle=True)  # the sandbox webhook, then its processing
         worker.run(until_idle=True)  # the push to the store
 

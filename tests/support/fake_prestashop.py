@@ -13,10 +13,11 @@ import copy
 import json
 import re
 import xml.etree.ElementTree as ElementTree
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 from connectors.prestashop import auth
+from core.clock import Clock, utc_now
 from core.errors import Unauthorized
 from tests.support.providers import json_answer
 
@@ -146,8 +147,8 @@ def xml_fields(body: bytes) -> tuple[str, dict[str, str]]:
 class FakePrestaShop:
     """One shop's Webservice; `orders` is the shop's truth, `received` what Paylink wrote."""
 
-    def __init__(self, httpserver: Any, key: str = KEY) -> None:
-        self.key = key
+    def __init__(self, httpserver: Any, key: str = KEY, clock: Clock = utc_now) -> None:
+        self.key, self.clock = key, clock
         self.orders: dict[int, dict[str, Any]] = {}
         self.payments: list[dict[str, Any]] = []
         self.histories: list[dict[str, str]] = []
@@ -168,6 +169,8 @@ class FakePrestaShop:
             "languages": {1: {"id": 1, "iso_code": "fr"}},
         }
         self.recovered: list[dict[str, Any]] = []
+        #: (body, timestamp, signature) -> (status, answer): the real module instead of ours.
+        self.recover_with: Callable[[bytes, str, str], tuple[int, dict[str, Any]]] | None = None
         httpserver.expect_request(re.compile(f"^{API}/.*")).respond_with_handler(self)
         httpserver.expect_request("/index.php", method="POST").respond_with_handler(self.module)
 
@@ -179,13 +182,20 @@ class FakePrestaShop:
             "module": "paylink",
             "controller": "recover",
         }
+        if self.recover_with is not None:  # the module's own PHP answers
+            status, answer = self.recover_with(
+                request.get_data(),
+                request.headers.get(auth.TIMESTAMP_HEADER, ""),
+                request.headers.get(auth.SIGNATURE_HEADER, ""),
+            )
+            return json_answer(answer, status)
         try:
             auth.verify(
                 SHOP_SECRET,
                 request.headers.get(auth.TIMESTAMP_HEADER),
                 request.headers.get(auth.SIGNATURE_HEADER),
                 request.get_data(),
-                datetime.now(UTC),  # the module's own clock, as the real one reads it
+                self.clock(),
             )
         except Unauthorized:
             return json_answer({"error": "the signature does not match"}, 401)

@@ -18,8 +18,8 @@ def settings(database_url, tmp_path):
 
 
 @pytest.fixture
-def presta(httpserver):
-    return FakePrestaShop(httpserver)
+def presta(httpserver, clock):
+    return FakePrestaShop(httpserver, clock=clock)
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ class Paylink extends PaymentModule
 
     public function uninstall()
     {
-        (new PaylinkPairing(new PaylinkClient()))->disconnect(time());
+        (new PaylinkPairing(new PaylinkClient($this->transport)))->disconnect($this->now());
         Configuration::deleteByName('PAYLINK_URL');
         Configuration::deleteByName('PAYLINK_CRON_TOKEN');
 
@@ -93,6 +93,13 @@ class Paylink extends PaymentModule
 
     /** @var callable|null how to reach Paylink (null: cURL); the module's tests stand in */
     public $transport = null;
+    /** @var callable|null the time, in Unix seconds (null: the system's); tests stand in */
+    public $clock = null;
+
+    public function now()
+    {
+        return $this->clock ? (int) call_user_func($this->clock) : time();
+    }
 
     public function events()
     {
@@ -123,7 +130,7 @@ class Paylink extends PaymentModule
             return;
         }
         $order = $params['order'];
-        $this->events()->send(PaylinkEvents::orderEvent('order.validated', $order->id, $order->id_cart), time());
+        $this->events()->send(PaylinkEvents::orderEvent('order.validated', $order->id, $order->id_cart), $this->now());
     }
 
     public function hookActionOrderStatusPostUpdate($params)
@@ -132,7 +139,7 @@ class Paylink extends PaymentModule
             return;
         }
         $order = new Order((int) $params['id_order']);
-        $this->events()->send(PaylinkEvents::orderEvent('order.status', $order->id, $order->id_cart), time());
+        $this->events()->send(PaylinkEvents::orderEvent('order.status', $order->id, $order->id_cart), $this->now());
     }
 
     public function hookActionCartSave($params)
@@ -142,7 +149,7 @@ class Paylink extends PaymentModule
         }
         $event = PaylinkEvents::cartEvent($params['cart']);
         if ($event !== null) {
-            $this->events()->send($event, time());
+            $this->events()->send($event, $this->now());
         }
     }
 
@@ -162,7 +169,7 @@ class Paylink extends PaymentModule
                 $output .= $this->displayError($this->l('Paylink\'s address starts with https://'));
             }
         } elseif (Tools::isSubmit('submitPaylinkDisconnect')) {
-            $pairing->disconnect(time());
+            $pairing->disconnect($this->now());
             $output .= $this->displayConfirmation($this->l('Disconnected from Paylink.'));
         }
 

@@ -17,7 +17,7 @@ class PaylinkRecoverModuleFrontController extends ModuleFrontController
             (string) Tools::file_get_contents('php://input'),
             isset($_SERVER['HTTP_X_PAYLINK_TIMESTAMP']) ? $_SERVER['HTTP_X_PAYLINK_TIMESTAMP'] : '',
             isset($_SERVER['HTTP_X_PAYLINK_SIGNATURE']) ? $_SERVER['HTTP_X_PAYLINK_SIGNATURE'] : '',
-            time()
+            $this->module->now()
         );
         http_response_code($status);
         header('Content-Type: application/json');

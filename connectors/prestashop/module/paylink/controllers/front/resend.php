@@ -19,7 +19,7 @@ class PaylinkResendModuleFrontController extends ModuleFrontController
             echo json_encode(array('error' => 'wrong token'));
             exit;
         }
-        $sent = PaylinkEvents::connected() ? $this->module->events()->resend(time()) : 0;
+        $sent = PaylinkEvents::connected() ? $this->module->events()->resend($this->module->now()) : 0;
         echo json_encode(array('sent' => $sent));
         exit;
     }
