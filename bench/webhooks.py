@@ -1,8 +1,9 @@
 """Store webhook intake: signed order deliveries per second through gunicorn (2 workers) into
 durable SQLite and PostgreSQL, each verified, stored once with its job and answered, against a
 bare Flask endpoint answering 200 on the same gunicorn settings: the ratio, and the p50/p99
-latency of a delivery. Shopify `orders/create` (app secret, shop header) and WooCommerce
-`order.created` (the store's own secret, looked up per delivery; `wp_json_encode` bodies).
+latency of a delivery. Shopify `orders/create` (app secret, shop header), WooCommerce
+`order.created` (the store's own secret, looked up per delivery; `wp_json_encode` bodies) and
+the PrestaShop module's `order.validated` (the shop's secret, a signed timestamp, an event id).
 
 Run: `python -m bench.webhooks [--deliveries 2000] [--clients 4]`.
 """
@@ -19,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -26,6 +28,7 @@ from flask import Flask
 
 from bench.jobs import postgres_databases
 from bench.pay_page import gunicorn, stop
+from connectors.prestashop import auth as prestashop_auth
 from core.services.accounts import connect_store
 from core.settings import Settings
 from core.storage.migrate import upgrade
@@ -37,6 +40,7 @@ from tests.support.live_server import free_port
 SECRET = "shpss_bench_secret_0123456789abcdef"
 SHOP = "lune.myshopify.com"
 WOO_SECRET = "benchWooSecret0123456789abcdefABCDEF0123456789ab"
+PS_SECRET = "benchPrestaShopSecret0123456789abcdef0123456789abcdef0123456789ab"
 
 
 def bare_app() -> Flask:
@@ -92,8 +96,16 @@ def woo_delivery(n: int) -> tuple[bytes, dict[str, str]]:
     return body, delivery_headers(body, WOO_SECRET, "order.created")
 
 
-def prepare(data_dir: Path, database_url: str | None) -> tuple[dict[str, str], int]:
-    """The settings' environment, and the WooCommerce store's id (its webhook URL)."""
+def prestashop_delivery(n: int) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps({"event": "order.validated", "id_order": 7_000_000 + n, "id_cart": n})
+    headers = prestashop_auth.signed_headers(PS_SECRET, datetime.now(UTC), body.encode())
+    headers[prestashop_auth.EVENT_HEADER] = f"bench-{n}"
+    return body.encode(), headers
+
+
+def prepare(data_dir: Path, database_url: str | None) -> tuple[dict[str, str], int, int]:
+    """The settings' environment, and the WooCommerce and PrestaShop stores' ids (their
+    delivery URLs)."""
     env = {
         "PAYLINK_DATA_DIR": str(data_dir),
         "PAYLINK_LOG_LEVEL": "WARNING",
@@ -114,8 +126,19 @@ def prepare(data_dir: Path, database_url: str | None) -> tuple[dict[str, str], i
         "boutique.example",
         {"store_url": "https://boutique.example", "webhook_secret": WOO_SECRET},
     )
+    presta = connect_store(
+        ctx,
+        shop.id,
+        "prestashop",
+        "shop.example",
+        {
+            "shop_url": "https://shop.example",
+            "webservice_key": "K" * 32,
+            "signing_secret": PS_SECRET,
+        },
+    )
     ctx.db.dispose()
-    return env, woo.id
+    return env, woo.id, presta.id
 
 
 def deliver(url: str, total: int, clients: int, delivery: Delivery) -> tuple[float, list[float]]:
@@ -146,12 +169,13 @@ def percentile(values: list[float], share: float) -> float:
 def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None:
     port, bare_port = free_port(), free_port()
     with tempfile.TemporaryDirectory(prefix="paylink-bench-") as data_dir:
-        env, woo_store = prepare(Path(data_dir), database_url)
+        env, woo_store, presta_store = prepare(Path(data_dir), database_url)
         app_server = gunicorn("core.web:create_app()", port, env)
         bare_server = gunicorn("bench.webhooks:bare_app()", bare_port, env)
         platforms: list[tuple[str, str, Delivery]] = [
             ("shopify", "/connectors/shopify/webhooks", shopify_delivery),
             ("woocommerce", f"/connectors/woocommerce/webhooks/{woo_store}", woo_delivery),
+            ("prestashop", f"/connectors/prestashop/events/{presta_store}", prestashop_delivery),
         ]
         try:
             bare_rate, bare_latencies = deliver(
