@@ -48,8 +48,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "invoice_gateways": "Moyens de paiement de la boutique qui créent une facture",
         "invoice_gateways_hint": "Un par ligne, tels que la boutique les nomme (Shopify : un "
         "moyen de paiement manuel « Paylink » ; WooCommerce : leur identifiant, comme bacs "
-        "pour le virement). Les commandes encore à payer par ces moyens reçoivent une facture "
-        "et son lien.",
+        "pour le virement ; PrestaShop : le nom du module, comme paylink ou ps_wirepayment). "
+        "Les commandes encore à payer par ces moyens reçoivent une facture et son lien.",
         "connect": "Connecter",
         "platform": "Plateforme",
         "domain": "Adresse",
@@ -266,7 +266,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "invoice_gateways": "Store payment methods that create an invoice",
         "invoice_gateways_hint": "One per line, as the store names them (Shopify: a manual "
         "payment method called \u201cPaylink\u201d; WooCommerce: their id, such as bacs for "
-        "bank transfer). Orders still to pay through them get an invoice and its link.",
+        "bank transfer; PrestaShop: the module's name, such as paylink or ps_wirepayment). "
+        "Orders still to pay through them get an invoice and its link.",
         "connect": "Connect",
         "platform": "Platform",
         "domain": "Address",
