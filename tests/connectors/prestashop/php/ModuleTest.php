@@ -109,6 +109,19 @@ final class ModuleTest extends TestCase
         $this->assertSame($this->sent[0]['body'], $last['body']);
     }
 
+    public function testAfterAFailureEventsGoStraightToTheOutboxForAMinute()
+    {
+        $this->connect();
+        $this->answers = array(array(0, '', 'Operation timed out after 3000 milliseconds'));
+        $this->events()->send(PaylinkEvents::orderEvent('order.validated', 42, 77), self::NOW);
+        $this->events()->send(PaylinkEvents::orderEvent('order.validated', 43, 78), self::NOW + 30);
+        $this->assertCount(1, $this->sent, 'no second customer waits for a Paylink that did not answer');
+        $this->assertSame(2, (new PaylinkOutbox(Db::getInstance()))->count());
+        $this->assertTrue($this->events()->send(PaylinkEvents::orderEvent('order.validated', 44, 79), self::NOW + 61));
+        $this->assertSame(2, $this->events()->resend(self::NOW + 400));
+        $this->assertSame(0, (new PaylinkOutbox(Db::getInstance()))->count());
+    }
+
     private function cart()
     {
         Customer::$rows[5] = array('email' => 'marie@example.fr', 'firstname' => 'Marie', 'lastname' => 'Curie', 'secure_key' => 'sk');

@@ -11,6 +11,12 @@ if (!defined('_PS_VERSION_')) {
 
 class PaylinkEvents
 {
+    /**
+     * After a failed attempt, events go straight to the outbox for this long: a Paylink that
+     * does not answer costs one customer a timeout, not every customer in the meantime.
+     */
+    const PAUSE = 60;
+
     /** @var PaylinkClient */
     private $client;
     /** @var PaylinkOutbox */
@@ -94,10 +100,16 @@ class PaylinkEvents
     {
         $eventId = bin2hex(random_bytes(16));
         $body = json_encode($event);
+        if ((int) Configuration::get('PAYLINK_PAUSED_UNTIL') > (int) $now) {
+            $this->outbox->keep($eventId, $body, 'waiting: Paylink did not answer a moment ago', $now);
+
+            return false;
+        }
         $error = $this->deliver($eventId, $body, $now);
         if ($error === '') {
             return true;
         }
+        Configuration::updateValue('PAYLINK_PAUSED_UNTIL', (int) $now + self::PAUSE);
         $this->outbox->keep($eventId, $body, $error, $now);
 
         return false;
@@ -140,6 +152,7 @@ class PaylinkEvents
         list($status, $answer, $error) = $this->client->post(Configuration::get('PAYLINK_EVENTS_URL'), $headers, $body);
         if ($status >= 200 && $status < 300) {
             Configuration::updateValue('PAYLINK_LAST_SENT', (int) $now);
+            Configuration::updateValue('PAYLINK_PAUSED_UNTIL', 0);
 
             return '';
         }

@@ -29,7 +29,7 @@ class PaylinkPairing
     );
     const CONFIGURATION = array(
         'PAYLINK_URL', 'PAYLINK_WS_KEY_ID', 'PAYLINK_SECRET', 'PAYLINK_EVENTS_URL',
-        'PAYLINK_STORE_ID', 'PAYLINK_LAST_SENT', 'PAYLINK_LAST_ERROR',
+        'PAYLINK_STORE_ID', 'PAYLINK_LAST_SENT', 'PAYLINK_LAST_ERROR', 'PAYLINK_PAUSED_UNTIL',
     );
 
     /** @var PaylinkClient */
