@@ -28,7 +28,7 @@ from flask import Flask
 
 from bench.jobs import postgres_databases
 from bench.pay_page import gunicorn, stop
-from connectors.prestashop import auth as prestashop_auth
+from connectors import signed_events
 from core.services.accounts import connect_store
 from core.settings import Settings
 from core.storage.migrate import upgrade
@@ -98,8 +98,8 @@ def woo_delivery(n: int) -> tuple[bytes, dict[str, str]]:
 
 def prestashop_delivery(n: int) -> tuple[bytes, dict[str, str]]:
     body = json.dumps({"event": "order.validated", "id_order": 7_000_000 + n, "id_cart": n})
-    headers = prestashop_auth.signed_headers(PS_SECRET, datetime.now(UTC), body.encode())
-    headers[prestashop_auth.EVENT_HEADER] = f"bench-{n}"
+    headers = signed_events.signed_headers(PS_SECRET, datetime.now(UTC), body.encode())
+    headers[signed_events.EVENT_HEADER] = f"bench-{n}"
     return body.encode(), headers
 
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import requests
 from flask import Blueprint, Request
 
-from connectors.prestashop import auth
+from connectors import signed_events
 from connectors.prestashop.mapping import (
     DEFAULT_INVOICE_MODULES,
     Buyer,
@@ -61,7 +61,7 @@ STATE_KEYS = ("PS_OS_PAYMENT", "PS_OS_CANCELED", "PS_OS_REFUND", "PS_OS_ERROR")
 PAYMENT_METHOD = "Paylink"
 ORDER_EVENTS = ("order.validated", "order.status")
 #: What the module sends; "unreadable" is what the receiver calls a signed body it cannot read.
-KNOWN_EVENTS = (*ORDER_EVENTS, "cart.saved", "shop.disconnected", "unreadable")
+KNOWN_EVENTS = (*ORDER_EVENTS, "cart.saved", "shop.disconnected", signed_events.UNREADABLE)
 #: The element naming one item of a resource in the Webservice's answers.
 ONE_OF = {
     "customers": "customer",
@@ -337,7 +337,7 @@ class PrestaShopConnector:
             response = self.session.post(
                 f"{shop_url}/index.php?fc=module&module=paylink&controller=recover",
                 data=body,
-                headers=auth.signed_headers(secret, cart.now, body),
+                headers=signed_events.signed_headers(secret, cart.now, body),
                 timeout=30,
                 allow_redirects=False,
             )

@@ -25,7 +25,7 @@ from flask import Blueprint, Response, jsonify, redirect, request, send_file
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from connectors.prestashop import auth
+from connectors import signed_events
 from connectors.prestashop.build import module_zip, zip_name
 from core.connector import StoreHost
 from core.errors import MALFORMED_PAYLOAD, Unauthorized, ValidationError
@@ -123,7 +123,7 @@ def create_prestashop_blueprint(settings: Settings, host: StoreHost) -> Blueprin
         used = str(known.credentials.get("pairing_nonce", "")) if known else ""
         if used and hmac.compare_digest(used, str(state["nonce"])):
             raise Unauthorized("this approval was used already: connect again from the module")
-        secret = auth.new_shop_secret()
+        secret = signed_events.new_shop_secret()
         store = host.connect(
             int(state["merchant"]),
             PLATFORM,
@@ -145,27 +145,9 @@ def create_prestashop_blueprint(settings: Settings, host: StoreHost) -> Blueprin
 
     @shop_bp.post("/events/<int:store_id>")
     def events(store_id: int) -> tuple[Response, int]:
-        raw = request.get_data()
-        store = host.store(PLATFORM, store_id)
-        if store is None:
-            return jsonify({"received": True, "ignored": "unknown or disconnected shop"}), 200
-        secret = str(store.credentials.get("signing_secret", ""))
-        auth.verify(
-            secret,
-            request.headers.get(auth.TIMESTAMP_HEADER),
-            request.headers.get(auth.SIGNATURE_HEADER),
-            raw,
-            host.clock(),
+        return signed_events.receive(
+            host, host.store(PLATFORM, store_id), "signing_secret", request
         )
-        event_id = request.headers.get(auth.EVENT_HEADER, "")
-        if not event_id:
-            raise ValidationError("the event has no X-Paylink-Event-Id")
-        try:
-            topic = str(json.loads(raw)["event"])
-        except MALFORMED_PAYLOAD:
-            topic = "unreadable"  # kept: the merchant sees it failed, and why
-        stored = host.receive(store, event_id, topic, raw)
-        return jsonify({"received": True, "duplicate": not stored}), 200
 
     @shop_bp.get("/module.zip")
     def module() -> Response:

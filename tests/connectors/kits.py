@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from connectors.prestashop import auth as prestashop_auth
+from connectors import signed_events
 from connectors.prestashop.mapping import Buyer
 from connectors.prestashop.mapping import order_invoice as ps_order_invoice
 from connectors.shopify.mapping import order_invoice as shopify_order_invoice
@@ -360,8 +360,8 @@ class PrestaShopKit(ConnectorKit):
         now: datetime,
         secret: str | None = None,
     ) -> tuple[str, dict[str, str]]:
-        headers = prestashop_auth.signed_headers(secret or PS_SECRET, now, body)
-        headers[prestashop_auth.EVENT_HEADER] = event_id
+        headers = signed_events.signed_headers(secret or PS_SECRET, now, body)
+        headers[signed_events.EVENT_HEADER] = event_id
         return f"/connectors/prestashop/events/{store.id}", headers
 
     def order_to_push(self, fake: FakePrestaShop, store: Store) -> InvoiceRequested:

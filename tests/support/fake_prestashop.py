@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from typing import Any
 
-from connectors.prestashop import auth
+from connectors import signed_events as auth
 from core.clock import Clock, utc_now
 from core.errors import Unauthorized
 from tests.support.providers import json_answer

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from connectors.prestashop import auth
+from connectors import signed_events as auth
 from core.events import PaymentReceived
 from core.money import Money
 from core.services import payments

@@ -58,7 +58,7 @@ final class ModuleTest extends TestCase
 
     public function testSignaturesMatchTheSharedVectors()
     {
-        $vectors = json_decode(file_get_contents(__DIR__ . '/../signature_vectors.json'), true);
+        $vectors = json_decode(file_get_contents(__DIR__ . '/../../signature_vectors.json'), true);
         $this->assertNotEmpty($vectors['vectors']);
         foreach ($vectors['vectors'] as $vector) {
             $this->assertSame($vector['signature'], PaylinkSignature::sign($vector['secret'], $vector['timestamp'], $vector['body']));

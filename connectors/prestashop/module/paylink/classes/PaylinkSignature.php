@@ -3,7 +3,7 @@
  * The signature Paylink and the module put on what they send each other: HMAC-SHA256 (hex,
  * prefixed "sha256=") over "<timestamp>.<raw body>" with the shop's secret. The timestamp is
  * signed, so an old message cannot be replayed under a new one, and one older than five
- * minutes is refused. Paylink's side is connectors/prestashop/auth.py: both are checked
+ * minutes is refused. Paylink's side is connectors/signed_events.py: both are checked
  * against the same vectors.
  */
 if (!defined('_PS_VERSION_')) {
