@@ -1,20 +1,17 @@
-"""The installable module: `python -m connectors.prestashop.build [folder]` writes
-`paylink-prestashop-<version>.zip` (the `paylink` folder at its root, as PrestaShop's
-"Upload a module" expects), and Paylink serves the same bytes at
-/connectors/prestashop/module.zip. The zip is reproducible: fixed file times and order."""
+"""The installable PrestaShop module: `python -m connectors.prestashop.build [folder]` writes
+`paylink-prestashop-<version>.zip` with the `paylink` folder at its root, as PrestaShop's
+"Upload a module" expects."""
 
 from __future__ import annotations
 
 import io
 import re
 import sys
-import zipfile
-from functools import lru_cache
 from pathlib import Path
 
+from connectors.module_package import ModulePackage
+
 MODULE = Path(__file__).resolve().parent / "module" / "paylink"
-#: The time every file in the zip carries (reproducible builds).
-FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 
 
 def module_version() -> str:
@@ -27,35 +24,19 @@ def module_version() -> str:
     return found.group(1)
 
 
+PACKAGE = ModulePackage(MODULE, "paylink-prestashop", "paylink", module_version)
+
+
 def zip_name() -> str:
-    return f"paylink-prestashop-{module_version()}.zip"
-
-
-@lru_cache(maxsize=1)
-def _zip_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(MODULE.rglob("*")):
-            if path.is_file():
-                name = Path("paylink") / path.relative_to(MODULE)
-                entry = zipfile.ZipInfo(name.as_posix(), FIXED_TIME)
-                entry.compress_type = zipfile.ZIP_DEFLATED
-                entry.external_attr = 0o644 << 16
-                archive.writestr(entry, path.read_bytes())
-    return buffer.getvalue()
+    return PACKAGE.zip_name()
 
 
 def module_zip() -> io.BytesIO:
-    return io.BytesIO(_zip_bytes())
+    return io.BytesIO(PACKAGE.zip_bytes())
 
 
 def main(argv: list[str]) -> int:
-    folder = Path(argv[0]) if argv else Path("dist")
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / zip_name()
-    target.write_bytes(_zip_bytes())
-    print(target)
-    return 0
+    return PACKAGE.build(argv)
 
 
 if __name__ == "__main__":

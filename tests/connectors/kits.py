@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from connectors import signed_events
+from connectors.magento.mapping import order_invoice as mg_order_invoice
 from connectors.prestashop.mapping import Buyer
 from connectors.prestashop.mapping import order_invoice as ps_order_invoice
 from connectors.shopify.mapping import order_invoice as shopify_order_invoice
@@ -29,6 +30,8 @@ from core.store_changes import (
     ShopErased,
     StoreUninstalled,
 )
+from tests.support.fake_magento import CONSUMER_SECRET as MG_SECRET
+from tests.support.fake_magento import FakeMagento, magento_credentials, mg_order
 from tests.support.fake_prestashop import KEY as PS_KEY
 from tests.support.fake_prestashop import SHOP_SECRET as PS_SECRET
 from tests.support.fake_prestashop import FakePrestaShop, cart_event, ps_order
@@ -376,8 +379,85 @@ class PrestaShopKit(ConnectorKit):
         return len(fake.histories), order["current_state"], order["valid"], payments, notes
 
 
+class MagentoKit(ConnectorKit):
+    platform = "magento"
+    unknown_topic = "customer.saved"
+    read_topics = ("order.placed", "order.saved")
+    orders: ClassVar[dict[int, dict[str, Any]]] = {
+        42: mg_order(),
+        43: mg_order(entity_id=43, quote_id=78, state="processing", total_due=0, total_paid=40.9),
+        44: mg_order(entity_id=44, quote_id=79, state="canceled"),
+        45: mg_order(entity_id=45, quote_id=80, payment={"method": "checkmo"}),
+    }
+
+    def connect(self, ctx: ServiceContext, merchant_id: int, base_url: str) -> Store:
+        return connect_store(
+            ctx, merchant_id, "magento", base_url.split("://", 1)[1], magento_credentials(base_url)
+        )
+
+    def fake(self, httpserver: Any) -> FakeMagento:
+        return FakeMagento(httpserver)
+
+    def deliveries(self) -> list[KitDelivery]:
+        def order(topic: str, order_id: int) -> dict[str, Any]:
+            return {"event": topic, "order_id": order_id}
+
+        return [
+            KitDelivery(
+                "order placed with Pay by link",
+                "order.placed",
+                order("order.placed", 42),
+                (CartOrdered, InvoiceRequested),
+            ),
+            KitDelivery(
+                "order invoiced in the store",
+                "order.saved",
+                order("order.saved", 43),
+                (CartOrdered, OrderSettled),
+            ),
+            KitDelivery(
+                "order cancelled",
+                "order.saved",
+                order("order.saved", 44),
+                (CartOrdered, OrderSettled),
+            ),
+            KitDelivery(
+                "order paid by check",
+                "order.placed",
+                order("order.placed", 45),
+                (CartOrdered, Ignored),
+            ),
+        ]
+
+    def hold(self, fake: FakeMagento, payload: Any) -> None:
+        fake.add(self.orders[payload["order_id"]])
+
+    def signed(
+        self,
+        store: Store,
+        topic: str,
+        body: bytes,
+        event_id: str,
+        now: datetime,
+        secret: str | None = None,
+    ) -> tuple[str, dict[str, str]]:
+        headers = signed_events.signed_headers(secret or MG_SECRET, now, body)
+        headers[signed_events.EVENT_HEADER] = event_id
+        headers["X-Paylink-Store"] = store.domain
+        return "/connectors/magento/events", headers
+
+    def order_to_push(self, fake: FakeMagento, store: Store) -> InvoiceRequested:
+        return mg_order_invoice(fake.add(mg_order()), store.id)
+
+    def store_state(self, fake: FakeMagento) -> Hashable:
+        order = fake.orders[42]
+        notes = tuple(c["comment"] for c in fake.comments.get(42, []))
+        return len(fake.invoices), order["state"], order["total_due"], notes
+
+
 KITS: dict[str, Callable[[], ConnectorKit]] = {
     "shopify": ShopifyKit,
     "woocommerce": WooCommerceKit,
     "prestashop": PrestaShopKit,
+    "magento": MagentoKit,
 }

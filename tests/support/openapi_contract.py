@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import jsonschema
+import yaml
 from werkzeug import Request
 
 from tests.support.shopify_reference import _path
@@ -137,3 +138,53 @@ def checked_against(request: Any, contract: OpenApiContract) -> Any:
     yield
     if server is not None:
         contract.assert_log_conforms(server.log)
+
+
+class SwaggerContract(OpenApiContract):
+    """The same check for a Swagger 2.0 file (Magento's admin REST API): paths under its
+    `basePath`, bodies as its `in: body` parameter, and `searchCriteria[...][N]` query names read
+    against the `[0]` the file declares (Magento's arrays take any index)."""
+
+    def __init__(self, name: str, outside: tuple[str, ...] = ()) -> None:
+        document = _swagger(name)
+        self.base = str(document.get("basePath") or "")
+        self.outside = outside
+        self.operations = [
+            Operation(method.upper(), _path_pattern(self.base + path), operation, document)
+            for path, item in document["paths"].items()
+            for method, operation in item.items()
+            if method in {"get", "post", "put", "patch", "delete"}
+        ]
+
+    def _query_violations(self, operation: Operation, request: Request) -> list[str]:
+        declared = {p["name"] for p in _resolved_parameters(operation) if p.get("in") == "query"}
+        return [
+            f"{request.method} {request.path}: query parameter {name} not in the contract"
+            for name in request.args
+            if re.sub(r"\[\d+\]", "[0]", name) not in declared
+        ]
+
+    def _body_violations(self, operation: Operation, request: Request) -> list[str]:
+        bodies = [p for p in _resolved_parameters(operation) if p.get("in") == "body"]
+        raw = request.get_data()
+        if not bodies:
+            return [f"{request.path}: a body the contract does not take"] if raw else []
+        if not raw:
+            return [f"{request.path}: the contract requires a body"]
+        validator = jsonschema.Draft4Validator({**operation.document, **bodies[0]["schema"]})
+        return [
+            f"{request.method} {request.path}: {'/'.join(map(str, e.absolute_path))} {e.message}"
+            for e in validator.iter_errors(json.loads(raw))
+        ]
+
+
+@lru_cache(maxsize=2)
+def _swagger(name: str) -> dict[str, Any]:
+    with gzip.open(_path(name)) as packed:
+        loaded: dict[str, Any] = yaml.load(
+            packed, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
+    return loaded
+
+
+MAGENTO = "magento-admin-openapi-2.4.9.yaml.gz"
