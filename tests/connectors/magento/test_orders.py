@@ -1,0 +1,170 @@
+"""Magento orders and quotes through the real endpoint and the worker, against a fake Magento
+that verifies each OAuth signature and checks each REST call against the 2.4.9 Swagger file:
+signed module events, orders read again, a poll-only store, invoices with `capture: false` and
+one comment, refusals with Magento's message on the timeline, a revoked token, and abandoned
+quotes placed and invoiced once paid."""
+
+import json
+
+from sqlalchemy import select
+
+from connectors import signed_events
+from core.events import PaymentReceived
+from core.money import Money
+from core.services import payments
+from core.services.invoice_queries import invoice_timeline
+from core.services.store_sync import schedule_polls
+from core.storage.models import Invoice, Job, JobStatus, Message, Store, StoreEvent
+from tests.support.fake_magento import CONSUMER_SECRET, mg_order, mg_quote
+
+
+def rows(ctx, model):
+    with ctx.db.transaction() as session:
+        return list(session.scalars(select(model).order_by(model.id)))
+
+
+def send(client, store, event, clock, event_id="e1", secret=CONSUMER_SECRET, domain=None):
+    body = json.dumps(event).encode()
+    headers = signed_events.signed_headers(secret, clock(), body)
+    headers[signed_events.EVENT_HEADER] = event_id
+    headers["X-Paylink-Store"] = domain or store.domain
+    return client.post("/connectors/magento/events", data=body, headers=headers)
+
+
+def placed(order_id=42):
+    return {"event": "order.placed", "order_id": order_id}
+
+
+def pay(ctx, invoice, amount=4090, reference="pi_3Nq8Xb"):
+    payments.record_payment(
+        ctx, PaymentReceived("sandbox", reference, invoice.id, Money(amount, "EUR"), ctx.clock())
+    )
+
+
+def outcome(ctx, invoice):
+    events = invoice_timeline(ctx, invoice.merchant_id, invoice.id)
+    return [e.data["outcome"] for e in events if e.kind == "store_updated"][-1]
+
+
+def test_signatures_and_unknown_stores(client, ctx, store, clock):
+    assert send(client, store, placed(), clock, secret="not-the-secret").status_code == 401
+    unknown = send(client, store, placed(), clock, domain="elsewhere.example")
+    assert unknown.status_code == 200 and unknown.json["ignored"]
+    assert rows(ctx, StoreEvent) == []
+
+
+def test_a_pay_by_link_order_becomes_an_invoice_and_its_sms(
+    client, ctx, store, magento, run_jobs, clock
+):
+    magento.add(mg_order())
+    assert send(client, store, placed(), clock).json["duplicate"] is False
+    assert send(client, store, placed(), clock).json["duplicate"] is True
+    send(client, store, {"event": "order.saved", "order_id": 42}, clock, "e2")
+    run_jobs()
+    (invoice,) = rows(ctx, Invoice)
+    assert (invoice.external_id, invoice.total, invoice.tax, invoice.shipping) == (
+        "42",
+        4090,
+        600,
+        490,
+    )
+    (message,) = rows(ctx, Message)
+    assert (message.kind, message.channel) == ("invoice", "sms")
+    assert [e.outcome for e in rows(ctx, StoreEvent)] == [
+        f"invoice {invoice.number}",
+        f"invoice {invoice.number} (already made)",
+    ]
+
+
+def test_a_paid_invoice_invoices_the_order_without_capture_and_comments_once(
+    client, ctx, store, magento, run_jobs, clock
+):
+    magento.add(mg_order())
+    send(client, store, placed(), clock)
+    run_jobs()
+    (invoice,) = rows(ctx, Invoice)
+    pay(ctx, invoice)
+    run_jobs()
+    (made,) = magento.invoices
+    assert made == {"order_id": 42, "capture": False, "notify": True}
+    (comment,) = magento.comments[42]
+    assert comment["comment"].startswith(f"Paylink: invoice {invoice.number}, 40.90 EUR paid")
+    assert comment["comment"].endswith(f"/i/{invoice.link_code}")
+    assert (comment["is_customer_notified"], comment["parent_id"]) == (0, 42)
+    assert outcome(ctx, invoice) == "invoiced (paid); noted"
+
+
+def test_magento_s_refusal_reaches_the_timeline_with_its_parameters(
+    client, ctx, store, magento, run_jobs, clock
+):
+    magento.add(mg_order())
+    send(client, store, placed(), clock)
+    run_jobs()
+    (invoice,) = rows(ctx, Invoice)
+    magento.refuse["POST order/42/invoice"] = (
+        'The "%1" order does not allow an invoice to be created.',
+        ["000000042"],
+    )
+    pay(ctx, invoice)
+    run_jobs()
+    assert outcome(ctx, invoice) == (
+        'Magento refused POST order/42/invoice: The "000000042" order does not allow an '
+        "invoice to be created."
+    )
+
+
+def test_a_revoked_token_disconnects_the_store(client, ctx, store, magento, run_jobs, clock):
+    magento.revoked = True
+    send(client, store, placed(), clock)
+    run_jobs()
+    assert rows(ctx, StoreEvent)[0].outcome.startswith("store disconnected: the store refused")
+    assert rows(ctx, Store)[0].active is False
+
+
+def test_a_store_without_the_module_is_polled_for_orders_and_quotes(
+    ctx, app, store, magento, run_jobs, clock
+):
+    magento.add(mg_order(updated_at="2026-03-02 09:25:00"))
+    magento.add(mg_order(entity_id=41, quote_id=76, updated_at="2026-02-20 09:00:00"))
+    magento.quotes[90] = mg_quote()
+    assert schedule_polls(ctx, app.extensions["paylink.connectors"], 300) == 1
+    run_jobs()
+    (invoice,) = rows(ctx, Invoice)
+    assert invoice.external_id == "42"
+    clock.advance(minutes=61)
+    run_jobs()
+    cart = [i for i in rows(ctx, Invoice) if i.source_kind == "cart"]
+    assert [(i.external_id, i.total) for i in cart] == [("90", 4090)]
+
+
+def test_a_paid_quote_is_placed_with_pay_by_link_and_invoiced_once(
+    ctx, app, store, magento, run_jobs, clock
+):
+    magento.quotes[90] = mg_quote(updated_at="2026-03-02 09:30:00")
+    schedule_polls(ctx, app.extensions["paylink.connectors"], 300)
+    run_jobs()
+    clock.advance(minutes=61)
+    run_jobs()
+    (invoice,) = rows(ctx, Invoice)
+    pay(ctx, invoice)
+    run_jobs()
+    placed_orders = [
+        body
+        for method, path, body in magento.received
+        if method == "PUT" and path == "carts/90/order"
+    ]
+    assert placed_orders == [{"paymentMethod": {"method": "paylink"}}]
+    (made,) = magento.invoices
+    assert outcome(ctx, invoice) == f"order 000000{made['order_id']} made in the store, paid"
+    assert magento.quotes[90]["is_active"] is False
+
+
+def test_signed_but_malformed_events_are_kept_as_failed_events(client, ctx, store, run_jobs, clock):
+    body = b'{"event": "order.placed"}'
+    headers = signed_events.signed_headers(CONSUMER_SECRET, clock(), body)
+    headers.update({signed_events.EVENT_HEADER: "bad", "X-Paylink-Store": store.domain})
+    assert client.post("/connectors/magento/events", data=body, headers=headers).status_code == 200
+    clock.advance(seconds=1)
+    run_jobs()
+    (job,) = [j for j in rows(ctx, Job) if j.kind == "stores.process_event"]
+    assert job.status == JobStatus.DEAD and "not usable" in job.last_error
