@@ -3,7 +3,8 @@ durable SQLite and PostgreSQL, each verified, stored once with its job and answe
 bare Flask endpoint answering 200 on the same gunicorn settings: the ratio, and the p50/p99
 latency of a delivery. Shopify `orders/create` (app secret, shop header), WooCommerce
 `order.created` (the store's own secret, looked up per delivery; `wp_json_encode` bodies) and
-the PrestaShop module's `order.validated` (the shop's secret, a signed timestamp, an event id).
+the PrestaShop and Magento modules' order events (the store's secret, a signed timestamp, an
+event id; Magento names its store in a header).
 
 Run: `python -m bench.webhooks [--deliveries 2000] [--clients 4]`.
 """
@@ -40,6 +41,7 @@ from tests.support.live_server import free_port
 SECRET = "shpss_bench_secret_0123456789abcdef"
 SHOP = "lune.myshopify.com"
 WOO_SECRET = "benchWooSecret0123456789abcdefABCDEF0123456789ab"
+MG_SECRET = "benchMagentoConsumerSecret0123456"
 PS_SECRET = "benchPrestaShopSecret0123456789abcdef0123456789abcdef0123456789ab"
 
 
@@ -103,6 +105,14 @@ def prestashop_delivery(n: int) -> tuple[bytes, dict[str, str]]:
     return body.encode(), headers
 
 
+def magento_delivery(n: int) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps({"event": "order.placed", "order_id": 8_000_000 + n}).encode()
+    headers = signed_events.signed_headers(MG_SECRET, datetime.now(UTC), body)
+    headers[signed_events.EVENT_HEADER] = f"bench-{n}"
+    headers["X-Paylink-Store"] = "magento.example"
+    return body, headers
+
+
 def prepare(data_dir: Path, database_url: str | None) -> tuple[dict[str, str], int, int]:
     """The settings' environment, and the WooCommerce and PrestaShop stores' ids (their
     delivery URLs)."""
@@ -135,6 +145,19 @@ def prepare(data_dir: Path, database_url: str | None) -> tuple[dict[str, str], i
             "shop_url": "https://shop.example",
             "webservice_key": "K" * 32,
             "signing_secret": PS_SECRET,
+        },
+    )
+    connect_store(
+        ctx,
+        shop.id,
+        "magento",
+        "magento.example",
+        {
+            "store_url": "https://magento.example",
+            "consumer_key": "k",
+            "consumer_secret": MG_SECRET,
+            "access_token": "t",
+            "access_secret": "s",
         },
     )
     ctx.db.dispose()
@@ -176,6 +199,7 @@ def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None
             ("shopify", "/connectors/shopify/webhooks", shopify_delivery),
             ("woocommerce", f"/connectors/woocommerce/webhooks/{woo_store}", woo_delivery),
             ("prestashop", f"/connectors/prestashop/events/{presta_store}", prestashop_delivery),
+            ("magento", "/connectors/magento/events", magento_delivery),
         ]
         try:
             bare_rate, bare_latencies = deliver(

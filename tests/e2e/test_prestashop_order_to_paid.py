@@ -103,9 +103,7 @@ def test_a_prestashop_order_is_invoiced_texted_paid_and_marked_paid(
         worker.run(until_idle=True)
         (sms,) = texts
         assert sms["to"] == "33612345678"
-        assert "40,90" in live.pay_by_sandbox(live.last_link())
-        worker.run(until_idle=True)  # the sandbox webhook, then its processing
-        worker.run(until_idle=True)  # the push to the shop
+        assert "40,90" in live.pay_and_push(live.last_link())
 
         # An order the module never sent: the poller finds it.
         presta.add(
@@ -120,9 +118,7 @@ def test_a_prestashop_order_is_invoiced_texted_paid_and_marked_paid(
         clock.advance(minutes=61)
         worker.run(until_idle=True)
         assert len(texts) == 3, texts
-        live.pay_by_sandbox(live.last_link())
-        worker.run(until_idle=True)
-        worker.run(until_idle=True)
+        live.pay_and_push(live.last_link())
 
     with ctx.db.transaction() as session:
         invoices = session.query(Invoice).order_by(Invoice.id).all()

@@ -70,9 +70,7 @@ def test_a_woocommerce_order_is_invoiced_texted_paid_and_marked_paid(
 
         (sms,) = live.texts
         assert sms["to"] == "33612345678"
-        assert "40,90" in live.pay_by_sandbox(live.last_link())
-        worker.run(until_idle=True)  # the sandbox webhook, then its processing
-        worker.run(until_idle=True)  # the push to the store
+        assert "40,90" in live.pay_and_push(live.last_link())
 
         # A second order whose delivery never came: the poller finds it.
         woo.add(woo_order(id=728, number="728", date_modified_gmt="2026-03-02T09:29:00"))

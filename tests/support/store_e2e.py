@@ -59,6 +59,13 @@ class LivePaylink:
         )
         return page
 
+    def pay_and_push(self, link: str) -> str:
+        """The customer pays; the worker applies the sandbox's webhook, then pushes to the store."""
+        page = self.pay_by_sandbox(link)
+        self.worker.run(until_idle=True)  # the sandbox webhook, then its processing
+        self.worker.run(until_idle=True)  # the push to the store
+        return page
+
 
 def live_paylink(
     database_url: str, tmp_path: Any, database: Any, clock: Any, httpserver: Any

@@ -48,7 +48,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "invoice_gateways": "Moyens de paiement de la boutique qui créent une facture",
         "invoice_gateways_hint": "Un par ligne, tels que la boutique les nomme (Shopify : un "
         "moyen de paiement manuel « Paylink » ; WooCommerce : leur identifiant, comme bacs "
-        "pour le virement ; PrestaShop : le nom du module, comme paylink ou ps_wirepayment). "
+        "pour le virement ; PrestaShop : le nom du module, comme paylink ou ps_wirepayment ; "
+        "Magento : le code du moyen, comme paylink ou checkmo). "
         "Les commandes encore à payer par ces moyens reçoivent une facture et son lien.",
         "connect": "Connecter",
         "platform": "Plateforme",
@@ -266,7 +267,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "invoice_gateways": "Store payment methods that create an invoice",
         "invoice_gateways_hint": "One per line, as the store names them (Shopify: a manual "
         "payment method called \u201cPaylink\u201d; WooCommerce: their id, such as bacs for "
-        "bank transfer; PrestaShop: the module's name, such as paylink or ps_wirepayment). "
+        "bank transfer; PrestaShop: the module's name, such as paylink or ps_wirepayment; "
+        "Magento: the method's code, such as paylink or checkmo). "
         "Orders still to pay through them get an invoice and its link.",
         "connect": "Connect",
         "platform": "Platform",
