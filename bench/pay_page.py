@@ -1,9 +1,9 @@
-"""Payment page throughput: requests per second for `/i/<code>` through gunicorn, against a bare
-Flask endpoint served by the same gunicorn settings (the ratio is the page's cost), and the
-page's weight in bytes (HTML + CSS, before compression).
+"""Payment page: `/i/<code>` through gunicorn against a bare Flask endpoint on the same settings,
+on durable SQLite and PostgreSQL, measured with wrk (throughput, three interleaved runs,
+medians) and hey (latency at a constant rate); and the page's weight (HTML + CSS).
 
-Each page view is recorded on the invoice timeline, so every request is also a durable write
-(SQLite, synchronous=FULL). Run: `python -m bench.pay_page [--requests 2000] [--clients 4]`.
+The first view is recorded; the repeat views measured here read in one read-only transaction
+and write nothing. Run: `python -m bench.pay_page [--seconds 5] [--rate 300]`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
 from flask import Flask
 
+from bench import load
+from bench.jobs import postgres_databases
 from core.services.invoicing import create_invoice
 from core.services.payment_accounts import configure_payment_account
 from core.settings import Settings
@@ -44,13 +45,15 @@ def bare_app() -> Flask:
     return app
 
 
-def prepare(data_dir: Path, base_url: str) -> tuple[dict[str, str], str]:
+def prepare(data_dir: Path, base_url: str, database_url: str | None) -> tuple[dict[str, str], str]:
     env = {
         "PAYLINK_DATA_DIR": str(data_dir),
         "PAYLINK_BASE_URL": base_url,
         "PAYLINK_PAY_PAGE_RATE_LIMIT": "100000000 per minute",
         "PAYLINK_LOG_LEVEL": "WARNING",
     }
+    if database_url:
+        env["PAYLINK_DATABASE_URL"] = database_url
     app = create_app(Settings.from_env(env))
     ctx, providers = app.extensions["paylink"], app.extensions["paylink.providers"]
     upgrade(ctx.db.engine)
@@ -91,59 +94,57 @@ def gunicorn(app_spec: str, port: int, env: dict[str, str]) -> subprocess.Popen[
     raise SystemExit(f"gunicorn did not start for {app_spec}")
 
 
-def load(url: str, total: int, clients: int) -> float:
-    """Requests per second for `total` GETs from `clients` keep-alive connections."""
-    per_client = total // clients
-
-    def client(_: int) -> None:
-        with requests.Session() as session:
-            for _ in range(per_client):
-                response = session.get(url, timeout=10)
-                if response.status_code != 200:
-                    raise SystemExit(f"{url} answered {response.status_code}")
-
-    client(0)  # warm up: imports, connections, first template compile
-    started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(client, range(clients)))
-    return per_client * clients / (time.perf_counter() - started)
-
-
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGTERM)
     process.wait(30)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--clients", type=int, default=4)
-    args = parser.parse_args()
+def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None:
     page_port, bare_port = free_port(), free_port()
     with tempfile.TemporaryDirectory(prefix="paylink-bench-") as data_dir:
-        env, code = prepare(Path(data_dir), f"http://127.0.0.1:{page_port}")
+        env, code = prepare(Path(data_dir), f"http://127.0.0.1:{page_port}", database_url)
         page_server = gunicorn("core.web:create_app()", page_port, env)
         bare_server = gunicorn("bench.pay_page:bare_app()", bare_port, env)
         try:
             page_url = f"http://127.0.0.1:{page_port}/i/{code}"
-            html = requests.get(page_url, timeout=10).content
+            bare_url = f"http://127.0.0.1:{bare_port}/bare"
+            html = requests.get(page_url, timeout=10).content  # the first view, recorded
             css = requests.get(f"http://127.0.0.1:{page_port}/static/pay.css", timeout=10).content
-            page_rate = load(page_url, args.requests, args.clients)
-            bare_rate = load(f"http://127.0.0.1:{bare_port}/bare", args.requests, args.clients)
+            results = load.interleaved(
+                {
+                    f"GET /i/<code> ({engine})": lambda: load.wrk(page_url, args.seconds),
+                    f"bare Flask GET ({engine})": lambda: load.wrk(bare_url, args.seconds),
+                }
+            )
+            load.table(
+                f"throughput, wrk {args.seconds} s x3 interleaved, medians",
+                results,
+                f"bare Flask GET ({engine})",
+            )
+            paced = load.hey(page_url, args.rate, args.seconds)
+            print(
+                f"GET /i/<code> ({engine}) at a constant {args.rate} req/s (hey): "
+                f"p50 {paced.p50_ms:.1f} ms, p99 {paced.p99_ms:.1f} ms"
+            )
         finally:
             stop(page_server)
             stop(bare_server)
     print(
-        f"gunicorn {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads, {args.clients} "
-        f"keep-alive clients, {args.requests} requests in all"
-    )
-    print(f"/i/<code>        {page_rate:8.0f} req/s")
-    print(f"bare Flask       {bare_rate:8.0f} req/s")
-    print(f"ratio page/bare  {page_rate / bare_rate:8.2f}")
-    print(
-        f"page weight      {len(html)} B HTML + {len(css)} B CSS = {len(html) + len(css)} B "
+        f"page weight: {len(html)} B HTML + {len(css)} B CSS = {len(html) + len(css)} B "
         "(no JavaScript, no font, no image but the merchant's logo)"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rate", type=int, default=300)
+    args = parser.parse_args()
+    load.ensure_tools()
+    print(f"gunicorn {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads, durable engines")
+    run("sqlite", None, args)
+    with postgres_databases() as make_database:
+        run("postgresql", make_database("bench_pay_page"), args)
 
 
 if __name__ == "__main__":

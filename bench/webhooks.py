@@ -6,7 +6,9 @@ latency of a delivery. Shopify `orders/create` (app secret, shop header), WooCom
 the PrestaShop and Magento modules' order events (the store's secret, a signed timestamp, an
 event id; Magento names its store in a header).
 
-Run: `python -m bench.webhooks [--deliveries 2000] [--clients 4]`.
+Measured with wrk (prepared signed deliveries sent in turn, each with a fresh event id), three
+interleaved runs, medians, beside a bare Flask POST and the floor (HMAC, JSON, one durable
+INSERT). Run: `python -m bench.webhooks [--seconds 5]`.
 """
 
 from __future__ import annotations
@@ -16,22 +18,22 @@ import base64
 import hashlib
 import hmac
 import json
-import statistics
+import os
 import tempfile
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-import requests
-from flask import Flask
+from flask import Flask, request
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text
 
+from bench import load
 from bench.jobs import postgres_databases
 from bench.pay_page import gunicorn, stop
 from connectors import signed_events
 from core.services.accounts import connect_store
 from core.settings import Settings
+from core.storage.database import Database
 from core.storage.migrate import upgrade
 from core.web import create_app
 from tests.support.factories import merchant
@@ -164,72 +166,106 @@ def prepare(data_dir: Path, database_url: str | None) -> tuple[dict[str, str], i
     return env, woo.id, presta.id
 
 
-def deliver(url: str, total: int, clients: int, delivery: Delivery) -> tuple[float, list[float]]:
-    """Deliveries per second, and each delivery's latency in seconds."""
-    per_client = total // clients
-    latencies: list[float] = []
+def floor_app() -> Flask:
+    """The floor of a delivery: the HMAC checked on the raw body, the JSON parsed, and one durable
+    INSERT (its own transaction, on the same engine settings as Paylink's), nothing else."""
+    settings = Settings.from_env(dict(os.environ))
+    db = Database(settings.database_url)
+    table = Table(
+        "floor_deliveries",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("event_key", String(255), unique=True),
+        Column("body", Text),
+    )
+    table.create(db.engine, checkfirst=True)
+    app = Flask("floor")
 
-    def client(index: int) -> None:
-        with requests.Session() as session:
-            for n in range(per_client):
-                body, headers = delivery(index * per_client + n)
-                started = time.perf_counter()
-                response = session.post(url, data=body, headers=headers, timeout=10)
-                latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    raise SystemExit(f"{url} answered {response.status_code}")
+    @app.post("/floor")
+    def floor() -> tuple[str, int]:
+        raw = request.get_data()
+        digest = base64.b64encode(hmac.new(SECRET.encode(), raw, hashlib.sha256).digest())
+        if not hmac.compare_digest(
+            digest.decode(), request.headers.get("X-Shopify-Hmac-Sha256", "")
+        ):
+            return "", 401
+        json.loads(raw)
+        with db.transaction() as session:
+            session.execute(
+                table.insert().values(
+                    event_key=request.headers["X-Shopify-Event-Id"], body=raw.decode()
+                )
+            )
+        return "", 200
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(client, range(clients)))
-    return per_client * clients / (time.perf_counter() - started), latencies
+    return app
 
 
-def percentile(values: list[float], share: float) -> float:
-    return statistics.quantiles(values, n=100)[int(share * 100) - 1] * 1000
+def prepared(
+    delivery: Delivery, path: str, count: int, offset: int
+) -> list[tuple[str, str, dict[str, str], bytes]]:
+    """Distinct signed deliveries for wrk to send in turn (fresh ids: each is stored)."""
+    out = []
+    for n in range(count):
+        body, headers = delivery(offset + n)
+        out.append(("POST", path, headers, body))
+    return out
 
 
 def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None:
-    port, bare_port = free_port(), free_port()
+    port, bare_port, floor_port = free_port(), free_port(), free_port()
     with tempfile.TemporaryDirectory(prefix="paylink-bench-") as data_dir:
         env, woo_store, presta_store = prepare(Path(data_dir), database_url)
         app_server = gunicorn("core.web:create_app()", port, env)
         bare_server = gunicorn("bench.webhooks:bare_app()", bare_port, env)
+        floor_server = gunicorn("bench.webhooks:floor_app()", floor_port, env)
         platforms: list[tuple[str, str, Delivery]] = [
             ("shopify", "/connectors/shopify/webhooks", shopify_delivery),
             ("woocommerce", f"/connectors/woocommerce/webhooks/{woo_store}", woo_delivery),
             ("prestashop", f"/connectors/prestashop/events/{presta_store}", prestashop_delivery),
             ("magento", "/connectors/magento/events", magento_delivery),
         ]
-        try:
-            bare_rate, bare_latencies = deliver(
-                f"http://127.0.0.1:{bare_port}/bare", args.deliveries, args.clients, woo_delivery
+        rounds = iter(range(1, 10_000))
+
+        def measure(base: str, path: str, delivery: Delivery) -> load.Result:
+            offset = next(rounds) * 1_000_000
+            batch = prepared(delivery, path, args.deliveries, offset)
+            return load.wrk(f"{base}{path}", args.seconds, requests=batch)
+
+        app_base = f"http://127.0.0.1:{port}"
+        runs = {
+            f"bare Flask POST ({engine})": lambda: measure(
+                f"http://127.0.0.1:{bare_port}", "/bare", shopify_delivery
+            ),
+            f"floor: HMAC+JSON+INSERT ({engine})": lambda: measure(
+                f"http://127.0.0.1:{floor_port}", "/floor", shopify_delivery
+            ),
+        }
+        for platform, path, delivery in platforms:
+            runs[f"{platform} ({engine})"] = lambda path=path, delivery=delivery: measure(
+                app_base, path, delivery
             )
-            for platform, path, delivery in platforms:
-                url = f"http://127.0.0.1:{port}{path}"
-                deliver(url, 40, 2, lambda n, d=delivery: d(10_000_000 + n))  # warm up
-                rate, latencies = deliver(url, args.deliveries, args.clients, delivery)
-                print(
-                    f"{engine:<11} {platform:<12} {rate:6.0f}/s  "
-                    f"p50 {percentile(latencies, 0.5):6.1f} ms  "
-                    f"p99 {percentile(latencies, 0.99):6.1f} ms | bare {bare_rate:6.0f}/s  "
-                    f"p50 {percentile(bare_latencies, 0.5):5.1f} ms | ratio {rate / bare_rate:.2f}",
-                    flush=True,
-                )
+        try:
+            results = load.interleaved(runs)
+            load.table(
+                f"signed deliveries, wrk {args.seconds} s x3 interleaved, medians",
+                results,
+                f"bare Flask POST ({engine})",
+                f"floor: HMAC+JSON+INSERT ({engine})",
+            )
         finally:
             stop(app_server)
             stop(bare_server)
+            stop(floor_server)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--deliveries", type=int, default=2000)
-    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--deliveries", type=int, default=12_000, help="prepared per run")
     args = parser.parse_args()
-    print(
-        f"gunicorn 2 workers x 4 threads, {args.clients} keep-alive clients, "
-        f"{args.deliveries} signed order deliveries per platform, durable engines"
-    )
+    load.ensure_tools()
+    print("gunicorn 2 workers x 4 threads, wrk 2 threads x 16 connections, durable engines")
     run("sqlite", None, args)
     with postgres_databases() as make_database:
         run("postgresql", make_database("bench_webhooks"), args)

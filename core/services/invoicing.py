@@ -126,21 +126,57 @@ def load_invoice_by_id(ctx: ServiceContext, merchant_id: int, invoice_id: int) -
         return load_invoice(session, merchant_id, invoice_id)
 
 
-def invoice_by_code(
-    ctx: ServiceContext, code: str, viewed: bool = False
-) -> tuple[Invoice, models.Merchant]:
-    """The invoice a payment link names, with its merchant (NotFound for any unknown code).
-    With `viewed`, the opening of the page is put on the timeline in the same transaction (the
-    first view feeds the conversion funnel)."""
+def invoice_by_code(ctx: ServiceContext, code: str) -> tuple[Invoice, models.Merchant]:
+    """The invoice a payment link names, with its merchant (NotFound for any unknown code), in a
+    transaction that only reads."""
+    with ctx.db.reading() as session:
+        return _by_code(session, code)
+
+
+def _by_code(session: Session, code: str) -> tuple[Invoice, models.Merchant]:
+    invoice = session.scalars(select(Invoice).where(Invoice.link_code == code)).one_or_none()
+    if invoice is None:
+        raise NotFound("no such payment link")
+    merchant = session.get(models.Merchant, invoice.merchant_id)
+    assert merchant is not None
+    return invoice, merchant
+
+
+def payment_page(
+    ctx: ServiceContext, code: str
+) -> tuple[Invoice, models.Merchant, list[models.PaymentAccount]]:
+    """What the payment page shows, read in one snapshot: the invoice, its merchant and the
+    payment accounts they enabled. The page's first opening is recorded (the conversion
+    funnel's "opened"); a repeat view writes nothing."""
+    with ctx.db.reading() as session:
+        invoice, merchant = _by_code(session, code)
+        accounts = list(
+            session.scalars(
+                select(models.PaymentAccount)
+                .where(
+                    models.PaymentAccount.merchant_id == merchant.id,
+                    models.PaymentAccount.enabled.is_(True),
+                )
+                .order_by(models.PaymentAccount.position, models.PaymentAccount.id)
+            )
+        )
+    if invoice.viewed_at is None:
+        _record_first_view(ctx, invoice)
+    return invoice, merchant, accounts
+
+
+def _record_first_view(ctx: ServiceContext, invoice: Invoice) -> None:
+    """Once per invoice, whatever number of first views race (the UPDATE decides)."""
+    now = ctx.clock()
     with ctx.db.transaction() as session:
-        invoice = session.scalars(select(Invoice).where(Invoice.link_code == code)).one_or_none()
-        if invoice is None:
-            raise NotFound("no such payment link")
-        merchant = session.get(models.Merchant, invoice.merchant_id)
-        assert merchant is not None
-        if viewed:
+        first = session.execute(
+            update(Invoice)
+            .where(Invoice.id == invoice.id, Invoice.viewed_at.is_(None))
+            .values(viewed_at=now)
+        )
+        if first.rowcount == 1:  # type: ignore[attr-defined]
             ctx.record(session, invoice.id, "viewed")
-        return invoice, merchant
+    invoice.viewed_at = invoice.viewed_at or now
 
 
 def last_payment_failed(ctx: ServiceContext, invoice_id: int) -> bool:

@@ -8,7 +8,7 @@ credentials, so one encrypted document describes an account.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -112,12 +112,18 @@ class PaymentOption:
 
 def payment_options(ctx: ServiceContext, merchant_id: int) -> list[PaymentOption]:
     """The methods the merchant enabled, in the merchant's order (one per method)."""
-    with ctx.db.transaction() as session:
+    with ctx.db.reading() as session:
         accounts = session.scalars(
             select(PaymentAccount)
             .where(PaymentAccount.merchant_id == merchant_id, PaymentAccount.enabled.is_(True))
             .order_by(PaymentAccount.position, PaymentAccount.id)
         ).all()
+    return options_of(accounts)
+
+
+def options_of(accounts: Sequence[PaymentAccount]) -> list[PaymentOption]:
+    """The methods these enabled accounts offer, in their order (the first account offering a
+    method takes it)."""
     options: dict[PaymentMethod, PaymentOption] = {}
     for account in accounts:
         for method in sorted(provider_factory(account.provider).methods):

@@ -46,8 +46,9 @@ def receive_webhook(
     headers: Mapping[str, str],
 ) -> bool:
     """Verify a provider webhook on its raw body, then store it with the job that processes it,
-    in one transaction. Returns False for a delivery already stored (a replay)."""
-    with ctx.db.transaction() as session:
+    in one transaction (shared with the process's concurrent deliveries: group commit). Returns
+    False for a delivery already stored (a replay)."""
+    with ctx.db.reading() as session:
         account = session.get(PaymentAccount, account_id)
     if (
         account is None
@@ -59,17 +60,19 @@ def receive_webhook(
     # Kept under the provider's own spelling of each name (`headers` is case-insensitive).
     kept_names = provider_factory(provider_name).kept_headers
     kept = {name: headers[name] for name in kept_names if headers.get(name) is not None}
-    with ctx.db.transaction() as session:
+    received_at, merchant_id = ctx.clock(), account.merchant_id
+
+    def store(session: Session) -> bool:
         event_id = insert_once(
             session,
             InboxEvent,
             {
-                "account_id": account.id,
+                "account_id": account_id,
                 "provider": provider_name,
                 "event_key": key,
                 "body": raw_body.decode("utf-8", errors="replace"),
                 "headers": kept,
-                "received_at": ctx.clock(),
+                "received_at": received_at,
             },
             ["account_id", "event_key"],
         )
@@ -81,11 +84,13 @@ def receive_webhook(
                 JOB_PROCESS_EVENT,
                 {"event_id": event_id},
                 f"provider-event:{event_id}",
-                ctx.clock(),
-                account.merchant_id,
+                received_at,
+                merchant_id,
             ),
         )
-    return True
+        return True
+
+    return ctx.db.batched(store)
 
 
 def process_provider_event(ctx: ServiceContext, env: ProviderEnvironment, event_id: int) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.connector import Connector
 from core.errors import AccessRevoked, NotFound
@@ -34,31 +35,34 @@ def known_store(
     query = select(Store).where(Store.platform == platform, Store.domain == domain)
     if active_only:
         query = query.where(Store.active.is_(True))
-    with ctx.db.transaction() as session:
+    with ctx.db.reading() as session:
         return session.scalars(query).one_or_none()
 
 
 def receive_store_event(
     ctx: ServiceContext,
-    store: Store | StoreRef,
+    store_ref: Store | StoreRef,
     event_key: str,
     topic: str,
     raw_body: bytes,
     triggered_at: datetime | None,
 ) -> bool:
-    """Keep a verified delivery once; False when this event was stored already (a retry)."""
-    with ctx.db.transaction() as session:
+    """Keep a verified delivery once; False when this event was stored already (a retry). The
+    write shares a transaction with the process's concurrent deliveries (group commit)."""
+    received_at = ctx.clock()
+
+    def store(session: Session) -> bool:
         event_id = insert_once(
             session,
             StoreEvent,
             {
-                "store_id": store.id,
-                "platform": store.platform,
+                "store_id": store_ref.id,
+                "platform": store_ref.platform,
                 "event_key": event_key[:255],
                 "topic": topic[:64],
                 "body": raw_body.decode("utf-8", errors="replace"),
                 "triggered_at": triggered_at,
-                "received_at": ctx.clock(),
+                "received_at": received_at,
             },
             ["store_id", "event_key"],
         )
@@ -68,13 +72,15 @@ def receive_store_event(
             session,
             NewJob(
                 JOB_PROCESS_STORE_EVENT,
-                {"event_id": event_id, "store_id": store.id},
+                {"event_id": event_id, "store_id": store_ref.id},
                 f"store-event:{event_id}",
-                ctx.clock(),
-                store.merchant_id,
+                received_at,
+                store_ref.merchant_id,
             ),
         )
-    return True
+        return True
+
+    return ctx.db.batched(store)
 
 
 def process_store_event(

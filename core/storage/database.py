@@ -1,28 +1,39 @@
 """Engines and sessions for SQLite (embedded default) and PostgreSQL (production).
 
 SQLite runs in WAL mode with `synchronous=FULL`, because a 2xx answered to a webhook promises the
-event is on disk, and every transaction starts with BEGIN IMMEDIATE: SQLite has one writer, and
-taking the write lock up front makes concurrent writers wait (busy_timeout) instead of failing
-with "database is locked" when a read-then-write transaction tries to upgrade its lock.
+event is on disk, and every writing transaction starts with BEGIN IMMEDIATE: SQLite has one
+writer, and taking the write lock up front makes concurrent writers wait (busy_timeout) instead
+of failing with "database is locked" when a read-then-write transaction tries to upgrade its
+lock. Transactions that only read (`Database.reading`) begin deferred and never wait for it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import ConfigurationError
+from core.storage.group_commit import GroupCommit
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: The execution option of a transaction that only reads (`Database.reading`).
+READ_ONLY = "paylink_read_only"
+#: A pooled PostgreSQL connection idle longer than this is pinged before use (a restarted
+#: server or a dropped connection is found then); a busy one is not, sparing every request the
+#: round trip `pool_pre_ping` would add.
+IDLE_BEFORE_PING_SECONDS = 30.0
 
 
 def make_engine(database_url: str, **options: Any) -> Engine:
@@ -40,7 +51,9 @@ def make_engine(database_url: str, **options: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     if url.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, **options)
+        engine = create_engine(url, pool_recycle=1800, **options)
+        _ping_when_idle(engine)
+        return engine
     raise ConfigurationError(
         f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql"
     )
@@ -70,7 +83,26 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        idle = time.monotonic() - record.info.get("checked_in", 0.0)
+        if idle <= IDLE_BEFORE_PING_SECONDS:
+            return
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as error:  # the driver's own errors: the connection is gone
+            raise DisconnectionError(f"idle connection dropped: {error}") from error
 
 
 def is_postgresql(engine: Engine) -> bool:
@@ -84,12 +116,27 @@ class Database:
         self.url = database_url
         self.engine = make_engine(database_url, **options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        reader = self.engine.execution_options(**{READ_ONLY: True, "postgresql_readonly": True})
+        self.readers = sessionmaker(reader, expire_on_commit=False)
+        self.group = GroupCommit(self.transaction)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any exception."""
         with self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads: on SQLite a deferred BEGIN (readers never queue behind
+        the one writer), on PostgreSQL READ ONLY. One consistent snapshot for a whole page."""
+        with self.readers() as session, session.begin():
+            yield session
+
+    def batched(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in a transaction shared with the concurrent writes of this process (group
+        commit); returns once it committed. For short, independent writes on a hot path."""
+        return self.group.run(work)
 
     def dispose(self) -> None:
         self.engine.dispose()

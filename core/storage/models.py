@@ -241,6 +241,8 @@ class Invoice(Base):
     updated_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]  # sent to the customer: the reminders' first anchor
+    # First opened by the customer (the funnel's "opened"); later views write nothing.
+    viewed_at: Mapped[datetime | None]
     next_reminder_at: Mapped[datetime | None]
     next_reminder_step: Mapped[str | None] = mapped_column(String(48))
 

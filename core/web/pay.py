@@ -26,19 +26,19 @@ from core.payments.bank_transfer import creditor_reference, epc_qr_svg, grouped
 from core.payments.provider import PaymentMethod
 from core.payments.registry import allowed_checkout_origins
 from core.services import checkout, invoicing, payment_accounts
-from core.storage.models import Invoice, Merchant
+from core.storage.models import Invoice, Merchant, PaymentAccount
 from core.web.current import providers, services
 
 PAY_FORM_MAX_AGE = 12 * 3600
 RETURN_REFRESH_SECONDS = 3
 
 
-def _load(code: str, viewed: bool = False) -> tuple[Invoice, Merchant]:
+def _load(code: str) -> tuple[Invoice, Merchant]:
     """The invoice behind a code, or the same 404 whatever was wrong with the code."""
     if not looks_like_link_code(code):
         abort(404)
     try:
-        return invoicing.invoice_by_code(services(), code, viewed)
+        return invoicing.invoice_by_code(services(), code)
     except NotFound:
         abort(404)
 
@@ -144,16 +144,23 @@ def _csp(form_origins: frozenset[str]) -> str:
     )
 
 
-def _render(template: str, view: PageView, status: int = 200, **extra: Any) -> Response:
+def _render(
+    template: str,
+    view: PageView,
+    status: int = 200,
+    accounts: list[PaymentAccount] | None = None,
+    **extra: Any,
+) -> Response:
+    """A payment page; `accounts` are the merchant's enabled payment accounts when the caller
+    read them already (the page's one snapshot)."""
     g.csp_nonce = secrets.token_urlsafe(16)
     origins: frozenset[str] = frozenset()
-    options = (
-        payment_accounts.usable_options(
-            providers(), payment_accounts.payment_options(services(), view.merchant.id)
-        )
-        if view.payable
-        else []
+    offered = (
+        payment_accounts.options_of(accounts)
+        if accounts is not None
+        else payment_accounts.payment_options(services(), view.merchant.id)
     )
+    options = payment_accounts.usable_options(providers(), offered) if view.payable else []
     if any(o.method == PaymentMethod.INSTALMENTS for o in options) and not view.instalments:
         options = [o for o in options if o.method != PaymentMethod.INSTALMENTS]
     for option in options:
@@ -174,9 +181,14 @@ def create_pay_blueprint() -> Blueprint:
 
     @pay.get("/<code>")
     def page(code: str) -> Response:
-        invoice, merchant = _load(code, viewed=True)
+        if not looks_like_link_code(code):
+            abort(404)
+        try:
+            invoice, merchant, accounts = invoicing.payment_page(services(), code)
+        except NotFound:
+            abort(404)
         view = PageView(invoice, merchant, services().clock())
-        return _render("pay/invoice.html", view, form_token=_form_token(code))
+        return _render("pay/invoice.html", view, accounts=accounts, form_token=_form_token(code))
 
     @pay.post("/<code>/pay")
     def start(code: str) -> BaseResponse:

@@ -34,7 +34,7 @@ class AppStoreHost:
         return store_ref(self.ctx, store) if store is not None else None
 
     def store(self, platform: str, store_id: int) -> StoreRef | None:
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             store = session.get(Store, store_id)
         if store is None or store.platform != platform or not store.active:
             return None

@@ -13,6 +13,7 @@ from tests.connectors.shopify.conftest import CLIENT_SECRET
 from tests.support.console import csrf_token, sign_in
 from tests.support.fake_shopify import webhook_headers
 from tests.support.shopify_reference import unpaid_order
+from tests.support.sql_counts import counted_statements
 
 
 @pytest.fixture
@@ -236,3 +237,12 @@ def test_the_merchant_chooses_which_gateways_get_an_invoice(
     deliver(client, json.dumps(order).encode())
     run_jobs()
     assert len(rows(ctx, Invoice)) == 1
+
+
+def test_a_delivery_costs_one_read_and_one_write_transaction(client, ctx, store, order_body):
+    """The store looked up in a read-only transaction, then the event and its job written in
+    one (shared with concurrent deliveries: group commit)."""
+    with counted_statements(ctx.db.engine) as delivery:
+        assert deliver(client, order_body).status_code == 200
+    assert delivery.transactions == 2, delivery.statements
+    assert [s.split()[0].upper() for s in delivery.writes] == ["INSERT", "INSERT"]

@@ -12,6 +12,7 @@ from core.services.invoice_queries import invoice_timeline
 from core.web import create_app
 from tests.support.factories import order
 from tests.support.live_server import free_port, serving
+from tests.support.sql_counts import counted_statements
 
 WEIGHT_LIMIT = 50 * 1024
 
@@ -35,11 +36,24 @@ def test_the_page_shows_the_invoice_in_the_customer_s_language(client, invoice):
     assert '<html lang="en">' in english and "€75.50" in english and "Amount due" in english
 
 
-def test_every_view_is_on_the_timeline(client, ctx, invoice):
+def test_the_first_view_is_recorded_and_a_repeat_view_writes_nothing(client, ctx, invoice):
     page(client, invoice)
-    page(client, invoice)
+    with counted_statements(ctx.db.engine) as repeat:
+        assert page(client, invoice).status_code == 200
     kinds = [e.kind for e in invoice_timeline(ctx, invoice.merchant_id, invoice.id)]
-    assert kinds.count("viewed") == 2
+    assert kinds.count("viewed") == 1
+    # One read-only transaction: the invoice, its lines, its merchant, the payment accounts.
+    assert repeat.writes == [] and repeat.transactions == 1, repeat.statements
+    assert len(repeat.statements) <= 4, repeat.statements
+
+
+def test_the_first_view_is_recorded_once_whatever_races(client, ctx, invoice):
+    from core.services import invoicing
+
+    for _ in range(3):  # first views that all read `viewed_at` empty
+        invoicing._record_first_view(ctx, invoice)
+    kinds = [e.kind for e in invoice_timeline(ctx, invoice.merchant_id, invoice.id)]
+    assert kinds.count("viewed") == 1
 
 
 def test_the_page_is_light_self_contained_and_locked_down(client, invoice):

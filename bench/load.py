@@ -1,0 +1,155 @@
+"""Load from real generators, not from Python: `wrk` for throughput (a Lua script cycling through
+prepared requests when each must differ: signed bodies, fresh event ids) and `hey` at a constant
+rate for latency. Both come from Debian; `ensure_tools` installs them where it can (root with
+apt-get) and says so loudly when it cannot, in which case the benchmarks stop rather than
+measure the Python client instead.
+
+Every comparison is run interleaved (endpoint, bare, floor, endpoint, ...) three times and the
+medians are printed, so a machine's drift hits all of them alike.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+TOOLS = {"wrk": "wrk", "hey": "hey"}
+
+
+def ensure_tools() -> None:
+    missing = [name for name in TOOLS if shutil.which(name) is None]
+    if missing and os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"installing {' '.join(missing)} (apt-get)", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=False)
+        missing = [name for name in TOOLS if shutil.which(name) is None]
+    if missing:
+        raise SystemExit(
+            f"the benchmarks need {', '.join(missing)} (apt-get install {' '.join(missing)}): "
+            "a Python client would measure itself, not Paylink"
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    rate: float  # requests per second
+    p50_ms: float
+    p99_ms: float
+
+
+def _milliseconds(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(
+    url: str,
+    seconds: int = 5,
+    connections: int = 16,
+    threads: int = 2,
+    requests: Sequence[tuple[str, str, dict[str, str], bytes]] = (),
+) -> Result:
+    """Throughput with keep-alive connections; `requests` (method, path, headers, body) are
+    sent in turn when given, else GETs of `url`."""
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    with tempfile.TemporaryDirectory() as folder:
+        if requests:
+            script = Path(folder) / "requests.lua"
+            script.write_text(_lua(requests))
+            command += ["-s", str(script)]
+        done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+    out = done.stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"{url}: {errors.group(1)} answers were not 2xx\n{out}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _milliseconds(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _milliseconds(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    return Result(rate, p50, p99)
+
+
+def _lua_string(value: str | bytes) -> str:
+    """A Lua string literal: printable ASCII as it is, every other byte as a decimal escape."""
+    data = value.encode() if isinstance(value, str) else value
+    return (
+        '"'
+        + "".join(
+            chr(byte) if 32 <= byte < 127 and byte not in (34, 92) else f"\\{byte:03d}"
+            for byte in data
+        )
+        + '"'
+    )
+
+
+def _lua(requests: Sequence[tuple[str, str, dict[str, str], bytes]]) -> str:
+    lines = ["local requests = {}"]
+    for method, path, headers, body in requests:
+        table = ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items())
+        lines.append(
+            f"table.insert(requests, wrk.format({_lua_string(method)}, {_lua_string(path)}, "
+            f"{{{table}}}, {_lua_string(body)}))"
+        )
+    lines += [
+        "local counter = 0",
+        "function setup(thread) thread:set('offset', counter) counter = counter + 1 end",
+        "local i = 0",
+        "function init(args) i = tonumber(offset or 0) end",
+        "function request()",
+        "  i = i % #requests + 1",
+        "  return requests[i]",
+        "end",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def hey(url: str, rate: int, seconds: int = 5, method: str = "GET") -> Result:
+    """Latency at a constant total rate (10 workers, each `rate / 10` per second)."""
+    workers = 10
+    done = subprocess.run(
+        ["hey", "-z", f"{seconds}s", "-c", str(workers), "-q", str(max(1, rate // workers)),
+         "-m", method, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )  # fmt: skip
+    out = done.stdout
+    served = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = float(re.search(r"50%+ in ([\d.]+) secs", out).group(1)) * 1000  # type: ignore[union-attr]
+    p99 = float(re.search(r"99%+ in ([\d.]+) secs", out).group(1)) * 1000  # type: ignore[union-attr]
+    return Result(served, p50, p99)
+
+
+def interleaved(runs: dict[str, Callable[[], Result]], rounds: int = 3) -> dict[str, Result]:
+    """Each run once per round, in turn; the median of each figure over the rounds."""
+    found: dict[str, list[Result]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            found[name].append(run())
+    return {
+        name: Result(
+            statistics.median(r.rate for r in results),
+            statistics.median(r.p50_ms for r in results),
+            statistics.median(r.p99_ms for r in results),
+        )
+        for name, results in found.items()
+    }
+
+
+def table(title: str, results: dict[str, Result], bare: str, floor: str | None = None) -> None:
+    print(f"\n{title}")
+    header = f"{'endpoint':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x bare':>7}"
+    print(header + (f" {'x floor':>8}" if floor else ""))
+    for name, result in results.items():
+        line = (
+            f"{name:<34} {result.rate:8.0f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} "
+            f"{result.rate / results[bare].rate:7.2f}"
+        )
+        if floor:
+            line += f" {result.rate / results[floor].rate:8.2f}"
+        print(line, flush=True)
