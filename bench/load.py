@@ -57,6 +57,8 @@ def wrk(
 ) -> Result:
     """Throughput with keep-alive connections; `requests` (method, path, headers, body) are
     sent in turn when given, else GETs of `url`."""
+    if requests:
+        threads = 1  # one event loop sends the prepared list in order: no request sent twice
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     with tempfile.TemporaryDirectory() as folder:
         if requests:
@@ -95,14 +97,23 @@ def _lua(requests: Sequence[tuple[str, str, dict[str, str], bytes]]) -> str:
             f"table.insert(requests, wrk.format({_lua_string(method)}, {_lua_string(path)}, "
             f"{{{table}}}, {_lua_string(body)}))"
         )
+    # Each wrk thread takes its own share (thread k: k+1, k+1+T, ...), so no request is sent
+    # twice until the list is used up.
     lines += [
         "local counter = 0",
-        "function setup(thread) thread:set('offset', counter) counter = counter + 1 end",
-        "local i = 0",
-        "function init(args) i = tonumber(offset or 0) end",
+        "local threads = {}",
+        "function setup(thread)",
+        "  thread:set('offset', counter)",
+        "  counter = counter + 1",
+        "  table.insert(threads, thread)",
+        "  for _, t in ipairs(threads) do t:set('step', counter) end",
+        "end",
+        "local i, stride = 0, 1",
+        "function init(args) i = tonumber(offset or 0) + 1; stride = tonumber(step or 1) end",
         "function request()",
-        "  i = i % #requests + 1",
-        "  return requests[i]",
+        "  local r = requests[(i - 1) % #requests + 1]",
+        "  i = i + stride",
+        "  return r",
         "end",
     ]
     return "\n".join(lines) + "\n"

@@ -265,7 +265,7 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=12_000, help="prepared per run")
     args = parser.parse_args()
     load.ensure_tools()
-    print("gunicorn 2 workers x 4 threads, wrk 2 threads x 16 connections, durable engines")
+    print("gunicorn 2 workers x 4 threads, wrk 1 thread x 16 connections, durable engines")
     run("sqlite", None, args)
     with postgres_databases() as make_database:
         run("postgresql", make_database("bench_webhooks"), args)
