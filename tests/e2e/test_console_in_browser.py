@@ -56,8 +56,11 @@ def test_a_merchant_sets_up_and_sends_an_invoice(browser, shop_online, tmp_path)
     shot("03-branding")
 
     page.get_by_role("link", name="Moyens de paiement").click()
+    page.get_by_text("Vos clients ne voient encore aucun moyen de paiement").wait_for()
+    page.locator("#sandbox").get_by_label("Proposé aux clients").check()
     page.locator("#sandbox").get_by_role("button", name="Enregistrer").click()
     page.get_by_text("Enregistré.").wait_for()
+    page.get_by_text("Vos clients voient aujourd'hui : Paiement de test (sandbox).").wait_for()
     shot("04-payment-methods")
 
     page.get_by_role("link", name="Modèles de messages").click()

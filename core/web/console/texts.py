@@ -72,6 +72,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "provider.payplug": "PayPlug (carte, paiement en plusieurs fois)",
         "provider.bank_transfer": "Virement bancaire (IBAN)",
         "offered": "Proposé aux clients",
+        "offered_today": "Vos clients voient aujourd'hui : {methods}.",
+        "offered_none": "Vos clients ne voient encore aucun moyen de paiement : configurez-en un "
+        "ci-dessous, testez la connexion, puis cochez « Proposé aux clients ».",
         "secret_kept": "Laissez vide pour garder la valeur enregistrée.",
         "one_per_line": "Une valeur par ligne.",
         "test_connection": "Tester la connexion",
@@ -291,6 +294,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "provider.payplug": "PayPlug (card, pay in instalments)",
         "provider.bank_transfer": "Bank transfer (IBAN)",
         "offered": "Offered to customers",
+        "offered_today": "Your customers see today: {methods}.",
+        "offered_none": "Your customers see no payment method yet: set one up below, test the "
+        "connection, then tick \u201cOffered to customers\u201d.",
         "secret_kept": "Leave empty to keep the stored value.",
         "one_per_line": "One value per line.",
         "test_connection": "Test the connection",

@@ -402,6 +402,8 @@ def test_payment_methods_keep_secrets_and_test_the_connection(
     use_fake_apis(app, app.extensions["paylink.providers"], httpserver.url_for("/"))
     page = signed_in.get("/console/payments").get_data(as_text=True)
     assert "Stripe (carte" in page and "Virement bancaire" in page
+    assert "Vos clients ne voient encore aucun moyen de paiement" in page
+    assert " checked" not in page  # nothing unconfigured is shown as offered
     token = csrf(page)
     refused = signed_in.post(
         "/console/payments/stripe",
@@ -420,6 +422,7 @@ def test_payment_methods_keep_secrets_and_test_the_connection(
     assert saved.status_code == 303
     page = signed_in.get("/console/payments").get_data(as_text=True)
     assert "sk_test_51AbCdEfGh1234" not in page and "…1234" in page and "…_two" in page
+    assert "Vos clients voient aujourd&#39;hui : Stripe (carte, Apple Pay, Google Pay)." in page
     kept = signed_in.post("/console/payments/stripe", data={"csrf_token": token, "enabled": "on"})
     assert kept.status_code == 303  # empty secret fields keep the stored ones
     from core.services.payment_accounts import account_overview
