@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.errors import NotFound, ValidationError
 from core.instalments import InstalmentTerms, instalment_schedule
@@ -68,6 +68,8 @@ def configure_payment_account(
             session.flush()
         stored = factory.complete_credentials({**credentials, "account_id": account.id})
         factory(stored, env)  # refuses unusable credentials before anything is stored
+        if not account.credentials_ciphertext or account_credentials(ctx, account) != stored:
+            account.verified_at = None  # new credentials: tested again before being offered
         account.credentials_ciphertext = ctx.keyring.encrypt(
             json.dumps(stored), ACCOUNT_CREDENTIALS
         )
@@ -172,6 +174,7 @@ class AccountView:
     methods: tuple[str, ...]
     configured: bool
     enabled: bool
+    verified: bool  # its connection test passed with the stored credentials
     fields: tuple[tuple[CredentialField, str], ...]  # (field, value shown)
 
 
@@ -200,6 +203,7 @@ def account_overview(ctx: ServiceContext, merchant_id: int) -> list[AccountView]
                 methods=tuple(sorted(m.value for m in factory.methods)),
                 configured=account is not None,
                 enabled=bool(account and account.enabled),
+                verified=bool(account and account.verified_at),
                 fields=tuple((f, _shown(f, stored.get(f.key))) for f in factory.credential_fields),
             )
         )
@@ -215,7 +219,9 @@ def update_account(
     enabled: bool,
 ) -> PaymentAccount:
     """Save what the settings page sent: an empty secret keeps the stored one, a list is one
-    value per line; the provider is built with the result before anything is stored."""
+    value per line; the provider is built with the result before anything is stored. A method
+    is offered to customers only once its connection test passed with these credentials: asked
+    for before that, it is saved but not offered (the caller tells the merchant)."""
     factory = provider_factory(provider)
     with ctx.db.transaction() as session:
         account = session.scalars(
@@ -233,7 +239,10 @@ def update_account(
         credentials[field.key] = (
             [line.strip() for line in raw.splitlines() if line.strip()] if field.many else raw
         )
-    return configure_payment_account(ctx, env, merchant_id, provider, credentials, enabled)
+    verified = account is not None and account.verified_at is not None
+    unchanged = account is not None and credentials == account_credentials(ctx, account)
+    offered = enabled and verified and unchanged
+    return configure_payment_account(ctx, env, merchant_id, provider, credentials, offered)
 
 
 def check_connection(
@@ -248,3 +257,9 @@ def check_connection(
     if account is None:
         raise NotFound(f"no {provider} account yet")
     provider_for(ctx, env, account).check_connection()
+    with ctx.db.transaction() as session:
+        session.execute(
+            update(PaymentAccount)
+            .where(PaymentAccount.id == account.id)
+            .values(verified_at=ctx.clock())
+        )

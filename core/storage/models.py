@@ -429,6 +429,9 @@ class PaymentAccount(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     credentials_ciphertext: Mapped[str] = mapped_column(Text)
+    # When a connection test last passed with these credentials (None once they change): the
+    # console offers a method to customers only after that.
+    verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 

@@ -39,18 +39,16 @@ def payment_method_save(provider: str) -> Response | BaseResponse:
         abort(404)
     require_csrf()
     fields = {key: value for key, value in request.form.items() if key != "csrf_token"}
+    asked = request.form.get("enabled") == "on"
     try:
-        payment_accounts.update_account(
-            services(),
-            providers(),
-            current_user.merchant_id,
-            provider,
-            fields,
-            enabled=request.form.get("enabled") == "on",
+        account = payment_accounts.update_account(
+            services(), providers(), current_user.merchant_id, provider, fields, enabled=asked
         )
     except PaylinkError as refusal:
         return _page(422, provider, said(language(), refusal))
-    flash(console_text(language(), "saved"))
+    flash(
+        console_text(language(), "saved_test_first" if asked and not account.enabled else "saved")
+    )
     return redirect(url_for("console.payment_methods") + f"#{provider}", code=303)
 
 
@@ -65,7 +63,8 @@ def payment_method_test(provider: str) -> Response | BaseResponse:
         )
     except PaylinkError as refusal:
         return _page(502, provider, said(language(), refusal))
-    flash(console_text(language(), "connection_ok", provider=provider))
+    label = console_text(language(), f"provider.{provider}")
+    flash(console_text(language(), "connection_ok", provider=label))
     return redirect(url_for("console.payment_methods") + f"#{provider}", code=303)
 
 

@@ -72,6 +72,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "provider.payplug": "PayPlug (carte, paiement en plusieurs fois)",
         "provider.bank_transfer": "Virement bancaire (IBAN)",
         "offered": "Proposé aux clients",
+        "offered_after_test": "Enregistrez ses accès, puis testez la connexion : ce moyen pourra "
+        "être proposé quand le test aura réussi.",
+        "saved_test_first": "Enregistré. Testez la connexion, puis cochez « Proposé aux "
+        "clients » : un moyen n'est proposé qu'une fois sa connexion vérifiée.",
         "offered_today": "Vos clients voient aujourd'hui : {methods}.",
         "offered_none": "Vos clients ne voient encore aucun moyen de paiement : configurez-en un "
         "ci-dessous, testez la connexion, puis cochez « Proposé aux clients ».",
@@ -294,6 +298,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "provider.payplug": "PayPlug (card, pay in instalments)",
         "provider.bank_transfer": "Bank transfer (IBAN)",
         "offered": "Offered to customers",
+        "offered_after_test": "Save its credentials, then test the connection: this method can "
+        "be offered once the test passes.",
+        "saved_test_first": "Saved. Test the connection, then tick \u201cOffered to "
+        "customers\u201d: a method is offered only once its connection is checked.",
         "offered_today": "Your customers see today: {methods}.",
         "offered_none": "Your customers see no payment method yet: set one up below, test the "
         "connection, then tick \u201cOffered to customers\u201d.",

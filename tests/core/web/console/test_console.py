@@ -422,13 +422,15 @@ def test_payment_methods_keep_secrets_and_test_the_connection(
     assert saved.status_code == 303
     page = signed_in.get("/console/payments").get_data(as_text=True)
     assert "sk_test_51AbCdEfGh1234" not in page and "…1234" in page and "…_two" in page
-    assert "Vos clients voient aujourd&#39;hui : Stripe (carte, Apple Pay, Google Pay)." in page
-    kept = signed_in.post("/console/payments/stripe", data={"csrf_token": token, "enabled": "on"})
-    assert kept.status_code == 303  # empty secret fields keep the stored ones
+    # Saved, but not offered before its connection test passed.
+    assert "Testez la connexion, puis cochez" in page
+    assert "Vos clients ne voient encore aucun moyen de paiement" in page
     from core.services.payment_accounts import account_overview
 
-    stripe = next(a for a in account_overview(ctx, shop.id) if a.provider == "stripe")
-    assert stripe.enabled and dict((f.key, v) for f, v in stripe.fields)["secret_key"] == "…1234"
+    def stripe():
+        return next(a for a in account_overview(ctx, shop.id) if a.provider == "stripe")
+
+    assert not stripe().enabled and not stripe().verified
 
     seen = []
     httpserver.expect_oneshot_request("/v1/balance", method="GET").respond_with_handler(
@@ -439,11 +441,29 @@ def test_payment_methods_keep_secrets_and_test_the_connection(
     )
     ok = signed_in.post("/console/payments/stripe/test", data={"csrf_token": token})
     assert ok.status_code == 303 and seen == ["Bearer sk_test_51AbCdEfGh1234"]
+    page = signed_in.get("/console/payments").get_data(as_text=True)
+    assert "Connexion à Stripe (carte, Apple Pay, Google Pay) réussie." in page
+    kept = signed_in.post("/console/payments/stripe", data={"csrf_token": token, "enabled": "on"})
+    assert kept.status_code == 303  # empty secret fields keep the stored ones
+    assert (
+        stripe().enabled and dict((f.key, v) for f, v in stripe().fields)["secret_key"] == "…1234"
+    )
+    page = signed_in.get("/console/payments").get_data(as_text=True)
+    assert "Vos clients voient aujourd&#39;hui : Stripe (carte, Apple Pay, Google Pay)." in page
+
+    # New credentials are tested again before customers see the method.
+    changed = signed_in.post(
+        "/console/payments/stripe",
+        data={"csrf_token": token, "enabled": "on", "secret_key": "sk_test_51NewKey9876"},
+    )
+    assert changed.status_code == 303 and not stripe().enabled and not stripe().verified
+
     httpserver.expect_oneshot_request("/v1/balance").respond_with_response(
         json_answer({"error": {"message": "Invalid API Key provided"}}, 401)
     )
     failed = signed_in.post("/console/payments/stripe/test", data={"csrf_token": token})
     assert failed.status_code == 502 and "Invalid API Key" in failed.get_data(as_text=True)
+    assert not stripe().verified
     assert signed_in.post("/console/payments/mollie", data={"csrf_token": token}).status_code == 404
 
 
