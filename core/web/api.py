@@ -60,6 +60,14 @@ def _authenticated_merchant() -> int | None:
 # Serialisation -------------------------------------------------------------------------------
 
 
+#: Why a planned message goes out when it does, for API clients (English, as the API is).
+PLANNED_REASONS = {
+    invoice_queries.PlannedKind.SENDING: "due now: it goes out within moments",
+    invoice_queries.PlannedKind.HELD: "held until the sending hours open (quiet hours)",
+    invoice_queries.PlannedKind.NEXT: "the next reminder on the merchant's schedule",
+}
+
+
 def invoice_json(invoice: Invoice) -> dict[str, Any]:
     ctx = services()
     customer = invoicing.customer_of(invoice, ctx)
@@ -252,6 +260,25 @@ def create_api_blueprint() -> Blueprint:
         events = invoice_queries.invoice_timeline(services(), g.merchant_id, invoice_id)
         return jsonify(
             {"data": [{"kind": e.kind, "at": e.at.isoformat(), "data": e.data} for e in events]}
+        )
+
+    @api.get("/invoices/<int:invoice_id>/planned-messages")
+    def planned_messages(invoice_id: int) -> Response:
+        """What will go out for the invoice and when, including a message held until the
+        sending hours open: an invoice made at night shows its 08:00 SMS at once."""
+        planned = invoice_queries.planned_messages(services(), g.merchant_id, invoice_id)
+        return jsonify(
+            {
+                "data": [
+                    {
+                        "step": message.step,
+                        "at": message.at.isoformat(),
+                        "status": message.kind.value,
+                        "reason": PLANNED_REASONS[message.kind],
+                    }
+                    for message in planned
+                ]
+            }
         )
 
     @api.get("/jobs")

@@ -151,6 +151,17 @@ class Timeline(BaseModel):
     data: list[TimelineEventOut]
 
 
+class PlannedMessageOut(BaseModel):
+    step: str
+    at: datetime
+    status: Literal["sending", "held", "next"]
+    reason: str
+
+
+class PlannedMessages(BaseModel):
+    data: list[PlannedMessageOut]
+
+
 class JobOut(BaseModel):
     id: int
     kind: str

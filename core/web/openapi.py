@@ -20,6 +20,7 @@ COMPONENT_MODELS: list[type[BaseModel]] = [
     schemas.InvoiceOut,
     schemas.InvoiceList,
     schemas.Timeline,
+    schemas.PlannedMessages,
     schemas.JobOut,
     schemas.JobList,
     schemas.MessageList,
@@ -176,6 +177,20 @@ def _paths() -> dict[str, Any]:
                 "parameters": [INVOICE_ID],
                 "responses": {
                     "200": _json(schemas.Timeline, "Events, oldest first"),
+                    **_errors(404, *COMMON),
+                },
+            }
+        },
+        "/api/v1/invoices/{invoice_id}/planned-messages": {
+            "get": {
+                "operationId": "getPlannedMessages",
+                "summary": "Messages Paylink will send for an invoice, and when",
+                "description": "Soonest first: a step due now (`sending`), one held until the "
+                "sending hours open (`held`, at the time it will go out), and the next reminder "
+                "on the merchant's schedule (`next`).",
+                "parameters": [INVOICE_ID],
+                "responses": {
+                    "200": _json(schemas.PlannedMessages, "Planned messages, soonest first"),
                     **_errors(404, *COMMON),
                 },
             }

@@ -251,3 +251,20 @@ def test_an_early_payment_discount_is_offered_until_its_deadline(client, auth, c
     clock.advance(days=4)
     later = client.get(f"/api/v1/invoices/{created['id']}", headers=auth).json
     assert later["early_payment"]["available"] is False
+
+
+def test_planned_messages_show_a_sms_held_by_the_night(client, auth, clock, run_jobs):
+    """Created at 22:00 in Paris: the API says at once that the SMS goes out at 08:00."""
+    from datetime import UTC, datetime
+
+    clock.now = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)
+    invoice_id = create(client, auth).json["id"]
+    url = f"/api/v1/invoices/{invoice_id}/planned-messages"
+    (first, reminder) = client.get(url, headers=auth).json["data"]
+    assert (first["status"], first["reason"]) == ("sending", "due now: it goes out within moments")
+    assert reminder["status"] == "next"
+    run_jobs()  # the send job runs and waits for the morning
+    held = client.get(url, headers=auth).json["data"][0]
+    assert held["status"] == "held" and held["at"] == "2026-03-03T07:00:00+00:00"
+    assert held["reason"] == "held until the sending hours open (quiet hours)"
+    assert client.get("/api/v1/invoices/999/planned-messages", headers=auth).status_code == 404

@@ -56,6 +56,10 @@ def test_real_answers_fit_their_documented_schemas(client, auth):
         "Timeline",
         client.get(f"/api/v1/invoices/{created.json['id']}/timeline", headers=auth).json,
     )
+    planned = client.get(
+        f"/api/v1/invoices/{created.json['id']}/planned-messages", headers=auth
+    ).json
+    fits(doc, "PlannedMessages", planned)
     fits(doc, "JobList", client.get("/api/v1/jobs", headers=auth).json)
     fits(doc, "Error", client.get("/api/v1/invoices/999", headers=auth).json)
     fits(doc, "Error", client.post("/api/v1/invoices", headers=auth, json={}).json)
