@@ -28,6 +28,8 @@ from core.errors import ValidationError
 from core.reminders import MessageKind
 
 LOCALES = ("fr", "en")
+#: How each template language formats amounts and dates (Babel locales).
+BABEL_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 MAX_TEMPLATE_CHARS = 4000
 #: A rendered message longer than this is refused: ten SMS segments' worth for a text, a long
 #: email for a body; far more than any message needs, far less than what hurts a server.

@@ -5,17 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from babel.dates import format_date
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound, ValidationError
-from core.message_templates import LOCALES, Part, check_template, default_template, render_template
+from core.message_templates import (
+    BABEL_LOCALES,
+    LOCALES,
+    Part,
+    check_template,
+    default_template,
+    render_template,
+)
+from core.money import Money
 from core.reminders import DEFAULT_POLICY, MessageKind, QuietHours, ReminderPolicy
 from core.services.context import ServiceContext
 from core.services.reminder_schedule import policy_of
-from core.sms import SmsMeasure, measure
+from core.sms import SmsMeasure, measure, sms_money
 from core.storage.models import Merchant, Message, MessageTemplate
 
 MAX_LOG_PAGE = 200
@@ -33,6 +43,30 @@ SAMPLE_VALUES = {
     "instalment": "3 × 25,17 €",
     "stop": "STOP au 36111",
 }
+
+
+#: The sample invoice's amounts and date, for previews in each language's own formats.
+SAMPLE_AMOUNT, SAMPLE_PART, SAMPLE_DUE = 7550, 2517, date(2026, 11, 30)
+
+
+def sample_values(locale: str, merchant_name: str, currency: str) -> dict[str, str]:
+    """What a merchant's preview renders with: their own name, and the sample amounts and date
+    as a customer reading that language gets them (the same formatting as a real send)."""
+    babel = BABEL_LOCALES[locale]
+    return {
+        **SAMPLE_VALUES,
+        "merchant": merchant_name,
+        "amount": sms_money(Money(SAMPLE_AMOUNT, currency), babel),
+        "due_date": format_date(SAMPLE_DUE, "long", locale=babel),
+        "instalment": f"3 × {sms_money(Money(SAMPLE_PART, currency), babel)}",
+    }
+
+
+def _merchant_sample(session: Session, merchant_id: int, locale: str) -> dict[str, str]:
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None:
+        raise NotFound(f"no merchant {merchant_id}")
+    return sample_values(locale, merchant.name, merchant.currency)
 
 
 def reminder_policy(ctx: ServiceContext, merchant_id: int) -> ReminderPolicy:
@@ -84,8 +118,10 @@ class TemplatePreview:
     sms: SmsMeasure | None
 
 
-def _preview(part: Part, text: str, custom: bool) -> TemplatePreview:
-    rendered = render_template(text, SAMPLE_VALUES)
+def _preview(
+    part: Part, text: str, custom: bool, values: Mapping[str, str] = SAMPLE_VALUES
+) -> TemplatePreview:
+    rendered = render_template(text, dict(values))
     if part == Part.SMS:
         rendered = " ".join(rendered.split())
     return TemplatePreview(text, rendered, custom, measure(rendered) if part == Part.SMS else None)
@@ -121,8 +157,9 @@ def template(
     message_kind, locale, message_part = _checked_key(kind, locale, part)
     with ctx.db.transaction() as session:
         own = own_template(session, merchant_id, message_kind, locale, message_part)
+        values = _merchant_sample(session, merchant_id, locale)
     text = own if own is not None else default_template(message_kind, locale, message_part)
-    return _preview(message_part, text, own is not None)
+    return _preview(message_part, text, own is not None, values)
 
 
 def set_template(
@@ -131,11 +168,13 @@ def set_template(
     """Save the merchant's text (checked and rendered on the sample first, so a broken one is
     refused here with its reason), or restore the default with None."""
     message_kind, locale, message_part = _checked_key(kind, locale, part)
+    with ctx.db.transaction() as session:
+        values = _merchant_sample(session, merchant_id, locale)
     if text is not None:
         check_template(text)
         if not text.strip():
             raise ValidationError("a template cannot be empty")
-        preview = _preview(message_part, text, True)
+        preview = _preview(message_part, text, True, values)
     with ctx.db.transaction() as session:
         session.execute(
             delete(MessageTemplate).where(
@@ -147,7 +186,7 @@ def set_template(
         )
         if text is None:
             default = default_template(message_kind, locale, message_part)
-            return _preview(message_part, default, False)
+            return _preview(message_part, default, False, values)
         session.add(
             MessageTemplate(
                 merchant_id=merchant_id,
@@ -181,6 +220,11 @@ def check_template_text(text: str) -> None:
     render_template(text, SAMPLE_VALUES)
 
 
-def preview_sms(text: str) -> TemplatePreview:
-    """An SMS text rendered on the sample invoice and measured, as the settings page types it."""
-    return _preview(Part.SMS, text, True)
+def preview_sms(ctx: ServiceContext, merchant_id: int, text: str, locale: str) -> TemplatePreview:
+    """An SMS text rendered on the merchant's sample invoice and measured, as the settings
+    page types it."""
+    if locale not in LOCALES:
+        raise NotFound(f"no locale {locale!r} (use {', '.join(LOCALES)})")
+    with ctx.db.transaction() as session:
+        values = _merchant_sample(session, merchant_id, locale)
+    return _preview(Part.SMS, text, True, values)

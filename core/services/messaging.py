@@ -23,7 +23,13 @@ from core.errors import InvalidTransition, NotFound
 from core.invoices import PAYABLE, Customer
 from core.jobs import DeferJob, NewJob
 from core.links import payment_url
-from core.message_templates import Part, default_template, render_template, template_locale
+from core.message_templates import (
+    BABEL_LOCALES,
+    Part,
+    default_template,
+    render_template,
+    template_locale,
+)
 from core.reminders import (
     MARKETING,
     Anchor,
@@ -46,7 +52,6 @@ from core.storage.models import Invoice, Merchant, Message
 
 JOB_DELIVER = "messages.deliver"
 RECIPIENT = "messages.recipient"
-LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ def template_values(
     now: datetime,
 ) -> dict[str, str]:
     """The variables a template may use, formatted for the customer's language."""
-    locale = LOCALES[template_locale(customer.locale)]
+    locale = BABEL_LOCALES[template_locale(customer.locale)]
     zone = customer_zone(customer.phone, merchant.timezone, merchant.country)[0]
     amount = state_of(invoice).amount_due_at(now)
     due = invoice.due_at.astimezone(zone) if invoice.due_at else None

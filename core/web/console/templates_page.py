@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import ValidationError as CsrfInvalid
 
-from core.errors import ValidationError
+from core.errors import NotFound, ValidationError
 from core.message_templates import LOCALES, Part
 from core.reminders import MessageKind
 from core.services import message_settings
@@ -119,9 +119,10 @@ def templates_preview() -> tuple[Response, int]:
         return jsonify({"error": console_text(language(), "csrf")}), 400
     body = request_json()
     text = str(body.get("text", "")) if isinstance(body, dict) else ""
+    locale = str(body.get("locale", "fr")) if isinstance(body, dict) else "fr"
     try:
-        preview = message_settings.preview_sms(text)
-    except ValidationError as error:
+        preview = message_settings.preview_sms(services(), current_user.merchant_id, text, locale)
+    except (ValidationError, NotFound) as error:
         return jsonify({"error": said(language(), error)}), 422
     return jsonify(_measured(preview)), 200
 

@@ -7,6 +7,7 @@
   if (!area) { return; }
   var form = document.getElementById("templates-form");
   var token = form.querySelector("input[name=csrf_token]").value;
+  var locale = form.querySelector("input[name=locale]").value;
   var meter = function (name) { return document.querySelector("[data-meter=" + name + "]"); };
   var pending = null;
   function refresh() {
@@ -14,7 +15,7 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-      body: JSON.stringify({ text: area.value })
+      body: JSON.stringify({ text: area.value, locale: locale })
     }).then(function (response) {
       return response.json();
     }).then(function (answer) {

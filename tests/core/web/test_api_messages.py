@@ -70,3 +70,19 @@ def test_templates_are_checked_previewed_and_reset(client, auth):
 @pytest.mark.parametrize("path", ["poem/fr/sms", "reminder/de/sms", "reminder/fr/fax"])
 def test_unknown_template_keys_are_404s(client, auth, path):
     assert client.get(f"/api/v1/templates/{path}", headers=auth).status_code == 404
+
+
+def test_previews_use_the_merchant_s_name_and_the_language_s_formats(client, auth, ctx, shop):
+    from core.services.accounts import update_branding
+
+    update_branding(ctx, shop.id, "Atelier Soleil", "#1f6feb")
+    french = client.get("/api/v1/templates/invoice/fr/sms", headers=auth).json["preview"]
+    english = client.get("/api/v1/templates/invoice/en/sms", headers=auth).json["preview"]
+    assert "Atelier Soleil" in french and "Atelier Soleil" in english
+    assert "75,50 €" in french and "€75.50" in english and "75,50" not in english
+    saved = client.put(
+        "/api/v1/templates/reminder/en/sms",
+        json={"text": "{{ merchant }}: {{ amount }} due {{ due_date }}. {{ link }}"},
+        headers=auth,
+    ).json
+    assert saved["preview"].startswith("Atelier Soleil: €75.50 due 30 November 2026.")
