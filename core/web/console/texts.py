@@ -126,6 +126,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "filter": "Filtrer",
         "number": "Numéro",
         "customer": "Client",
+        "colon": "\u00a0:",  # French puts a non-breaking space before a colon
         "status": "Statut",
         "total": "Total",
         "due": "Reste dû",
@@ -352,6 +353,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "filter": "Filter",
         "number": "Number",
         "customer": "Customer",
+        "colon": ":",
         "status": "Status",
         "total": "Total",
         "due": "Due",

@@ -550,3 +550,18 @@ def test_a_message_held_by_the_night_says_when_it_will_go(signed_in, ctx, shop, 
     assert "Prochain envoi le" in page  # the next reminder, on its schedule
     log = signed_in.get("/console/messages").get_data(as_text=True)
     assert invoice.number in log and "part le 3 mars 2026, 08:00 (Paris)" in log
+
+
+def test_each_language_punctuates_its_own_way(client, ctx, shop):
+    """French puts a non-breaking space before a colon; English does not."""
+    create_user(ctx, shop.id, "en@boutique-lune.fr", "Lea", PASSWORD, "en")
+    create_user(ctx, shop.id, "fr@boutique-lune.fr", "Léa", PASSWORD, "fr")
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    assert sign_in(client, "en@boutique-lune.fr").status_code == 303
+    english = client.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
+    assert "Customer: <strong>" in english and "Total: <strong>" in english
+    assert " :" not in re.sub(r"<[^>]+>", "", english).replace("\u00a0:", "")
+    other = client.application.test_client()
+    assert sign_in(other, "fr@boutique-lune.fr").status_code == 303
+    french = other.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
+    assert "Client\u00a0: <strong>" in french
