@@ -4,6 +4,7 @@ with the same idempotency key, never blindly here)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -12,9 +13,11 @@ from requests_hardened import HTTPSession
 from requests_hardened.config import Config
 from urllib3.util.retry import Retry
 
-from core.errors import OutsideServiceFailed
+from core.errors import AccessRevoked, OutsideServiceFailed, Throttled
 
 USER_AGENT = "Paylink/0.1 (+https://github.com/paylink)"
+#: How long to wait before calling a store again that said "later" without saying when.
+DEFAULT_RETRY_SECONDS = 30.0
 
 
 class TimeoutSession(requests.Session):
@@ -78,3 +81,46 @@ def send_json(
     except ValueError:
         body = {}
     return response.status_code, body if isinstance(body, dict) else {}
+
+
+def call_store(send: Callable[[], requests.Response], refused: str) -> requests.Response:
+    """One call to a merchant's store, whatever its platform: unreachable, redirected (Paylink
+    follows none), busy (429 and 5xx: `Throttled`, with its Retry-After) and our credentials
+    refused (401, 403: `AccessRevoked` saying `refused`) are raised here; any other answer is
+    the platform client's to read."""
+    try:
+        response = send()
+    except requests.RequestException as error:
+        raise OutsideServiceFailed(
+            f"the store could not be reached: {response_excerpt(str(error))}"
+        ) from None
+    status = response.status_code
+    if response.is_redirect:
+        raise OutsideServiceFailed(
+            f"the store answered {status} (a redirect), which Paylink does not follow: connect "
+            "the store with its final address"
+        )
+    if status == 429 or status >= 500:
+        raise Throttled(f"the store answered {status}", retry_after(response.headers))
+    if status in (401, 403):
+        raise AccessRevoked(f"{refused} ({status})")
+    return response
+
+
+def store_json(response: requests.Response) -> Any:
+    """A store's JSON answer (None when empty); a body that is not JSON says so."""
+    try:
+        return response.json() if response.content else None
+    except ValueError:
+        raise OutsideServiceFailed(
+            f"the store answered {response.status_code} without JSON"
+        ) from None
+
+
+def retry_after(headers: Any) -> float:
+    """The wait a `Retry-After` header asks for (seconds), or the default."""
+    header = headers.get("Retry-After")
+    try:
+        return max(1.0, float(header)) if header else DEFAULT_RETRY_SECONDS
+    except ValueError:
+        return DEFAULT_RETRY_SECONDS

@@ -21,12 +21,11 @@ from urllib.parse import parse_qsl, urlencode
 import requests
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, Client
 
-from core.errors import AccessRevoked, OutsideServiceFailed, Throttled
-from core.http import response_excerpt
+from core.errors import OutsideServiceFailed
+from core.http import call_store, response_excerpt, store_json
 from core.store_urls import checked_store_url
 
 API_PATH = "/rest/default/V1"
-DEFAULT_RETRY_SECONDS = 30.0
 
 
 class MagentoRefused(OutsideServiceFailed):
@@ -176,42 +175,16 @@ class MagentoApi:
             body=data,
             headers={"Accept": "application/json", "Content-Type": "application/json"},
         )
-        try:
-            response = self.session.request(
+        response = call_store(
+            lambda: self.session.request(
                 method, url, data=data, headers=headers, timeout=20, allow_redirects=False
-            )
-        except requests.RequestException as error:
-            raise OutsideServiceFailed(
-                f"the store could not be reached: {response_excerpt(str(error))}"
-            ) from None
-        if response.is_redirect:
-            raise OutsideServiceFailed(
-                f"the store answered {response.status_code} (a redirect), which Paylink does not "
-                "follow: connect the store with its final address"
-            )
-        if response.status_code == 429 or response.status_code >= 500:
-            raise Throttled(
-                f"the store answered {response.status_code}",
-                _retry_after(response.headers.get("Retry-After")),
-            )
-        if response.status_code == 401:
-            raise AccessRevoked("the store refused Paylink's integration token: activate it again")
-        try:
-            answer = response.json() if response.content else None
-        except ValueError:
-            raise OutsideServiceFailed(
-                f"the store answered {response.status_code} without JSON"
-            ) from None
+            ),
+            "the store refused Paylink's integration token: activate it again",
+        )
+        answer = store_json(response)
         if response.status_code == 404:
             return 404, answer
         if response.status_code >= 400:
             said = response_excerpt(magento_message(answer)) or str(response.status_code)
             raise MagentoRefused(f"Magento refused {method} {path.split('?')[0]}: {said}")
         return response.status_code, answer
-
-
-def _retry_after(header: str | None) -> float:
-    try:
-        return max(1.0, float(header)) if header else DEFAULT_RETRY_SECONDS
-    except ValueError:
-        return DEFAULT_RETRY_SECONDS

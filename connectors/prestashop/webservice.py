@@ -14,12 +14,11 @@ from urllib.parse import urlencode
 
 import requests
 
-from core.errors import AccessRevoked, OutsideServiceFailed, Throttled
-from core.http import response_excerpt
+from core.errors import OutsideServiceFailed
+from core.http import call_store, response_excerpt, store_json
 from core.store_urls import checked_store_url
 
 API_PATH = "/api"
-DEFAULT_RETRY_SECONDS = 30.0
 XLINK = "http://www.w3.org/1999/xlink"
 #: The resources Paylink reads or writes, with the element name of one of them in XML.
 SINGULAR = {
@@ -100,8 +99,8 @@ class PrestaShopWebservice:
         headers = {"Output-Format": "JSON", "Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = "application/xml"
-        try:
-            response = self.session.request(
+        response = call_store(
+            lambda: self.session.request(
                 method,
                 url,
                 data=body,
@@ -109,41 +108,12 @@ class PrestaShopWebservice:
                 auth=(self.key, ""),
                 timeout=20,
                 allow_redirects=False,
-            )
-        except requests.RequestException as error:
-            raise OutsideServiceFailed(
-                f"the shop could not be reached: {response_excerpt(str(error))}"
-            ) from None
-        if response.is_redirect:
-            raise OutsideServiceFailed(
-                f"the shop answered {response.status_code} (a redirect), which Paylink does not "
-                "follow: connect the shop with its final address"
-            )
-        if response.status_code == 429 or response.status_code >= 500:
-            raise Throttled(
-                f"the shop answered {response.status_code}",
-                _retry_after(response.headers.get("Retry-After")),
-            )
-        if response.status_code in (401, 403):
-            raise AccessRevoked(
-                f"the shop refused Paylink's Webservice key ({response.status_code}): "
-                "connect it again from the Paylink module"
-            )
+            ),
+            "the shop refused Paylink's Webservice key: connect it again from the Paylink module",
+        )
         if response.status_code == 404:
             return 404, None
         if response.status_code >= 400:
             said = response_excerpt(_explained(response))
             raise WebserviceRefused(f"PrestaShop refused {method} {path.split('?')[0]}: {said}")
-        try:
-            return response.status_code, response.json() if response.content else None
-        except ValueError:
-            raise OutsideServiceFailed(
-                f"the shop answered {response.status_code} without JSON"
-            ) from None
-
-
-def _retry_after(header: str | None) -> float:
-    try:
-        return max(1.0, float(header)) if header else DEFAULT_RETRY_SECONDS
-    except ValueError:
-        return DEFAULT_RETRY_SECONDS
+        return response.status_code, store_json(response)

@@ -13,12 +13,11 @@ from urllib.parse import urlencode
 import requests
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_QUERY, Client
 
-from core.errors import AccessRevoked, OutsideServiceFailed, Throttled
-from core.http import response_excerpt
+from core.errors import OutsideServiceFailed
+from core.http import call_store, response_excerpt, store_json
 from core.store_urls import checked_store_url
 
 API_PATH = "/wp-json/wc/v3"
-DEFAULT_RETRY_SECONDS = 30.0
 
 
 class _OneLegged(Client):
@@ -69,43 +68,15 @@ class WooCommerceApi:
         body: Any = None,
     ) -> tuple[int, Any]:
         """(status, parsed JSON) for 2xx and 404; raises for what a retry can or cannot fix."""
-        try:
-            response = self.session.send(
+        response = call_store(
+            lambda: self.session.send(
                 self.prepared(method, path, params, body), timeout=20, allow_redirects=False
-            )
-        except requests.RequestException as error:
-            raise OutsideServiceFailed(
-                f"the store could not be reached: {response_excerpt(str(error))}"
-            ) from None
-        if response.is_redirect:
-            raise OutsideServiceFailed(
-                f"the store answered {response.status_code} (a redirect), which Paylink does not "
-                "follow: connect the store with its final address"
-            )
-        if response.status_code == 429 or response.status_code >= 500:
-            raise Throttled(
-                f"the store answered {response.status_code}",
-                _retry_after(response.headers.get("Retry-After")),
-            )
-        if response.status_code in (401, 403):
-            raise AccessRevoked(
-                f"the store refused Paylink's keys ({response.status_code}): connect it again"
-            )
-        try:
-            data = response.json() if response.content else None
-        except ValueError:
-            raise OutsideServiceFailed(
-                f"the store answered {response.status_code} without JSON"
-            ) from None
+            ),
+            "the store refused Paylink's keys: connect it again",
+        )
+        data = store_json(response)
         if response.status_code >= 400 and response.status_code != 404:
             message = data.get("message") if isinstance(data, dict) else None
             said = response_excerpt(str(message)) if message else response.status_code
             raise OutsideServiceFailed(f"the store refused {method} {path}: {said}")
         return response.status_code, data
-
-
-def _retry_after(header: str | None) -> float:
-    try:
-        return max(1.0, float(header)) if header else DEFAULT_RETRY_SECONDS
-    except ValueError:
-        return DEFAULT_RETRY_SECONDS
