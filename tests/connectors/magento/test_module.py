@@ -6,7 +6,6 @@ php-cli (PHPUnit on stand-ins), French texts for every English one, and the Comp
 import csv
 import io
 import json
-import subprocess
 import xml.etree.ElementTree as ElementTree
 import zipfile
 from pathlib import Path
@@ -14,16 +13,12 @@ from pathlib import Path
 import pytest
 
 from connectors.magento import build
-from tests.connectors.prestashop.php_tools import need
+from tests.connectors.prestashop.php_tools import need, run
 
 MODULE = build.MODULE
 HERE = Path(__file__).parent
 PHP_FILES = sorted(MODULE.rglob("*.php"))
 CHECKER = HERE.parent / "prestashop" / "php" / "check_php72.php"
-
-
-def run(*command):
-    return subprocess.run([str(c) for c in command], capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize("path", PHP_FILES, ids=lambda p: str(p.relative_to(MODULE)))

@@ -6,21 +6,11 @@ quotes placed and invoiced once paid."""
 
 import json
 
-from sqlalchemy import select
-
 from connectors import signed_events
-from core.events import PaymentReceived
-from core.money import Money
-from core.services import payments
-from core.services.invoice_queries import invoice_timeline
 from core.services.store_sync import schedule_polls
 from core.storage.models import Invoice, Job, JobStatus, Message, Store, StoreEvent
 from tests.support.fake_magento import CONSUMER_SECRET, mg_order, mg_quote
-
-
-def rows(ctx, model):
-    with ctx.db.transaction() as session:
-        return list(session.scalars(select(model).order_by(model.id)))
+from tests.support.store_tests import pay, pushed_outcome, rows
 
 
 def send(client, store, event, clock, event_id="e1", secret=CONSUMER_SECRET, domain=None):
@@ -33,17 +23,6 @@ def send(client, store, event, clock, event_id="e1", secret=CONSUMER_SECRET, dom
 
 def placed(order_id=42):
     return {"event": "order.placed", "order_id": order_id}
-
-
-def pay(ctx, invoice, amount=4090, reference="pi_3Nq8Xb"):
-    payments.record_payment(
-        ctx, PaymentReceived("sandbox", reference, invoice.id, Money(amount, "EUR"), ctx.clock())
-    )
-
-
-def outcome(ctx, invoice):
-    events = invoice_timeline(ctx, invoice.merchant_id, invoice.id)
-    return [e.data["outcome"] for e in events if e.kind == "store_updated"][-1]
 
 
 def test_signatures_and_unknown_stores(client, ctx, store, clock):
@@ -91,7 +70,7 @@ def test_a_paid_invoice_invoices_the_order_without_capture_and_comments_once(
     assert comment["comment"].startswith(f"Paylink: invoice {invoice.number}, 40.90 EUR paid")
     assert comment["comment"].endswith(f"/i/{invoice.link_code}")
     assert (comment["is_customer_notified"], comment["parent_id"]) == (0, 42)
-    assert outcome(ctx, invoice) == "invoiced (paid); noted"
+    assert pushed_outcome(ctx, invoice) == "invoiced (paid); noted"
 
 
 def test_magento_s_refusal_reaches_the_timeline_with_its_parameters(
@@ -107,7 +86,7 @@ def test_magento_s_refusal_reaches_the_timeline_with_its_parameters(
     )
     pay(ctx, invoice)
     run_jobs()
-    assert outcome(ctx, invoice) == (
+    assert pushed_outcome(ctx, invoice) == (
         'Magento refused POST order/42/invoice: The "000000042" order does not allow an '
         "invoice to be created."
     )
@@ -155,7 +134,7 @@ def test_a_paid_quote_is_placed_with_pay_by_link_and_invoiced_once(
     ]
     assert placed_orders == [{"paymentMethod": {"method": "paylink"}}]
     (made,) = magento.invoices
-    assert outcome(ctx, invoice) == f"order 000000{made['order_id']} made in the store, paid"
+    assert pushed_outcome(ctx, invoice) == f"order 000000{made['order_id']} made in the store, paid"
     assert magento.quotes[90]["is_active"] is False
 
 

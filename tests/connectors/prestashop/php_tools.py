@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -16,3 +18,8 @@ def need(program: str) -> str:
             pytest.fail(f"{program} is not installed: CI must run the PrestaShop module's tests")
         pytest.skip(f"{program} not found (apt-get install php-cli php-curl php-xml phpunit)")
     return found
+
+
+def run(*command: str | Path) -> subprocess.CompletedProcess[str]:
+    """A PHP tool's run, its output kept for the assertion message."""
+    return subprocess.run([str(c) for c in command], capture_output=True, text=True, timeout=120)

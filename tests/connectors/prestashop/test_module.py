@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -15,15 +14,11 @@ import pytest
 
 from connectors import signed_events as auth
 from connectors.prestashop import build
-from tests.connectors.prestashop.php_tools import need
+from tests.connectors.prestashop.php_tools import need, run
 
 MODULE = build.MODULE
 HERE = Path(__file__).parent
 PHP_FILES = sorted(MODULE.rglob("*.php"))
-
-
-def run(*command: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(c) for c in command], capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize("path", PHP_FILES, ids=lambda p: str(p.relative_to(MODULE)))

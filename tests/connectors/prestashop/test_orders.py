@@ -8,21 +8,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from connectors import signed_events as auth
-from core.events import PaymentReceived
-from core.money import Money
-from core.services import payments
 from core.services.invoice_queries import invoice_timeline
 from core.services.store_sync import schedule_polls
 from core.storage.models import Invoice, Job, JobStatus, Message, Store, StoreEvent
 from tests.support.fake_prestashop import SHOP_SECRET, cart_event, ps_order
-
-
-def rows(ctx, model):
-    with ctx.db.transaction() as session:
-        return list(session.scalars(select(model).order_by(model.id)))
+from tests.support.store_tests import pay, pushed_outcome, rows
 
 
 def send(
@@ -42,17 +34,6 @@ def send(
 
 def validated(order_id=42, id_cart=77):
     return {"event": "order.validated", "id_order": order_id, "id_cart": id_cart}
-
-
-def pay(ctx, invoice, amount=4090, reference="pi_3Nq8Xb"):
-    payments.record_payment(
-        ctx, PaymentReceived("sandbox", reference, invoice.id, Money(amount, "EUR"), ctx.clock())
-    )
-
-
-def outcome(ctx, invoice):
-    events = invoice_timeline(ctx, invoice.merchant_id, invoice.id)
-    return [e.data["outcome"] for e in events if e.kind == "store_updated"][-1]
 
 
 def test_signatures_timestamps_and_unknown_shops(client, ctx, store, clock):
@@ -155,7 +136,7 @@ def test_a_paid_invoice_moves_the_order_to_paid_with_the_provider_s_id_and_one_n
         f"Paylink: invoice {invoice.number}, 40.90 EUR paid (pi_3Nq8Xb)"
     )
     assert note["message"].endswith(f"/i/{invoice.link_code}")
-    assert outcome(ctx, invoice) == "marked paid; payment referenced; noted"
+    assert pushed_outcome(ctx, invoice) == "marked paid; payment referenced; noted"
     writes = [(m, p) for m, p, fields in presta.received if fields is not None]
     assert writes == [
         ("POST", "order_histories"),
@@ -172,7 +153,7 @@ def test_a_partial_payment_is_noted_and_the_state_left(client, ctx, store, prest
     pay(ctx, invoice, amount=2000)
     run_jobs()
     assert presta.histories == [] and presta.payments == []
-    assert outcome(ctx, invoice) == "partly paid: noted; noted"
+    assert pushed_outcome(ctx, invoice) == "partly paid: noted; noted"
 
 
 def test_the_shop_s_refusal_is_shown_on_the_invoice_timeline(
@@ -188,7 +169,7 @@ def test_the_shop_s_refusal_is_shown_on_the_invoice_timeline(
     presta.refuse["POST messages"] = "Validation error: message is too long"
     pay(ctx, invoice)
     run_jobs()
-    assert outcome(ctx, invoice) == (
+    assert pushed_outcome(ctx, invoice) == (
         "marked paid; payment referenced; "
         "PrestaShop refused POST messages: Validation error: message is too long"
     )
@@ -240,7 +221,7 @@ def test_an_abandoned_cart_is_invoiced_after_the_delay_and_recovered_into_an_ord
         "transaction_id": "pi_3Nq8Xb",
         "invoice": invoice.number,
     }
-    assert outcome(ctx, invoice) == "order RECOVERED made in the shop, paid"
+    assert pushed_outcome(ctx, invoice) == "order RECOVERED made in the shop, paid"
 
 
 def test_a_cart_that_became_an_order_is_not_invoiced(client, ctx, store, presta, run_jobs, clock):
