@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import Response, send_file
+
 #: The time every file in the zip carries.
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 
@@ -42,6 +44,15 @@ class ModulePackage:
                         archive.writestr(entry, path.read_bytes())
             self._built = buffer.getvalue()
         return self._built
+
+    def download(self) -> Response:
+        """The zip as a download (Paylink's `/connectors/<platform>/module.zip`)."""
+        return send_file(
+            io.BytesIO(self.zip_bytes()),
+            mimetype="application/zip",
+            as_attachment=True,
+            download_name=self.zip_name(),
+        )
 
     def build(self, argv: list[str]) -> int:
         """The build command: writes the zip into the folder named (default `dist`)."""

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, jsonify, redirect, request, send_file
+from flask import Blueprint, Response, jsonify, redirect, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from connectors import signed_events
-from connectors.magento.build import module_zip, zip_name
+from connectors.magento.build import PACKAGE
 from connectors.magento.rest import exchange_tokens
 from core.connector import StoreHost
 from core.errors import Unauthorized, ValidationError
@@ -70,7 +70,7 @@ def create_magento_blueprint(settings: Settings, host: StoreHost) -> Blueprint:
             store=store_domain(store_url),
             callback_url=f"{settings.base_url}/connectors/magento/activate/{token}",
             identity_url=f"{settings.base_url}/connectors/magento/identity",
-            module_file=zip_name(),
+            module_file=PACKAGE.zip_name(),
             paylink_url=settings.base_url,
         )
 
@@ -134,8 +134,6 @@ def create_magento_blueprint(settings: Settings, host: StoreHost) -> Blueprint:
     @magento.get("/module.zip")
     def module() -> Response:
         """The Magento module (app/code/Paylink/Connector), for stores without Composer."""
-        return send_file(
-            module_zip(), mimetype="application/zip", as_attachment=True, download_name=zip_name()
-        )
+        return PACKAGE.download()
 
     return magento

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import sys
 from pathlib import Path
@@ -27,17 +26,5 @@ def module_version() -> str:
 PACKAGE = ModulePackage(MODULE, "paylink-prestashop", "paylink", module_version)
 
 
-def zip_name() -> str:
-    return PACKAGE.zip_name()
-
-
-def module_zip() -> io.BytesIO:
-    return io.BytesIO(PACKAGE.zip_bytes())
-
-
-def main(argv: list[str]) -> int:
-    return PACKAGE.build(argv)
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(PACKAGE.build(sys.argv[1:]))

@@ -21,12 +21,12 @@ import json
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, jsonify, redirect, request, send_file
+from flask import Blueprint, Response, jsonify, redirect, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from connectors import signed_events
-from connectors.prestashop.build import module_zip, zip_name
+from connectors.prestashop.build import PACKAGE
 from core.connector import StoreHost
 from core.errors import MALFORMED_PAYLOAD, Unauthorized, ValidationError
 from core.links import InvalidToken, TokenPurpose, TokenSigner
@@ -81,7 +81,7 @@ def create_prestashop_blueprint(settings: Settings, host: StoreHost) -> Blueprin
             shop_url=shop_url,
             shop=shop_domain(shop_url),
             return_url=return_url,
-            module_file=zip_name(),
+            module_file=PACKAGE.zip_name(),
             paylink_url=settings.base_url,
         )
 
@@ -152,8 +152,6 @@ def create_prestashop_blueprint(settings: Settings, host: StoreHost) -> Blueprin
     @shop_bp.get("/module.zip")
     def module() -> Response:
         """The module to install in the shop's back office (Modules > Upload a module)."""
-        return send_file(
-            module_zip(), mimetype="application/zip", as_attachment=True, download_name=zip_name()
-        )
+        return PACKAGE.download()
 
     return shop_bp

@@ -38,8 +38,8 @@ def test_the_xml_declares_the_module_its_observers_and_its_payment_method():
     events = ElementTree.parse(MODULE / "etc" / "events.xml").getroot()
     observers = {e.get("name"): e.find("observer").get("instance") for e in events}
     assert observers == {
-        "checkout_submit_all_after": "Paylink\\Connector\\Observer\\OrderPlaced",
-        "sales_order_save_commit_after": "Paylink\\Connector\\Observer\\OrderSaved",
+        "checkout_submit_all_after": "Paylink\\Connector\\Observer\\OrderChanged",
+        "sales_order_save_commit_after": "Paylink\\Connector\\Observer\\OrderChanged",
     }
     for instance in observers.values():
         assert (MODULE / Path(*instance.split("\\")[2:])).with_suffix(".php").is_file()
@@ -76,7 +76,7 @@ def test_the_module_logic_passes_its_phpunit_suite():
 
 
 def test_the_zip_is_a_composer_artifact(tmp_path):
-    assert build.main([str(tmp_path)]) == 0
+    assert build.PACKAGE.build([str(tmp_path)]) == 0
     (built,) = tmp_path.iterdir()
     composer = json.loads((MODULE / "composer.json").read_text())
     assert built.name == f"paylink-magento-{composer['version']}.zip"

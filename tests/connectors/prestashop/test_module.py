@@ -79,7 +79,7 @@ def test_signatures_match_the_vectors_the_module_checks_too():
 
 
 def test_the_installable_zip_has_the_module_folder_at_its_root(tmp_path):
-    assert build.main([str(tmp_path)]) == 0
+    assert build.PACKAGE.build([str(tmp_path)]) == 0
     (built,) = tmp_path.iterdir()
     assert built.name == f"paylink-prestashop-{build.module_version()}.zip"
     names = zipfile.ZipFile(io.BytesIO(built.read_bytes())).namelist()
@@ -87,4 +87,4 @@ def test_the_installable_zip_has_the_module_folder_at_its_root(tmp_path):
     assert "paylink/logo.png" in names and all(n.startswith("paylink/") for n in names)
     declared = re.search(r"->version = '([^']+)'", (MODULE / "paylink.php").read_text())
     assert declared and declared.group(1) == build.module_version()
-    assert built.read_bytes() == build.module_zip().getvalue()  # reproducible
+    assert built.read_bytes() == build.PACKAGE.zip_bytes()  # reproducible

@@ -8,7 +8,7 @@ use Magento\Framework\Event\Observer;
 use Magento\Framework\HTTP\Client\Curl;
 use Paylink\Connector\Model\EventSender;
 use Paylink\Connector\Model\Signature;
-use Paylink\Connector\Observer\OrderPlaced;
+use Paylink\Connector\Observer\OrderChanged;
 use PHPUnit\Framework\TestCase;
 
 final class ModuleTest extends TestCase
@@ -50,7 +50,7 @@ final class ModuleTest extends TestCase
     {
         list($sender, $curl) = $this->setUpStore(array('paylink/general/url' => 'https://pay.example/'));
         $order = new MagentoFake(array('id' => 42));
-        (new OrderPlaced($sender))->execute(new Observer(new MagentoFake(array('order' => $order))));
+        (new OrderChanged($sender))->execute(new Observer(new MagentoFake(array('name' => 'checkout_submit_all_after', 'order' => $order))));
         $this->assertCount(1, $curl->sent);
         $sent = $curl->sent[0];
         $this->assertSame('https://pay.example/connectors/magento/events', $sent['url']);

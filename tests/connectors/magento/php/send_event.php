@@ -14,8 +14,7 @@ use Magento\Framework\Event\Observer;
 use Magento\Framework\HTTP\Client\Curl;
 use Paylink\Connector\Model\EventSender;
 use Paylink\Connector\Model\Signature;
-use Paylink\Connector\Observer\OrderPlaced;
-use Paylink\Connector\Observer\OrderSaved;
+use Paylink\Connector\Observer\OrderChanged;
 
 $state = json_decode(file_get_contents($argv[1]), true);
 $magento = new MagentoFake($state);
@@ -23,8 +22,9 @@ $curl = new Curl();
 $sender = new EventSender($magento, $magento, $magento, $magento, $curl, new Signature(), $magento, function () use ($state) {
     return $state['now'];
 });
-$observer = $argv[2] === 'placed' ? new OrderPlaced($sender) : new OrderSaved($sender);
-$observer->execute(new Observer(new MagentoFake(array('order' => new MagentoFake(array('id' => (int) $argv[3]))))));
+$name = $argv[2] === 'placed' ? 'checkout_submit_all_after' : 'sales_order_save_commit_after';
+$order = new MagentoFake(array('id' => (int) $argv[3]));
+(new OrderChanged($sender))->execute(new Observer(new MagentoFake(array('name' => $name, 'order' => $order))));
 echo $curl->getStatus() === 200 ? '1' : '0';
 foreach ($magento->warnings as $warning) {
     fwrite(STDERR, $warning . "\n");
