@@ -146,10 +146,8 @@ class PolledRecord:
 class InvoiceForStore:
     """An invoice's payment state, as pushed to the store it came from."""
 
-    id: int
     number: str
     status: InvoiceStatus
-    source_kind: str
     external_id: str | None
     amount_paid: Money
     #: The code of its payment link (core.links.payment_url makes the address).

@@ -135,10 +135,8 @@ def push_payment(ctx: ServiceContext, connectors: dict[str, Connector], invoice_
 def invoice_for_store(ctx: ServiceContext, invoice: Invoice) -> InvoiceForStore:
     payments = invoicing.invoice_payments(ctx, invoice.id)
     return InvoiceForStore(
-        id=invoice.id,
         number=invoice.number,
         status=invoice.status,
-        source_kind=invoice.source_kind,
         external_id=invoice.external_id,
         amount_paid=Money(invoice.amount_paid, invoice.currency),
         link_code=invoice.link_code,

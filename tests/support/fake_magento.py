@@ -167,7 +167,6 @@ def mg_totals() -> dict[str, Any]:
 
 class FakeMagento:
     def __init__(self, httpserver: Any) -> None:
-        self.server = httpserver
         self.contract = SwaggerContract(MAGENTO)
         self.orders: dict[int, dict[str, Any]] = {}
         self.quotes: dict[int, dict[str, Any]] = {}

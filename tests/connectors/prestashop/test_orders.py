@@ -252,3 +252,18 @@ def test_signed_but_malformed_events_are_kept_as_failed_events(
     run_jobs()
     (job,) = [j for j in rows(ctx, Job) if j.kind == "stores.process_event"]
     assert job.status == JobStatus.DEAD and "not usable" in job.last_error
+
+
+def test_a_busy_shop_is_asked_again_later(client, ctx, store, presta, run_jobs, clock):
+    """429 and 5xx from the Webservice: the event waits (Retry-After or the default) and is
+    applied once the shop answers."""
+    presta.add(ps_order())
+    presta.answer_status = [503]
+    send(client, store, validated(), clock)
+    run_jobs()
+    (job,) = [j for j in rows(ctx, Job) if j.kind == "stores.process_event"]
+    assert job.status == JobStatus.PENDING and "the store answered 503" in job.last_error
+    assert rows(ctx, Invoice) == []
+    clock.advance(minutes=5)
+    run_jobs()
+    assert [i.external_id for i in rows(ctx, Invoice)] == ["42"]
