@@ -30,7 +30,7 @@ CART = {
     "id_address_delivery": 8,
     "id_currency": 1,
     "id_lang": 1,
-    "date_upd": "2026-03-02 09:30:00",  # UTC: php-cli's default zone, and the test clock's
+    "date_upd": "2026-03-02 09:30:00",  # UTC, the zone shop.php sets, like the test clock
     "products": [{"name": "Bougie parfumée", "cart_quantity": 2, "price_wt": 18.0, "price": 15.0}],
     "shipping": 4.9,
 }

@@ -11,6 +11,8 @@
  *   php shop.php STATE recover < BODY  (PAYLINK_TIMESTAMP, PAYLINK_SIGNATURE in the environment)
  */
 require __DIR__ . '/bootstrap.php';
+// The shop's clock zone is UTC here, whatever php.ini says: the tests' carts are dated in UTC.
+date_default_timezone_set('UTC');
 
 $stateFile = $argv[1];
 $command = $argv[2];
