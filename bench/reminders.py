@@ -48,6 +48,7 @@ def _invoice_rows(merchant_id: int, start: int, count: int, due: int, now: datet
                 "source_kind": "api",
                 "external_id": f"bench-{n}",
                 "number": f"B-{n:08d}",
+                "reference_key": f"B{n:08d}",
                 "link_code": secrets.token_urlsafe(9),
                 "status": "open" if next_at else "paid",
                 "currency": "EUR",

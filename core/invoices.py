@@ -166,14 +166,15 @@ S = InvoiceStatus
 
 #: Every allowed change of status. A partial refund leaves a paid invoice paid (goods returned do
 #: not make it due again); a payment arriving after expiry is still money received, so an expired
-#: invoice can become paid. Void and refunded are final.
+#: invoice can become paid. A transfer the bank takes back (a reversal) makes a paid invoice due
+#: again. Void and refunded are final.
 TRANSITIONS: dict[InvoiceStatus, frozenset[InvoiceStatus]] = {
     S.DRAFT: frozenset({S.OPEN, S.VOID}),
     S.OPEN: frozenset({S.PARTIALLY_PAID, S.PAID, S.OVERDUE, S.EXPIRED, S.VOID}),
-    S.PARTIALLY_PAID: frozenset({S.PAID, S.OVERDUE, S.REFUNDED}),
+    S.PARTIALLY_PAID: frozenset({S.OPEN, S.PAID, S.OVERDUE, S.REFUNDED}),
     S.OVERDUE: frozenset({S.PAID, S.VOID, S.REFUNDED}),
     S.EXPIRED: frozenset({S.PARTIALLY_PAID, S.PAID}),
-    S.PAID: frozenset({S.REFUNDED}),
+    S.PAID: frozenset({S.OPEN, S.PARTIALLY_PAID, S.OVERDUE, S.REFUNDED}),
     S.VOID: frozenset(),
     S.REFUNDED: frozenset(),
 }
@@ -314,6 +315,25 @@ class InvoiceState:
             raise ValidationError(f"refunding {refunded} exceeds the {self.amount_paid} paid")
         target = S.REFUNDED if refunded == self.amount_paid else self.status
         return self._to(target, amount_refunded=refunded)
+
+    def reverse_payment(self, amount: Money, now: datetime) -> InvoiceState:
+        """Take back a payment the bank reversed (a returned transfer): the money never stayed,
+        so the invoice owes it again, overdue if its due date has passed. A discount already
+        earned stays earned: the customer paid in time, the bank undid it."""
+        if amount.minor <= 0:
+            raise ValidationError("a reversed amount must be positive")
+        if amount > self.amount_paid - self.amount_refunded:
+            raise ValidationError(f"reversing {amount} exceeds what is left of the payments")
+        paid = self.amount_paid - amount
+        if paid >= self.total:
+            target = S.PAID
+        elif self.is_past_due(now):
+            target = S.OVERDUE
+        elif paid.is_zero:
+            target = S.OPEN
+        else:
+            target = S.PARTIALLY_PAID
+        return self._to(target, amount_paid=paid)
 
     def mark_overdue(self, now: datetime) -> InvoiceState:
         """Past the due date with money still due: overdue. Anything else is left as it is,

@@ -28,6 +28,7 @@ from core.jobs import NewJob
 from core.links import new_link_code
 from core.money import Money
 from core.payments.provider import PaymentMethod
+from core.reconcile import reference_key
 from core.services.context import ServiceContext
 from core.services.reminder_schedule import start_reminders
 from core.storage import models
@@ -351,12 +352,14 @@ def _insert_invoice(
     )
     if not request.draft:
         state = state.open()
+    number = _next_number(session, merchant, now)
     invoice = Invoice(
         merchant_id=merchant.id,
         store_id=request.store_id,
         source_kind=request.source_kind.value,
         external_id=request.external_id,
-        number=_next_number(session, merchant, now),
+        number=number,
+        reference_key=reference_key(number),
         link_code=new_link_code(),
         status=state.status,
         currency=content.currency,

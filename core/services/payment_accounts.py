@@ -139,15 +139,23 @@ def bank_transfer_details(ctx: ServiceContext, merchant_id: int) -> TransferDeta
     return transfer_details(account_credentials(ctx, account)) if account else None
 
 
-def _enabled_account(ctx: ServiceContext, merchant_id: int, provider: str) -> PaymentAccount | None:
+def merchant_bank_account(ctx: ServiceContext, merchant_id: int) -> TransferDetails | None:
+    """The bank account the merchant set up for transfers, offered to customers or not: the
+    one account its bank statements may be for."""
+    account = _enabled_account(ctx, merchant_id, "bank_transfer", offered_only=False)
+    return transfer_details(account_credentials(ctx, account)) if account else None
+
+
+def _enabled_account(
+    ctx: ServiceContext, merchant_id: int, provider: str, offered_only: bool = True
+) -> PaymentAccount | None:
+    query = select(PaymentAccount).where(
+        PaymentAccount.merchant_id == merchant_id, PaymentAccount.provider == provider
+    )
+    if offered_only:
+        query = query.where(PaymentAccount.enabled.is_(True))
     with ctx.db.transaction() as session:
-        return session.scalars(
-            select(PaymentAccount).where(
-                PaymentAccount.merchant_id == merchant_id,
-                PaymentAccount.provider == provider,
-                PaymentAccount.enabled.is_(True),
-            )
-        ).one_or_none()
+        return session.scalars(query).one_or_none()
 
 
 def instalment_plan(

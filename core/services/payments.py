@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import InvalidTransition, NotFound
+from core.errors import InvalidTransition, NotFound, ValidationError
 from core.events import PaymentReceived, RefundIssued
 from core.invoices import InvoiceStatus
 from core.jobs import NewJob
@@ -34,6 +34,7 @@ class PaymentFlag(enum.StrEnum):
     OVERPAYMENT = "overpayment"
     CURRENCY_MISMATCH = "currency_mismatch"
     INVOICE_NOT_PAYABLE = "invoice_not_payable"
+    REVERSED = "reversed"  # the bank took the money back
 
 
 def _locked_invoice(session: Session, invoice_id: int) -> Invoice:
@@ -48,30 +49,62 @@ def _locked_invoice(session: Session, invoice_id: int) -> Invoice:
 def record_payment(ctx: ServiceContext, event: PaymentReceived) -> tuple[Payment, bool]:
     """Store a payment and apply it to its invoice; returns (payment, recorded now)."""
     with ctx.db.transaction() as session:
-        invoice = _locked_invoice(session, event.invoice_id)
-        existing = _recorded(
-            session,
-            Payment,
-            Payment.provider_payment_id,
-            invoice,
-            event.provider,
-            event.provider_payment_id,
-        )
-        if existing is not None:
-            return existing, False
-        payment = Payment(
-            merchant_id=invoice.merchant_id,
-            invoice_id=invoice.id,
-            provider=event.provider,
-            provider_payment_id=event.provider_payment_id,
-            amount=event.amount.minor,
-            currency=event.amount.currency,
-            method=event.method,
-            received_at=event.occurred_at,
-        )
-        session.add(payment)
-        payment.flag = _apply_payment(ctx, session, invoice, event)
-        return payment, True
+        return record_payment_in(ctx, session, event)
+
+
+def record_payment_in(
+    ctx: ServiceContext, session: Session, event: PaymentReceived
+) -> tuple[Payment, bool]:
+    """`record_payment` inside the caller's transaction (a bank statement applies all its
+    lines in one)."""
+    invoice = _locked_invoice(session, event.invoice_id)
+    existing = _recorded(
+        session,
+        Payment,
+        Payment.provider_payment_id,
+        invoice,
+        event.provider,
+        event.provider_payment_id,
+    )
+    if existing is not None:
+        return existing, False
+    payment = Payment(
+        merchant_id=invoice.merchant_id,
+        invoice_id=invoice.id,
+        provider=event.provider,
+        provider_payment_id=event.provider_payment_id,
+        amount=event.amount.minor,
+        currency=event.amount.currency,
+        method=event.method,
+        received_at=event.occurred_at,
+    )
+    session.add(payment)
+    payment.flag = _apply_payment(ctx, session, invoice, event)
+    return payment, True
+
+
+def reverse_payment_in(ctx: ServiceContext, session: Session, payment: Payment) -> bool:
+    """Undo a payment the bank took back: the invoice owes it again (and is flagged for the
+    merchant, whose store was told it was paid). A payment that was never applied (flagged)
+    only gets its flag; returns whether the invoice changed."""
+    invoice = _locked_invoice(session, payment.invoice_id)
+    applied = payment.flag in (None, PaymentFlag.OVERPAYMENT.value)
+    payment.flag = PaymentFlag.REVERSED.value
+    details = {"amount": payment.amount, "currency": payment.currency, "provider": payment.provider}
+    if not applied:
+        ctx.record(session, invoice.id, "payment_reversed", status=invoice.status.value, **details)
+        return False
+    now = ctx.clock()
+    try:
+        after = state_of(invoice).reverse_payment(Money(payment.amount, payment.currency), now)
+    except (ValidationError, InvalidTransition):  # refunded or voided since: nothing to undo
+        ctx.record(session, invoice.id, "payment_reversed", status=invoice.status.value, **details)
+        return False
+    store_state(invoice, after, now)
+    if after.status != InvoiceStatus.PAID:
+        invoice.paid_at = None
+    ctx.record(session, invoice.id, "payment_reversed", status=after.status.value, **details)
+    return True
 
 
 def _recorded(

@@ -197,6 +197,7 @@ class Invoice(Base):
         ),
         Index("ix_invoices_merchant_status_created", "merchant_id", "status", "created_at"),
         Index("ix_invoices_merchant_created", "merchant_id", "created_at"),
+        Index("ix_invoices_merchant_reference_key", "merchant_id", "reference_key"),
         # Only invoices with a reminder ahead are indexed, in time order: the sweep reads the
         # due ones at the front, whatever the number of invoices.
         Index(
@@ -214,6 +215,9 @@ class Invoice(Base):
     source_kind: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str | None] = mapped_column(String(255))
     number: Mapped[str] = mapped_column(String(40))
+    #: What of the number survives a bank transfer (`core.reconcile.reference_key`): how a
+    #: statement line's reference finds its invoice.
+    reference_key: Mapped[str] = mapped_column(String(21))
     link_code: Mapped[str] = mapped_column(String(16), unique=True)
     status: Mapped[InvoiceStatus] = mapped_column(_enum(InvoiceStatus, "invoice_status"))
     currency: Mapped[str] = mapped_column(String(3))

@@ -4,13 +4,13 @@ from sqlalchemy import text
 
 from core.storage.database import Database
 from core.storage.migrate import pending_revisions, upgrade
-from core.storage.models import Base
+from core.storage.schema import metadata
 
 
 def test_migrations_build_exactly_the_models(database: Database):
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, metadata) == []
     assert pending_revisions(database.engine) == []
 
 

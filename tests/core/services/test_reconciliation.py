@@ -1,0 +1,131 @@
+"""Importing statements: sure matches paid at once, the rest queued, every file whole or not
+at all, and nothing counted twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from core.bank_statements import StatementError
+from core.invoices import InvoiceStatus
+from core.services.invoice_queries import invoice_timeline
+from core.storage.bank_models import BankLine, BankLineState, BankStatement
+from core.storage.models import Payment
+from tests.support.bank import camt, imported, invoice_of, merchant_with_account
+from tests.support.providers import current
+
+
+@pytest.fixture
+def shop(ctx, clock):
+    clock.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # the fixtures are booked a week later
+    return merchant_with_account(ctx)
+
+
+@pytest.fixture
+def invoices(ctx, shop):
+    """F-2026-000001 ... 000005 and one without a reference in any fixture."""
+    return [
+        invoice_of(ctx, shop.id, "94.20", "Claire Martin"),
+        invoice_of(ctx, shop.id, "120.00", "Paul Durand"),
+        invoice_of(ctx, shop.id, "70.00", "Les Ateliers"),
+        invoice_of(ctx, shop.id, "40.00", "Atelier Petit"),
+        invoice_of(ctx, shop.id, "44.00", "Atelier Petit"),
+        invoice_of(ctx, shop.id, "50.00", "Lucie Bernard"),
+    ]
+
+
+def lines(ctx, shop_id):
+    with ctx.db.reading() as session:
+        return list(
+            session.scalars(
+                select(BankLine).where(BankLine.merchant_id == shop_id).order_by(BankLine.id)
+            )
+        )
+
+
+def test_a_v02_statement_pays_by_reference_and_by_number_and_queues_the_rest(ctx, shop, invoices):
+    summary = imported(ctx, shop.id, camt("camt.053.001.02.xml"))
+    assert (summary.lines, summary.matched, summary.unmatched, summary.debits) == (5, 3, 1, 1)
+    assert summary.collected == {"EUR": 94_20 + 50_00 + 70_00}
+    first, second, third, _, sixth = (current(ctx, i) for i in invoices[:3] + invoices[4:])
+    assert first.status == InvoiceStatus.PAID  # RF in the structured reference
+    assert (second.status, second.amount_paid) == (InvoiceStatus.PARTIALLY_PAID, 50_00)
+    assert third.status == InvoiceStatus.PAID  # "RF28 F202 6000 003" typed in the free text
+    assert sixth.status == InvoiceStatus.OPEN  # a guess never pays
+    queued = [line for line in lines(ctx, shop.id) if line.state == BankLineState.UNMATCHED]
+    assert [line.debtor_name for line in queued] == ["Bernard Lucie"]
+    best = queued[0].suggestions[0]
+    assert best["invoice_id"] == invoices[5].id and set(best["reasons"]) >= {"amount", "name"}
+    kinds = [event.kind for event in invoice_timeline(ctx, shop.id, invoices[0].id)]
+    assert kinds[-2:] == ["payment_received", "bank_line_matched"]
+
+
+def test_the_same_file_twice_and_an_overlapping_notification_add_nothing(ctx, shop, invoices):
+    imported(ctx, shop.id, camt("camt.054.001.04.xml"))
+    again = imported(ctx, shop.id, camt("camt.054.001.04.xml"))
+    assert (again.already_imported, again.matched) == (1, 0)
+    overlapping = imported(ctx, shop.id, camt("camt.053.001.02.xml"))
+    assert overlapping.duplicates == 1  # the credit the notification already brought
+    assert current(ctx, invoices[0]).amount_paid == 94_20
+    with ctx.db.reading() as session:
+        assert session.scalar(select(func.count(Payment.id))) == 3
+
+
+def test_a_transfer_naming_two_invoices_is_split_and_a_reversal_undoes_its_credit(
+    ctx, shop, invoices
+):
+    imported(ctx, shop.id, camt("camt.053.001.02.xml"))
+    summary = imported(ctx, shop.id, camt("camt.053.001.08.xml"))
+    assert (summary.matched, summary.reversals) == (1, 1)
+    fourth, fifth = current(ctx, invoices[3]), current(ctx, invoices[4])
+    assert (fourth.status, fifth.status) == (InvoiceStatus.PAID, InvoiceStatus.PAID)
+    first = current(ctx, invoices[0])
+    assert (first.status, first.amount_paid, first.paid_at) == (InvoiceStatus.OPEN, 0, None)
+    states = {line.line_key: line.state for line in lines(ctx, shop.id)}
+    assert states["ref:0411307A0001"] == BankLineState.REVERSED
+    assert states["ref:0411307B0001"] == BankLineState.REVERSAL
+    kinds = [event.kind for event in invoice_timeline(ctx, shop.id, invoices[0].id)]
+    assert kinds[-1] == "payment_reversed"
+
+
+def test_a_statement_for_another_account_is_refused_whole(ctx, shop, invoices):
+    other = camt("camt.053.001.02.xml").replace(
+        b"<IBAN>FR7630006000011234567890189</IBAN>", b"<IBAN>DE89370400440532013000</IBAN>"
+    )
+    with pytest.raises(StatementError, match="DE89370400440532013000, not for your account"):
+        imported(ctx, shop.id, other)
+    assert lines(ctx, shop.id) == []
+
+
+def test_a_file_cut_short_leaves_nothing_behind(ctx, shop, invoices):
+    whole = camt("camt.053.001.02.xml")
+    with pytest.raises(StatementError, match="not well-formed"):
+        imported(ctx, shop.id, whole[: whole.index(b"<AcctSvcrRef>0411307A0004")])
+    assert lines(ctx, shop.id) == []
+    assert current(ctx, invoices[0]).status == InvoiceStatus.OPEN
+    with ctx.db.reading() as session:
+        assert session.scalar(select(func.count(BankStatement.id))) == 0
+
+
+def test_balances_that_do_not_add_up_refuse_the_statement(ctx, shop, invoices):
+    garbled = camt("camt.053.001.02.xml").replace(b"1196.20", b"1196.30")
+    with pytest.raises(StatementError, match="is not the closing balance"):
+        imported(ctx, shop.id, garbled)
+
+
+def test_no_bank_account_no_import(ctx):
+    from tests.support.factories import merchant
+
+    shop = merchant(ctx)
+    with pytest.raises(Exception, match="set up your bank account"):
+        imported(ctx, shop.id, camt("camt.053.001.02.xml"))
+
+
+def test_another_merchants_invoice_is_never_paid_by_my_statement(ctx, shop, invoices):
+    other = merchant_with_account(ctx, "Autre Boutique")
+    theirs = invoice_of(ctx, other.id, "94.20", "Claire Martin")  # also F-2026-000001
+    imported(ctx, shop.id, camt("camt.053.001.02.xml"))
+    assert current(ctx, theirs).status == InvoiceStatus.OPEN
+    assert current(ctx, invoices[0]).status == InvoiceStatus.PAID

@@ -1,0 +1,52 @@
+"""What reconciliation tests share: a merchant with a bank account, invoices of chosen
+amounts and customers, and the camt fixtures."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from core.events import CustomerDetails
+from core.services import invoicing
+from core.services.context import ServiceContext
+from core.services.payment_accounts import configure_payment_account
+from core.services.reconciliation import ImportSummary, import_statement
+from core.storage.models import Invoice, Merchant
+from tests.support.factories import content, merchant, order, provider_env
+
+CAMT = Path(__file__).parent.parent / "fixtures" / "camt"
+IBAN = "FR7630006000011234567890189"
+
+
+def camt(name: str) -> bytes:
+    return (CAMT / name).read_bytes()
+
+
+def merchant_with_account(ctx: ServiceContext, name: str = "Boutique Lune") -> Merchant:
+    shop = merchant(ctx, name)
+    configure_payment_account(
+        ctx,
+        provider_env(ctx),
+        shop.id,
+        "bank_transfer",
+        {"beneficiary": name, "iban": IBAN},
+        enabled=False,
+    )
+    return shop
+
+
+def invoice_of(ctx: ServiceContext, merchant_id: int, total: str, customer: str) -> Invoice:
+    """An open invoice whose total is `total` (no shipping), for `customer`."""
+    request = order(
+        f"ext-{total}-{customer}",
+        content=content(total, shipping="0.00"),
+        customer=CustomerDetails(customer, "client@example.fr", None, "fr"),
+    )
+    created, _ = invoicing.create_invoice(ctx, merchant_id, request)
+    return created
+
+
+def imported(
+    ctx: ServiceContext, merchant_id: int, data: bytes, **options: object
+) -> ImportSummary:
+    return import_statement(ctx, merchant_id, io.BytesIO(data), "test", **options)  # type: ignore[arg-type]
