@@ -80,7 +80,7 @@ _NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Za-z]")
 _RF_IN_TEXT = re.compile(r"(?<![0-9A-Z])R\s?F\s?(\d\s?\d(?:\s?[0-9A-Z]){1,21})", re.IGNORECASE)
 #: An invoice number such as F-2026-000123, typed "f 2026 123", "F2026/000123", "F2O26-OOO123".
 _NUMBER_IN_TEXT = re.compile(
-    r"(?<![0-9A-Z])([A-Z]{1,12})[\s\-_/.:#]*((?:19|20)[0-9OIL]{2})[\s\-_/.:#]*([0-9OIL]{1,7})"
+    r"(?<![0-9A-Z])([A-Z]{1,12})[\s\-_/.:#]*((?:19|2[0O])[0-9OIL]{2})[\s\-_/.:#]*([0-9OIL]{1,7})"
     r"(?![0-9])",
     re.IGNORECASE,
 )

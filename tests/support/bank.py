@@ -50,3 +50,20 @@ def imported(
     ctx: ServiceContext, merchant_id: int, data: bytes, **options: object
 ) -> ImportSummary:
     return import_statement(ctx, merchant_id, io.BytesIO(data), "test", **options)  # type: ignore[arg-type]
+
+
+def camt053(statement_id: str, entries: list[tuple[str, str, str]], iban: str = IBAN) -> bytes:
+    """A camt.053.001.08 statement of booked credits: (bank reference, amount, RF reference)."""
+    body = "".join(
+        f"""<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>2026-11-30</Dt></BookgDt><AcctSvcrRef>{reference}</AcctSvcrRef><NtryDtls><TxDtls>
+<Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf><Strd><CdtrRefInf>
+<Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>{rf}</Ref></CdtrRefInf></Strd></RmtInf>
+</TxDtls></NtryDtls></Ntry>"""
+        for reference, amount, rf in entries
+    )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<GrpHdr><MsgId>{statement_id}</MsgId><CreDtTm>2026-11-30T20:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>{statement_id}</Id><Acct><Id><IBAN>{iban}</IBAN></Id></Acct>{body}</Stmt>
+</BkToCstmrStmt></Document>""".encode()

@@ -6,14 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from core.bank_statements import StatementError
 from core.invoices import InvoiceStatus
+from core.money import Money
+from core.payments.bank_transfer import creditor_reference
 from core.services.invoice_queries import invoice_timeline
 from core.storage.bank_models import BankLine, BankLineState, BankStatement
 from core.storage.models import Payment
-from tests.support.bank import camt, imported, invoice_of, merchant_with_account
+from tests.support.bank import camt, camt053, imported, invoice_of, merchant_with_account
 from tests.support.providers import current
 
 
@@ -129,3 +133,47 @@ def test_another_merchants_invoice_is_never_paid_by_my_statement(ctx, shop, invo
     imported(ctx, shop.id, camt("camt.053.001.02.xml"))
     assert current(ctx, theirs).status == InvoiceStatus.OPEN
     assert current(ctx, invoices[0]).status == InvoiceStatus.PAID
+
+
+POOL = [  # (bank reference, amount, invoice index)
+    ("P1", "30.00", 0),
+    ("P2", "64.20", 0),
+    ("P3", "120.00", 1),
+    ("P4", "10.00", 2),
+    ("P5", "10.00", 2),
+    ("P6", "5.00", 1),
+]
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    files=st.lists(
+        st.lists(st.sampled_from(range(len(POOL))), min_size=1, max_size=4, unique=True),
+        min_size=1,
+        max_size=4,
+    ),
+    order=st.randoms(use_true_random=False),
+)
+def test_overlapping_statements_in_any_order_give_the_same_payments(ctx, clock, files, order):
+    # Each example is a merchant of its own: tenants never see each other's lines or invoices.
+    shop = merchant_with_account(ctx, f"Boutique {clock.advance(seconds=1).timestamp()}")
+    targets = [invoice_of(ctx, shop.id, total, "Client") for total in ("94.20", "125.00", "20.00")]
+    documents = [
+        camt053(
+            f"S{n}",
+            [(POOL[i][0], POOL[i][1], creditor_reference(targets[POOL[i][2]].number)) for i in f],
+        )
+        for n, f in enumerate(files)
+    ]
+    order.shuffle(documents)
+    for document in documents:
+        imported(ctx, shop.id, document)
+    imported(ctx, shop.id, documents[0])  # and once more, for good measure
+    expected = [0, 0, 0]
+    for index in {i for f in files for i in f}:
+        expected[POOL[index][2]] += Money.parse(POOL[index][1], "EUR").minor
+    assert [current(ctx, target).amount_paid for target in targets] == expected
