@@ -11,13 +11,16 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from core.bank_statements import StatementError
+from core.errors import Conflict, NotFound, ValidationError
 from core.invoices import InvoiceStatus
 from core.money import Money
 from core.payments.bank_transfer import creditor_reference
+from core.services.bank_exceptions import bank_lines, ignore_line, match_by_hand
 from core.services.invoice_queries import invoice_timeline
 from core.storage.bank_models import BankLine, BankLineState, BankStatement
 from core.storage.models import Payment
 from tests.support.bank import camt, camt053, imported, invoice_of, merchant_with_account
+from tests.support.factories import eur
 from tests.support.providers import current
 
 
@@ -177,3 +180,51 @@ def test_overlapping_statements_in_any_order_give_the_same_payments(ctx, clock, 
     for index in {i for f in files for i in f}:
         expected[POOL[index][2]] += Money.parse(POOL[index][1], "EUR").minor
     assert [current(ctx, target).amount_paid for target in targets] == expected
+
+
+def queued_line(ctx, shop_id):
+    return next(line for line in lines(ctx, shop_id) if line.state == BankLineState.UNMATCHED)
+
+
+def test_the_queue_shows_suggestions_and_a_person_matches_with_the_audit_kept(ctx, shop, invoices):
+    imported(ctx, shop.id, camt("camt.053.001.02.xml"))
+    [view] = bank_lines(ctx, shop.id)
+    assert (view.payer, view.amount.minor, view.remittance) == (
+        "Bernard Lucie",
+        50_00,
+        "cadeau noel",
+    )
+    assert [s.number for s in view.suggestions][0] == invoices[5].number
+    match_by_hand(ctx, shop.id, view.id, [invoices[5].number], "claire@lune.fr")
+    assert current(ctx, invoices[5]).status == InvoiceStatus.PAID
+    [decided] = bank_lines(ctx, shop.id, BankLineState.MATCHED)[:1]
+    assert (decided.decided_by, decided.invoice_numbers) == (
+        "claire@lune.fr",
+        (invoices[5].number,),
+    )
+    with pytest.raises(Conflict, match="already decided \\(matched\\) by claire@lune.fr"):
+        ignore_line(ctx, shop.id, view.id, "paul@lune.fr")
+
+
+def test_a_split_by_hand_must_add_up_and_names_only_my_invoices(ctx, shop, invoices):
+    imported(ctx, shop.id, camt("camt.053.001.02.xml"))
+    line = queued_line(ctx, shop.id)
+    numbers = [invoices[3].number, invoices[4].number]
+    with pytest.raises(ValidationError, match="add up to the 50.00 EUR"):
+        match_by_hand(ctx, shop.id, line.id, numbers, "claire", [eur("10.00"), eur("10.00")])
+    other = merchant_with_account(ctx, "Autre Boutique")
+    theirs = invoice_of(ctx, other.id, "50.00", "Lucie Bernard")
+    with pytest.raises(NotFound):
+        match_by_hand(ctx, other.id, line.id, [theirs.number], "mallory")
+    match_by_hand(ctx, shop.id, line.id, numbers, "claire", [eur("10.00"), eur("40.00")])
+    assert current(ctx, invoices[3]).amount_paid == 10_00
+    assert current(ctx, invoices[4]).amount_paid == 40_00
+    assert current(ctx, theirs).amount_paid == 0
+
+
+def test_ignoring_takes_a_line_out_of_the_queue_and_pays_nothing(ctx, shop, invoices):
+    imported(ctx, shop.id, camt("camt.053.001.02.xml"))
+    line = queued_line(ctx, shop.id)
+    ignore_line(ctx, shop.id, line.id, "claire")
+    assert bank_lines(ctx, shop.id) == []
+    assert current(ctx, invoices[5]).amount_paid == 0
