@@ -6,7 +6,6 @@ Errors a person can cause print one line with the reason and exit 1, never a tra
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import secrets
@@ -21,10 +20,12 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
+from core import cli_statements
+from core.cli_errors import reports_errors
 from core.clock import Clock, utc_now
 from core.connector import build_connectors
 from core.errors import PaylinkError
-from core.jobs import DATABASE_UNAVAILABLE, JobQueue, Worker, error_summary
+from core.jobs import JobQueue, Worker
 from core.links import payment_url
 from core.payments.registry import provider_factory
 from core.services import (
@@ -66,23 +67,6 @@ def app_factory(clock: Clock = utc_now) -> Flask:
         raise click.ClickException(error.message) from None
 
 
-def reports_errors(command: Command) -> Command:
-    """Turn Paylink's own errors, and a database out of reach, into a one-line CLI message and
-    exit status 1 (a worker already running waits the database out instead)."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except PaylinkError as error:
-            raise click.ClickException(error.message) from None
-        except DATABASE_UNAVAILABLE as error:
-            reason = error_summary(error)
-            raise click.ClickException(f"the database cannot be reached: {reason}") from None
-
-    return wrapper  # type: ignore[return-value]
-
-
 main = FlaskGroup(
     name="paylink",
     help="Paylink: payment links by SMS and email, with reminders and reconciliation.",
@@ -91,6 +75,8 @@ main = FlaskGroup(
     add_version_option=False,
     load_dotenv=False,
 )
+main.add_command(cli_statements.import_statement)
+main.add_command(cli_statements.save_csv_profile)
 
 
 #: How often a worker lets go of old webhook bodies and finished carts.

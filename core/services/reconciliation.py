@@ -16,7 +16,7 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.bank_statements import CsvProfile, StatementError, read_statement
+from core.bank_statements import PRESETS, CsvProfile, StatementError, read_statement
 from core.errors import ValidationError
 from core.money import Money
 from core.reconcile import (
@@ -33,7 +33,13 @@ from core.services.bank_matching import CHUNK, pay_shares, resolve, suggest
 from core.services.context import ServiceContext
 from core.services.payment_accounts import merchant_bank_account
 from core.services.payments import reverse_payment_in
-from core.storage.bank_models import BankLine, BankLineShare, BankLineState, BankStatement
+from core.storage.bank_models import (
+    BankCsvProfile,
+    BankLine,
+    BankLineShare,
+    BankLineState,
+    BankStatement,
+)
 from core.storage.models import Merchant, Payment
 
 
@@ -305,3 +311,40 @@ def open_exceptions_count(ctx: ServiceContext, merchant_id: int) -> int:
             )
             or 0
         )
+
+
+def save_csv_profile(ctx: ServiceContext, merchant_id: int, profile: CsvProfile) -> None:
+    """Save (or replace) the merchant's own layout under its name; a preset's name is taken."""
+    if profile.name in PRESETS:
+        raise ValidationError(f"{profile.name!r} is a preset's name: choose another")
+    with ctx.db.transaction() as session:
+        saved = session.scalars(
+            select(BankCsvProfile).where(
+                BankCsvProfile.merchant_id == merchant_id, BankCsvProfile.name == profile.name
+            )
+        ).one_or_none()
+        if saved is None:
+            saved = BankCsvProfile(merchant_id=merchant_id, name=profile.name)
+            session.add(saved)
+        saved.layout = profile.to_json()
+        saved.updated_at = ctx.clock()
+
+
+def csv_profile(ctx: ServiceContext, merchant_id: int, name: str) -> CsvProfile:
+    """A preset, or a layout this merchant saved, by name."""
+    if name in PRESETS:
+        return PRESETS[name]
+    with ctx.db.reading() as session:
+        saved = session.scalars(
+            select(BankCsvProfile.layout).where(
+                BankCsvProfile.merchant_id == merchant_id, BankCsvProfile.name == name
+            )
+        ).one_or_none()
+    if saved is None:
+        known = ", ".join(sorted(PRESETS))
+        raise ValidationError(
+            f"no CSV profile {name!r}: save it first, or use a preset ({known})",
+            key="csv_profile_unknown",
+            name=name,
+        )
+    return CsvProfile.from_json(saved)

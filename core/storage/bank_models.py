@@ -101,3 +101,17 @@ class BankLineShare(Base):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
+
+
+class BankCsvProfile(Base):
+    """A merchant's own CSV layout for their bank (`core.bank_statements.CsvProfile`), saved
+    once and named at each import."""
+
+    __tablename__ = "bank_csv_profiles"
+    __table_args__ = (UniqueConstraint("merchant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    layout: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]

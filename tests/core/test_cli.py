@@ -184,3 +184,37 @@ def test_payment_accounts_from_the_command_line(env):
     ):
         result = paylink(env, "payment-account", "--merchant", "1", *args)
         assert result.exit_code != 0 and message in result.output, result.output
+
+
+def test_a_bank_statement_from_the_command_line(env, tmp_path):
+    from tests.support.bank import CAMT, IBAN
+
+    assert paylink(env, "migrate").exit_code == 0
+    assert paylink(env, "create-merchant", "--name", "Lune").exit_code == 0
+    account = f'{{"beneficiary": "Lune", "iban": "{IBAN}"}}'
+    paylink(
+        env,
+        "payment-account",
+        "--merchant",
+        "1",
+        "--provider",
+        "bank_transfer",
+        "--credentials",
+        account,
+    )
+    statement = str(CAMT / "camt.053.001.02.xml")
+    done = paylink(env, "import-statement", statement, "--merchant", "1")
+    assert done.exit_code == 0, done.output
+    assert "5 lines read in 1 statement(s)" in done.output
+    assert "4 wait in the exceptions queue" in done.output  # no invoice in this database
+    again = paylink(env, "import-statement", statement, "--merchant", "1")
+    assert "1 statements were already imported" in again.output
+    broken = paylink(env, "import-statement", str(CAMT / "billion-laughs.xml"), "--merchant", "1")
+    assert broken.exit_code == 1
+    assert broken.output.strip().endswith(
+        "the file declares a DTD, which a bank statement never has"
+    )
+    layout = tmp_path / "layout.json"
+    layout.write_text('{"name": "ma-banque", "date": "Jour", "label": "Motif"}')
+    refused = paylink(env, "save-csv-profile", str(layout), "--merchant", "1")
+    assert refused.exit_code == 1 and "either one signed amount" in refused.output

@@ -1,5 +1,5 @@
 """Bank reconciliation: invoices.reference_key (what of the number survives a transfer),
-bank_statements, bank_lines and bank_line_shares
+bank_statements, bank_lines, bank_line_shares and bank_csv_profiles
 
 Revision ID: 0014
 Revises: 0013
@@ -160,8 +160,25 @@ def upgrade() -> None:
     )
     op.create_index("ix_bank_line_shares_invoice_id", "bank_line_shares", ["invoice_id"])
 
+    op.create_table(
+        "bank_csv_profiles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "merchant_id",
+            sa.Integer(),
+            sa.ForeignKey("merchants.id", name="fk_bank_csv_profiles_merchant_id_merchants"),
+            nullable=False,
+        ),
+        sa.Column("name", sa.String(60), nullable=False),
+        sa.Column("layout", sa.JSON(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_bank_csv_profiles"),
+        sa.UniqueConstraint("merchant_id", "name", name="uq_bank_csv_profiles_merchant_id_name"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("bank_csv_profiles")
     op.drop_table("bank_line_shares")
     op.drop_table("bank_lines")
     op.drop_table("bank_statements")
