@@ -41,6 +41,8 @@ class Settings:
     environment: str = "development"
     redis_url: str | None = None
     max_request_bytes: int = 1_048_576
+    #: A bank statement upload (API or console): a year of a busy shop's camt.053.
+    max_statement_bytes: int = 64 * 1_048_576
     api_rate_limit: str = "300 per minute"
     job_max_attempts: int = 8
     job_lease_seconds: int = 60
@@ -108,6 +110,7 @@ class Settings:
             environment=environment,
             redis_url=env.get("PAYLINK_REDIS_URL") or None,
             max_request_bytes=_integer(env, "PAYLINK_MAX_REQUEST_BYTES", 1_048_576),
+            max_statement_bytes=_integer(env, "PAYLINK_MAX_STATEMENT_BYTES", 64 * 1_048_576),
             api_rate_limit=_rate_limit(env, "PAYLINK_API_RATE_LIMIT", "300 per minute"),
             job_max_attempts=_integer(env, "PAYLINK_JOB_MAX_ATTEMPTS", 8),
             job_lease_seconds=_integer(env, "PAYLINK_JOB_LEASE_SECONDS", 60),

@@ -54,6 +54,7 @@ def bank_lines(
     merchant_id: int,
     state: BankLineState | None = BankLineState.UNMATCHED,
     limit: int = PAGE,
+    line_id: int | None = None,
 ) -> list[BankLineView]:
     """The merchant's lines in a state (newest first), with their suggestions resolved to the
     invoices' numbers and what they still owe now."""
@@ -66,6 +67,8 @@ def bank_lines(
     )
     if state is not None:
         query = query.where(BankLine.state == state)
+    if line_id is not None:
+        query = query.where(BankLine.id == line_id)
     with ctx.db.reading() as session:
         rows = session.execute(query).all()
         wanted = {s["invoice_id"] for line, _ in rows for s in line.suggestions}

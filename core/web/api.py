@@ -21,6 +21,7 @@ from core.services import invoice_queries, invoicing, job_admin, payments
 from core.services.accounts import authenticate_api_key
 from core.storage.models import Invoice, Job, JobStatus
 from core.web import api_schemas as schemas
+from core.web.api_bank import add_bank_routes
 from core.web.api_messages import add_message_routes
 from core.web.current import services, settings
 from core.web.errors import json_body
@@ -198,6 +199,7 @@ def create_api_blueprint() -> Blueprint:
         g.merchant_id = merchant_id
 
     add_message_routes(api, query_args)
+    add_bank_routes(api, query_args)
 
     @api.get("/openapi.json")
     def openapi() -> Response:

@@ -249,3 +249,73 @@ class ErrorBody(BaseModel):
 
 class Error(BaseModel):
     error: ErrorBody
+
+
+# Bank reconciliation -----------------------------------------------------------------------
+
+
+class BankImportOut(BaseModel):
+    statements: int = Field(description="Statements in the file")
+    already_imported: int = Field(description="Statements imported before: skipped whole")
+    lines: int
+    duplicates: int = Field(description="Lines an earlier file already brought")
+    matched: int = Field(description="Credits that paid invoices by their reference")
+    unmatched: int = Field(description="Credits waiting in the exceptions queue")
+    debits: int
+    reversals: int
+    collected: dict[str, MinorUnits] = Field(description="Paid by this file, per currency")
+
+
+class BankSuggestionOut(BaseModel):
+    invoice_id: int
+    number: str
+    customer_name: str
+    amount_due: MinorUnits
+    currency: str
+    score: int = Field(ge=0, le=100)
+    reasons: list[Literal["amount", "name", "date"]]
+
+
+class BankLineOut(BaseModel):
+    id: int
+    state: Literal["matched", "unmatched", "ignored", "debit", "reversal", "reversed"]
+    booked_on: str | None = Field(description="Booking date, YYYY-MM-DD")
+    amount: MinorUnits
+    currency: str
+    payer: str | None
+    remittance: str
+    references: list[str]
+    statement: str
+    suggestions: list[BankSuggestionOut]
+    invoices: list[str] = Field(description="Numbers of the invoices the line paid")
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class BankLineList(BaseModel):
+    data: list[BankLineOut]
+
+
+class BankMatchIn(StrictModel):
+    invoices: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        min_length=1, max_length=20, description="Invoice numbers, in the order to pay them"
+    )
+    amounts: list[Annotated[StrictInt, Field(gt=0, le=10**15)]] | None = Field(
+        default=None,
+        description="One share per invoice, adding up to the line's amount; without, each "
+        "invoice gets what it owes in order and any excess goes to the last",
+    )
+
+
+class CsvProfileIn(StrictModel):
+    date: str = Field(min_length=1, max_length=60)
+    label: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(min_length=1)
+    amount: str | None = Field(default=None, description="A signed amount column")
+    debit: str | None = Field(default=None, description="With `credit`: separate columns")
+    credit: str | None = None
+    value_date: str | None = None
+    payer: str | None = None
+    delimiter: str = Field(default=";", min_length=1, max_length=1)
+    date_format: str = Field(default="%d/%m/%Y", description="strftime codes")
+    decimal_separator: Literal[",", "."] = ","
+    currency: str = Field(default="EUR", min_length=3, max_length=3)

@@ -11,6 +11,7 @@ from pydantic.json_schema import models_json_schema
 
 from core.reminders import MessageKind
 from core.web import api_schemas as schemas
+from core.web.openapi_bank import bank_paths
 
 REF = "#/components/schemas/{model}"
 COMPONENT_MODELS: list[type[BaseModel]] = [
@@ -27,6 +28,10 @@ COMPONENT_MODELS: list[type[BaseModel]] = [
     schemas.ReminderPolicyIO,
     schemas.TemplateIn,
     schemas.TemplateOut,
+    schemas.BankImportOut,
+    schemas.BankLineList,
+    schemas.BankMatchIn,
+    schemas.CsvProfileIn,
     schemas.Error,
 ]
 
@@ -339,6 +344,8 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     schemas.VoidIn,
                     schemas.ManualPaymentIn,
                     schemas.TemplateIn,
+                    schemas.BankMatchIn,
+                    schemas.CsvProfileIn,
                 )
                 else "serialization",
             )
@@ -355,7 +362,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         },
         "servers": [{"url": base_url}],
         "security": [{"apiKey": []}],
-        "paths": _paths(),
+        "paths": {**_paths(), **bank_paths(_json, _ref, _errors, _parameter, COMMON)},
         "components": {
             "schemas": definitions["$defs"],
             "securitySchemes": {
