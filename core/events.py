@@ -71,6 +71,9 @@ class PaymentReceived:
     amount: Money
     occurred_at: datetime
     method: str | None = None
+    #: Where the money was seen, for the invoice's timeline (a bank statement's line: its
+    #: statement, date, payer and text), as (name, value) pairs.
+    evidence: tuple[tuple[str, str | int | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, NotFound, ValidationError
 from core.money import Money
 from core.reconcile import Allocation, CandidateInvoice, MatchRule, SureMatch, allocate
-from core.services.bank_matching import pay_shares
+from core.services.bank_matching import LineFacts, pay_shares
 from core.services.context import ServiceContext
-from core.storage.bank_models import BankLine, BankLineState, BankStatement
+from core.storage.bank_models import BankLine, BankLineShare, BankLineState, BankStatement
 from core.storage.models import Invoice
 
 #: How many open exceptions one page shows.
@@ -142,13 +142,21 @@ def match_by_hand(
         else:
             allocations = _given_shares(credit, targets, amounts)
         statement = session.get(BankStatement, line.statement_id)
-        pay_shares(
+        paid = pay_shares(
             ctx,
             session,
-            line,
+            LineFacts.of(line),
             SureMatch(MatchRule.BY_HAND, allocations),
             statement.statement_ref if statement else "",
         )
+        for allocation, payment in paid:
+            line.shares.append(
+                BankLineShare(
+                    invoice_id=allocation.invoice_id,
+                    amount=allocation.amount.minor,
+                    payment=payment,
+                )
+            )
         _decide(ctx, line, BankLineState.MATCHED, decided_by)
         line.rule = MatchRule.BY_HAND.value
 

@@ -5,10 +5,11 @@ importer is sure of and one a person makes in the exceptions queue)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.events import PaymentReceived
@@ -17,15 +18,16 @@ from core.money import Money
 from core.payments.provider import PaymentMethod
 from core.reconcile import (
     SUGGESTION_WINDOW_DAYS,
+    Allocation,
     CandidateInvoice,
     StatementLine,
     SureMatch,
     suggestions_for,
 )
 from core.services.context import ServiceContext
-from core.services.payments import record_payment_in
-from core.storage.bank_models import BankLine, BankLineShare
-from core.storage.models import Invoice
+from core.services.payments import apply_new_payment, locked_invoices, record_payment_in
+from core.storage.bank_models import BankLine
+from core.storage.models import Invoice, Payment
 
 #: The provider name bank-statement payments are recorded under.
 BANK_PROVIDER = "bank"
@@ -33,48 +35,103 @@ BANK_PROVIDER = "bank"
 CHUNK = 500
 
 
+@dataclass(frozen=True, slots=True)
+class LineFacts:
+    """What a payment made from a bank line says about it."""
+
+    iban: str
+    line_key: str
+    booked: date | None
+    value_date: date | None
+    payer: str | None
+    remittance: str
+
+    @classmethod
+    def of(cls, row: BankLine) -> LineFacts:
+        return cls(
+            row.account_iban,
+            row.line_key,
+            row.booking_date,
+            row.value_date,
+            row.debtor_name,
+            row.remittance,
+        )
+
+
 def pay_shares(
-    ctx: ServiceContext, session: Session, row: BankLine, match: SureMatch, statement_ref: str
-) -> None:
+    ctx: ServiceContext,
+    session: Session,
+    line: LineFacts,
+    match: SureMatch,
+    statement_ref: str,
+    prepared: PreparedChunk | None = None,
+) -> list[tuple[Allocation, Payment]]:
     """Record each share of a line as a payment of its invoice (idempotent on the bank's
-    reference: the same line paying the same invoice is one payment) and put the line on the
-    invoice's timeline."""
-    session.flush()  # the line's id names its payments
-    paid_at = _paid_at(row.value_date or row.booking_date, ctx)
+    reference: the same line paying the same invoice is one payment), which puts the line on
+    the invoice's timeline. With `prepared`, the chunk's invoices were locked and its known
+    payments read at once. The caller records the shares (the importer in one statement)."""
+    paid_at = _paid_at(line.value_date or line.booked, ctx)
+    paid = []
     for allocation in match.allocations:
-        payment, _ = record_payment_in(
-            ctx,
-            session,
-            PaymentReceived(
-                provider=BANK_PROVIDER,
-                provider_payment_id=f"{row.account_iban}:{row.line_key}:{allocation.invoice_id}",
-                invoice_id=allocation.invoice_id,
-                amount=allocation.amount,
-                occurred_at=paid_at,
-                method=PaymentMethod.BANK_TRANSFER.value,
+        event = PaymentReceived(
+            provider=BANK_PROVIDER,
+            provider_payment_id=payment_key(line.iban, line.line_key, allocation.invoice_id),
+            invoice_id=allocation.invoice_id,
+            amount=allocation.amount,
+            occurred_at=paid_at,
+            method=PaymentMethod.BANK_TRANSFER.value,
+            evidence=(
+                ("rule", match.rule.value),
+                ("statement", statement_ref),
+                ("booked", line.booked.isoformat() if line.booked else None),
+                ("payer", line.payer),
+                ("remittance", line.remittance[:140]),
             ),
         )
-        session.flush()
-        row.shares.append(
-            BankLineShare(
-                invoice_id=allocation.invoice_id,
-                amount=allocation.amount.minor,
-                payment_id=payment.id,
+        invoice = prepared.invoices.get(allocation.invoice_id) if prepared else None
+        known = prepared.known_payments if prepared else frozenset()
+        if invoice is not None and event.provider_payment_id not in known:
+            payment = apply_new_payment(ctx, session, invoice, event)
+        else:
+            payment, _ = record_payment_in(ctx, session, event)
+        paid.append((allocation, payment))
+    return paid
+
+
+def payment_key(iban: str, line_key: str, invoice_id: int) -> str:
+    return f"{iban}:{line_key}:{invoice_id}"
+
+
+@dataclass(frozen=True)
+class PreparedChunk:
+    """A chunk's invoices, locked in one query, and which of its payments already exist."""
+
+    invoices: dict[int, Invoice]
+    known_payments: frozenset[str]
+
+
+def prepare_chunk(
+    session: Session, merchant_id: int, iban: str, planned: Iterable[tuple[str, SureMatch]]
+) -> PreparedChunk:
+    planned = list(planned)
+    invoice_ids = {a.invoice_id for _, match in planned for a in match.allocations}
+    keys = [
+        payment_key(iban, line_key, a.invoice_id)
+        for line_key, match in planned
+        for a in match.allocations
+    ]
+    known: set[str] = set()
+    for start in range(0, len(keys), CHUNK):
+        known.update(
+            session.scalars(
+                select(Payment.provider_payment_id).where(
+                    Payment.merchant_id == merchant_id,
+                    Payment.provider == BANK_PROVIDER,
+                    Payment.provider_payment_id.in_(keys[start : start + CHUNK]),
+                )
             )
         )
-        ctx.record(
-            session,
-            allocation.invoice_id,
-            "bank_line_matched",
-            rule=match.rule.value,
-            line_id=row.id,
-            statement=statement_ref,
-            booked=(row.booking_date.isoformat() if row.booking_date else None),
-            amount=allocation.amount.minor,
-            currency=allocation.amount.currency,
-            payer=row.debtor_name,
-            remittance=row.remittance[:140],
-        )
+    return PreparedChunk(locked_invoices(session, merchant_id, invoice_ids), frozenset(known))
 
 
 def _paid_at(booked: date | None, ctx: ServiceContext) -> datetime:
@@ -120,39 +177,45 @@ def _candidate(row: Any) -> CandidateInvoice:
 
 
 def suggest(
-    session: Session, merchant_id: int, unmatched: Sequence[tuple[BankLine, StatementLine]]
+    session: Session, merchant_id: int, unmatched: Sequence[tuple[int, StatementLine]]
 ) -> None:
-    """Suggestions for the credits no reference settled: open invoices owing exactly the
-    amount, sent in the window before the money came, scored by the payer's name."""
-    if not unmatched:
-        return
-    amounts = sorted({line.amount.minor for _, line in unmatched})
+    """Suggestions for the credits no reference settled (by line id): open invoices owing
+    exactly the amount, sent in the window before the money came, scored by the payer's name.
+    Run once per file, after its matches were paid, so a paid invoice is no longer offered."""
     earliest = min((line.booking_date for _, line in unmatched if line.booking_date), default=None)
-    query = select(
-        Invoice.id,
-        Invoice.number,
-        Invoice.customer_name,
-        Invoice.total,
-        Invoice.amount_paid,
-        Invoice.currency,
-        Invoice.opened_at,
-    ).where(
-        Invoice.merchant_id == merchant_id,
-        Invoice.status.in_(PAYABLE),
-        (Invoice.total - Invoice.amount_paid).in_(amounts),
-    )
-    if earliest is not None:
-        since = datetime.combine(earliest, time(), tzinfo=UTC) - timedelta(
-            days=SUGGESTION_WINDOW_DAYS
+    candidates: dict[int, list[CandidateInvoice]] = {}
+    amounts = sorted({line.amount.minor for _, line in unmatched})
+    for start in range(0, len(amounts), CHUNK):
+        query = select(
+            Invoice.id,
+            Invoice.number,
+            Invoice.customer_name,
+            Invoice.total,
+            Invoice.amount_paid,
+            Invoice.currency,
+            Invoice.opened_at,
+        ).where(
+            Invoice.merchant_id == merchant_id,
+            Invoice.status.in_(PAYABLE),
+            (Invoice.total - Invoice.amount_paid).in_(amounts[start : start + CHUNK]),
         )
-        query = query.where(Invoice.created_at >= since)
-    by_amount: dict[int, list[CandidateInvoice]] = {}
-    for invoice_row in session.execute(query.limit(20 * len(amounts) + 100)):
-        candidate = _candidate(invoice_row)
-        by_amount.setdefault(candidate.amount_due.minor, []).append(candidate)
-    for row, line in unmatched:
-        suggestions = suggestions_for(line, by_amount.get(line.amount.minor, []))
-        row.suggestions = [
-            {"invoice_id": s.invoice_id, "score": s.score, "reasons": list(s.reasons)}
-            for s in suggestions
-        ]
+        if earliest is not None:
+            since = datetime.combine(earliest, time(), tzinfo=UTC)
+            query = query.where(
+                Invoice.created_at >= since - timedelta(days=SUGGESTION_WINDOW_DAYS)
+            )
+        for invoice_row in session.execute(query):
+            candidate = _candidate(invoice_row)
+            candidates.setdefault(candidate.amount_due.minor, []).append(candidate)
+    updates = [
+        {
+            "id": line_id,
+            "suggestions": [
+                {"invoice_id": s.invoice_id, "score": s.score, "reasons": list(s.reasons)}
+                for s in suggestions_for(line, candidates.get(line.amount.minor, []))
+            ],
+        }
+        for line_id, line in unmatched
+    ]
+    for start in range(0, len(updates), CHUNK):
+        session.execute(update(BankLine), updates[start : start + CHUNK])

@@ -9,11 +9,12 @@ overpayment is applied, flagged and its excess shown.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.events import PaymentReceived, RefundIssued
@@ -39,7 +40,10 @@ class PaymentFlag(enum.StrEnum):
 
 def _locked_invoice(session: Session, invoice_id: int) -> Invoice:
     invoice = session.scalars(
-        select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+        select(Invoice)
+        .where(Invoice.id == invoice_id)
+        .options(lazyload(Invoice.lines))  # applying money never reads the order lines
+        .with_for_update()
     ).one_or_none()
     if invoice is None:
         raise NotFound(f"no invoice {invoice_id}")
@@ -55,8 +59,7 @@ def record_payment(ctx: ServiceContext, event: PaymentReceived) -> tuple[Payment
 def record_payment_in(
     ctx: ServiceContext, session: Session, event: PaymentReceived
 ) -> tuple[Payment, bool]:
-    """`record_payment` inside the caller's transaction (a bank statement applies all its
-    lines in one)."""
+    """`record_payment` inside the caller's transaction."""
     invoice = _locked_invoice(session, event.invoice_id)
     existing = _recorded(
         session,
@@ -68,6 +71,15 @@ def record_payment_in(
     )
     if existing is not None:
         return existing, False
+    return apply_new_payment(ctx, session, invoice, event), True
+
+
+def apply_new_payment(
+    ctx: ServiceContext, session: Session, invoice: Invoice, event: PaymentReceived
+) -> Payment:
+    """Store and apply a payment the caller knows is new, on an invoice it has locked (a bank
+    statement does both for a whole chunk of lines in one query each); the unique constraint
+    still stops a duplicate."""
     payment = Payment(
         merchant_id=invoice.merchant_id,
         invoice_id=invoice.id,
@@ -80,7 +92,18 @@ def record_payment_in(
     )
     session.add(payment)
     payment.flag = _apply_payment(ctx, session, invoice, event)
-    return payment, True
+    return payment
+
+
+def locked_invoices(session: Session, merchant_id: int, ids: Iterable[int]) -> dict[int, Invoice]:
+    """Several of a merchant's invoices, locked, in one query (their lines left unloaded)."""
+    found = session.scalars(
+        select(Invoice)
+        .where(Invoice.merchant_id == merchant_id, Invoice.id.in_(sorted(set(ids))))
+        .options(lazyload(Invoice.lines))
+        .with_for_update()
+    )
+    return {invoice.id: invoice for invoice in found}
 
 
 def reverse_payment_in(ctx: ServiceContext, session: Session, payment: Payment) -> bool:
@@ -166,7 +189,14 @@ def _apply_payment(
         )
     if after.status == InvoiceStatus.PAID and invoice.paid_at is None:
         invoice.paid_at = event.occurred_at
-    ctx.record(session, invoice.id, "payment_received", status=after.status.value, **details)
+    ctx.record(
+        session,
+        invoice.id,
+        "payment_received",
+        status=after.status.value,
+        **details,
+        **dict(event.evidence),
+    )
     if invoice.store_id is not None:
         # The store learns of it through its connector, as a job of its own (retried, keyed
         # per payment so each one is pushed once).

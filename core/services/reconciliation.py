@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.bank_statements import PRESETS, CsvProfile, StatementError, read_statement
 from core.errors import ValidationError
 from core.money import Money
 from core.reconcile import (
+    Allocation,
     CandidateInvoice,
     Direction,
     LineReferences,
@@ -29,7 +30,14 @@ from core.reconcile import (
     match_line,
     references_of,
 )
-from core.services.bank_matching import CHUNK, pay_shares, resolve, suggest
+from core.services.bank_matching import (
+    LineFacts,
+    PreparedChunk,
+    pay_shares,
+    prepare_chunk,
+    resolve,
+    suggest,
+)
 from core.services.context import ServiceContext
 from core.services.payment_accounts import merchant_bank_account
 from core.services.payments import reverse_payment_in
@@ -41,6 +49,12 @@ from core.storage.bank_models import (
     BankStatement,
 )
 from core.storage.models import Merchant, Payment
+
+NO_REFERENCES = LineReferences((), ())
+#: Who decided what the importer decided, as the audit shows it.
+DECIDED_BY_PAYLINK = "paylink"
+#: Lines read before they are handled together (a few queries and one flush for all).
+LINES_PER_FLUSH = 2_000
 
 
 @dataclass
@@ -84,7 +98,7 @@ def import_statement(
         importer = _Importer(ctx, session, merchant, account.iban, imported_by, progress)
         for item in read_statement(source, csv_profile):
             importer.take(item)
-        importer.flush()
+        importer.finish()
         if importer.summary.statements == 0:
             raise StatementError("the file holds no statement")
         return importer.summary
@@ -110,20 +124,24 @@ class _Importer:
         self.imported_by = imported_by
         self.progress = progress
         self.summary = ImportSummary()
-        self.statement: BankStatement | None = None
+        #: The statement being read, None while reading one imported before (skipped whole).
+        self.statement_id: int | None = None
+        self.statement_ref = ""
         self.pending: list[StatementLine] = []
+        #: Credits left for a person, by line id: suggested for once the whole file is paid.
+        self.unmatched: list[tuple[int, StatementLine]] = []
         self.seen: set[str] = set()
 
     def take(self, item: StatementHeader | StatementLine) -> None:
         if isinstance(item, StatementHeader):
             self.flush()
-            self.statement = self._start(item)
-        elif self.statement is not None:
+            self.statement_id = self._start(item)
+        elif self.statement_id is not None:
             self.pending.append(item)
-            if len(self.pending) >= CHUNK:
+            if len(self.pending) >= LINES_PER_FLUSH:
                 self.flush()
 
-    def _start(self, header: StatementHeader) -> BankStatement | None:
+    def _start(self, header: StatementHeader) -> int | None:
         """The statement's row, or None when this very statement was imported before (its
         lines are then skipped whole)."""
         iban = (header.account_iban or self.iban).replace(" ", "").upper()
@@ -156,13 +174,30 @@ class _Importer:
             line_count=0,
         )
         self.session.add(statement)
-        return statement
+        self.session.flush()  # its id names its lines
+        self.statement_ref = statement.statement_ref
+        return statement.id
+
+    def finish(self) -> None:
+        self.flush()
+        suggest(self.session, self.merchant_id, self.unmatched)
 
     def flush(self) -> None:
+        """Handle the lines read so far: one query for those already known, one for the
+        invoices their references name, one to lock those invoices and see their payments,
+        then every row written in one flush. Reversals come last, once the chunk's own
+        credits are stored."""
         lines, self.pending = self.pending, []
-        if not lines or self.statement is None:
+        if not lines or self.statement_id is None:
             return
         fresh = self._fresh(lines)
+        if fresh:
+            self._handle(fresh)
+        if self.progress is not None:
+            self.progress(len(lines))
+
+    def _handle(self, fresh: list[StatementLine]) -> None:
+        assert self.statement_id is not None
         references = {
             line.key: references_of(line, self.prefixes)
             for line in fresh
@@ -171,24 +206,48 @@ class _Importer:
         resolved = resolve(
             self.session, self.merchant_id, {k for r in references.values() for k in r.all}
         )
-        unmatched = []
-        for line in fresh:
-            row = self._store(line)
-            if row.state == BankLineState.UNMATCHED:
-                refs = references.get(line.key, LineReferences((), ()))
-                match = match_line(line, refs, resolved)
-                if match is not None:
-                    self._pay(row, line, match)
-                else:
-                    unmatched.append((row, line))
-            elif row.state == BankLineState.REVERSAL:
-                self._reverse(row, references[line.key], resolved)
-        suggest(self.session, self.merchant_id, unmatched)
+        matches = {
+            line.key: match
+            for line in fresh
+            if (match := match_line(line, references.get(line.key, NO_REFERENCES), resolved))
+        }
+        prepared = prepare_chunk(self.session, self.merchant_id, self.iban, matches.items())
+        self.session.execute(insert(BankLine), [self._values(line, matches) for line in fresh])
+        ids = self._line_ids([line.key for line in fresh])
+        shares = []
+        with self.session.no_autoflush:
+            for line in fresh:
+                if line.key in matches:
+                    shares += self._pay(ids[line.key], line, matches[line.key], prepared)
+        self.session.flush()  # the payments get their ids
+        if shares:
+            self.session.execute(
+                insert(BankLineShare),
+                [
+                    {
+                        "line_id": line_id,
+                        "invoice_id": a.invoice_id,
+                        "amount": a.amount.minor,
+                        "payment_id": payment.id,
+                    }
+                    for line_id, a, payment in shares
+                ],
+            )
+        unmatched = [
+            (ids[line.key], line) for line in fresh if line.is_credit and line.key not in matches
+        ]
+        reversals = [line for line in fresh if line.reversal]
+        for line in reversals:
+            self._reverse(ids[line.key], line, references[line.key], resolved)
+        self.unmatched.extend(unmatched)
         self.summary.unmatched += len(unmatched)
-        self.statement.line_count += len(fresh)
+        self.session.execute(
+            update(BankStatement)
+            .where(BankStatement.id == self.statement_id)
+            .values(line_count=BankStatement.line_count + len(fresh))
+        )
         self.session.flush()
-        if self.progress is not None:
-            self.progress(len(lines))
+        self.session.expunge_all()  # flat memory: nothing of this chunk is needed again
 
     def _fresh(self, lines: Sequence[StatementLine]) -> list[StatementLine]:
         """The lines neither stored before nor already seen in this file."""
@@ -212,58 +271,78 @@ class _Importer:
             fresh.append(line)
         return fresh
 
-    def _store(self, line: StatementLine) -> BankLine:
+    def _values(self, line: StatementLine, matches: dict[str, SureMatch]) -> dict[str, Any]:
+        """The line's row, as one of a chunk's rows written in a single statement."""
+        match = matches.get(line.key)
         if line.reversal:
             state = BankLineState.REVERSAL
             self.summary.reversals += 1
         elif line.direction == Direction.DEBIT:
             state = BankLineState.DEBIT
             self.summary.debits += 1
+        elif match is not None:
+            state = BankLineState.MATCHED
         else:
             state = BankLineState.UNMATCHED
-        assert self.statement is not None
-        row = BankLine(
-            merchant_id=self.merchant_id,
-            statement_id=self.statement.id,
-            account_iban=self.iban,
-            line_key=line.key[:200],
-            state=state,
-            direction=line.direction,
-            reversal=line.reversal,
-            amount=line.amount.minor,
-            currency=line.amount.currency,
-            booking_date=line.booking_date,
-            value_date=line.value_date,
-            bank_reference=_cut(line.bank_reference, 140),
-            end_to_end_id=_cut(line.end_to_end_id, 140),
-            structured_references=list(line.structured_references),
-            remittance=line.remittance,
-            debtor_name=_cut(line.debtor_name, 140),
-            debtor_iban=_cut(line.debtor_iban, 34),
-            suggestions=[],
-            imported_at=self.ctx.clock(),
-        )
-        if self.statement.id is None:
-            self.session.flush()
-            row.statement_id = self.statement.id
-        self.session.add(row)
-        return row
+        return {
+            "merchant_id": self.merchant_id,
+            "statement_id": self.statement_id,
+            "account_iban": self.iban,
+            "line_key": line.key[:200],
+            "state": state,
+            "direction": line.direction,
+            "reversal": line.reversal,
+            "amount": line.amount.minor,
+            "currency": line.amount.currency,
+            "booking_date": line.booking_date,
+            "value_date": line.value_date,
+            "bank_reference": _cut(line.bank_reference, 140),
+            "end_to_end_id": _cut(line.end_to_end_id, 140),
+            "structured_references": list(line.structured_references),
+            "remittance": line.remittance,
+            "debtor_name": _cut(line.debtor_name, 140),
+            "debtor_iban": _cut(line.debtor_iban, 34),
+            "rule": match.rule.value if match else None,
+            "suggestions": [],
+            "reverses_line_id": None,
+            "decided_by": DECIDED_BY_PAYLINK if match else None,
+            "decided_at": self.ctx.clock() if match else None,
+            "imported_at": self.ctx.clock(),
+        }
 
-    def _pay(self, row: BankLine, line: StatementLine, match: SureMatch) -> None:
-        pay_shares(self.ctx, self.session, row, match, self.statement_ref)
-        row.state = BankLineState.MATCHED
-        row.rule = match.rule.value
-        row.decided_by = "paylink"
-        row.decided_at = self.ctx.clock()
+    def _line_ids(self, keys: list[str]) -> dict[str, int]:
+        found = self.session.execute(
+            select(BankLine.line_key, BankLine.id).where(
+                BankLine.merchant_id == self.merchant_id,
+                BankLine.account_iban == self.iban,
+                BankLine.line_key.in_([key[:200] for key in keys]),
+            )
+        )
+        by_stored_key = {row.line_key: row.id for row in found}
+        return {key: by_stored_key[key[:200]] for key in keys}
+
+    def _pay(
+        self, line_id: int, line: StatementLine, match: SureMatch, prepared: PreparedChunk
+    ) -> list[tuple[int, Allocation, Payment]]:
+        facts = LineFacts(
+            self.iban,
+            line.key[:200],
+            line.booking_date,
+            line.value_date,
+            line.debtor_name,
+            line.remittance,
+        )
+        paid = pay_shares(self.ctx, self.session, facts, match, self.statement_ref, prepared)
         self.summary.matched += 1
         self.summary.add_collected(line.amount)
-
-    @property
-    def statement_ref(self) -> str:
-        return self.statement.statement_ref if self.statement is not None else ""
+        return [(line_id, allocation, payment) for allocation, payment in paid]
 
     def _reverse(
-        self, row: BankLine, references: LineReferences, resolved: dict[str, CandidateInvoice]
+        self,
+        line_id: int,
+        line: StatementLine,
+        references: LineReferences,
+        resolved: dict[str, CandidateInvoice],
     ) -> None:
         """Undo the credit this reversal takes back: a matched line of the same amount that
         paid the invoices the reversal names. One that names nothing waits for a person."""
@@ -277,8 +356,8 @@ class _Importer:
                 BankLine.merchant_id == self.merchant_id,
                 BankLine.account_iban == self.iban,
                 BankLine.state == BankLineState.MATCHED,
-                BankLine.amount == row.amount,
-                BankLine.currency == row.currency,
+                BankLine.amount == line.amount.minor,
+                BankLine.currency == line.amount.currency,
                 BankLineShare.invoice_id.in_(invoice_ids),
             )
             .order_by(BankLine.id)
@@ -291,9 +370,15 @@ class _Importer:
             if payment is not None:
                 reverse_payment_in(self.ctx, self.session, payment)
         original.state = BankLineState.REVERSED
-        row.reverses_line_id = original.id
-        row.decided_by = "paylink"
-        row.decided_at = self.ctx.clock()
+        self.session.execute(
+            update(BankLine)
+            .where(BankLine.id == line_id)
+            .values(
+                reverses_line_id=original.id,
+                decided_by=DECIDED_BY_PAYLINK,
+                decided_at=self.ctx.clock(),
+            )
+        )
 
 
 def _cut(value: str | None, length: int) -> str | None:

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.reconcile import Direction
-from core.storage.models import Base, _enum
+from core.storage.models import Base, Payment, _enum
 
 
 class BankLineState(enum.StrEnum):
@@ -101,6 +101,7 @@ class BankLineShare(Base):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
+    payment: Mapped[Payment] = relationship(lazy="raise")
 
 
 class BankCsvProfile(Base):

@@ -65,8 +65,13 @@ def test_a_v02_statement_pays_by_reference_and_by_number_and_queues_the_rest(ctx
     assert [line.debtor_name for line in queued] == ["Bernard Lucie"]
     best = queued[0].suggestions[0]
     assert best["invoice_id"] == invoices[5].id and set(best["reasons"]) >= {"amount", "name"}
-    kinds = [event.kind for event in invoice_timeline(ctx, shop.id, invoices[0].id)]
-    assert kinds[-2:] == ["payment_received", "bank_line_matched"]
+    received = invoice_timeline(ctx, shop.id, invoices[0].id)[-1]
+    assert received.kind == "payment_received"
+    assert (received.data["provider"], received.data["rule"], received.data["payer"]) == (
+        "bank",
+        "creditor_reference",
+        "MARTIN CLAIRE",
+    )
 
 
 def test_the_same_file_twice_and_an_overlapping_notification_add_nothing(ctx, shop, invoices):
