@@ -16,6 +16,7 @@ from core.errors import PaylinkError, Unauthorized
 from core.services import merchant_users
 from core.web.console import (
     account,
+    bank_page,
     branding_page,
     invoices,
     messages_page,
@@ -57,6 +58,7 @@ CONSOLE_AREAS = (
     messages_page,
     templates_page,
     payment_methods,
+    bank_page,
 )
 
 

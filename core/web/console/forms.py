@@ -129,3 +129,16 @@ class SmsHoursForm(ConsoleForm):
 
 class PolicyForm(ConsoleForm):
     steps = FieldList(FormField(StepForm), min_entries=6, max_entries=12)
+
+
+class StatementForm(ConsoleForm):
+    """A bank statement to import: camt (XML) or a CSV export with its bank's layout."""
+
+    statement = FileField(validators=[DataRequired()])
+    csv_profile = SelectField(validate_choice=False, validators=[Optional()])
+
+
+class BankMatchForm(ConsoleForm):
+    """Invoice numbers a credit pays, separated by commas or spaces, in the order to pay them."""
+
+    invoices = StringField(validators=[DataRequired(), Length(max=400)])

@@ -1,0 +1,121 @@
+"""The console's bank page as a merchant uses it: upload a statement, read the summary, settle
+the queue by a suggestion or by numbers, set a line aside; another merchant's lines are 404."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from io import BytesIO
+
+import pytest
+
+from core.invoices import InvoiceStatus
+from core.services.payment_accounts import configure_payment_account
+from tests.support.bank import IBAN, camt, invoice_of, merchant_with_account
+from tests.support.console import EMAIL, csrf_token, sign_in
+from tests.support.factories import provider_env
+from tests.support.providers import current
+
+
+@pytest.fixture
+def banked(ctx, clock, shop):
+    clock.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    configure_payment_account(
+        ctx,
+        provider_env(ctx),
+        shop.id,
+        "bank_transfer",
+        {"beneficiary": shop.name, "iban": IBAN},
+        enabled=False,
+    )
+    return shop
+
+
+def upload(client, data: bytes, name="releve.xml", profile=""):
+    page = client.get("/console/bank").get_data(as_text=True)
+    return client.post(
+        "/console/bank/statements",
+        data={
+            "csrf_token": csrf_token(page),
+            "statement": (BytesIO(data), name),
+            "csv_profile": profile,
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_upload_then_pay_by_a_suggestion_and_see_who_decided(client, ctx, banked):
+    for n in range(5):
+        invoice_of(ctx, banked.id, "1000.00", f"Client {n}")
+    lucie = invoice_of(ctx, banked.id, "50.00", "Lucie Bernard")
+    sign_in(client, ctx, banked.id)
+    done = upload(client, camt("camt.053.001.02.xml"))
+    assert done.status_code == 303
+    page = client.get("/console/bank").get_data(as_text=True)
+    assert "5 lignes lues : 3 virements ont réglé leur facture" in page
+    assert "De Bernard Lucie" in page and f"Régler {lucie.number}" in page
+    assert "même montant, nom proche" in page
+    line_id = page.split("/console/bank/lines/")[1].split("/")[0]
+    paid = client.post(
+        f"/console/bank/lines/{line_id}/match",
+        data={"csrf_token": csrf_token(page), "invoices": lucie.number},
+    )
+    assert paid.status_code == 303
+    assert current(ctx, lucie).status == InvoiceStatus.PAID
+    after = client.get("/console/bank").get_data(as_text=True)
+    assert "tout ce qui est arrivé a trouvé sa facture" in after
+    assert f"Rapproché\u00a0: {lucie.number}" in after and EMAIL in after
+    assert "Paylink (référence citée)" in after
+
+
+def test_a_refused_file_says_why_and_keeps_nothing(client, ctx, banked):
+    sign_in(client, ctx, banked.id)
+    refused = upload(client, camt("billion-laughs.xml"))
+    assert refused.status_code == 422
+    assert "declares a DTD" in refused.get_data(as_text=True)
+    csv = upload(client, b"Date;Libelle\n", name="export.csv")
+    assert csv.status_code == 422
+
+
+def test_numbers_typed_by_hand_split_a_transfer_and_a_wrong_one_is_explained(client, ctx, banked):
+    first, second = (invoice_of(ctx, banked.id, total, "X") for total in ("94.20", "25.00"))
+    sign_in(client, ctx, banked.id)
+    upload(client, camt("camt.053.001.02.xml").replace(b"RF82F2026000001", b"RF00UNKNOWN"))
+    page = client.get("/console/bank").get_data(as_text=True)
+    card = next(card for card in page.split('class="card bank-line"') if "94,20" in card)
+    line_id = card.split("/console/bank/lines/")[1].split("/")[0]
+    wrong = client.post(
+        f"/console/bank/lines/{line_id}/match",
+        data={"csrf_token": csrf_token(page), "invoices": "F-2099-000001"},
+    )
+    assert wrong.status_code == 422 and "F-2099-000001" in wrong.get_data(as_text=True)
+    client.post(
+        f"/console/bank/lines/{line_id}/match",
+        data={"csrf_token": csrf_token(page), "invoices": f"{first.number}, {second.number}"},
+    )
+    assert current(ctx, first).amount_paid == 94_20
+
+
+def test_another_merchants_line_is_not_found(client, ctx, banked):
+    sign_in(client, ctx, banked.id)
+    upload(client, camt("camt.053.001.02.xml"))
+    page = client.get("/console/bank").get_data(as_text=True)
+    line_id = page.split("/console/bank/lines/")[1].split("/")[0]
+    other = merchant_with_account(ctx, "Autre")
+    client.post("/console/logout", data={"csrf_token": csrf_token(page)})
+    from core.services.merchant_users import create_user
+
+    create_user(ctx, other.id, "mallory@autre.fr", "Mallory", "correct horse battery")
+    login = client.get("/console/login").get_data(as_text=True)
+    client.post(
+        "/console/login",
+        data={
+            "email": "mallory@autre.fr",
+            "password": "correct horse battery",
+            "csrf_token": csrf_token(login),
+        },
+    )
+    theirs = client.get("/console/bank").get_data(as_text=True)
+    answer = client.post(
+        f"/console/bank/lines/{line_id}/ignore", data={"csrf_token": csrf_token(theirs)}
+    )
+    assert answer.status_code == 404
