@@ -63,7 +63,7 @@ def test_upload_then_pay_by_a_suggestion_and_see_who_decided(client, ctx, banked
     assert current(ctx, lucie).status == InvoiceStatus.PAID
     after = client.get("/console/bank").get_data(as_text=True)
     assert "tout ce qui est arrivé a trouvé sa facture" in after
-    assert f"Rapproché\u00a0: <span class=\"nowrap\">{lucie.number}</span>" in after
+    assert f'Rapproché\u00a0: <span class="nowrap">{lucie.number}</span>' in after
     assert EMAIL in after
     assert "Paylink (référence citée)" in after
 
