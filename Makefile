@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.pay_page
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.webhooks
+	$(BIN)/python -m bench.reconcile
 
 lock: $(STAMP)
 	$(BIN)/pip install --quiet '$(UV)'
