@@ -38,6 +38,7 @@ from core.services import (
 from core.services.context import ServiceContext
 from core.services.job_handlers import core_handlers
 from core.services.messaging import RECIPIENT, messaging_environment
+from core.services.payouts import schedule_payout_syncs
 from core.services.reminder_schedule import sweep_due_reminders
 from core.services.retention import purge_old_store_data
 from core.services.store_sync import schedule_polls
@@ -81,6 +82,8 @@ main.add_command(cli_statements.save_csv_profile)
 
 #: How often a worker lets go of old webhook bodies and finished carts.
 PURGE_SECONDS = 6 * 3600.0
+#: How often providers are asked for their payouts (they pay out daily at most).
+PAYOUT_SYNC_SECONDS = 3600
 
 
 def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
@@ -95,7 +98,11 @@ def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
     every = settings.store_poll_seconds
     polls = (float(every), lambda: schedule_polls(ctx, connectors, every))
     purge = (PURGE_SECONDS, lambda: purge_old_store_data(ctx))
-    return Worker(queue, handlers, periodic=[sweep, polls, purge])
+    payout_syncs = (
+        float(PAYOUT_SYNC_SECONDS),
+        lambda: schedule_payout_syncs(ctx, PAYOUT_SYNC_SECONDS),
+    )
+    return Worker(queue, handlers, periodic=[sweep, polls, purge, payout_syncs])
 
 
 @main.command()

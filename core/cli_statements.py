@@ -67,6 +67,7 @@ def summary_lines(summary: reconciliation.ImportSummary) -> list[str]:
     lines = [
         f"{summary.lines} lines read in {summary.statements} statement(s)",
         f"  {summary.matched} paid an invoice by their reference",
+        f"  {summary.payouts} were payouts of a payment provider",
         f"  {summary.unmatched} wait in the exceptions queue",
         f"  {summary.debits} debits and {summary.reversals} reversals recorded",
     ]

@@ -182,29 +182,27 @@ def suggest(
     """Suggestions for the credits no reference settled (by line id): open invoices owing
     exactly the amount, sent in the window before the money came, scored by the payer's name.
     Run once per file, after its matches were paid, so a paid invoice is no longer offered."""
+    if not unmatched:
+        return
     earliest = min((line.booking_date for _, line in unmatched if line.booking_date), default=None)
+    amounts = {line.amount.minor for _, line in unmatched}
+    query = select(
+        Invoice.id,
+        Invoice.number,
+        Invoice.customer_name,
+        Invoice.total,
+        Invoice.amount_paid,
+        Invoice.currency,
+        Invoice.opened_at,
+    ).where(Invoice.merchant_id == merchant_id, Invoice.status.in_(PAYABLE))
+    if earliest is not None:
+        since = datetime.combine(earliest, time(), tzinfo=UTC)
+        query = query.where(Invoice.created_at >= since - timedelta(days=SUGGESTION_WINDOW_DAYS))
+    # One pass over the open invoices, kept only when they owe one of the amounts: a long IN
+    # list over an expression is a scan per element on PostgreSQL.
     candidates: dict[int, list[CandidateInvoice]] = {}
-    amounts = sorted({line.amount.minor for _, line in unmatched})
-    for start in range(0, len(amounts), CHUNK):
-        query = select(
-            Invoice.id,
-            Invoice.number,
-            Invoice.customer_name,
-            Invoice.total,
-            Invoice.amount_paid,
-            Invoice.currency,
-            Invoice.opened_at,
-        ).where(
-            Invoice.merchant_id == merchant_id,
-            Invoice.status.in_(PAYABLE),
-            (Invoice.total - Invoice.amount_paid).in_(amounts[start : start + CHUNK]),
-        )
-        if earliest is not None:
-            since = datetime.combine(earliest, time(), tzinfo=UTC)
-            query = query.where(
-                Invoice.created_at >= since - timedelta(days=SUGGESTION_WINDOW_DAYS)
-            )
-        for invoice_row in session.execute(query):
+    for invoice_row in session.execute(query.execution_options(yield_per=5_000)):
+        if invoice_row.total - invoice_row.amount_paid in amounts:
             candidate = _candidate(invoice_row)
             candidates.setdefault(candidate.amount_due.minor, []).append(candidate)
     updates = [

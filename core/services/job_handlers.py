@@ -17,6 +17,7 @@ from core.services import (
     message_delivery,
     payment_accounts,
     payments,
+    payouts,
     provider_events,
     reminder_schedule,
     store_events,
@@ -57,6 +58,9 @@ def core_handlers(
 
     def setup_store(job: ClaimedJob) -> None:
         store_sync.setup_store(ctx, connectors or {}, job.payload["store_id"])
+
+    def sync_payouts(job: ClaimedJob) -> None:
+        payouts.sync_payouts(ctx, env, job.payload["account_id"])
 
     def poll_store(job: ClaimedJob) -> None:
         store_sync.poll_store(ctx, connectors or {}, job.payload["store_id"])
@@ -106,6 +110,7 @@ def core_handlers(
         carts.JOB_ABANDON_CART: abandon_cart,
         store_sync.JOB_SETUP_STORE: setup_store,
         store_sync.JOB_POLL_STORE: poll_store,
+        payouts.JOB_SYNC_PAYOUTS: sync_payouts,
         payments.JOB_PUSH_PAYMENT: push_payment,
         checkout.JOB_SETTLE_CHECKOUT: settle_checkout,
         JOB_DELIVER_WEBHOOK: deliver_sandbox_webhook,

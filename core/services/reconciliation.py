@@ -41,6 +41,7 @@ from core.services.bank_matching import (
 from core.services.context import ServiceContext
 from core.services.payment_accounts import merchant_bank_account
 from core.services.payments import reverse_payment_in
+from core.services.payouts import claim_payout_lines
 from core.storage.bank_models import (
     BankCsvProfile,
     BankLine,
@@ -66,6 +67,7 @@ class ImportSummary:
     lines: int = 0
     duplicates: int = 0
     matched: int = 0
+    payouts: int = 0
     unmatched: int = 0
     debits: int = 0
     reversals: int = 0
@@ -233,9 +235,12 @@ class _Importer:
                     for line_id, a, payment in shares
                 ],
             )
-        unmatched = [
+        credits = [
             (ids[line.key], line) for line in fresh if line.is_credit and line.key not in matches
         ]
+        payouts = claim_payout_lines(self.ctx, self.session, self.merchant_id, credits)
+        self.summary.payouts += len(payouts)
+        unmatched = [(line_id, line) for line_id, line in credits if line_id not in payouts]
         reversals = [line for line in fresh if line.reversal]
         for line in reversals:
             self._reverse(ids[line.key], line, references[line.key], resolved)

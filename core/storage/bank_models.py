@@ -35,6 +35,7 @@ class BankLineState(enum.StrEnum):
     DEBIT = "debit"  # money out: recorded, nothing to match
     REVERSAL = "reversal"  # the bank took back an earlier credit (see `reverses_line_id`)
     REVERSED = "reversed"  # a matched credit the bank took back: its payments were undone
+    PAYOUT = "payout"  # a provider's payout arriving (see `ProviderPayout.bank_line_id`)
 
 
 class BankStatement(Base):
@@ -116,3 +117,43 @@ class BankCsvProfile(Base):
     name: Mapped[str] = mapped_column(String(60))
     layout: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime]
+
+
+class ProviderPayout(Base):
+    """A provider's payout to the merchant's bank, as the provider reported it, and the bank
+    line it arrived on once a statement showed it."""
+
+    __tablename__ = "provider_payouts"
+    __table_args__ = (
+        UniqueConstraint("account_id", "payout_ref"),
+        Index("ix_provider_payouts_merchant_waiting", "merchant_id", "amount", "bank_line_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("payment_accounts.id"))
+    provider: Mapped[str] = mapped_column(String(32))
+    payout_ref: Mapped[str] = mapped_column(String(255))  # po_..., PO...
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    fees: Mapped[int] = mapped_column(BigInteger)
+    arrival_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    bank_reference: Mapped[str | None] = mapped_column(String(140))
+    bank_line_id: Mapped[int | None] = mapped_column(ForeignKey("bank_lines.id"), unique=True)
+    synced_at: Mapped[datetime]
+
+
+class PayoutItem(Base):
+    """One payment a payout carried, with the provider's fee on it; `payment_id` once Paylink
+    knows the payment (a payout can hold payments of other integrations too)."""
+
+    __tablename__ = "payout_items"
+    __table_args__ = (UniqueConstraint("payout_id", "provider_payment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payout_id: Mapped[int] = mapped_column(ForeignKey("provider_payouts.id"))
+    provider_payment_id: Mapped[str] = mapped_column(String(255))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    gross: Mapped[int] = mapped_column(BigInteger)
+    fee: Mapped[int] = mapped_column(BigInteger)

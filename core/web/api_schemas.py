@@ -260,6 +260,7 @@ class BankImportOut(BaseModel):
     lines: int
     duplicates: int = Field(description="Lines an earlier file already brought")
     matched: int = Field(description="Credits that paid invoices by their reference")
+    payouts: int = Field(description="Credits that are a payment provider's payouts")
     unmatched: int = Field(description="Credits waiting in the exceptions queue")
     debits: int
     reversals: int
@@ -278,7 +279,7 @@ class BankSuggestionOut(BaseModel):
 
 class BankLineOut(BaseModel):
     id: int
-    state: Literal["matched", "unmatched", "ignored", "debit", "reversal", "reversed"]
+    state: Literal["matched", "unmatched", "ignored", "debit", "reversal", "reversed", "payout"]
     booked_on: str | None = Field(description="Booking date, YYYY-MM-DD")
     amount: MinorUnits
     currency: str

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from core.web import api_schemas as schemas
 
-LINE_STATES = ["matched", "unmatched", "ignored", "debit", "reversal", "reversed"]
+LINE_STATES = ["matched", "unmatched", "ignored", "debit", "reversal", "reversed", "payout"]
 
 
 def bank_paths(

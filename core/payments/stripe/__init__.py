@@ -3,15 +3,16 @@ device has them (no extra code: they come with the hosted page)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from core.clock import utc_now
 from core.errors import OutsideServiceFailed, ValidationError
 from core.http import http_session
 from core.payments import signatures
+from core.payments.payouts import Payout
 from core.payments.provider import (
     Checkout,
     CheckoutRequest,
@@ -75,3 +76,32 @@ class StripeProvider:
 
     def check_connection(self) -> None:
         self.client.get("/v1/balance")
+
+    #: What a bank shows of a Stripe payout: the sender, or the default statement descriptor.
+    statement_names: ClassVar[tuple[str, ...]] = ("STRIPE",)
+
+    def payouts(self, since: date) -> Iterator[Payout]:
+        """Payouts arriving from `since`, each with the balance transactions it settled (the
+        `payout` filter lists an automatic payout's contents), oldest first."""
+        midnight = int(datetime.combine(since, time(), tzinfo=UTC).timestamp())
+        found = list(self._pages("/v1/payouts", {"arrival_date[gte]": str(midnight)}))
+        for payout in sorted(found, key=lambda item: int(item["arrival_date"])):
+            transactions = list(
+                self._pages(
+                    "/v1/balance_transactions",
+                    {"payout": str(payout["id"]), "expand[]": "data.source"},
+                )
+            )
+            yield mapping.payout_of(payout, transactions)
+
+    def _pages(self, path: str, query: dict[str, str]) -> Iterator[dict[str, Any]]:
+        """Every object of a Stripe list, page after page (`starting_after` the last id)."""
+        after: str | None = None
+        while True:
+            page_query = {**query, "limit": "100", **({"starting_after": after} if after else {})}
+            page = self.client.get(f"{path}?{urlencode(page_query)}")
+            items = page.get("data") or []
+            yield from items
+            if not page.get("has_more") or not items:
+                return
+            after = str(items[-1]["id"])

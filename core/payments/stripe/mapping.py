@@ -7,12 +7,13 @@ is IGNORED, so a new Stripe event can never mark an invoice paid by accident.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from core.errors import MALFORMED_PAYLOAD, ValidationError
 from core.money import Money
+from core.payments.payouts import Payout, PayoutPayment, PayoutStatus
 from core.payments.provider import CheckoutRequest, EventKind, ProviderEvent, body_digest_key
 
 #: Currencies whose Stripe amount differs from ISO minor units: ISK is zero-decimal in ISO 4217
@@ -128,3 +129,50 @@ def parse_event(raw_body: bytes) -> list[ProviderEvent]:
         refunds = obj.get("refunds") or {}
         return [_refund_event(r) for r in refunds.get("data", []) if r["status"] == "succeeded"]
     return [ProviderEvent(kind=EventKind.IGNORED, occurred_at=_at(event))]
+
+
+#: Stripe's payout statuses; a payout shown `paid` may still fail later, and then says so.
+PAYOUT_STATUSES = {
+    "pending": PayoutStatus.PENDING,
+    "in_transit": PayoutStatus.IN_TRANSIT,
+    "paid": PayoutStatus.PAID,
+    "failed": PayoutStatus.FAILED,
+    "canceled": PayoutStatus.FAILED,
+}
+#: Balance transactions that are a customer's payment (a Charge, or a Payment for some methods).
+PAYMENT_TYPES = frozenset({"charge", "payment"})
+
+
+def payout_of(payout: Mapping[str, Any], transactions: Sequence[Mapping[str, Any]]) -> Payout:
+    """A payout and the balance transactions it settled (`expand[]=data.source`): each charge's
+    PaymentIntent is the id Paylink recorded the payment under."""
+    currency = str(payout["currency"])
+    payments = []
+    fees = 0
+    for transaction in transactions:
+        fees += int(transaction.get("fee") or 0)
+        source = transaction.get("source")
+        if transaction.get("type") not in PAYMENT_TYPES or not isinstance(source, Mapping):
+            continue
+        intent = source.get("payment_intent")
+        if isinstance(intent, Mapping):
+            intent = intent.get("id")
+        if not intent:
+            continue
+        payments.append(
+            PayoutPayment(
+                str(intent),
+                from_stripe_amount(int(transaction["amount"]), str(transaction["currency"])),
+                from_stripe_amount(int(transaction.get("fee") or 0), str(transaction["currency"])),
+            )
+        )
+    trace = payout.get("trace_id") or {}
+    return Payout(
+        payout_id=str(payout["id"]),
+        amount=from_stripe_amount(int(payout["amount"]), currency),
+        arrival_on=datetime.fromtimestamp(int(payout["arrival_date"]), UTC).date(),
+        status=PAYOUT_STATUSES.get(str(payout.get("status")), PayoutStatus.PENDING),
+        payments=tuple(payments),
+        fees=from_stripe_amount(fees, currency),
+        bank_reference=trace.get("value") if trace.get("status") == "supported" else None,
+    )

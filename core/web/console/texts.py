@@ -94,6 +94,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "bank_state.reversal": "Rejet d'un virement",
         "bank_state.debit": "Débit",
         "bank_state.unmatched": "À rapprocher",
+        "bank_state.payout": "Versement d'un prestataire de paiement",
         "invoice_gateways": "Moyens de paiement de la boutique qui créent une facture",
         "invoice_gateways_hint": "Un par ligne, tels que la boutique les nomme (Shopify : un "
         "moyen de paiement manuel « Paylink » ; WooCommerce : leur identifiant, comme bacs "
@@ -369,6 +370,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "bank_state.reversal": "Transfer returned",
         "bank_state.debit": "Debit",
         "bank_state.unmatched": "To match",
+        "bank_state.payout": "Payout from a payment provider",
         "invoice_gateways": "Store payment methods that create an invoice",
         "invoice_gateways_hint": "One per line, as the store names them (Shopify: a manual "
         "payment method called \u201cPaylink\u201d; WooCommerce: their id, such as bacs for "
@@ -629,6 +631,9 @@ EVENTS: dict[str, dict[str, str]] = {
         "payment_pending": "Paiement en attente",
         "payment_failed": "Paiement refusé",
         "payment_flagged": "Paiement à vérifier",
+        "payment_reversed": "Virement rejeté par la banque : de nouveau dû",
+        "paid_out": "Versé par le prestataire sur votre compte",
+        "payout_on_statement": "Versement vu sur votre relevé bancaire",
         "overpaid": "Trop-perçu",
         "early_discount_earned": "Escompte accordé",
         "refunded": "Remboursée",
@@ -656,6 +661,9 @@ EVENTS: dict[str, dict[str, str]] = {
         "payment_pending": "Payment pending",
         "payment_failed": "Payment declined",
         "payment_flagged": "Payment to check",
+        "payment_reversed": "Transfer returned by the bank: due again",
+        "paid_out": "Paid out by the provider to your account",
+        "payout_on_statement": "Payout seen on your bank statement",
         "overpaid": "Overpaid",
         "early_discount_earned": "Early-payment discount given",
         "refunded": "Refunded",

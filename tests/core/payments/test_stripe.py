@@ -141,3 +141,44 @@ def test_unknown_events_are_ignored_never_paid():
     event["type"] = "checkout.session.completed"
     event["data"]["object"]["payment_status"] = "no_payment_required"
     assert mapping.parse_event(json.dumps(event).encode())[0].kind == EventKind.IGNORED
+
+
+def test_payouts_are_read_page_by_page_with_the_payments_they_settled(httpserver):
+    second_page = {
+        "object": "list",
+        "has_more": False,
+        "data": [],
+    }
+    first = json.loads(fixture("payouts_list.json"))
+    first["has_more"] = True
+    httpserver.expect_oneshot_request(
+        "/v1/payouts",
+        query_string={"arrival_date[gte]": "1795910400", "limit": "100"},
+        headers={"Authorization": "Bearer sk_test_123"},
+    ).respond_with_json(first)
+    httpserver.expect_oneshot_request(
+        "/v1/payouts",
+        query_string={
+            "arrival_date[gte]": "1795910400",
+            "limit": "100",
+            "starting_after": "po_1QeLuneA2bC3dE4f",
+        },
+    ).respond_with_json(second_page)
+    httpserver.expect_oneshot_request(
+        "/v1/balance_transactions",
+        query_string={"payout": "po_1QeLuneA2bC3dE4f", "expand[]": "data.source", "limit": "100"},
+    ).respond_with_data(
+        fixture("payout_balance_transactions.json"), content_type="application/json"
+    )
+    [payout] = provider(httpserver).payouts(datetime(2026, 11, 29, tzinfo=UTC).date())
+    httpserver.check_assertions()
+    assert (payout.payout_id, payout.amount, str(payout.arrival_on)) == (
+        "po_1QeLuneA2bC3dE4f",
+        Money(11420, "EUR"),
+        "2026-12-01",
+    )
+    assert [(p.provider_payment_id, p.gross.minor, p.fee.minor) for p in payout.payments] == [
+        ("pi_3QeLune0001", 7550, 130),
+        ("pi_3QeOtherShop9", 4100, 100),
+    ]
+    assert payout.fees == Money(230, "EUR") and payout.bank_reference == "TRC2611300042"

@@ -1,5 +1,5 @@
 """Bank reconciliation: invoices.reference_key (what of the number survives a transfer),
-bank_statements, bank_lines, bank_line_shares and bank_csv_profiles
+bank_statements, bank_lines, bank_line_shares, bank_csv_profiles, provider_payouts and payout_items
 
 Revision ID: 0014
 Revises: 0013
@@ -15,7 +15,7 @@ down_revision = "0013"
 branch_labels = None
 depends_on = None
 
-STATE = ("matched", "unmatched", "ignored", "debit", "reversal", "reversed")
+STATE = ("matched", "unmatched", "ignored", "debit", "reversal", "reversed", "payout")
 DIRECTION = ("credit", "debit")
 
 
@@ -176,8 +176,82 @@ def upgrade() -> None:
         sa.UniqueConstraint("merchant_id", "name", name="uq_bank_csv_profiles_merchant_id_name"),
     )
 
+    _payouts()
+
+
+def _payouts() -> None:
+    op.create_table(
+        "provider_payouts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "merchant_id",
+            sa.Integer(),
+            sa.ForeignKey("merchants.id", name="fk_provider_payouts_merchant_id_merchants"),
+            nullable=False,
+        ),
+        sa.Column(
+            "account_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "payment_accounts.id", name="fk_provider_payouts_account_id_payment_accounts"
+            ),
+            nullable=False,
+        ),
+        sa.Column("provider", sa.String(32), nullable=False),
+        sa.Column("payout_ref", sa.String(255), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("fees", sa.BigInteger(), nullable=False),
+        sa.Column("arrival_on", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("bank_reference", sa.String(140), nullable=True),
+        sa.Column(
+            "bank_line_id",
+            sa.Integer(),
+            sa.ForeignKey("bank_lines.id", name="fk_provider_payouts_bank_line_id_bank_lines"),
+            nullable=True,
+        ),
+        sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_provider_payouts"),
+        sa.UniqueConstraint(
+            "account_id", "payout_ref", name="uq_provider_payouts_account_id_payout_ref"
+        ),
+        sa.UniqueConstraint("bank_line_id", name="uq_provider_payouts_bank_line_id"),
+    )
+    op.create_index(
+        "ix_provider_payouts_merchant_waiting",
+        "provider_payouts",
+        ["merchant_id", "amount", "bank_line_id"],
+    )
+    op.create_table(
+        "payout_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "payout_id",
+            sa.Integer(),
+            sa.ForeignKey("provider_payouts.id", name="fk_payout_items_payout_id_provider_payouts"),
+            nullable=False,
+        ),
+        sa.Column("provider_payment_id", sa.String(255), nullable=False),
+        sa.Column(
+            "payment_id",
+            sa.Integer(),
+            sa.ForeignKey("payments.id", name="fk_payout_items_payment_id_payments"),
+            nullable=True,
+        ),
+        sa.Column("gross", sa.BigInteger(), nullable=False),
+        sa.Column("fee", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_payout_items"),
+        sa.UniqueConstraint(
+            "payout_id", "provider_payment_id", name="uq_payout_items_payout_id_provider_payment_id"
+        ),
+    )
+    op.create_index("ix_payout_items_payment_id", "payout_items", ["payment_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("payout_items")
+    op.drop_table("provider_payouts")
     op.drop_table("bank_csv_profiles")
     op.drop_table("bank_line_shares")
     op.drop_table("bank_lines")
