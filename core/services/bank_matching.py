@@ -4,7 +4,7 @@ importer is sure of and one a person makes in the exceptions queue)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -25,7 +25,7 @@ from core.reconcile import (
     suggestions_for,
 )
 from core.services.context import ServiceContext
-from core.services.payments import apply_new_payment, locked_invoices, record_payment_in
+from core.services.payments import apply_new_payment, record_payment_in
 from core.storage.bank_models import BankLine
 from core.storage.models import Invoice, Payment
 
@@ -64,12 +64,13 @@ def pay_shares(
     line: LineFacts,
     match: SureMatch,
     statement_ref: str,
-    prepared: PreparedChunk | None = None,
+    locked: Mapping[int, Invoice] | None = None,
 ) -> list[tuple[Allocation, Payment]]:
     """Record each share of a line as a payment of its invoice (idempotent on the bank's
     reference: the same line paying the same invoice is one payment), which puts the line on
-    the invoice's timeline. With `prepared`, the chunk's invoices were locked and its known
-    payments read at once. The caller records the shares (the importer in one statement)."""
+    the invoice's timeline. The importer hands the chunk's invoices `locked` at once, and its
+    lines were stored just now, so their payments cannot exist yet (the unique constraint
+    still stands guard). The caller records the shares (the importer in one statement)."""
     paid_at = _paid_at(line.value_date or line.booked, ctx)
     paid = []
     for allocation in match.allocations:
@@ -88,9 +89,8 @@ def pay_shares(
                 ("remittance", line.remittance[:140]),
             ),
         )
-        invoice = prepared.invoices.get(allocation.invoice_id) if prepared else None
-        known = prepared.known_payments if prepared else frozenset()
-        if invoice is not None and event.provider_payment_id not in known:
+        invoice = locked.get(allocation.invoice_id) if locked else None
+        if invoice is not None:
             payment = apply_new_payment(ctx, session, invoice, event)
         else:
             payment, _ = record_payment_in(ctx, session, event)
@@ -100,38 +100,6 @@ def pay_shares(
 
 def payment_key(iban: str, line_key: str, invoice_id: int) -> str:
     return f"{iban}:{line_key}:{invoice_id}"
-
-
-@dataclass(frozen=True)
-class PreparedChunk:
-    """A chunk's invoices, locked in one query, and which of its payments already exist."""
-
-    invoices: dict[int, Invoice]
-    known_payments: frozenset[str]
-
-
-def prepare_chunk(
-    session: Session, merchant_id: int, iban: str, planned: Iterable[tuple[str, SureMatch]]
-) -> PreparedChunk:
-    planned = list(planned)
-    invoice_ids = {a.invoice_id for _, match in planned for a in match.allocations}
-    keys = [
-        payment_key(iban, line_key, a.invoice_id)
-        for line_key, match in planned
-        for a in match.allocations
-    ]
-    known: set[str] = set()
-    for start in range(0, len(keys), CHUNK):
-        known.update(
-            session.scalars(
-                select(Payment.provider_payment_id).where(
-                    Payment.merchant_id == merchant_id,
-                    Payment.provider == BANK_PROVIDER,
-                    Payment.provider_payment_id.in_(keys[start : start + CHUNK]),
-                )
-            )
-        )
-    return PreparedChunk(locked_invoices(session, merchant_id, invoice_ids), frozenset(known))
 
 
 def _paid_at(booked: date | None, ctx: ServiceContext) -> datetime:

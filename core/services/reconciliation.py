@@ -9,11 +9,12 @@ references name, so a 100,000-line statement runs in flat memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.bank_statements import PRESETS, CsvProfile, StatementError, read_statement
@@ -32,15 +33,13 @@ from core.reconcile import (
 )
 from core.services.bank_matching import (
     LineFacts,
-    PreparedChunk,
     pay_shares,
-    prepare_chunk,
     resolve,
     suggest,
 )
 from core.services.context import ServiceContext
 from core.services.payment_accounts import merchant_bank_account
-from core.services.payments import reverse_payment_in
+from core.services.payments import locked_invoices, reverse_payment_in
 from core.services.payouts import claim_payout_lines
 from core.storage.bank_models import (
     BankCsvProfile,
@@ -49,7 +48,7 @@ from core.storage.bank_models import (
     BankLineState,
     BankStatement,
 )
-from core.storage.models import Merchant, Payment
+from core.storage.models import Invoice, Merchant, Payment
 
 NO_REFERENCES = LineReferences((), ())
 #: Who decided what the importer decided, as the audit shows it.
@@ -185,24 +184,31 @@ class _Importer:
         suggest(self.session, self.merchant_id, self.unmatched)
 
     def flush(self) -> None:
-        """Handle the lines read so far: one query for those already known, one for the
-        invoices their references name, one to lock those invoices and see their payments,
-        then every row written in one flush. Reversals come last, once the chunk's own
-        credits are stored."""
+        """Handle the lines read so far, together: one query for the invoices their references
+        name, one to lock those invoices, one statement inserting the lines (those already
+        stored, by this file or an earlier one, are skipped by the unique constraint and
+        counted as duplicates), one for their shares. Reversals come last, once the chunk's
+        own credits are stored."""
         lines, self.pending = self.pending, []
         if not lines or self.statement_id is None:
             return
-        fresh = self._fresh(lines)
-        if fresh:
-            self._handle(fresh)
+        unseen = []
+        for line in lines:
+            self.summary.lines += 1
+            if line.key in self.seen:
+                self.summary.duplicates += 1
+            else:
+                self.seen.add(line.key)
+                unseen.append(line)
+        if unseen:
+            self._handle(unseen)
         if self.progress is not None:
             self.progress(len(lines))
 
-    def _handle(self, fresh: list[StatementLine]) -> None:
-        assert self.statement_id is not None
+    def _handle(self, lines: list[StatementLine]) -> None:
         references = {
             line.key: references_of(line, self.prefixes)
-            for line in fresh
+            for line in lines
             if line.direction == Direction.CREDIT or line.reversal
         }
         resolved = resolve(
@@ -210,17 +216,26 @@ class _Importer:
         )
         matches = {
             line.key: match
-            for line in fresh
+            for line in lines
             if (match := match_line(line, references.get(line.key, NO_REFERENCES), resolved))
         }
-        prepared = prepare_chunk(self.session, self.merchant_id, self.iban, matches.items())
-        self.session.execute(insert(BankLine), [self._values(line, matches) for line in fresh])
-        ids = self._line_ids([line.key for line in fresh])
+        ids = self._insert(lines, matches)
+        fresh = [line for line in lines if line.key in ids]
+        self.summary.duplicates += len(lines) - len(fresh)
+        if not fresh:
+            return
+        self._count(fresh)
+        paid = {key: match for key, match in matches.items() if key in ids}
+        invoices = locked_invoices(
+            self.session,
+            self.merchant_id,
+            [a.invoice_id for match in paid.values() for a in match.allocations],
+        )
         shares = []
         with self.session.no_autoflush:
             for line in fresh:
-                if line.key in matches:
-                    shares += self._pay(ids[line.key], line, matches[line.key], prepared)
+                if line.key in paid:
+                    shares += self._pay(ids[line.key], line, paid[line.key], invoices)
         self.session.flush()  # the payments get their ids
         if shares:
             self.session.execute(
@@ -236,14 +251,14 @@ class _Importer:
                 ],
             )
         credits = [
-            (ids[line.key], line) for line in fresh if line.is_credit and line.key not in matches
+            (ids[line.key], line) for line in fresh if line.is_credit and line.key not in paid
         ]
         payouts = claim_payout_lines(self.ctx, self.session, self.merchant_id, credits)
         self.summary.payouts += len(payouts)
         unmatched = [(line_id, line) for line_id, line in credits if line_id not in payouts]
-        reversals = [line for line in fresh if line.reversal]
-        for line in reversals:
-            self._reverse(ids[line.key], line, references[line.key], resolved)
+        for line in fresh:
+            if line.reversal:
+                self._reverse(ids[line.key], line, references[line.key], resolved)
         self.unmatched.extend(unmatched)
         self.summary.unmatched += len(unmatched)
         self.session.execute(
@@ -254,37 +269,31 @@ class _Importer:
         self.session.flush()
         self.session.expunge_all()  # flat memory: nothing of this chunk is needed again
 
-    def _fresh(self, lines: Sequence[StatementLine]) -> list[StatementLine]:
-        """The lines neither stored before nor already seen in this file."""
-        keys = [line.key for line in lines]
-        known = set(
-            self.session.scalars(
-                select(BankLine.line_key).where(
-                    BankLine.merchant_id == self.merchant_id,
-                    BankLine.account_iban == self.iban,
-                    BankLine.line_key.in_(keys),
-                )
-            )
-        )
-        fresh = []
-        for line in lines:
-            self.summary.lines += 1
-            if line.key in known or line.key in self.seen:
-                self.summary.duplicates += 1
-                continue
-            self.seen.add(line.key)
-            fresh.append(line)
-        return fresh
+    def _insert(self, lines: list[StatementLine], matches: dict[str, SureMatch]) -> dict[str, int]:
+        """Store the lines not stored yet, in one statement; the ids of those it stored, by
+        key. The unique constraint decides, so two imports of one file at once store it once."""
+        dialect = self.session.get_bind().dialect.name
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(BankLine)
+        statement = upsert.on_conflict_do_nothing(
+            index_elements=["merchant_id", "account_iban", "line_key"]
+        ).returning(BankLine.line_key, BankLine.id)
+        rows = self.session.execute(statement, [self._values(line, matches) for line in lines])
+        return {row.line_key: row.id for row in rows}
+
+    def _count(self, fresh: list[StatementLine]) -> None:
+        for line in fresh:
+            if line.reversal:
+                self.summary.reversals += 1
+            elif line.direction == Direction.DEBIT:
+                self.summary.debits += 1
 
     def _values(self, line: StatementLine, matches: dict[str, SureMatch]) -> dict[str, Any]:
         """The line's row, as one of a chunk's rows written in a single statement."""
         match = matches.get(line.key)
         if line.reversal:
             state = BankLineState.REVERSAL
-            self.summary.reversals += 1
         elif line.direction == Direction.DEBIT:
             state = BankLineState.DEBIT
-            self.summary.debits += 1
         elif match is not None:
             state = BankLineState.MATCHED
         else:
@@ -293,7 +302,7 @@ class _Importer:
             "merchant_id": self.merchant_id,
             "statement_id": self.statement_id,
             "account_iban": self.iban,
-            "line_key": line.key[:200],
+            "line_key": line.key,
             "state": state,
             "direction": line.direction,
             "reversal": line.reversal,
@@ -315,29 +324,18 @@ class _Importer:
             "imported_at": self.ctx.clock(),
         }
 
-    def _line_ids(self, keys: list[str]) -> dict[str, int]:
-        found = self.session.execute(
-            select(BankLine.line_key, BankLine.id).where(
-                BankLine.merchant_id == self.merchant_id,
-                BankLine.account_iban == self.iban,
-                BankLine.line_key.in_([key[:200] for key in keys]),
-            )
-        )
-        by_stored_key = {row.line_key: row.id for row in found}
-        return {key: by_stored_key[key[:200]] for key in keys}
-
     def _pay(
-        self, line_id: int, line: StatementLine, match: SureMatch, prepared: PreparedChunk
+        self, line_id: int, line: StatementLine, match: SureMatch, invoices: dict[int, Invoice]
     ) -> list[tuple[int, Allocation, Payment]]:
         facts = LineFacts(
             self.iban,
-            line.key[:200],
+            line.key,
             line.booking_date,
             line.value_date,
             line.debtor_name,
             line.remittance,
         )
-        paid = pay_shares(self.ctx, self.session, facts, match, self.statement_ref, prepared)
+        paid = pay_shares(self.ctx, self.session, facts, match, self.statement_ref, invoices)
         self.summary.matched += 1
         self.summary.add_collected(line.amount)
         return [(line_id, allocation, payment) for allocation, payment in paid]
