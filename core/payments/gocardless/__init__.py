@@ -7,8 +7,8 @@ resources, so the job fetches each payment, billing request or refund and trusts
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -17,6 +17,7 @@ from core.errors import ValidationError
 from core.http import http_session
 from core.payments.gocardless import mapping
 from core.payments.gocardless.client import GoCardlessClient
+from core.payments.payouts import Payout
 from core.payments.provider import (
     Checkout,
     CheckoutRequest,
@@ -102,3 +103,19 @@ class GoCardlessProvider:
 
     def check_connection(self) -> None:
         self.client.list_one("creditors")
+
+    #: What a bank shows of a GoCardless payout: the sender's name (and the payout reference).
+    statement_names: ClassVar[tuple[str, ...]] = ("GOCARDLESS",)
+
+    def payouts(self, since: date) -> Iterator[Payout]:
+        """Payouts created from the day before `since` (they arrive a working day or more
+        later), each with its items, oldest first."""
+        created_from = datetime.combine(since - timedelta(days=1), time(), tzinfo=UTC)
+        found = list(
+            self.client.list_all(
+                "payouts", {"created_at[gte]": created_from.isoformat().replace("+00:00", "Z")}
+            )
+        )
+        for payout in sorted(found, key=lambda item: str(item.get("created_at"))):
+            items = list(self.client.list_all("payout_items", {"payout": str(payout["id"])}))
+            yield mapping.payout_of(payout, items)

@@ -3,6 +3,7 @@ named after the resource, and our own `Idempotency-Key` on creates."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -31,6 +32,17 @@ class GoCardlessClient:
 
     def list_one(self, resource: str) -> dict[str, Any]:
         return self._call("GET", f"/{resource}", params={"limit": 1}, headers=self.headers)
+
+    def list_all(self, resource: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
+        """Every item of a cursor-paginated list (`meta.cursors.after` until there is none)."""
+        after: str | None = None
+        while True:
+            page_params = {**params, "limit": "500", **({"after": after} if after else {})}
+            body = self._call("GET", f"/{resource}", params=page_params, headers=self.headers)
+            yield from body.get(resource) or []
+            after = (body.get("meta") or {}).get("cursors", {}).get("after")
+            if not after:
+                return
 
     def get(self, resource: str, resource_id: str) -> dict[str, Any]:
         body = self._call("GET", f"/{resource}/{resource_id}", headers=self.headers)

@@ -14,11 +14,13 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from core.errors import MALFORMED_PAYLOAD, ValidationError
 from core.money import Money
+from core.payments.payouts import Payout, PayoutPayment, PayoutStatus
 from core.payments.provider import (
     CheckoutRequest,
     EventKind,
@@ -170,4 +172,48 @@ def refund_event(refund: Mapping[str, Any], now: datetime) -> ProviderEvent:
         payment_reference=str(refund["links"]["payment"]),
         refund_reference=str(refund["id"]),
         amount=Money(int(refund["amount"]), str(refund["currency"])),
+    )
+
+
+#: GoCardless's payout statuses: a payout that bounced never reached the bank.
+PAYOUT_STATUSES = {
+    "pending": PayoutStatus.PENDING,
+    "paid": PayoutStatus.PAID,
+    "bounced": PayoutStatus.FAILED,
+}
+#: Payout items that take a fee off a payment (their amounts are negative).
+FEE_ITEMS = frozenset({"gocardless_fee", "app_fee"})
+
+
+def _minor(value: object) -> int:
+    """A payout item's amount: minor units as a string with one decimal ("1000.0", "-20.5"),
+    rounded to a whole minor unit, half to even, as the payout itself is."""
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def payout_of(payout: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> Payout:
+    """A payout and its items: each `payment_paid_out` is a payment Paylink recorded under
+    its PM id, and the fee items that name the same payment are its fee."""
+    currency = str(payout["currency"])
+    fees: dict[str, int] = {}
+    paid: dict[str, int] = {}
+    for item in items:
+        payment = (item.get("links") or {}).get("payment")
+        if not payment:
+            continue
+        if item.get("type") == "payment_paid_out":
+            paid[str(payment)] = paid.get(str(payment), 0) + _minor(item["amount"])
+        elif item.get("type") in FEE_ITEMS:
+            fees[str(payment)] = fees.get(str(payment), 0) - _minor(item["amount"])
+    return Payout(
+        payout_id=str(payout["id"]),
+        amount=Money(int(payout["amount"]), currency),
+        arrival_on=date.fromisoformat(str(payout["arrival_date"])),
+        status=PAYOUT_STATUSES.get(str(payout.get("status")), PayoutStatus.PENDING),
+        payments=tuple(
+            PayoutPayment(payment, Money(gross, currency), Money(fees.get(payment, 0), currency))
+            for payment, gross in paid.items()
+        ),
+        fees=Money(int(payout.get("deducted_fees") or 0), currency),
+        bank_reference=payout.get("reference") or None,
     )

@@ -270,3 +270,40 @@ def test_a_chargeback_takes_the_payment_back(gocardless, client, ctx, httpserver
     taken_back = current(ctx, invoice)
     assert (taken_back.amount_paid, taken_back.amount_refunded) == (7550, 7550)
     assert taken_back.status.value == "refunded"
+
+
+def test_payouts_follow_the_cursor_and_carry_each_payment_with_its_fees(
+    ctx, fake, shop, httpserver
+):
+    from datetime import date
+
+    from core.money import Money
+    from core.services.payment_accounts import provider_for
+
+    account = enable(ctx, fake, shop)
+    empty = {"payouts": [], "meta": {"cursors": {"before": None, "after": None}, "limit": 500}}
+    httpserver.expect_oneshot_request(
+        "/payouts",
+        query_string={"created_at[gte]": "2026-11-28T00:00:00Z", "limit": "500"},
+        headers={"GoCardless-Version": "2015-07-06", "Authorization": "Bearer sandbox_tok"},
+    ).respond_with_response(json_answer(fixture("gocardless", "payouts_list.json")))
+    httpserver.expect_oneshot_request(
+        "/payouts",
+        query_string={
+            "created_at[gte]": "2026-11-28T00:00:00Z",
+            "limit": "500",
+            "after": "PO0004NB5X6TQ2",
+        },
+    ).respond_with_json(empty)
+    httpserver.expect_oneshot_request(
+        "/payout_items", query_string={"payout": "PO0004NB5X6TQ2", "limit": "500"}
+    ).respond_with_response(json_answer(fixture("gocardless", "payout_items_list.json")))
+    [payout] = provider_for(ctx, fake, account).payouts(date(2026, 11, 29))
+    httpserver.check_assertions()
+    assert (payout.amount, payout.fees, payout.bank_reference) == (
+        Money(7380, "EUR"),
+        Money(170, "EUR"),
+        "LUNE-QXQ5WJ8RBN",
+    )
+    [item] = payout.payments
+    assert (item.provider_payment_id, item.gross.minor, item.fee.minor) == (PAYMENT, 7550, 170)
