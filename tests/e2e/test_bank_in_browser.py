@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.services.merchant_users import create_user
-from core.services.payment_accounts import configure_payment_account
-from tests.support.bank import IBAN, camt, invoice_of
-from tests.support.factories import provider_env
+from tests.support.bank import camt, invoice_of, with_bank_account
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "bank"
 WORDS = {
@@ -42,14 +40,7 @@ WORDS = {
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_a_merchant_imports_a_statement_and_settles_the_queue(browser, shop_online, tmp_path, lang):
     ctx, shop, base_url = shop_online
-    configure_payment_account(
-        ctx,
-        provider_env(ctx),
-        shop.id,
-        "bank_transfer",
-        {"beneficiary": shop.name, "iban": IBAN},
-        enabled=False,
-    )
+    with_bank_account(ctx, shop)
     for n in range(5):
         invoice_of(ctx, shop.id, "1000.00", f"Client {n}")
     lucie = invoice_of(ctx, shop.id, "50.00", "Lucie Bernard")

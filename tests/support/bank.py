@@ -23,13 +23,18 @@ def camt(name: str) -> bytes:
 
 
 def merchant_with_account(ctx: ServiceContext, name: str = "Boutique Lune") -> Merchant:
-    shop = merchant(ctx, name)
+    return with_bank_account(ctx, merchant(ctx, name))
+
+
+def with_bank_account(ctx: ServiceContext, shop: Merchant) -> Merchant:
+    """The merchant, with the bank account its statements are for (not offered to customers:
+    reconciliation needs the IBAN, not the payment method)."""
     configure_payment_account(
         ctx,
         provider_env(ctx),
         shop.id,
         "bank_transfer",
-        {"beneficiary": name, "iban": IBAN},
+        {"beneficiary": shop.name, "iban": IBAN},
         enabled=False,
     )
     return shop

@@ -9,21 +9,12 @@ import jsonschema
 import pytest
 
 from core.services.accounts import create_api_key
-from core.services.payment_accounts import configure_payment_account
-from tests.support.bank import IBAN, camt, invoice_of, merchant_with_account
-from tests.support.factories import provider_env
+from tests.support.bank import camt, invoice_of, merchant_with_account, with_bank_account
 
 
 @pytest.fixture
 def banked(ctx, shop):
-    configure_payment_account(
-        ctx,
-        provider_env(ctx),
-        shop.id,
-        "bank_transfer",
-        {"beneficiary": shop.name, "iban": IBAN},
-        enabled=False,
-    )
+    with_bank_account(ctx, shop)
     return shop
 
 

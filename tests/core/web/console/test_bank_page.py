@@ -9,24 +9,15 @@ from io import BytesIO
 import pytest
 
 from core.invoices import InvoiceStatus
-from core.services.payment_accounts import configure_payment_account
-from tests.support.bank import IBAN, camt, invoice_of, merchant_with_account
+from tests.support.bank import camt, invoice_of, merchant_with_account, with_bank_account
 from tests.support.console import EMAIL, csrf_token, sign_in
-from tests.support.factories import provider_env
 from tests.support.providers import current
 
 
 @pytest.fixture
 def banked(ctx, clock, shop):
     clock.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-    configure_payment_account(
-        ctx,
-        provider_env(ctx),
-        shop.id,
-        "bank_transfer",
-        {"beneficiary": shop.name, "iban": IBAN},
-        enabled=False,
-    )
+    with_bank_account(ctx, shop)
     return shop
 
 
