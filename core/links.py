@@ -35,6 +35,17 @@ def payment_url(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/i/{code}"
 
 
+def receipt_url(base_url: str, code: str) -> str:
+    """The receipt page of a paid invoice, under its payment link."""
+    return f"{payment_url(base_url, code)}/receipt"
+
+
+def survey_url(base_url: str, code: str) -> str:
+    """The satisfaction survey of a paid invoice, under its payment link (the link's code is
+    the customer's key to it, as to the payment page)."""
+    return f"{payment_url(base_url, code)}/survey"
+
+
 def looks_like_link_code(value: str) -> bool:
     """Cheap shape check before any database look-up (and before rate limiting counts it)."""
     return len(value) == LINK_CODE_LENGTH and set(value) <= _LINK_ALPHABET

@@ -68,6 +68,7 @@ VARIABLES = frozenset(
         "amount",
         "due_date",
         "link",
+        "survey_link",
         "invoice_number",
         "promo_code",
         "instalment",

@@ -15,16 +15,17 @@ from sqlalchemy.orm import lazyload
 from core.channels.channel import ChannelRejected, DeliveryReceipt, OutgoingMessage, StopReply
 from core.channels.email_layout import EmailBranding, html_email
 from core.errors import NotFound
-from core.invoices import PAYABLE
-from core.links import payment_url
+from core.invoices import PAYABLE, InvoiceStatus
 from core.message_templates import template_locale
 from core.reminders import Channel, MessageKind, MessageStatus
+from core.services.after_payment import AFTER_PAYMENT
 from core.services.context import ServiceContext
 from core.services.invoicing import PHONE_INDEX, customer_of
 from core.services.messaging import (
     RECIPIENT,
     MessagingEnvironment,
     claim_message,
+    message_link,
     sms_sender,
 )
 from core.services.opt_outs import opted_out_channels, stop_sms_everywhere, unsubscribe_token
@@ -44,7 +45,11 @@ def deliver(ctx: ServiceContext, env: MessagingEnvironment, message_id: int) -> 
         invoice = session.get(Invoice, message.invoice_id, options=[lazyload(Invoice.lines)])
         merchant = session.get(Merchant, message.merchant_id)
         assert invoice is not None and merchant is not None
-        if invoice.status not in PAYABLE and MessageKind(message.kind) != MessageKind.RECEIPT:
+        after_payment = MessageKind(message.kind) in AFTER_PAYMENT
+        wrong_time = (
+            invoice.status != InvoiceStatus.PAID if after_payment else invoice.status not in PAYABLE
+        )
+        if wrong_time:
             message.status, message.updated_at = MessageStatus.CANCELLED, ctx.clock()
             ctx.record(session, invoice.id, "message_cancelled", step=message.step)
             return
@@ -87,7 +92,7 @@ def _outgoing(
         )
     token = unsubscribe_token(env.secret_key, invoice, Channel.EMAIL)
     unsubscribe_url = f"{env.base_url}/u/{token}" if message.marketing and token else None
-    link = payment_url(env.base_url, invoice.link_code)
+    link = message_link(env.base_url, invoice.link_code, MessageKind(message.kind))
     branding = EmailBranding(
         merchant.name,
         merchant.brand_color,

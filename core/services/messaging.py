@@ -20,9 +20,9 @@ from core.channels.channel import MessageChannel
 from core.channels.outbox import OutboxChannel
 from core.channels.registry import build_channels
 from core.errors import InvalidTransition, NotFound
-from core.invoices import PAYABLE, Customer
+from core.invoices import PAYABLE, Customer, InvoiceStatus
 from core.jobs import DeferJob, NewJob
-from core.links import payment_url
+from core.links import payment_url, receipt_url, survey_url
 from core.message_templates import (
     BABEL_LOCALES,
     Part,
@@ -30,6 +30,7 @@ from core.message_templates import (
     render_template,
     template_locale,
 )
+from core.money import Money
 from core.reminders import (
     MARKETING,
     Anchor,
@@ -41,6 +42,7 @@ from core.reminders import (
     choose_channel,
     customer_zone,
 )
+from core.services.after_payment import AFTER_PAYMENT, SurveyMode
 from core.services.context import ServiceContext
 from core.services.invoicing import customer_of, instalment_plan_on_track, state_of
 from core.services.message_settings import own_template
@@ -49,6 +51,7 @@ from core.services.reminder_schedule import JOB_SEND_STEP, policy_of
 from core.settings import Settings
 from core.sms import measure, sms_money
 from core.storage.models import Invoice, Merchant, Message
+from core.storage.survey_models import SurveyResponse
 
 JOB_DELIVER = "messages.deliver"
 RECIPIENT = "messages.recipient"
@@ -101,15 +104,22 @@ def template_values(
     merchant: Merchant,
     customer: Customer,
     channel: Channel,
-    marketing: bool,
+    kind: MessageKind,
     now: datetime,
 ) -> dict[str, str]:
-    """The variables a template may use, formatted for the customer's language."""
+    """The variables a template may use, formatted for the customer's language. After a
+    payment, the amount is what was paid and the link leads to the receipt or the survey."""
     locale = BABEL_LOCALES[template_locale(customer.locale)]
     zone = customer_zone(customer.phone, merchant.timezone, merchant.country)[0]
-    amount = state_of(invoice).amount_due_at(now)
+    paid = kind in AFTER_PAYMENT
+    amount = (
+        Money(invoice.amount_paid, invoice.currency)
+        if paid
+        else state_of(invoice).amount_due_at(now)
+    )
     due = invoice.due_at.astimezone(zone) if invoice.due_at else None
     expires = invoice.expires_at.astimezone(zone) if invoice.expires_at else None
+    asks_in_receipt = kind == MessageKind.RECEIPT and merchant.survey_mode == SurveyMode.IN_RECEIPT
     return {
         "first_name": customer.first_name,
         "customer_name": customer.name,
@@ -117,10 +127,21 @@ def template_values(
         "amount": sms_money(amount, locale),
         "due_date": format_date(due, "long", locale=locale) if due else "",
         "expires": format_datetime(expires, "d/MM HH:mm", locale=locale) if expires else "",
-        "link": payment_url(env.base_url, invoice.link_code),
+        "link": message_link(env.base_url, invoice.link_code, kind),
+        "survey_link": survey_url(env.base_url, invoice.link_code) if asks_in_receipt else "",
         "invoice_number": invoice.number,
-        "stop": env.sms_stop_notice if marketing and channel == Channel.SMS else "",
+        "stop": env.sms_stop_notice if kind in MARKETING and channel == Channel.SMS else "",
     }
+
+
+def message_link(base_url: str, code: str, kind: MessageKind) -> str:
+    """Where a message's link leads: the receipt, the survey, or (asking for money) the
+    payment page."""
+    if kind == MessageKind.RECEIPT:
+        return receipt_url(base_url, code)
+    if kind == MessageKind.SURVEY:
+        return survey_url(base_url, code)
+    return payment_url(base_url, code)
 
 
 def send_step(
@@ -145,10 +166,9 @@ def send_step(
             select(Message.id).where(Message.invoice_id == invoice_id, Message.step == step)
         ):
             return  # claimed already (a retry after a crash)
-        if invoice.status not in PAYABLE:
-            ctx.record(
-                session, invoice.id, "reminder_skipped", step=step, reason=invoice.status.value
-            )
+        refusal = _not_now(session, invoice, one_off)
+        if refusal is not None:
+            ctx.record(session, invoice.id, "reminder_skipped", step=step, reason=refusal)
             return
         if not one_off and instalment_plan_on_track(session, invoice):
             ctx.record(session, invoice.id, "reminder_skipped", step=step, reason="instalment plan")
@@ -182,6 +202,23 @@ def send_step(
         )
 
 
+def _not_now(session: Session, invoice: Invoice, one_off: MessageKind | None) -> str | None:
+    """Why a step is not sent, if it is not: a message asking for money only while the
+    invoice is payable, a receipt or survey only once it is paid, a survey only while the
+    merchant asks one and the customer has not answered."""
+    if one_off not in AFTER_PAYMENT:
+        return None if invoice.status in PAYABLE else invoice.status.value
+    if invoice.status != InvoiceStatus.PAID:
+        return invoice.status.value
+    if one_off == MessageKind.SURVEY:
+        merchant = session.get(Merchant, invoice.merchant_id)
+        if merchant is None or merchant.survey_mode == SurveyMode.OFF:
+            return "survey off"
+        if session.scalar(select(SurveyResponse.id).where(SurveyResponse.invoice_id == invoice.id)):
+            return "survey answered"
+    return None
+
+
 def claim_message(
     ctx: ServiceContext,
     env: MessagingEnvironment,
@@ -198,7 +235,7 @@ def claim_message(
     now = ctx.clock()
     marketing = kind in MARKETING
     locale = template_locale(customer.locale)
-    values = template_values(env, invoice, merchant, customer, channel, marketing, now)
+    values = template_values(env, invoice, merchant, customer, channel, kind, now)
     recipient = customer.phone if channel == Channel.SMS else customer.email
     assert recipient is not None
     message = Message(

@@ -21,6 +21,7 @@ from core.events import PaymentReceived, RefundIssued
 from core.invoices import InvoiceStatus
 from core.jobs import NewJob
 from core.money import Money
+from core.services.after_payment import plan_after_payment
 from core.services.context import ServiceContext
 from core.services.invoicing import load_invoice_by_id, state_of, store_state
 from core.storage.models import Invoice, Payment, Refund
@@ -189,6 +190,7 @@ def _apply_payment(
         )
     if after.status == InvoiceStatus.PAID and invoice.paid_at is None:
         invoice.paid_at = event.occurred_at
+        plan_after_payment(ctx, session, invoice)
     ctx.record(
         session,
         invoice.id,

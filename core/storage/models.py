@@ -106,6 +106,12 @@ class Merchant(Base):
     #: The hours (customer's time) the merchant's SMS may go out in, within 8:00-20:00.
     sms_opens: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
     sms_closes: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    #: The satisfaction survey after payment: "off", "in_receipt" (a link in the receipt) or
+    #: "separate" (its own message `survey_delay_hours` after the payment).
+    survey_mode: Mapped[str] = mapped_column(
+        String(16), default="in_receipt", server_default="in_receipt"
+    )
+    survey_delay_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     created_at: Mapped[datetime]
 
 

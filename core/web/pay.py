@@ -5,6 +5,7 @@ answers 303 to the URL the provider returned; the return page only reports what 
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import datetime
 from functools import cached_property
@@ -17,7 +18,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.branding import text_colour_on
-from core.errors import NotFound, ValidationError
+from core.errors import Conflict, NotFound, ValidationError
 from core.invoices import PAYABLE, InvoiceStatus
 from core.links import InvalidToken, TokenPurpose, TokenSigner, looks_like_link_code, payment_url
 from core.money import Money
@@ -25,7 +26,9 @@ from core.page_texts import page_language, translate
 from core.payments.bank_transfer import creditor_reference, epc_qr_svg, grouped
 from core.payments.provider import PaymentMethod
 from core.payments.registry import allowed_checkout_origins
-from core.services import checkout, invoicing, payment_accounts
+from core.satisfaction import SurveyAnswer
+from core.services import checkout, invoicing, payment_accounts, survey
+from core.services.after_payment import SurveyMode
 from core.storage.models import Invoice, Merchant, PaymentAccount
 from core.web.current import providers, services
 
@@ -172,8 +175,31 @@ def _render(
     return response
 
 
-def _form_token(code: str) -> str:
-    return TokenSigner(current_app.config["SECRET_KEY"]).sign(TokenPurpose.PAY_FORM, code)
+def _form_token(code: str, purpose: TokenPurpose = TokenPurpose.PAY_FORM) -> str:
+    """The page's form token: stateless, bound to this link and this form (CSRF)."""
+    return TokenSigner(current_app.config["SECRET_KEY"]).sign(purpose, code)
+
+
+SURVEY_FORM = TokenPurpose.SURVEY
+
+
+def _check_form_token(code: str, purpose: TokenPurpose) -> None:
+    try:
+        signed = TokenSigner(current_app.config["SECRET_KEY"]).verify(
+            purpose, request.form.get("token", ""), PAY_FORM_MAX_AGE
+        )
+    except InvalidToken:
+        abort(400, description="this page is out of date: reload it and try again")
+    if signed != code:
+        abort(400, description="this form belongs to another invoice")
+
+
+def _score(value: str | None) -> int:
+    """A radio button's value: a small whole number, or a ValidationError when none was
+    chosen (or a forged one was posted)."""
+    if value is None or not value.isdigit() or len(value) > 2:
+        raise ValidationError("choose an answer")
+    return int(value)
 
 
 def create_pay_blueprint() -> Blueprint:
@@ -193,14 +219,7 @@ def create_pay_blueprint() -> Blueprint:
     @pay.post("/<code>/pay")
     def start(code: str) -> BaseResponse:
         invoice, _ = _load(code)
-        try:
-            signed = TokenSigner(current_app.config["SECRET_KEY"]).verify(
-                TokenPurpose.PAY_FORM, request.form.get("token", ""), PAY_FORM_MAX_AGE
-            )
-        except InvalidToken:
-            abort(400, description="this page is out of date: reload it and try again")
-        if signed != code:
-            abort(400, description="this form belongs to another invoice")
+        _check_form_token(code, TokenPurpose.PAY_FORM)
         try:
             method = PaymentMethod(request.form.get("method", ""))
         except ValueError:
@@ -252,7 +271,45 @@ def create_pay_blueprint() -> Blueprint:
             return redirect(payment_url("", code), code=303)
         view = PageView(invoice, merchant, services().clock())
         return _render(
-            "pay/receipt.html", view, payments=invoicing.invoice_payments(services(), invoice.id)
+            "pay/receipt.html",
+            view,
+            payments=invoicing.invoice_payments(services(), invoice.id),
+            ask_survey=merchant.survey_mode != SurveyMode.OFF,
         )
+
+    @pay.route("/<code>/survey", methods=["GET", "POST"])
+    def satisfaction_survey(code: str) -> BaseResponse:
+        """Four questions on one page, no JavaScript; one answer per invoice."""
+        if not looks_like_link_code(code):
+            abort(404)
+        try:
+            invoice, merchant, answered = survey.can_answer(services(), code)
+        except NotFound:
+            abort(404)
+        view = PageView(invoice, merchant, services().clock())
+        if answered:
+            return _render("pay/survey.html", view, thanked=True)
+        if request.method == "GET":
+            return _render("pay/survey.html", view, form_token=_form_token(code, SURVEY_FORM))
+        _check_form_token(code, SURVEY_FORM)
+        try:
+            answer = SurveyAnswer(
+                _score(request.form.get("ease")),
+                _score(request.form.get("clarity")),
+                _score(request.form.get("recommend")),
+                request.form.get("comment", ""),
+            )
+        except ValidationError:
+            return _render(
+                "pay/survey.html",
+                view,
+                status=422,
+                form_token=_form_token(code, SURVEY_FORM),
+                missing=True,
+                chosen=request.form,
+            )
+        with contextlib.suppress(Conflict):  # posted twice at once: thanked all the same
+            survey.answer_survey(services(), code, answer)
+        return _render("pay/survey.html", view, thanked=True)
 
     return pay

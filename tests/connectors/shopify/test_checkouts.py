@@ -29,6 +29,7 @@ from core.storage.models import (
 from tests.connectors.shopify.conftest import CLIENT_SECRET
 from tests.support.fake_shopify import GRAPHQL, FakeShop, webhook_headers
 from tests.support.shopify_reference import abandoned_checkout, admin_schema, unpaid_order
+from tests.support.store_tests import pushed_outcome
 
 TOKEN = "2a1ace52255252df566af0faaedfbfa7"
 
@@ -268,10 +269,6 @@ def pay(ctx, invoice, amount=37969):
     )
 
 
-def outcome(ctx, invoice):
-    return invoice_timeline(ctx, invoice.merchant_id, invoice.id)[-1].data["outcome"]
-
-
 def test_a_paid_cart_becomes_a_paid_order_in_the_shop(
     app, ctx, cart_invoice, schema, httpserver, run_jobs
 ):
@@ -287,11 +284,11 @@ def test_a_paid_cart_becomes_a_paid_order_in_the_shop(
     cart = the_cart(ctx)
     assert cart.status == CartStatus.RECOVERED and cart.body_ciphertext is None
     assert cart.order_ref.startswith("gid://shopify/Order/")
-    assert outcome(ctx, cart_invoice) == "order #1001 made from draft #D1, paid"
+    assert pushed_outcome(ctx, cart_invoice) == "order #1001 made from draft #D1, paid"
     # A second push (a retried job, a late refund event...) makes nothing new.
     store_events.push_payment(ctx, app.extensions["paylink.connectors"], cart_invoice.id)
     assert len(fake.received) == 3
-    assert outcome(ctx, cart_invoice) == f"order {cart.order_ref} already made"
+    assert pushed_outcome(ctx, cart_invoice) == f"order {cart.order_ref} already made"
 
 
 def test_a_draft_left_by_a_crash_is_found_by_its_tag(
@@ -334,7 +331,7 @@ def test_a_draft_whose_total_differs_is_left_for_the_merchant(
     pay(ctx, cart_invoice)
     run_jobs()
     assert "DraftOrderComplete" not in [name for name, _ in fake.received]
-    assert outcome(ctx, cart_invoice) == (
+    assert pushed_outcome(ctx, cart_invoice) == (
         "draft order #D1 totals 383.20 USD but the customer paid 379.69 USD: "
         "left as a draft for you to check"
     )
@@ -353,6 +350,6 @@ def test_paid_twice_is_told_not_ordered_twice(
     assert fake.received == []
     timeline = invoice_timeline(ctx, cart_invoice.merchant_id, cart_invoice.id)
     assert "cart_ordered_in_store" in [event.kind for event in timeline]
-    assert outcome(ctx, cart_invoice) == (
+    assert pushed_outcome(ctx, cart_invoice) == (
         "the customer also ordered in the store: no second order made, refund one payment"
     )

@@ -91,7 +91,7 @@ def test_the_default_schedule_runs_on_the_clock_until_payment(ctx, clock):
         assert session.get(Invoice, invoice.id).next_reminder_at is None
     clock.now = invoice.due_at + timedelta(days=30)
     settle(ctx, clock)
-    assert [m.step for m in sent(ctx)] == ["invoice", "reminder-1", "reminder-2"]
+    assert [m.step for m in sent(ctx)] == ["invoice", "reminder-1", "reminder-2", "receipt"]
 
 
 def test_a_step_already_queued_is_not_sent_once_the_invoice_is_paid(ctx, clock):
@@ -99,7 +99,7 @@ def test_a_step_already_queued_is_not_sent_once_the_invoice_is_paid(ctx, clock):
     invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
     pay(ctx, invoice)  # between the claim job being queued and running
     settle(ctx, clock)
-    assert sent(ctx) == []
+    assert [message.step for message in sent(ctx)] == ["receipt"]
     skipped = [
         e for e in invoice_timeline(ctx, shop.id, invoice.id) if e.kind == "reminder_skipped"
     ]
