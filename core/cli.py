@@ -36,6 +36,7 @@ from core.services import (
     payment_accounts,
 )
 from core.services.context import ServiceContext
+from core.services.daily_figures import schedule_refreshes
 from core.services.job_handlers import core_handlers
 from core.services.messaging import RECIPIENT, messaging_environment
 from core.services.payouts import schedule_payout_syncs
@@ -84,6 +85,8 @@ main.add_command(cli_statements.save_csv_profile)
 PURGE_SECONDS = 6 * 3600.0
 #: How often providers are asked for their payouts (they pay out daily at most).
 PAYOUT_SYNC_SECONDS = 3600
+#: How often the dashboard's daily figures are brought up to date.
+FIGURES_SECONDS = 600
 
 
 def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
@@ -102,7 +105,11 @@ def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
         float(PAYOUT_SYNC_SECONDS),
         lambda: schedule_payout_syncs(ctx, PAYOUT_SYNC_SECONDS),
     )
-    return Worker(queue, handlers, periodic=[sweep, polls, purge, payout_syncs])
+    figures = (
+        float(FIGURES_SECONDS),
+        lambda: schedule_refreshes(ctx, FIGURES_SECONDS),
+    )
+    return Worker(queue, handlers, periodic=[sweep, polls, purge, payout_syncs, figures])
 
 
 @main.command()

@@ -13,6 +13,7 @@ from core.reminders import MessageKind
 from core.services import (
     carts,
     checkout,
+    daily_figures,
     invoicing,
     message_delivery,
     payment_accounts,
@@ -58,6 +59,9 @@ def core_handlers(
 
     def setup_store(job: ClaimedJob) -> None:
         store_sync.setup_store(ctx, connectors or {}, job.payload["store_id"])
+
+    def refresh_figures(job: ClaimedJob) -> None:
+        daily_figures.refresh_merchant(ctx, job.payload["merchant_id"])
 
     def sync_payouts(job: ClaimedJob) -> None:
         payouts.sync_payouts(ctx, env, job.payload["account_id"])
@@ -111,6 +115,7 @@ def core_handlers(
         store_sync.JOB_SETUP_STORE: setup_store,
         store_sync.JOB_POLL_STORE: poll_store,
         payouts.JOB_SYNC_PAYOUTS: sync_payouts,
+        daily_figures.JOB_REFRESH_FIGURES: refresh_figures,
         payments.JOB_PUSH_PAYMENT: push_payment,
         checkout.JOB_SETTLE_CHECKOUT: settle_checkout,
         JOB_DELIVER_WEBHOOK: deliver_sandbox_webhook,

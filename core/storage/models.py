@@ -279,7 +279,10 @@ class Payment(Base):
     __tablename__ = "payments"
     # A provider's payment id is unique within one merchant only: another merchant's account
     # can never claim (or shadow) it.
-    __table_args__ = (UniqueConstraint("merchant_id", "provider", "provider_payment_id"),)
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "provider", "provider_payment_id"),
+        Index("ix_payments_merchant_received", "merchant_id", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))

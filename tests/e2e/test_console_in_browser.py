@@ -39,6 +39,9 @@ def test_a_merchant_sets_up_and_sends_an_invoice(browser, shop_online, tmp_path)
     page.get_by_label("Email").fill("lea@boutique-lune.fr")
     page.get_by_label("Mot de passe").fill("correct horse battery")
     page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name="Tableau de bord").wait_for()  # the console's home
+    shot("02-dashboard-empty")
+    page.get_by_role("link", name="Factures", exact=True).click()
     page.get_by_role("heading", name="Factures").wait_for()
     shot("02-invoices-empty")
 
@@ -108,6 +111,7 @@ def test_a_merchant_sets_up_and_sends_an_invoice(browser, shop_online, tmp_path)
     shot("09-messages")
     page.set_viewport_size({"width": 390, "height": 844})  # the console on a phone
     for path, name in (
+        ("/console/dashboard", "11-phone-dashboard"),
         ("/console/invoices", "11-phone-invoices"),
         ("/console/messages", "12-phone-messages"),
     ):

@@ -18,6 +18,7 @@ from core.web.console import (
     account,
     bank_page,
     branding_page,
+    dashboard_page,
     invoices,
     messages_page,
     payment_methods,
@@ -59,6 +60,7 @@ CONSOLE_AREAS = (
     templates_page,
     payment_methods,
     bank_page,
+    dashboard_page,
 )
 
 
@@ -79,14 +81,14 @@ def create_console_blueprint(login_limit: Any) -> Blueprint:
                 error = console_text(language(), "wrong_credentials")
             else:
                 start_session(user)
-                return redirect(_safe_next() or url_for("console.invoice_list"), code=303)
+                return redirect(_safe_next() or url_for("console.dashboard"), code=303)
         status = 401 if error else (422 if form.errors else 200)
         return render("console/login.html", status=status, form=form, error=error)
 
     @console.get("/")
     @login_required
     def home() -> BaseResponse:
-        return redirect(url_for("console.invoice_list"), code=303)
+        return redirect(url_for("console.dashboard"), code=303)
 
     console.after_request(carry_embedded_sign_in)
     for area in CONSOLE_AREAS:

@@ -142,3 +142,10 @@ class BankMatchForm(ConsoleForm):
     """Invoice numbers a credit pays, separated by commas or spaces, in the order to pay them."""
 
     invoices = StringField(validators=[DataRequired(), Length(max=400)])
+
+
+class SurveyForm(ConsoleForm):
+    """How customers are asked their opinion after paying."""
+
+    mode = SelectField(validate_choice=True)
+    delay_hours = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=14 * 24)])

@@ -1,0 +1,260 @@
+"""The daily figures the dashboard reads, kept by the worker.
+
+A day's row is recomputed whole from the raw tables (never incremented), so a refresh can run
+twice, late, or on several workers and still write the truth. Days stay in motion while their
+invoices are paid or fall overdue: the worker refreshes the last `MOVING_DAYS` every few minutes
+and fills any older day that has no row yet (a merchant's history, once).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.jobs import NewJob
+from core.kpis import DayFigures
+from core.services.context import ServiceContext
+from core.storage.figures_models import DailyFigures
+from core.storage.models import Checkout, Invoice, Merchant, Message, Payment
+
+JOB_REFRESH_FIGURES = "figures.refresh"
+#: Days whose cohorts still change (payments arrive, due dates pass).
+MOVING_DAYS = 45
+CHUNK = 500
+#: Payments that are money the merchant keeps (not flagged as another currency, reversed...).
+KEPT_FLAGS = (None, "overpayment")
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants a local day runs between (23 or 25 hours across a clock change)."""
+    start = datetime.combine(day, time(), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def figures_of_day(session: Session, merchant: Merchant, day: date, now: datetime) -> DayFigures:
+    start, end = day_bounds(day, ZoneInfo(merchant.timezone))
+    cohort = session.execute(
+        select(
+            Invoice.id,
+            Invoice.opened_at,
+            Invoice.viewed_at,
+            Invoice.paid_at,
+            Invoice.due_at,
+            Invoice.source_kind,
+            Invoice.amount_paid,
+            Invoice.currency,
+        ).where(
+            Invoice.merchant_id == merchant.id,
+            Invoice.created_at >= start,
+            Invoice.created_at < end,
+            Invoice.opened_at.is_not(None),
+        )
+    ).all()
+    paid = [row for row in cohort if row.paid_at is not None]
+    due = [row for row in cohort if row.due_at is not None and row.due_at <= now]
+    carts = [row for row in cohort if row.source_kind == "cart"]
+    collected = session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), 0)).where(
+            Payment.merchant_id == merchant.id,
+            Payment.received_at >= start,
+            Payment.received_at < end,
+            Payment.currency == merchant.currency,
+            Payment.flag.is_(None) | (Payment.flag == "overpayment"),
+        )
+    )
+    segments, cost = session.execute(
+        select(
+            func.coalesce(func.sum(Message.segments), 0),
+            func.coalesce(func.sum(Message.cost_estimate_micros), 0),
+        ).where(
+            Message.merchant_id == merchant.id,
+            Message.created_at >= start,
+            Message.created_at < end,
+            Message.channel == "sms",
+        )
+    ).one()
+    return DayFigures(
+        day=day,
+        sent=len(cohort),
+        viewed=sum(1 for row in cohort if row.viewed_at is not None),
+        started=_started(session, [row.id for row in cohort]),
+        paid=len(paid),
+        due=len(due),
+        late=sum(1 for row in due if row.paid_at is None or row.paid_at > row.due_at),
+        collected=int(collected or 0),
+        cart_sent=len(carts),
+        cart_paid=sum(1 for row in carts if row.paid_at is not None),
+        cart_collected=sum(
+            row.amount_paid
+            for row in carts
+            if row.paid_at is not None and row.currency == merchant.currency
+        ),
+        sms_segments=int(segments or 0),
+        sms_cost_micros=int(cost or 0),
+        delay_hours=dict(
+            Counter(int((row.paid_at - row.opened_at).total_seconds() // 3600) for row in paid)
+        ),
+        paid_after_step=_paid_after_step(session, paid),
+    )
+
+
+def _started(session: Session, invoice_ids: Sequence[int]) -> int:
+    started = 0
+    for at in range(0, len(invoice_ids), CHUNK):
+        started += (
+            session.scalar(
+                select(func.count(func.distinct(Checkout.invoice_id))).where(
+                    Checkout.invoice_id.in_(invoice_ids[at : at + CHUNK])
+                )
+            )
+            or 0
+        )
+    return started
+
+
+def _paid_after_step(session: Session, paid: Sequence[object]) -> dict[str, int]:
+    """For each paid invoice, the last message it got before paying (its step's base name:
+    "reminder-2", not "reminder-2:email"); "none" when it paid before any message."""
+    paid_at = {row.id: row.paid_at for row in paid}  # type: ignore[attr-defined]
+    last: dict[int, tuple[datetime, str]] = {}
+    ids = list(paid_at)
+    for at in range(0, len(ids), CHUNK):
+        messages = session.execute(
+            select(Message.invoice_id, Message.step, Message.created_at).where(
+                Message.invoice_id.in_(ids[at : at + CHUNK])
+            )
+        )
+        for message in messages:
+            when = paid_at[message.invoice_id]
+            if message.created_at <= when:
+                known = last.get(message.invoice_id)
+                if known is None or message.created_at >= known[0]:
+                    last[message.invoice_id] = (message.created_at, message.step.split(":")[0])
+    steps = Counter(last[i][1] if i in last else "none" for i in ids)
+    return dict(steps)
+
+
+def refresh_days(ctx: ServiceContext, merchant_id: int, days: Iterable[date]) -> int:
+    """Recompute the merchant's rows for these days (insert or replace); returns how many."""
+    now = ctx.clock()
+    count = 0
+    with ctx.db.transaction() as session:
+        merchant = session.get(Merchant, merchant_id)
+        if merchant is None:
+            return 0
+        wanted = sorted(set(days))
+        stored = {
+            row.day: row
+            for row in session.scalars(
+                select(DailyFigures).where(
+                    DailyFigures.merchant_id == merchant_id, DailyFigures.day.in_(wanted)
+                )
+            )
+        }
+        for day in wanted:
+            figures = figures_of_day(session, merchant, day, now)
+            row = stored.get(day) or DailyFigures(merchant_id=merchant_id, day=day)
+            _store(row, figures, now)
+            session.add(row)
+            count += 1
+    return count
+
+
+def _store(row: DailyFigures, figures: DayFigures, now: datetime) -> None:
+    for name in (
+        "sent", "viewed", "started", "paid", "due", "late", "collected", "cart_sent",
+        "cart_paid", "cart_collected", "sms_segments", "sms_cost_micros",
+    ):  # fmt: skip
+        setattr(row, name, getattr(figures, name))
+    row.delay_hours = {str(hours): count for hours, count in figures.delay_hours.items()}
+    row.paid_after_step = dict(figures.paid_after_step)
+    row.refreshed_at = now
+
+
+def refresh_merchant(ctx: ServiceContext, merchant_id: int) -> int:
+    """The moving days, and any older day of the merchant's history without a row yet."""
+    with ctx.db.reading() as session:
+        merchant = session.get(Merchant, merchant_id)
+        if merchant is None:
+            return 0
+        zone = ZoneInfo(merchant.timezone)
+        first = session.scalar(
+            select(func.min(Invoice.created_at)).where(Invoice.merchant_id == merchant_id)
+        )
+        known = set(
+            session.scalars(select(DailyFigures.day).where(DailyFigures.merchant_id == merchant_id))
+        )
+    if first is None:
+        return 0
+    today = ctx.clock().astimezone(zone).date()
+    first_day = first.astimezone(zone).date()
+    moving_from = max(first_day, today - timedelta(days=MOVING_DAYS - 1))
+    days = [moving_from + timedelta(days=n) for n in range((today - moving_from).days + 1)]
+    day = first_day
+    while day < moving_from:
+        if day not in known:
+            days.append(day)
+        day += timedelta(days=1)
+    return refresh_days(ctx, merchant_id, days)
+
+
+def schedule_refreshes(ctx: ServiceContext, interval_seconds: int) -> int:
+    """A refresh job per merchant, once per interval (keyed by its number)."""
+    now = ctx.clock()
+    slot = int(now.timestamp()) // max(interval_seconds, 1)
+    with ctx.db.transaction() as session:
+        merchants = list(session.scalars(select(Merchant.id)))
+        ctx.enqueue_many(
+            session,
+            [
+                NewJob(
+                    JOB_REFRESH_FIGURES,
+                    {"merchant_id": merchant_id},
+                    f"figures:{merchant_id}:{slot}",
+                    now,
+                    merchant_id,
+                )
+                for merchant_id in merchants
+            ],
+        )
+    return len(merchants)
+
+
+def stored_days(ctx: ServiceContext, merchant_id: int, start: date, end: date) -> list[DayFigures]:
+    """The rows of a period, as the pure figures the dashboard adds up."""
+    with ctx.db.reading() as session:
+        rows = session.scalars(
+            select(DailyFigures)
+            .where(
+                DailyFigures.merchant_id == merchant_id,
+                DailyFigures.day >= start,
+                DailyFigures.day <= end,
+            )
+            .order_by(DailyFigures.day)
+        ).all()
+        return [
+            DayFigures(
+                day=row.day,
+                sent=row.sent,
+                viewed=row.viewed,
+                started=row.started,
+                paid=row.paid,
+                due=row.due,
+                late=row.late,
+                collected=row.collected,
+                cart_sent=row.cart_sent,
+                cart_paid=row.cart_paid,
+                cart_collected=row.cart_collected,
+                sms_segments=row.sms_segments,
+                sms_cost_micros=row.sms_cost_micros,
+                delay_hours={int(hours): count for hours, count in row.delay_hours.items()},
+                paid_after_step=dict(row.paid_after_step),
+            )
+            for row in rows
+        ]

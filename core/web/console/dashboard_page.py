@@ -1,0 +1,220 @@
+"""The console's home page: the period's results with their change against the period before,
+the funnel and the money collected as charts with their tables, what each reminder step
+recovered, and the customers' satisfaction."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+from flask import Response, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
+
+from core.errors import ValidationError
+from core.kpis import Kpis, change
+from core.money import Money
+from core.services import dashboard as figures
+from core.services import survey
+from core.services.after_payment import SurveyMode
+from core.storage.models import Merchant
+from core.web.console.charts import bar_chart
+from core.web.console.forms import SurveyForm
+from core.web.console.pages import form_locales, language, render, submitted
+from core.web.console.texts import console_text, said, step_label
+from core.web.current import services
+
+
+def _locale() -> str:
+    return "fr_FR" if language() == "fr" else "en_GB"
+
+
+def _board() -> figures.Dashboard:
+    merchant_id = current_user.merchant_id
+    today, _, _ = figures.merchant_today(services(), merchant_id)
+    period = figures.chosen_period(
+        today, request.args.get("days"), request.args.get("from"), request.args.get("to")
+    )
+    return figures.dashboard(services(), merchant_id, period)
+
+
+class Formats:
+    """Numbers, money, rates and changes as the user's language writes them."""
+
+    def __init__(self, currency: str) -> None:
+        self.locale, self.currency = _locale(), currency
+
+    def money(self, minor: int) -> str:
+        return Money(minor, self.currency).format(self.locale)
+
+    def rate(self, value: float | None) -> str:
+        return "—" if value is None else format_percent(value, "#,##0.#%", locale=self.locale)
+
+    def number(self, value: float | None, digits: int = 0) -> str:
+        if value is None:
+            return "—"
+        pattern = "#,##0" + ("." + "#" * digits if digits else "")
+        return format_decimal(value, pattern, locale=self.locale)
+
+    def change(self, current: float | int | None, previous: float | int | None) -> str:
+        delta = change(current, previous)
+        if delta is None:
+            return ""
+        return format_percent(delta, "+#,##0%;-#,##0%", locale=self.locale)
+
+    def cost(self, micros: int) -> str:
+        return format_currency(micros / 1_000_000, "EUR", locale=self.locale)
+
+    def day(self, value: date) -> str:
+        return str(format_date(value, "d MMM", locale=self.locale))
+
+
+def _funnel(k: Kpis) -> list[tuple[str, int]]:
+    """Sent, opened, payment started, paid: where customers drop out."""
+    lang = language()
+    return [
+        (console_text(lang, "kpi.sent"), k.sent),
+        (console_text(lang, "kpi.viewed"), k.viewed),
+        (console_text(lang, "kpi.started"), k.started),
+        (console_text(lang, "kpi.paid"), k.paid),
+    ]
+
+
+def _steps(k: Kpis) -> list[tuple[str, int]]:
+    """What each message recovered: paid invoices by the last message they got before."""
+    lang = language()
+    ranked = sorted(k.paid_after_step.items(), key=lambda item: (-item[1], item[0]))
+    return [
+        (console_text(lang, "kpi.no_message") if step == "none" else step_label(lang, step), n)
+        for step, n in ranked
+    ]
+
+
+@login_required
+def dashboard() -> Response:
+    try:
+        board = _board()
+    except ValidationError as refusal:
+        return render("console/message.html", status=422, message=said(language(), refusal))
+    return render(
+        "console/dashboard.html",
+        board=board,
+        fmt=Formats(board.currency),
+        funnel=_funnel(board.current),
+        steps=_steps(board.current),
+        query=request.query_string.decode(),
+        survey_form=_survey_form(),
+        chosen_days=request.args.get("days", "" if request.args.get("from") else "30"),
+    )
+
+
+def _survey_form(form: SurveyForm | None = None) -> SurveyForm:
+    if form is not None:
+        return form
+    with services().db.reading() as session:
+        merchant = session.get(Merchant, current_user.merchant_id)
+        assert merchant is not None
+        data = {"mode": merchant.survey_mode, "delay_hours": merchant.survey_delay_hours}
+    form = SurveyForm(meta=form_locales(), data=data)
+    form.mode.choices = [
+        (mode, console_text(language(), f"survey_mode.{mode}")) for mode in SurveyMode.ALL
+    ]
+    return form
+
+
+@login_required
+def save_survey() -> BaseResponse:
+    form = SurveyForm(meta=form_locales())
+    form.mode.choices = [(mode, mode) for mode in SurveyMode.ALL]
+    if submitted(form):
+        try:
+            survey.set_survey_mode(
+                services(), current_user.merchant_id, form.mode.data, form.delay_hours.data or 0
+            )
+        except ValidationError as refusal:
+            flash(said(language(), refusal))
+        else:
+            flash(console_text(language(), "saved"))
+    return redirect(url_for("console.dashboard"), code=303)
+
+
+def _svg(body: str) -> Response:
+    response = Response(body, mimetype="image/svg+xml")
+    # Shown as an image: no script of the chart's runs, and it fetches nothing.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+def _brand() -> str:
+    with services().db.reading() as session:
+        merchant = session.get(Merchant, current_user.merchant_id)
+        return merchant.brand_color if merchant else "#1f6feb"
+
+
+@login_required
+def funnel_chart() -> Response:
+    board = _board()
+    rows = _funnel(board.current)
+    title = console_text(language(), "chart.funnel")
+    return _svg(bar_chart(title, [r[0] for r in rows], [r[1] for r in rows], _brand(), True))
+
+
+@login_required
+def collected_chart() -> Response:
+    board = _board()
+    fmt = Formats(board.currency)
+    exponent = Money.zero(board.currency).exponent
+    title = console_text(language(), "chart.collected", currency=board.currency)
+    return _svg(
+        bar_chart(
+            title,
+            [fmt.day(day.day) for day in board.days],
+            [day.collected / 10**exponent for day in board.days],
+            _brand(),
+        )
+    )
+
+
+@login_required
+def figures_csv() -> Response:
+    """The period's days as CSV (one row a day), for a spreadsheet."""
+    board = _board()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    names = [
+        "day",
+        "sent",
+        "viewed",
+        "started",
+        "paid",
+        "due",
+        "late",
+        "collected",
+        "cart_sent",
+        "cart_paid",
+        "cart_collected",
+        "sms_segments",
+        "sms_cost_micros",
+    ]
+    writer.writerow(names)
+    for day in board.days:
+        writer.writerow([day.day.isoformat(), *(getattr(day, n) for n in names[1:])])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="paylink-{board.period.start}-{board.period.end}.csv"'
+    )
+    return response
+
+
+#: This area's pages, registered on the console blueprint by `create_console_blueprint`.
+ROUTES = [
+    ("/dashboard", dashboard, ["GET"]),
+    ("/dashboard/survey", save_survey, ["POST"]),
+    ("/dashboard/funnel.svg", funnel_chart, ["GET"]),
+    ("/dashboard/collected.svg", collected_chart, ["GET"]),
+    ("/dashboard/figures.csv", figures_csv, ["GET"]),
+]

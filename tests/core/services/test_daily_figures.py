@@ -1,0 +1,59 @@
+"""The daily figures the worker keeps add up to what the raw tables say, on random histories
+(Hypothesis), in the merchant's own days."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from statistics import median_low
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.events import PaymentReceived
+from core.kpis import kpis
+from core.money import Money
+from core.services import invoicing, payments
+from core.services.daily_figures import refresh_merchant, stored_days
+from tests.support.factories import merchant, order
+
+START = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
+
+history = st.lists(
+    st.tuples(
+        st.integers(0, 9 * 24),  # hours after START the invoice is made and sent
+        st.one_of(st.none(), st.integers(0, 200)),  # hours until it is paid, or never
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(invoices=history)
+def test_rollups_equal_the_raw_figures(ctx, clock, invoices):
+    shop = merchant(ctx, f"Boutique {len(invoices)} {clock.advance(seconds=1).timestamp()}")
+    delays, collected = [], 0
+    for n, (made, paid_after) in enumerate(sorted(invoices, key=lambda item: item[0])):
+        clock.now = START + timedelta(hours=made)
+        invoice, _ = invoicing.create_invoice(ctx, shop.id, order(f"o-{n}"))
+        if paid_after is not None:
+            clock.now = START + timedelta(hours=made + paid_after)
+            payments.record_payment(
+                ctx,
+                PaymentReceived("sandbox", f"p-{n}", invoice.id, Money(7550, "EUR"), clock.now),
+            )
+            delays.append(paid_after)
+            collected += 7550
+    clock.now = START + timedelta(days=20)
+    refresh_merchant(ctx, shop.id)
+    days = stored_days(ctx, shop.id, START.date() - timedelta(days=1), clock.now.date())
+    result = kpis(days)
+    assert (result.sent, result.paid, result.collected) == (len(invoices), len(delays), collected)
+    assert result.median_delay_hours == (median_low(sorted(delays)) if delays else None)
+    terms = 7 * 24  # the merchant's payment terms, in hours
+    unpaid = sum(1 for _, after in invoices if after is None or after > terms)
+    assert result.unpaid_rate == unpaid / len(invoices)  # all are past their due date by now
+    refresh_merchant(ctx, shop.id)  # again: the same rows, recomputed
+    assert kpis(stored_days(ctx, shop.id, START.date(), clock.now.date())) == result

@@ -1,0 +1,82 @@
+"""The dashboard as a merchant reads it: the period's figures against the period before,
+charts as SVG images beside their tables, a CSV of the days, the survey's answers and how
+it is asked."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.events import PaymentReceived
+from core.money import Money
+from core.satisfaction import SurveyAnswer
+from core.services import invoicing, payments, survey
+from core.services.daily_figures import refresh_merchant
+from tests.support.console import csrf_token, sign_in
+from tests.support.factories import order
+
+
+@pytest.fixture
+def history(ctx, clock, shop):
+    """Three invoices a week ago (two paid, one with a comment), one last month."""
+    clock.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    made = []
+    for n in range(3):
+        invoice, _ = invoicing.create_invoice(ctx, shop.id, order(f"w-{n}"))
+        made.append(invoice)
+    for n, invoice in enumerate(made[:2]):
+        clock.now += timedelta(hours=5)
+        payments.record_payment(
+            ctx, PaymentReceived("sandbox", f"p{n}", invoice.id, Money(7550, "EUR"), clock.now)
+        )
+    survey.answer_survey(ctx, made[0].link_code, SurveyAnswer(5, 4, 10, "Très pratique"))
+    clock.now = datetime(2026, 10, 20, 9, 0, tzinfo=UTC)
+    invoicing.create_invoice(ctx, shop.id, order("older"))
+    clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    refresh_merchant(ctx, shop.id)
+    return made
+
+
+def test_the_home_page_is_the_dashboard_with_its_figures(client, ctx, shop, history):
+    sign_in(client, ctx, shop.id)
+    assert client.get("/console/").headers["Location"].endswith("/console/dashboard")
+    page = client.get("/console/dashboard?days=30").get_data(as_text=True)
+    assert "Tableau de bord" in page
+    assert "Taux de paiement" in page and "66,7" in page  # 2 of 3 paid this period
+    assert "151,00" in page  # collected
+    assert "Très pratique" in page and "NPS 100" in page
+    assert "Avant tout message" in page  # no worker ran: paid before any message went out
+
+
+def test_charts_are_svg_images_with_nothing_to_run_or_fetch(client, ctx, shop, history):
+    sign_in(client, ctx, shop.id)
+    for chart in ("funnel", "collected"):
+        answer = client.get(f"/console/dashboard/{chart}.svg?days=30")
+        assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+        assert answer.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert b"<svg" in answer.data
+
+
+def test_the_days_as_csv_and_a_custom_period(client, ctx, shop, history):
+    sign_in(client, ctx, shop.id)
+    exported = client.get("/console/dashboard/figures.csv?from=2026-11-23&to=2026-11-23")
+    rows = exported.get_data(as_text=True).splitlines()
+    assert rows[0].startswith("day,sent,viewed,started,paid")
+    assert rows[1].startswith("2026-11-23,3,0,0,2")
+    wrong = client.get("/console/dashboard?from=2026-12-01&to=2026-11-01")
+    assert wrong.status_code == 422
+
+
+def test_the_merchant_chooses_how_the_survey_is_asked(client, ctx, shop, history):
+    sign_in(client, ctx, shop.id)
+    page = client.get("/console/dashboard").get_data(as_text=True)
+    saved = client.post(
+        "/console/dashboard/survey",
+        data={"csrf_token": csrf_token(page), "mode": "separate", "delay_hours": "48"},
+    )
+    assert saved.status_code == 303
+    page = client.get("/console/dashboard").get_data(as_text=True)
+    assert re.search(r'<option (selected value="separate"|value="separate" selected)', page)
+    assert 'value="48"' in page
