@@ -41,6 +41,10 @@ def merchant_today(ctx: ServiceContext, merchant_id: int) -> tuple[date, ZoneInf
     return ctx.clock().astimezone(zone).date(), zone, currency
 
 
+def last_days(today: date, days: int) -> Period:
+    return Period(today - timedelta(days=days - 1), today)
+
+
 def chosen_period(
     today: date, days: str | None, start: str | None = None, end: str | None = None
 ) -> Period:
@@ -56,7 +60,7 @@ def chosen_period(
             raise ValidationError("a period is at most two years", key="period_long")
         return period
     length = int(days) if days and days.isdigit() and int(days) in PRESETS else 30
-    return Period(today - timedelta(days=length - 1), today)
+    return last_days(today, length)
 
 
 def dashboard(ctx: ServiceContext, merchant_id: int, period: Period) -> Dashboard:

@@ -23,6 +23,7 @@ from core.storage.models import Invoice, Job, JobStatus
 from core.web import api_schemas as schemas
 from core.web.api_bank import add_bank_routes
 from core.web.api_messages import add_message_routes
+from core.web.api_metrics import add_metrics_routes
 from core.web.current import services, settings
 from core.web.errors import json_body
 from core.web.openapi import openapi_document
@@ -200,6 +201,7 @@ def create_api_blueprint() -> Blueprint:
 
     add_message_routes(api, query_args)
     add_bank_routes(api, query_args)
+    add_metrics_routes(api, query_args)
 
     @api.get("/openapi.json")
     def openapi() -> Response:

@@ -320,3 +320,43 @@ class CsvProfileIn(StrictModel):
     date_format: str = Field(default="%d/%m/%Y", description="strftime codes")
     decimal_separator: Literal[",", "."] = ","
     currency: str = Field(default="EUR", min_length=3, max_length=3)
+
+
+# Results ---------------------------------------------------------------------------------------
+
+
+class KpisOut(BaseModel):
+    sent: int
+    viewed: int
+    payments_started: int
+    paid: int
+    conversion: float | None = Field(description="Paid / sent, 0-1")
+    open_rate: float | None = Field(description="Opened / sent, 0-1")
+    unpaid_rate: float | None = Field(description="Not paid by their due date / due, 0-1")
+    median_hours_to_pay: int | None
+    mean_hours_to_pay: float | None
+    collected: MinorUnits
+    carts_sent: int
+    carts_paid: int
+    carts_collected: MinorUnits
+    sms_segments: int
+    sms_cost_micros: int = Field(description="Millionths of a euro")
+    paid_after_message: dict[str, int] = Field(
+        description="Paid invoices by the last message they got before paying"
+    )
+
+
+class SatisfactionOut(BaseModel):
+    answers: int
+    ease: float | None
+    clarity: float | None
+    nps: int | None
+
+
+class MetricsSummary(BaseModel):
+    start: str = Field(description="First day, YYYY-MM-DD, in the merchant's time zone")
+    end: str = Field(description="Last day, included")
+    currency: str
+    current: KpisOut
+    previous: KpisOut = Field(description="The period of the same length just before")
+    satisfaction: SatisfactionOut

@@ -11,7 +11,7 @@ from pydantic.json_schema import models_json_schema
 
 from core.reminders import MessageKind
 from core.web import api_schemas as schemas
-from core.web.openapi_bank import bank_paths
+from core.web.openapi_money import money_paths
 
 REF = "#/components/schemas/{model}"
 COMPONENT_MODELS: list[type[BaseModel]] = [
@@ -32,6 +32,7 @@ COMPONENT_MODELS: list[type[BaseModel]] = [
     schemas.BankLineList,
     schemas.BankMatchIn,
     schemas.CsvProfileIn,
+    schemas.MetricsSummary,
     schemas.Error,
 ]
 
@@ -362,7 +363,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         },
         "servers": [{"url": base_url}],
         "security": [{"apiKey": []}],
-        "paths": {**_paths(), **bank_paths(_json, _ref, _errors, _parameter, COMMON)},
+        "paths": {**_paths(), **money_paths(_json, _ref, _errors, _parameter, COMMON)},
         "components": {
             "schemas": definitions["$defs"],
             "securitySchemes": {

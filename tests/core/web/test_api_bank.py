@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 import jsonschema
 import pytest
 
+from core.services import invoicing
 from core.services.accounts import create_api_key
+from core.services.daily_figures import refresh_merchant
 from tests.support.bank import camt, invoice_of, merchant_with_account, with_bank_account
+from tests.support.factories import order
 
 
 @pytest.fixture
@@ -98,3 +101,16 @@ def test_another_merchants_lines_are_out_of_reach(client, ctx, auth, banked):
     for path, body in (("match", {"invoices": [invoice.number]}), ("ignore", None)):
         answer = client.post(f"/api/v1/bank-lines/{mine['id']}/{path}", headers=theirs, json=body)
         assert answer.status_code == 404
+
+
+def test_the_metrics_summary_fits_its_schema_and_counts_the_period(client, ctx, clock, auth, shop):
+    clock.now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    invoicing.create_invoice(ctx, shop.id, order("m-1"))
+    clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    refresh_merchant(ctx, shop.id)
+    answer = client.get("/api/v1/metrics/summary?days=30", headers=auth)
+    assert answer.status_code == 200, answer.json
+    fits(client, "MetricsSummary", answer.json)
+    assert (answer.json["start"], answer.json["current"]["sent"]) == ("2026-11-01", 1)
+    wrong = client.get("/api/v1/metrics/summary?start=2026-12-01&end=2026-11-01", headers=auth)
+    assert wrong.status_code == 422

@@ -1,4 +1,5 @@
-"""The bank routes' part of the OpenAPI document."""
+"""The money routes of the OpenAPI document: bank statements and lines (reconciliation), CSV
+layouts, and the results summary."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from core.web import api_schemas as schemas
 LINE_STATES = ["matched", "unmatched", "ignored", "debit", "reversal", "reversed", "payout"]
 
 
-def bank_paths(
+def money_paths(
     json: Callable[[type[BaseModel], str], dict[str, Any]],
     ref: Callable[[type[BaseModel]], dict[str, str]],
     errors: Callable[..., dict[str, Any]],
@@ -94,6 +95,32 @@ def bank_paths(
                 "summary": "Take a credit out of the queue without paying any invoice",
                 "parameters": [line_id],
                 "responses": {"200": one_line, **errors(404, 409, *common)},
+            }
+        },
+        "/api/v1/metrics/summary": {
+            "get": {
+                "operationId": "getMetricsSummary",
+                "summary": "The dashboard's figures for a period, and for the period before",
+                "description": "Invoices are counted by the day they were sent (each day's cohort: "
+                "how many were opened, started a payment, were paid, and how long after); "
+                "money by the day it was received. Figures are brought up to date every 10 "
+                "minutes. Without parameters: the last 30 days.",
+                "parameters": [
+                    parameter(
+                        "days",
+                        "query",
+                        {"type": "integer", "minimum": 1, "maximum": 366},
+                        "The last N days, today included",
+                    ),
+                    parameter("start", "query", {"type": "string", "format": "date"}, "First day"),
+                    parameter(
+                        "end", "query", {"type": "string", "format": "date"}, "Last day, included"
+                    ),
+                ],
+                "responses": {
+                    "200": json(schemas.MetricsSummary, "The figures"),
+                    **errors(422, *common),
+                },
             }
         },
         "/api/v1/bank-csv-profiles/{name}": {
