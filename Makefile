@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.webhooks
 	$(BIN)/python -m bench.reconcile
+	$(BIN)/python -m bench.dashboard
 
 lock: $(STAMP)
 	$(BIN)/pip install --quiet '$(UV)'
