@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from core.clock import Clock, utc_now
 from core.encryption import Keyring
-from core.jobs import NewJob, enqueue, enqueue_many
+from core.jobs import NewJob, enqueue_many
 from core.storage.database import Database
 from core.storage.models import TimelineEvent
+
+HELD_JOBS = "paylink.held_jobs"
+JOBS_PER_STATEMENT = 1_000
 
 
 @dataclass(frozen=True)
@@ -22,10 +26,32 @@ class ServiceContext:
     job_max_attempts: int = 8
 
     def enqueue(self, session: Session, job: NewJob) -> None:
-        enqueue(session, job, self.clock(), self.job_max_attempts)
+        self.enqueue_many(session, [job])
 
     def enqueue_many(self, session: Session, jobs: Sequence[NewJob]) -> None:
+        held = session.info.get(HELD_JOBS)
+        if held is not None:
+            held.extend(jobs)
+            return
         enqueue_many(session, jobs, self.clock(), self.job_max_attempts)
+
+    @contextmanager
+    def jobs_together(self, session: Session) -> Iterator[None]:
+        """Jobs enqueued inside the block are written together at its end, in one statement:
+        a bank statement paying thousands of invoices queues their receipts at once."""
+        held: list[NewJob] = []
+        session.info[HELD_JOBS] = held
+        try:
+            yield
+        finally:
+            del session.info[HELD_JOBS]
+        for start in range(0, len(held), JOBS_PER_STATEMENT):
+            enqueue_many(
+                session,
+                held[start : start + JOBS_PER_STATEMENT],
+                self.clock(),
+                self.job_max_attempts,
+            )
 
     def record(self, session: Session, invoice_id: int, kind: str, **data: object) -> None:
         """Append to the invoice's timeline, in the caller's transaction."""

@@ -232,7 +232,7 @@ class _Importer:
             [a.invoice_id for match in paid.values() for a in match.allocations],
         )
         shares = []
-        with self.session.no_autoflush:
+        with self.session.no_autoflush, self.ctx.jobs_together(self.session):
             for line in fresh:
                 if line.key in paid:
                     shares += self._pay(ids[line.key], line, paid[line.key], invoices)

@@ -233,3 +233,18 @@ def test_ignoring_takes_a_line_out_of_the_queue_and_pays_nothing(ctx, shop, invo
     ignore_line(ctx, shop.id, line.id, "claire")
     assert bank_lines(ctx, shop.id) == []
     assert current(ctx, invoices[5]).amount_paid == 0
+
+
+def test_invoices_a_statement_pays_in_full_get_their_receipts_queued_together(ctx, shop, invoices):
+    from core.services.reminder_schedule import JOB_SEND_STEP
+    from tests.support.providers import jobs_of
+    from tests.support.sql_counts import counted_statements
+
+    with counted_statements(ctx.db.engine) as counted:
+        imported(ctx, shop.id, camt("camt.053.001.02.xml"))
+    receipts = [job for job in jobs_of(ctx, JOB_SEND_STEP) if job.payload["step"] == "receipt"]
+    assert sorted(job.payload["invoice_id"] for job in receipts) == [
+        invoices[0].id,
+        invoices[2].id,
+    ]  # the partly paid one gets none
+    assert sum(1 for s in counted.writes if s.startswith("INSERT INTO jobs")) == 1
