@@ -136,7 +136,7 @@ def test_no_open_redirect_after_signing_in(client, ctx, shop):
         response = client.post(
             url, data={"email": "owner@lune.fr", "password": PASSWORD, "csrf_token": token}
         )
-        assert response.location == "/console/invoices", target
+        assert response.location == "/console/dashboard", target
 
 
 def test_a_shop_outside_myshopify_is_refused(signed_in):
