@@ -35,6 +35,25 @@ class ServiceContext:
             return
         enqueue_many(session, jobs, self.clock(), self.job_max_attempts)
 
+    def enqueue_each_interval(
+        self,
+        session: Session,
+        kind: str,
+        targets: Sequence[tuple[str, dict[str, object], int]],
+        interval_seconds: int,
+    ) -> None:
+        """One `kind` job per target (its key name, payload and merchant) and per interval:
+        keyed by the interval's number, so several workers scheduling at once add each once."""
+        now = self.clock()
+        slot = int(now.timestamp()) // max(interval_seconds, 1)
+        self.enqueue_many(
+            session,
+            [
+                NewJob(kind, payload, f"{name}:{slot}", now, merchant)
+                for name, payload, merchant in targets
+            ],
+        )
+
     @contextmanager
     def jobs_together(self, session: Session) -> Iterator[None]:
         """Jobs enqueued inside the block are written together at its end, in one statement:

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.jobs import NewJob
 from core.kpis import DayFigures
 from core.services.context import ServiceContext
 from core.storage.figures_models import DailyFigures
@@ -206,22 +205,13 @@ def refresh_merchant(ctx: ServiceContext, merchant_id: int) -> int:
 
 def schedule_refreshes(ctx: ServiceContext, interval_seconds: int) -> int:
     """A refresh job per merchant, once per interval (keyed by its number)."""
-    now = ctx.clock()
-    slot = int(now.timestamp()) // max(interval_seconds, 1)
     with ctx.db.transaction() as session:
         merchants = list(session.scalars(select(Merchant.id)))
-        ctx.enqueue_many(
+        ctx.enqueue_each_interval(
             session,
-            [
-                NewJob(
-                    JOB_REFRESH_FIGURES,
-                    {"merchant_id": merchant_id},
-                    f"figures:{merchant_id}:{slot}",
-                    now,
-                    merchant_id,
-                )
-                for merchant_id in merchants
-            ],
+            JOB_REFRESH_FIGURES,
+            [(f"figures:{m}", {"merchant_id": m}, m) for m in merchants],
+            interval_seconds,
         )
     return len(merchants)
 

@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.jobs import NewJob
 from core.payments.payouts import Payout, PayoutSource, PayoutStatus
 from core.payments.provider import ProviderEnvironment
 from core.payments.registry import provider_factory
@@ -46,8 +45,6 @@ def pays_out(provider: str) -> bool:
 def schedule_payout_syncs(ctx: ServiceContext, interval_seconds: int) -> int:
     """A sync job for every enabled account of a provider that pays out, once per interval
     (keyed by the interval's number, so several workers add each one once)."""
-    now = ctx.clock()
-    slot = int(now.timestamp()) // max(interval_seconds, 1)
     with ctx.db.transaction() as session:
         accounts = [
             account
@@ -56,18 +53,11 @@ def schedule_payout_syncs(ctx: ServiceContext, interval_seconds: int) -> int:
             )
             if pays_out(account.provider)
         ]
-        ctx.enqueue_many(
+        ctx.enqueue_each_interval(
             session,
-            [
-                NewJob(
-                    JOB_SYNC_PAYOUTS,
-                    {"account_id": account.id},
-                    f"payouts:{account.id}:{slot}",
-                    now,
-                    account.merchant_id,
-                )
-                for account in accounts
-            ],
+            JOB_SYNC_PAYOUTS,
+            [(f"payouts:{a.id}", {"account_id": a.id}, a.merchant_id) for a in accounts],
+            interval_seconds,
         )
     return len(accounts)
 

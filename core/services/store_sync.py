@@ -110,23 +110,14 @@ def schedule_polls(
     platforms = [name for name, connector in connectors.items() if connector.polls]
     if not platforms:
         return 0
-    now = ctx.clock()
-    slot = int(now.timestamp()) // max(interval_seconds, 1)
     with ctx.db.transaction() as session:
         stores = session.scalars(
             select(Store).where(Store.active.is_(True), Store.platform.in_(platforms))
         ).all()
-        ctx.enqueue_many(
+        ctx.enqueue_each_interval(
             session,
-            [
-                NewJob(
-                    JOB_POLL_STORE,
-                    {"store_id": store.id},
-                    f"store:{store.id}:poll:{slot}",
-                    now,
-                    store.merchant_id,
-                )
-                for store in stores
-            ],
+            JOB_POLL_STORE,
+            [(f"store:{s.id}:poll", {"store_id": s.id}, s.merchant_id) for s in stores],
+            interval_seconds,
         )
     return len(stores)

@@ -130,7 +130,9 @@ def test_run_starts_with_a_demo_merchant_serves_the_api_and_stops_on_sigterm(tmp
             data={"email": email, "password": password, "csrf_token": token},
             timeout=10,
         )
-        assert signed.url.endswith("/console/invoices") and "F-20" in signed.text
+        assert signed.url.endswith("/console/dashboard") and "Tableau de bord" in signed.text
+        listed_page = browser.get(f"http://127.0.0.1:{port}/console/invoices", timeout=10)
+        assert "F-20" in listed_page.text
     finally:
         process.send_signal(signal.SIGTERM)
         rest, _ = process.communicate(timeout=30)

@@ -117,7 +117,8 @@ def test_a_prestashop_order_is_invoiced_texted_paid_and_marked_paid(
         worker.run(until_idle=True)
         clock.advance(minutes=61)
         worker.run(until_idle=True)
-        assert len(texts) == 3, texts
+        asking = [text for text in texts if not text["text"].startswith("Merci")]
+        assert len(asking) == 3, texts  # the first order's receipt is the other one
         live.pay_and_push(live.last_link())
 
     with ctx.db.transaction() as session:

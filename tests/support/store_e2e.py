@@ -38,10 +38,13 @@ class LivePaylink:
         return self.app.extensions["paylink.connectors"]
 
     def last_link(self) -> str:
-        """The payment link in the last text sent."""
-        found = re.search(r"http://127\.0\.0\.1:\d+/i/\S+", self.texts[-1]["text"])
-        assert found, self.texts[-1]
-        return found.group(0)
+        """The payment link in the last text that asked for money (a receipt's link leads to
+        its receipt page instead)."""
+        for text in reversed(self.texts):
+            found = re.search(r"http://127\.0\.0\.1:\d+/i/[A-Za-z0-9_-]+(?=\s|$)", text["text"])
+            if found:
+                return found.group(0)
+        raise AssertionError(f"no payment link in {self.texts}")
 
     def pay_by_sandbox(self, link: str) -> str:
         """The customer opens the link and pays with the sandbox; returns the page's text."""
