@@ -64,6 +64,10 @@ class Settings:
     trusted_proxies: int = 0
     webhook_rate_limit: str = "600 per minute"
     webhook_address_rate_limit: str = "6000 per minute"
+    #: The bearer token Prometheus scrapes /metrics with; unset, /metrics does not exist.
+    metrics_token: str | None = None
+    #: PROMETHEUS_MULTIPROC_DIR is set (several gunicorn workers share their histograms).
+    metrics_multiprocess: bool = False
     #: Every PAYLINK_* variable as read at start-up: plugins (connectors, channels) read their
     #: own prefixed settings from it (`plugin_settings`), so core names none of them.
     environ: Mapping[str, str] = field(default_factory=dict)
@@ -136,6 +140,8 @@ class Settings:
             webhook_address_rate_limit=_rate_limit(
                 env, "PAYLINK_WEBHOOK_ADDRESS_RATE_LIMIT", "6000 per minute"
             ),
+            metrics_token=env.get("PAYLINK_METRICS_TOKEN") or None,
+            metrics_multiprocess=bool(env.get("PROMETHEUS_MULTIPROC_DIR")),
             environ={name: value for name, value in env.items() if name.startswith("PAYLINK_")},
         )
         settings.keyring  # noqa: B018  (fail at start-up, not at the first encryption)

@@ -26,6 +26,7 @@ from core.web.console.auth import init_console_auth
 from core.web.console.logos import create_logos_blueprint
 from core.web.errors import register_error_handlers
 from core.web.messages import create_messages_blueprint
+from core.web.metrics import install_metrics
 from core.web.pay import create_pay_blueprint
 from core.web.store_host import AppStoreHost
 from core.web.webhooks import create_webhooks_blueprint
@@ -116,6 +117,7 @@ def create_app(
     if settings.sandbox_enabled:
         app.register_blueprint(create_sandbox_blueprint())
     app.register_blueprint(create_messages_blueprint())
+    install_metrics(app, ctx, settings.metrics_token, settings.metrics_multiprocess)
     init_console_auth(app)
     login_limit = limiter.limit(
         settings.login_rate_limit, key_func=client_address, methods=["POST"]

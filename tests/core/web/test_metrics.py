@@ -1,0 +1,58 @@
+"""/metrics as Prometheus scrapes it: off without a token, the token checked, request latency
+by route pattern (not by URL), and the database's figures at each scrape."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from core.events import PaymentReceived
+from core.money import Money
+from core.services import invoicing, payments
+from core.web import create_app
+from tests.support.factories import order
+
+
+@pytest.fixture
+def scraped(settings, clock, database):
+    app = create_app(
+        replace(settings, metrics_token="s3cret-token"), clock=clock, database=database
+    )
+    return app
+
+
+def samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    found = {}
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
+
+
+def test_metrics_are_off_without_a_token(client):
+    assert client.get("/metrics").status_code == 404
+
+
+def test_the_token_is_required_and_the_figures_come_from_the_database(scraped, ctx, shop):
+    ctx = scraped.extensions["paylink"]
+    client = scraped.test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    payments.record_payment(
+        ctx, PaymentReceived("sandbox", "p1", invoice.id, Money(7550, "EUR"), ctx.clock())
+    )
+    client.get(f"/i/{invoice.link_code}")
+    client.get("/i/AAAAAAAAAAAA")
+    answer = client.get("/metrics", headers={"Authorization": "Bearer s3cret-token"})
+    assert answer.status_code == 200
+    found = samples(answer.get_data(as_text=True))
+    assert found[("paylink_payments_total", (("provider", "sandbox"),))] == 1
+    assert found[("paylink_payments_minor_units_total", (("provider", "sandbox"),))] == 7550
+    routes = {
+        dict(labels).get("route") for name, labels in found if name.startswith("paylink_http")
+    }
+    assert "/i/<code>" in routes and not any(r and "AAAA" in r for r in routes)
+    assert any(name == "paylink_jobs" for name, _ in found)
