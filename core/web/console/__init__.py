@@ -19,6 +19,7 @@ from core.web.console import (
     bank_page,
     branding_page,
     dashboard_page,
+    invoice_export,
     invoices,
     messages_page,
     payment_methods,
@@ -61,6 +62,7 @@ CONSOLE_AREAS = (
     payment_methods,
     bank_page,
     dashboard_page,
+    invoice_export,
 )
 
 

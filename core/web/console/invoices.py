@@ -186,37 +186,37 @@ def invoice_new() -> Response | BaseResponse:
     return render("console/invoice_new.html", status=422 if failed else 200, form=form, error=error)
 
 
-@login_required
-def invoice_list() -> Response:
-    status = _status(request.args.get("status"))
-    search = (request.args.get("q") or "").strip()[:200] or None
-    after = request.args.get("after", type=int)
-    store_id = request.args.get("store", type=int)
+def filter_from_request(limit: int = PAGE_SIZE) -> InvoiceFilter:
+    """The list's filters as the query string gives them (status, search, store, days in the
+    merchant's time zone, cursor): the list and its CSV export read the same ones."""
     zone = ZoneInfo(_merchant().timezone)
     since, until = _day(request.args.get("from"), zone), _day(request.args.get("to"), zone)
-    page = list_invoices(
-        services(),
-        current_user.merchant_id,
-        InvoiceFilter(
-            status=status,
-            search=search,
-            store_id=store_id,
-            created_from=since,
-            created_to=until + timedelta(days=1) if until else None,
-            starting_after=after,
-            limit=PAGE_SIZE,
-        ),
+    return InvoiceFilter(
+        status=_status(request.args.get("status")),
+        search=(request.args.get("q") or "").strip()[:200] or None,
+        store_id=request.args.get("store", type=int),
+        created_from=since,
+        created_to=until + timedelta(days=1) if until else None,
+        starting_after=request.args.get("after", type=int),
+        limit=limit,
     )
+
+
+@login_required
+def invoice_list() -> Response:
+    where = filter_from_request()
+    page = list_invoices(services(), current_user.merchant_id, where)
     return render(
         "console/invoices.html",
         page=page,
-        chosen_status=status.value if status else "",
+        chosen_status=where.status.value if where.status else "",
         statuses=[s.value for s in InvoiceStatus],
         stores=accounts.merchant_stores(services(), current_user.merchant_id),
-        chosen_store=store_id,
-        since=request.args.get("from", "") if since else "",
-        until=request.args.get("to", "") if until else "",
-        search=search or "",
+        chosen_store=where.store_id,
+        since=request.args.get("from", "") if where.created_from else "",
+        until=request.args.get("to", "") if where.created_to else "",
+        search=where.search or "",
+        export_query=request.query_string.decode(),
         money=lambda invoice, minor: Money(minor, invoice.currency).format(
             "fr_FR" if language() == "fr" else "en_GB"
         ),

@@ -4,6 +4,7 @@ it is asked."""
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -80,3 +81,22 @@ def test_the_merchant_chooses_how_the_survey_is_asked(client, ctx, shop, history
     page = client.get("/console/dashboard").get_data(as_text=True)
     assert re.search(r'<option (selected value="separate"|value="separate" selected)', page)
     assert 'value="48"' in page
+
+
+def test_the_invoice_list_as_csv_keeps_its_filters_and_defuses_formulas(client, ctx, shop):
+    from core.events import CustomerDetails
+
+    sign_in(client, ctx, shop.id)
+    evil = CustomerDetails('=HYPERLINK("https://evil.example")', "a@example.fr", None, "fr")
+    invoicing.create_invoice(ctx, shop.id, order("csv-1", customer=evil))
+    for n in range(120):  # more than one page of the list
+        invoicing.create_invoice(ctx, shop.id, order(f"csv-p-{n}"))
+    exported = client.get("/console/invoices.csv")
+    assert exported.mimetype == "text/csv"
+    rows = exported.get_data(as_text=True).splitlines()
+    assert rows[0].startswith("number,created_at,status,customer_name")
+    assert len(rows) == 1 + 121
+    names = [row[3] for row in csv.reader(rows[1:])]
+    assert '\'=HYPERLINK("https://evil.example")' in names
+    paid_only = client.get("/console/invoices.csv?status=paid").get_data(as_text=True)
+    assert paid_only.splitlines() == rows[:1]
