@@ -8,6 +8,7 @@ claim time in the customer's time zone: a step that would land in them waits for
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from core.channels.channel import MessageChannel
 from core.channels.outbox import OutboxChannel
 from core.channels.registry import build_channels
 from core.errors import InvalidTransition, NotFound
+from core.experiments import Arm
 from core.invoices import PAYABLE, Customer, InvoiceStatus
 from core.jobs import DeferJob, NewJob
 from core.links import payment_url, receipt_url, survey_url
@@ -44,6 +46,7 @@ from core.reminders import (
 )
 from core.services.after_payment import AFTER_PAYMENT, SurveyMode
 from core.services.context import ServiceContext
+from core.services.experiments import arm_for, b_texts
 from core.services.invoicing import customer_of, instalment_plan_on_track, state_of
 from core.services.message_settings import own_template
 from core.services.opt_outs import opted_out_channels
@@ -197,8 +200,16 @@ def send_step(
         opens = quiet.next_allowed(now, channel, wanted.template, zone, country)
         if opens > now:
             raise DeferJob(opens)
+        texts = None
+        if not one_off:
+            tested = arm_for(ctx, session, invoice, step, template_locale(customer.locale))
+            if tested is not None and tested[0] == Arm.HOLDOUT:
+                ctx.record(session, invoice.id, "reminder_skipped", step=step, reason="holdout")
+                return
+            if tested is not None and tested[0] == Arm.B:
+                texts = b_texts(tested[1])
         claim_message(
-            ctx, env, session, invoice, merchant, customer, step, wanted.template, channel
+            ctx, env, session, invoice, merchant, customer, step, wanted.template, channel, texts
         )
 
 
@@ -229,15 +240,22 @@ def claim_message(
     step: str,
     kind: MessageKind,
     channel: Channel,
+    texts: Mapping[Part, str] | None = None,
 ) -> Message:
     """The message row, rendered now (the text is what the merchant will see in the log), and
-    the job that delivers it."""
+    the job that delivers it; `texts` replace the templates (an A/B test's variant B)."""
     now = ctx.clock()
     marketing = kind in MARKETING
     locale = template_locale(customer.locale)
     values = template_values(env, invoice, merchant, customer, channel, kind, now)
     recipient = customer.phone if channel == Channel.SMS else customer.email
     assert recipient is not None
+
+    def texts_for(part: Part) -> str:
+        if texts is not None:
+            return texts[part]
+        return _template_text(session, merchant.id, kind, locale, part)
+
     message = Message(
         merchant_id=merchant.id,
         invoice_id=invoice.id,
@@ -252,19 +270,15 @@ def claim_message(
         updated_at=now,
     )
     if channel == Channel.SMS:
-        text = render_template(_template_text(session, merchant.id, kind, locale, Part.SMS), values)
+        text = render_template(texts_for(Part.SMS), values)
         message.body = " ".join(text.split())
         sms = measure(message.body)
         message.segments, message.encoding = sms.segments, sms.encoding.value
         message.cost_estimate_micros = int(sms.cost(env.sms_segment_price) * 1_000_000)
     else:
-        subject = render_template(
-            _template_text(session, merchant.id, kind, locale, Part.SUBJECT), values
-        )
+        subject = render_template(texts_for(Part.SUBJECT), values)
         message.subject = " ".join(subject.split())
-        message.body = render_template(
-            _template_text(session, merchant.id, kind, locale, Part.BODY), values
-        )
+        message.body = render_template(texts_for(Part.BODY), values)
     session.add(message)
     session.flush()
     ctx.record(session, invoice.id, "message_queued", step=step, channel=channel.value)
