@@ -19,6 +19,7 @@ from core.web.console import (
     bank_page,
     branding_page,
     dashboard_page,
+    experiments_page,
     invoice_export,
     invoices,
     messages_page,
@@ -63,6 +64,7 @@ CONSOLE_AREAS = (
     bank_page,
     dashboard_page,
     invoice_export,
+    experiments_page,
 )
 
 

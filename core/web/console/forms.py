@@ -149,3 +149,20 @@ class SurveyForm(ConsoleForm):
 
     mode = SelectField(validate_choice=True)
     delay_hours = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=14 * 24)])
+
+
+class ExperimentForm(ConsoleForm):
+    """A new test of a reminder step: variant B's texts and how invoices are split."""
+
+    step = SelectField(validate_choice=True)
+    locale = SelectField(validate_choice=True)
+    sms = StringField(validators=[DataRequired(), Length(max=1000)])
+    subject = StringField(validators=[DataRequired(), Length(max=300)])
+    body = StringField(validators=[DataRequired(), Length(max=5000)])
+    b_percent = IntegerField(default=50, validators=[DataRequired(), NumberRange(1, 100)])
+    holdout_percent = IntegerField(default=10, validators=[Optional(), NumberRange(0, 50)])
+    window_days = IntegerField(default=14, validators=[DataRequired(), NumberRange(1, 60)])
+
+
+class StopExperimentForm(ConsoleForm):
+    promote = StringField(validators=[Optional(), Length(max=8)])

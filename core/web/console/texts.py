@@ -45,6 +45,57 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Image de marque",
         "stores": "Boutiques",
+        "experiments": "Tests A/B",
+        "experiments_hint": (
+            "Comparez un nouveau texte (B) au vôtre (A) sur une étape de vos relances. Une "
+            "part témoin ne reçoit pas cette étape : elle mesure ce que le message rapporte "
+            "vraiment."
+        ),
+        "experiment_status.running": "en cours",
+        "experiment_status.stopped": "terminé",
+        "experiment_split": (
+            "A {a}\u00a0%, B {b}\u00a0%, témoin {holdout}\u00a0% · "
+            "un paiement compte dans les {days} jours"
+        ),
+        "arm": "Groupe",
+        "assigned": "Factures",
+        "paid_within": "Payées sous {days} j",
+        "interval": "Intervalle à 95 %",
+        "median_hours": "Délai médian (h)",
+        "arm.a": "A (votre texte)",
+        "arm.b": "B (nouveau texte)",
+        "arm.holdout": "Témoin (aucun message)",
+        "verdict.too_early": (
+            "Trop tôt pour conclure : il faut au moins 100 factures dans A et dans B."
+        ),
+        "verdict.second_better": "B fait mieux que A, et ce n'est pas le hasard.",
+        "verdict.first_better": "A fait mieux que B, et ce n'est pas le hasard.",
+        "verdict.no_difference": "Pas de différence nette entre A et B pour l'instant.",
+        "message_effect": "Ce que le message a rapporté en plus du groupe témoin : {amount}",
+        "variant_b_texts": "Textes de B",
+        "promote_b": "Adopter B pour tous",
+        "keep_a": "Arrêter et garder A",
+        "experiment_ended_by": "Terminé par {who}, {when}",
+        "b_promoted": "B est devenu votre texte",
+        "experiment_new": "Nouveau test",
+        "experiment_step": "Étape testée",
+        "experiment_locale": "Langue des clients",
+        "variant_b_sms": "SMS de B",
+        "variant_b_subject": "Objet de l'email de B",
+        "variant_b_body": "Email de B",
+        "variant_help": (
+            "Mêmes variables que vos modèles : {{{{ first_name }}}}, {{{{ amount }}}}, "
+            "{{{{ link }}}}…"
+        ),
+        "b_share": "Part de B (%)",
+        "holdout_share": "Part témoin (%)",
+        "window": "Un paiement compte dans les (jours)",
+        "experiment_start": "Lancer le test",
+        "experiment_started": (
+            "Test lancé : chaque facture qui atteint cette étape reçoit son groupe."
+        ),
+        "experiment_promoted": "B est maintenant votre texte pour cette étape.",
+        "experiment_stopped": "Test arrêté : votre texte reste celui-ci.",
         "dashboard": "Tableau de bord",
         "period": "Période",
         "last_days": "{n} derniers jours",
@@ -373,6 +424,51 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Branding",
         "stores": "Stores",
+        "experiments": "A/B tests",
+        "experiments_hint": (
+            "Compare a new text (B) with yours (A) on one step of your reminders. A holdout "
+            "share does not get that step: it measures what the message really earns."
+        ),
+        "experiment_status.running": "running",
+        "experiment_status.stopped": "ended",
+        "experiment_split": (
+            "A {a}%, B {b}%, holdout {holdout}% · a payment counts within {days} days"
+        ),
+        "arm": "Group",
+        "assigned": "Invoices",
+        "paid_within": "Paid within {days} d",
+        "interval": "95% interval",
+        "median_hours": "Median time (h)",
+        "arm.a": "A (your text)",
+        "arm.b": "B (new text)",
+        "arm.holdout": "Holdout (no message)",
+        "verdict.too_early": "Too early to tell: A and B each need at least 100 invoices.",
+        "verdict.second_better": "B does better than A, and not by chance.",
+        "verdict.first_better": "A does better than B, and not by chance.",
+        "verdict.no_difference": "No clear difference between A and B yet.",
+        "message_effect": "What the message earned beyond the holdout: {amount}",
+        "variant_b_texts": "B's texts",
+        "promote_b": "Use B for everyone",
+        "keep_a": "Stop and keep A",
+        "experiment_ended_by": "Ended by {who}, {when}",
+        "b_promoted": "B became your text",
+        "experiment_new": "New test",
+        "experiment_step": "Step tested",
+        "experiment_locale": "Customers' language",
+        "variant_b_sms": "B's SMS",
+        "variant_b_subject": "B's email subject",
+        "variant_b_body": "B's email",
+        "variant_help": (
+            "The same variables as your templates: {{{{ first_name }}}}, {{{{ amount }}}}, "
+            "{{{{ link }}}}…"
+        ),
+        "b_share": "B's share (%)",
+        "holdout_share": "Holdout share (%)",
+        "window": "A payment counts within (days)",
+        "experiment_start": "Start the test",
+        "experiment_started": "Test started: each invoice reaching this step gets its group.",
+        "experiment_promoted": "B is now your text for this step.",
+        "experiment_stopped": "Test stopped: your text stays as it is.",
         "dashboard": "Dashboard",
         "period": "Period",
         "last_days": "Last {n} days",
