@@ -42,6 +42,8 @@ def bar_chart(
         x_label_rotation=0 if horizontal or len(labels) <= 12 else 45,
         show_minor_x_labels=len(labels) <= 31,
     )
-    chart.x_labels = list(labels)
-    chart.add(title, list(values))
+    # A horizontal chart draws its first bar at the bottom: reversed, it reads top-down.
+    order = slice(None, None, -1) if horizontal else slice(None)
+    chart.x_labels = list(labels)[order]
+    chart.add(title, list(values)[order])
     return str(chart.render(is_unicode=True))

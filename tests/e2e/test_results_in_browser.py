@@ -1,0 +1,61 @@
+"""The dashboard and the A/B tests page in headless Chromium, French and English, laptop and
+phone, with a month of history: screenshots go to test-artifacts/results/, and no page is
+wider than the phone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from core.events import PaymentReceived
+from core.money import Money
+from core.satisfaction import SurveyAnswer
+from core.services import experiments, invoicing, payments, survey
+from core.services.daily_figures import refresh_merchant
+from core.services.merchant_users import create_user
+from tests.core.services.test_experiments import B
+from tests.support.factories import order
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "results"
+WORDS = {"fr": ("Mot de passe", "Se connecter", "Tableau de bord", "Tests A/B"),
+         "en": ("Password", "Sign in", "Dashboard", "A/B tests")}  # fmt: skip
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_results_pages_read_well_on_a_laptop_and_a_phone(browser, shop_online, lang):
+    ctx, shop, base_url = shop_online
+    now = ctx.clock()
+    for n in range(12):
+        invoice, _ = invoicing.create_invoice(ctx, shop.id, order(f"r-{lang}-{n}"))
+        if n % 3:
+            payments.record_payment(
+                ctx,
+                PaymentReceived("sandbox", f"p-{n}", invoice.id, Money(7550, "EUR"),
+                                now + timedelta(hours=n)),
+            )  # fmt: skip
+        if n == 1:
+            survey.answer_survey(ctx, invoice.link_code, SurveyAnswer(5, 4, 9, "Très simple"))
+    refresh_merchant(ctx, shop.id)
+    experiments.start_experiment(ctx, shop.id, "reminder-1", lang, B, 45, 10, 14)
+    create_user(ctx, shop.id, "lea@boutique-lune.fr", "Léa", "correct horse battery", lang)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    password, sign_in, dashboard, tests = WORDS[lang]
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale=f"{lang}-FR")
+    page.goto(f"{base_url}/console/login?lang={lang}")
+    page.get_by_label("Email").fill("lea@boutique-lune.fr")
+    page.get_by_label(password).fill("correct horse battery")
+    page.get_by_role("button", name=sign_in).click()
+    page.get_by_role("heading", name=dashboard).wait_for()
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{base_url}/console/dashboard")
+        page.screenshot(path=str(ARTIFACTS / f"{lang}-{width}-dashboard.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.goto(f"{base_url}/console/experiments")
+        page.get_by_role("heading", name=tests, exact=True).wait_for()
+        page.screenshot(path=str(ARTIFACTS / f"{lang}-{width}-experiments.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.close()
