@@ -35,6 +35,11 @@ class DayFigures:
     delay_hours: Mapping[int, int] = field(default_factory=dict)
     #: The last message a paid invoice received before its payment -> how many.
     paid_after_step: Mapping[str, int] = field(default_factory=dict)
+    #: The channel of the first message ("sms", "email") -> [sent, paid] in the cohort.
+    by_channel: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    #: A payment method tried on the payment page -> [started, paid with it] in the cohort.
+    by_method: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    provider_fees: int = 0  # fees of the providers' payouts for the payments received that day
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,9 @@ class Kpis:
     sms_cost_micros: int
     cost_per_collected: float | None  # what messages cost per major unit collected
     paid_after_step: Mapping[str, int]
+    by_channel: Mapping[str, tuple[int, int]]
+    by_method: Mapping[str, tuple[int, int]]
+    provider_fees: int
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -100,7 +108,13 @@ def kpis(days: Iterable[DayFigures], exponent: int = 2) -> Kpis:
     totals: Counter[str] = Counter()
     delays: Counter[int] = Counter()
     steps: Counter[str] = Counter()
+    channels: dict[str, tuple[int, int]] = {}
+    methods: dict[str, tuple[int, int]] = {}
+    fees = 0
     for day in days:
+        _add_pairs(channels, day.by_channel)
+        _add_pairs(methods, day.by_method)
+        fees += day.provider_fees
         for name in (
             "sent", "viewed", "started", "paid", "due", "late", "collected", "cart_sent",
             "cart_paid", "cart_collected", "sms_segments", "sms_cost_micros",
@@ -136,7 +150,16 @@ def kpis(days: Iterable[DayFigures], exponent: int = 2) -> Kpis:
             else None
         ),
         paid_after_step=dict(steps),
+        by_channel=channels,
+        by_method=methods,
+        provider_fees=fees,
     )
+
+
+def _add_pairs(into: dict[str, tuple[int, int]], more: Mapping[str, tuple[int, int]]) -> None:
+    for name, (first, second) in more.items():
+        had = into.get(name, (0, 0))
+        into[name] = (had[0] + first, had[1] + second)
 
 
 def change(current: float | int | None, previous: float | int | None) -> float | None:

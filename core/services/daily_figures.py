@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.kpis import DayFigures
 from core.services.context import ServiceContext
+from core.storage.bank_models import PayoutItem
 from core.storage.figures_models import DailyFigures
 from core.storage.models import Checkout, Invoice, Merchant, Message, Payment
 
@@ -56,6 +58,24 @@ def figures_of_day(session: Session, merchant: Merchant, day: date, now: datetim
         )
     ).all()
     paid = [row for row in cohort if row.paid_at is not None]
+    ids = [row.id for row in cohort]
+    messages = _in_chunks(
+        session, (Message.invoice_id, Message.step, Message.channel, Message.created_at),
+        Message.invoice_id, ids,
+    )  # fmt: skip
+    checkouts = _in_chunks(
+        session, (Checkout.invoice_id, Checkout.method), Checkout.invoice_id, ids
+    )
+    payments = _in_chunks(session, (Payment.invoice_id, Payment.method), Payment.invoice_id, ids)
+    fees = session.scalar(
+        select(func.coalesce(func.sum(PayoutItem.fee), 0))
+        .join(Payment, Payment.id == PayoutItem.payment_id)
+        .where(
+            Payment.merchant_id == merchant.id,
+            Payment.received_at >= start,
+            Payment.received_at < end,
+        )
+    )
     due = [row for row in cohort if row.due_at is not None and row.due_at <= now]
     carts = [row for row in cohort if row.source_kind == "cart"]
     collected = session.scalar(
@@ -82,7 +102,7 @@ def figures_of_day(session: Session, merchant: Merchant, day: date, now: datetim
         day=day,
         sent=len(cohort),
         viewed=sum(1 for row in cohort if row.viewed_at is not None),
-        started=_started(session, [row.id for row in cohort]),
+        started=_started(checkouts),
         paid=len(paid),
         due=len(due),
         late=sum(1 for row in due if row.paid_at is None or row.paid_at > row.due_at),
@@ -99,44 +119,73 @@ def figures_of_day(session: Session, merchant: Merchant, day: date, now: datetim
         delay_hours=dict(
             Counter(int((row.paid_at - row.opened_at).total_seconds() // 3600) for row in paid)
         ),
-        paid_after_step=_paid_after_step(session, paid),
+        paid_after_step=_paid_after_step(paid, messages),
+        by_channel=_by_channel(cohort, messages),
+        by_method=_by_method(cohort, checkouts, payments),
+        provider_fees=int(fees or 0),
     )
 
 
-def _started(session: Session, invoice_ids: Sequence[int]) -> int:
-    started = 0
-    for at in range(0, len(invoice_ids), CHUNK):
-        started += (
-            session.scalar(
-                select(func.count(func.distinct(Checkout.invoice_id))).where(
-                    Checkout.invoice_id.in_(invoice_ids[at : at + CHUNK])
-                )
-            )
-            or 0
-        )
-    return started
+def _in_chunks(
+    session: Session, columns: tuple[Any, ...], by: Any, ids: Sequence[int]
+) -> list[Any]:
+    """Rows of `columns` whose `by` column is one of `ids`, asked a chunk of ids at a time."""
+    rows: list[Any] = []
+    for at in range(0, len(ids), CHUNK):
+        rows += session.execute(select(*columns).where(by.in_(ids[at : at + CHUNK]))).all()
+    return rows
 
 
-def _paid_after_step(session: Session, paid: Sequence[object]) -> dict[str, int]:
+def _started(checkouts: Sequence[Any]) -> int:
+    return len({row.invoice_id for row in checkouts})
+
+
+def _paid_after_step(paid: Sequence[Any], messages: Sequence[Any]) -> dict[str, int]:
     """For each paid invoice, the last message it got before paying (its step's base name:
     "reminder-2", not "reminder-2:email"); "none" when it paid before any message."""
-    paid_at = {row.id: row.paid_at for row in paid}  # type: ignore[attr-defined]
+    paid_at = {row.id: row.paid_at for row in paid}
     last: dict[int, tuple[datetime, str]] = {}
-    ids = list(paid_at)
-    for at in range(0, len(ids), CHUNK):
-        messages = session.execute(
-            select(Message.invoice_id, Message.step, Message.created_at).where(
-                Message.invoice_id.in_(ids[at : at + CHUNK])
-            )
-        )
-        for message in messages:
-            when = paid_at[message.invoice_id]
-            if message.created_at <= when:
-                known = last.get(message.invoice_id)
-                if known is None or message.created_at >= known[0]:
-                    last[message.invoice_id] = (message.created_at, message.step.split(":")[0])
-    steps = Counter(last[i][1] if i in last else "none" for i in ids)
-    return dict(steps)
+    for message in messages:
+        when = paid_at.get(message.invoice_id)
+        if when is not None and message.created_at <= when:
+            known = last.get(message.invoice_id)
+            if known is None or message.created_at >= known[0]:
+                last[message.invoice_id] = (message.created_at, message.step.split(":")[0])
+    return dict(Counter(last[i][1] if i in last else "none" for i in paid_at))
+
+
+def _by_channel(cohort: Sequence[Any], messages: Sequence[Any]) -> dict[str, tuple[int, int]]:
+    """Sent and paid by the channel of each invoice's first message."""
+    first: dict[int, tuple[datetime, str]] = {}
+    for message in messages:
+        known = first.get(message.invoice_id)
+        if known is None or message.created_at < known[0]:
+            first[message.invoice_id] = (message.created_at, message.channel)
+    counts: dict[str, tuple[int, int]] = {}
+    for row in cohort:
+        if row.id in first:
+            channel = first[row.id][1]
+            sent, paid = counts.get(channel, (0, 0))
+            counts[channel] = (sent + 1, paid + (row.paid_at is not None))
+    return counts
+
+
+def _by_method(
+    cohort: Sequence[Any], checkouts: Sequence[Any], payments: Sequence[Any]
+) -> dict[str, tuple[int, int]]:
+    """Per payment method: invoices that started a payment with it, and invoices paid with it."""
+    paid = {row.id for row in cohort if row.paid_at is not None}
+    started: dict[str, set[int]] = {}
+    for checkout in checkouts:
+        started.setdefault(checkout.method, set()).add(checkout.invoice_id)
+    finished: dict[str, set[int]] = {}
+    for payment in payments:
+        if payment.invoice_id in paid and payment.method:
+            finished.setdefault(payment.method, set()).add(payment.invoice_id)
+    return {
+        method: (len(started.get(method, ())), len(finished.get(method, ())))
+        for method in sorted(set(started) | set(finished))
+    }
 
 
 def refresh_days(ctx: ServiceContext, merchant_id: int, days: Iterable[date]) -> int:
@@ -173,6 +222,9 @@ def _store(row: DailyFigures, figures: DayFigures, now: datetime) -> None:
         setattr(row, name, getattr(figures, name))
     row.delay_hours = {str(hours): count for hours, count in figures.delay_hours.items()}
     row.paid_after_step = dict(figures.paid_after_step)
+    row.by_channel = {name: list(pair) for name, pair in figures.by_channel.items()}
+    row.by_method = {name: list(pair) for name, pair in figures.by_method.items()}
+    row.provider_fees = figures.provider_fees
     row.refreshed_at = now
 
 
@@ -245,6 +297,9 @@ def stored_days(ctx: ServiceContext, merchant_id: int, start: date, end: date) -
                 sms_cost_micros=row.sms_cost_micros,
                 delay_hours={int(hours): count for hours, count in row.delay_hours.items()},
                 paid_after_step=dict(row.paid_after_step),
+                by_channel={name: (pair[0], pair[1]) for name, pair in row.by_channel.items()},
+                by_method={name: (pair[0], pair[1]) for name, pair in row.by_method.items()},
+                provider_fees=row.provider_fees,
             )
             for row in rows
         ]

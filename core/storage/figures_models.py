@@ -33,4 +33,7 @@ class DailyFigures(Base):
     sms_cost_micros: Mapped[int] = mapped_column(BigInteger)
     delay_hours: Mapped[dict[str, Any]] = mapped_column(JSON)
     paid_after_step: Mapped[dict[str, Any]] = mapped_column(JSON)
+    by_channel: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    by_method: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    provider_fees: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     refreshed_at: Mapped[datetime]

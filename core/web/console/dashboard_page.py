@@ -17,6 +17,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from core.errors import ValidationError
 from core.kpis import Kpis, change
 from core.money import Money
+from core.page_texts import TEXTS as PAGE_TEXTS
+from core.page_texts import translate
 from core.services import dashboard as figures
 from core.services import survey
 from core.services.after_payment import SurveyMode
@@ -24,7 +26,7 @@ from core.storage.models import Merchant
 from core.web.console.charts import bar_chart
 from core.web.console.forms import SurveyForm
 from core.web.console.pages import form_locales, language, render, submitted
-from core.web.console.texts import console_text, said, step_label
+from core.web.console.texts import TEXTS, console_text, said, step_label
 from core.web.current import services
 
 
@@ -93,6 +95,21 @@ def _steps(k: Kpis) -> list[tuple[str, int]]:
     ]
 
 
+def method_label(method: str) -> str:
+    """A payment method in words: the console's name for it, else the payment page's."""
+    lang = language()
+    key = f"method.{method}"
+    if key in TEXTS[lang]:
+        return console_text(lang, key)
+    if key in PAGE_TEXTS[lang]:
+        return translate(lang, key)
+    return console_text(lang, "method.other")
+
+
+def rate_of(pair: tuple[int, int]) -> float | None:
+    return pair[1] / pair[0] if pair[0] else None
+
+
 @login_required
 def dashboard() -> Response:
     try:
@@ -107,6 +124,8 @@ def dashboard() -> Response:
         steps=_steps(board.current),
         query=request.query_string.decode(),
         survey_form=_survey_form(),
+        method_label=method_label,
+        rate_of=rate_of,
         chosen_days=request.args.get("days", "" if request.args.get("from") else "30"),
     )
 

@@ -45,6 +45,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Image de marque",
         "stores": "Boutiques",
+        "kpi.by_channel": "Taux de paiement par canal",
+        "kpi.by_method": "Taux de paiement par moyen de paiement",
+        "kpi.provider_fees": "Frais des prestataires de paiement",
+        "no_messages_yet": "Aucun message envoyé sur cette période.",
+        "no_method_yet": "Aucun paiement par un moyen de la page de paiement sur cette période.",
+        "payment_method": "Moyen de paiement",
         "experiments": "Tests A/B",
         "experiments_hint": (
             "Comparez un nouveau texte (B) au vôtre (A) sur une étape de vos relances. Une "
@@ -424,6 +430,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Branding",
         "stores": "Stores",
+        "kpi.by_channel": "Payment rate by channel",
+        "kpi.by_method": "Payment rate by payment method",
+        "kpi.provider_fees": "Payment providers' fees",
+        "no_messages_yet": "No message sent in this period.",
+        "no_method_yet": "No payment by a method of the payment page in this period.",
+        "payment_method": "Payment method",
         "experiments": "A/B tests",
         "experiments_hint": (
             "Compare a new text (B) with yours (A) on one step of your reminders. A holdout "

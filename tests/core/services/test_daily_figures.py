@@ -57,3 +57,21 @@ def test_rollups_equal_the_raw_figures(ctx, clock, invoices):
     assert result.unpaid_rate == unpaid / len(invoices)  # all are past their due date by now
     refresh_merchant(ctx, shop.id)  # again: the same rows, recomputed
     assert kpis(stored_days(ctx, shop.id, START.date(), clock.now.date())) == result
+
+
+def test_a_day_splits_by_first_channel_and_by_payment_method(ctx, clock):
+    from core.services.daily_figures import figures_of_day
+    from core.storage.models import Merchant
+    from tests.core.services.test_messaging import settle
+
+    clock.now = START + timedelta(hours=3)  # 10:00 in Paris: SMS may go out
+    shop = merchant(ctx)
+    sms_invoice, _ = invoicing.create_invoice(ctx, shop.id, order("c-1"))
+    settle(ctx, clock)  # the invoice message goes out by SMS (the customer has a phone)
+    payments.record_payment(
+        ctx, PaymentReceived("sandbox", "c-p1", sms_invoice.id, Money(7550, "EUR"), clock(), "card")
+    )
+    with ctx.db.reading() as session:
+        figures = figures_of_day(session, session.get(Merchant, shop.id), START.date(), clock())
+    assert figures.by_channel == {"sms": (1, 1)}
+    assert figures.by_method == {"card": (0, 1)}  # paid by card without a checkout of ours
