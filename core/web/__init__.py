@@ -136,6 +136,12 @@ def create_app(
         """The address people open first leads to the console (its sign-in when signed out)."""
         return redirect(url_for("console.home"), code=302)
 
+    @app.get("/favicon.ico")
+    @limiter.exempt
+    def favicon() -> BaseResponse:
+        """Browsers ask for it on any page without a link to an icon: ours, not a 404."""
+        return redirect(url_for("static", filename="favicon.svg"), code=301)
+
     @app.get("/healthz")
     @limiter.exempt
     def healthz() -> Response:

@@ -3,6 +3,8 @@ with a message next to the field, in the user's language (WTForms' own catalogue
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -39,6 +41,12 @@ class ConsoleForm(FlaskForm):
         def csrf(self) -> bool:
             enabled = bool(current_app.config.get("WTF_CSRF_ENABLED", True))
             return enabled and embedded_user() is None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        token = getattr(self, "csrf_token", None)
+        if token is not None:
+            token.id = False  # several forms on a page: no two elements with one id
 
 
 class LoginForm(ConsoleForm):

@@ -100,3 +100,19 @@ def test_the_invoice_list_as_csv_keeps_its_filters_and_defuses_formulas(client, 
     assert '\'=HYPERLINK("https://evil.example")' in names
     paid_only = client.get("/console/invoices.csv?status=paid").get_data(as_text=True)
     assert paid_only.splitlines() == rows[:1]
+
+
+def test_pages_have_unique_ids_a_skip_link_the_current_menu_item_and_an_icon(client, ctx, shop):
+    sign_in(client, ctx, shop.id)
+    home = client.get("/console/dashboard").get_data(as_text=True)
+    nav = home.split("<nav", 1)[1].split("</nav>", 1)[0]
+    menu = re.findall(r'<a href="(/console/[^"]+)"', nav)
+    assert len(menu) == 10
+    for path in menu:
+        page = client.get(path).get_data(as_text=True)
+        ids = re.findall(r'\sid="([^"]+)"', page)
+        assert len(ids) == len(set(ids)), (path, [i for i in ids if ids.count(i) > 1])
+        assert 'href="#main"' in page and '<main id="main">' in page
+        assert page.count('aria-current="page"') == 1, path
+    assert client.get("/favicon.ico").status_code == 301
+    assert client.get("/static/favicon.svg").status_code == 200
