@@ -6,6 +6,7 @@ Both are one-off steps of the invoice's messages, so each is claimed once like a
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -17,12 +18,12 @@ from core.services.reminder_schedule import JOB_SEND_STEP
 from core.storage.models import Invoice, Merchant
 
 
-class SurveyMode:
+class SurveyMode(enum.StrEnum):
+    """How the merchant asks for the survey (`Merchant.survey_mode`)."""
+
     OFF = "off"
     IN_RECEIPT = "in_receipt"
     SEPARATE = "separate"
-
-    ALL = (OFF, IN_RECEIPT, SEPARATE)
 
 
 RECEIPT_STEP = "receipt"

@@ -26,6 +26,8 @@ from core.storage.models import Checkout, Invoice, Merchant, Message, Payment
 JOB_REFRESH_FIGURES = "figures.refresh"
 #: Days whose cohorts still change (payments arrive, due dates pass).
 MOVING_DAYS = 45
+#: How stale an older moving day's row may get between two refreshes.
+SLOW_REFRESH = timedelta(hours=1)
 CHUNK = 500
 #: Payments that are money the merchant keeps (not flagged as another currency, reversed...).
 KEPT_FLAGS = (None, "overpayment")
@@ -229,7 +231,8 @@ def _store(row: DailyFigures, figures: DayFigures, now: datetime) -> None:
 
 
 def refresh_merchant(ctx: ServiceContext, merchant_id: int) -> int:
-    """The moving days, and any older day of the merchant's history without a row yet."""
+    """Today and yesterday at every run; the older moving days once their row is an hour old
+    (their cohorts change slowly); any older day of the history without a row yet."""
     with ctx.db.reading() as session:
         merchant = session.get(Merchant, merchant_id)
         if merchant is None:
@@ -238,15 +241,25 @@ def refresh_merchant(ctx: ServiceContext, merchant_id: int) -> int:
         first = session.scalar(
             select(func.min(Invoice.created_at)).where(Invoice.merchant_id == merchant_id)
         )
-        known = set(
-            session.scalars(select(DailyFigures.day).where(DailyFigures.merchant_id == merchant_id))
+        known = dict(
+            session.execute(
+                select(DailyFigures.day, DailyFigures.refreshed_at).where(
+                    DailyFigures.merchant_id == merchant_id
+                )
+            ).all()
         )
     if first is None:
         return 0
-    today = ctx.clock().astimezone(zone).date()
+    now = ctx.clock()
+    today = now.astimezone(zone).date()
     first_day = first.astimezone(zone).date()
     moving_from = max(first_day, today - timedelta(days=MOVING_DAYS - 1))
-    days = [moving_from + timedelta(days=n) for n in range((today - moving_from).days + 1)]
+    moving = [moving_from + timedelta(days=n) for n in range((today - moving_from).days + 1)]
+    days = [
+        day
+        for day in moving
+        if day >= today - timedelta(days=1) or day not in known or known[day] <= now - SLOW_REFRESH
+    ]
     day = first_day
     while day < moving_from:
         if day not in known:

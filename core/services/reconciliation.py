@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -391,19 +391,6 @@ class _Importer:
 
 def _cut(value: str | None, length: int) -> str | None:
     return value[:length] if value else value
-
-
-def open_exceptions_count(ctx: ServiceContext, merchant_id: int) -> int:
-    with ctx.db.reading() as session:
-        return (
-            session.scalar(
-                select(func.count(BankLine.id)).where(
-                    BankLine.merchant_id == merchant_id,
-                    BankLine.state == BankLineState.UNMATCHED,
-                )
-            )
-            or 0
-        )
 
 
 def save_csv_profile(ctx: ServiceContext, merchant_id: int, profile: CsvProfile) -> None:

@@ -98,8 +98,8 @@ def satisfaction(
 
 
 def set_survey_mode(ctx: ServiceContext, merchant_id: int, mode: str, delay_hours: int) -> None:
-    if mode not in SurveyMode.ALL:
-        raise ValidationError(f"survey mode is one of {', '.join(SurveyMode.ALL)}")
+    if mode not in set(SurveyMode):
+        raise ValidationError(f"survey mode is one of {', '.join(SurveyMode)}")
     if not 1 <= delay_hours <= MAX_DELAY_HOURS:
         raise ValidationError(
             f"the survey goes out 1 to {MAX_DELAY_HOURS} hours after the payment",

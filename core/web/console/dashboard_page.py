@@ -139,7 +139,7 @@ def _survey_form(form: SurveyForm | None = None) -> SurveyForm:
         data = {"mode": merchant.survey_mode, "delay_hours": merchant.survey_delay_hours}
     form = SurveyForm(meta=form_locales(), data=data)
     form.mode.choices = [
-        (mode, console_text(language(), f"survey_mode.{mode}")) for mode in SurveyMode.ALL
+        (mode.value, console_text(language(), f"survey_mode.{mode.value}")) for mode in SurveyMode
     ]
     return form
 
@@ -147,7 +147,7 @@ def _survey_form(form: SurveyForm | None = None) -> SurveyForm:
 @login_required
 def save_survey() -> BaseResponse:
     form = SurveyForm(meta=form_locales())
-    form.mode.choices = [(mode, mode) for mode in SurveyMode.ALL]
+    form.mode.choices = [(mode.value, mode.value) for mode in SurveyMode]
     if submitted(form):
         try:
             survey.set_survey_mode(

@@ -25,6 +25,8 @@ def _form(form: ExperimentForm | None = None) -> ExperimentForm:
     policy = message_settings.reminder_policy(services(), current_user.merchant_id)
     form.step.choices = [(s.name, step_label(language(), s.name)) for s in policy.steps]
     form.locale.choices = [("fr", "Français"), ("en", "English")]
+    if form.locale.data is None:
+        form.locale.data = language()  # the merchant's customers most likely read it too
     return form
 
 

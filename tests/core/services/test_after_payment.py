@@ -4,7 +4,7 @@ the merchant's delay; never a receipt for a partial payment, never a survey twic
 
 from __future__ import annotations
 
-from core.events import PaymentReceived
+from core.events import CustomerDetails, PaymentReceived
 from core.money import Money
 from core.satisfaction import SurveyAnswer
 from core.services import invoicing, payments, survey
@@ -21,8 +21,6 @@ def paid(ctx, invoice, minor=7550, reference="pay_1"):
 
 
 def by_email(ctx, shop_id):
-    from core.events import CustomerDetails
-
     created, _ = invoicing.create_invoice(
         ctx, shop_id, order(customer=CustomerDetails("Marie Curie", "marie@example.fr", None, "fr"))
     )

@@ -13,7 +13,9 @@ from core.events import PaymentReceived
 from core.kpis import kpis
 from core.money import Money
 from core.services import invoicing, payments
-from core.services.daily_figures import refresh_merchant, stored_days
+from core.services.daily_figures import figures_of_day, refresh_merchant, stored_days
+from core.storage.models import Merchant
+from tests.core.services.test_messaging import settle
 from tests.support.factories import merchant, order
 
 START = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
@@ -60,10 +62,6 @@ def test_rollups_equal_the_raw_figures(ctx, clock, invoices):
 
 
 def test_a_day_splits_by_first_channel_and_by_payment_method(ctx, clock):
-    from core.services.daily_figures import figures_of_day
-    from core.storage.models import Merchant
-    from tests.core.services.test_messaging import settle
-
     clock.now = START + timedelta(hours=3)  # 10:00 in Paris: SMS may go out
     shop = merchant(ctx)
     sms_invoice, _ = invoicing.create_invoice(ctx, shop.id, order("c-1"))
@@ -75,3 +73,15 @@ def test_a_day_splits_by_first_channel_and_by_payment_method(ctx, clock):
         figures = figures_of_day(session, session.get(Merchant, shop.id), START.date(), clock())
     assert figures.by_channel == {"sms": (1, 1)}
     assert figures.by_method == {"card": (0, 1)}  # paid by card without a checkout of ours
+
+
+def test_older_days_are_refreshed_hourly_and_the_last_two_at_every_run(ctx, clock):
+    clock.now = START
+    shop = merchant(ctx)
+    invoicing.create_invoice(ctx, shop.id, order("h-1"))
+    clock.now = START + timedelta(days=10)
+    assert refresh_merchant(ctx, shop.id) == 11  # the whole history, once
+    clock.advance(minutes=10)
+    assert refresh_merchant(ctx, shop.id) == 2  # today and yesterday
+    clock.advance(hours=1)
+    assert refresh_merchant(ctx, shop.id) == 11

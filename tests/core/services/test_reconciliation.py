@@ -17,11 +17,13 @@ from core.money import Money
 from core.payments.bank_transfer import creditor_reference
 from core.services.bank_exceptions import bank_lines, ignore_line, match_by_hand
 from core.services.invoice_queries import invoice_timeline
+from core.services.reminder_schedule import JOB_SEND_STEP
 from core.storage.bank_models import BankLine, BankLineState, BankStatement
 from core.storage.models import Payment
 from tests.support.bank import camt, camt053, imported, invoice_of, merchant_with_account
-from tests.support.factories import eur
-from tests.support.providers import current
+from tests.support.factories import eur, merchant
+from tests.support.providers import current, jobs_of
+from tests.support.sql_counts import counted_statements
 
 
 @pytest.fixture
@@ -128,10 +130,8 @@ def test_balances_that_do_not_add_up_refuse_the_statement(ctx, shop, invoices):
 
 
 def test_no_bank_account_no_import(ctx):
-    from tests.support.factories import merchant
-
     shop = merchant(ctx)
-    with pytest.raises(Exception, match="set up your bank account"):
+    with pytest.raises(ValidationError, match="set up your bank account"):
         imported(ctx, shop.id, camt("camt.053.001.02.xml"))
 
 
@@ -236,10 +236,6 @@ def test_ignoring_takes_a_line_out_of_the_queue_and_pays_nothing(ctx, shop, invo
 
 
 def test_invoices_a_statement_pays_in_full_get_their_receipts_queued_together(ctx, shop, invoices):
-    from core.services.reminder_schedule import JOB_SEND_STEP
-    from tests.support.providers import jobs_of
-    from tests.support.sql_counts import counted_statements
-
     with counted_statements(ctx.db.engine) as counted:
         imported(ctx, shop.id, camt("camt.053.001.02.xml"))
     receipts = [job for job in jobs_of(ctx, JOB_SEND_STEP) if job.payload["step"] == "receipt"]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.events import PaymentReceived
+from core.events import CustomerDetails, PaymentReceived
 from core.money import Money
 from core.satisfaction import SurveyAnswer
 from core.services import invoicing, payments, survey
@@ -84,8 +84,6 @@ def test_the_merchant_chooses_how_the_survey_is_asked(client, ctx, shop, history
 
 
 def test_the_invoice_list_as_csv_keeps_its_filters_and_defuses_formulas(client, ctx, shop):
-    from core.events import CustomerDetails
-
     sign_in(client, ctx, shop.id)
     evil = CustomerDetails('=HYPERLINK("https://evil.example")', "a@example.fr", None, "fr")
     invoicing.create_invoice(ctx, shop.id, order("csv-1", customer=evil))
