@@ -85,14 +85,19 @@ class TokenSigner:
     def __init__(self, secret_key: str | bytes, clock: Clock = utc_now) -> None:
         self._secret_key = secret_key
         self._clock = clock
+        self._serializers: dict[TokenPurpose, URLSafeTimedSerializer] = {}
 
     def _serializer(self, purpose: TokenPurpose) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(
-            self._secret_key,
-            salt=f"paylink.{purpose.value}",
-            signer=_ClockedSigner,
-            signer_kwargs={"clock": self._clock},
-        )
+        """One per purpose, made on first use (a signer kept by a page signs on every view)."""
+        serializer = self._serializers.get(purpose)
+        if serializer is None:
+            serializer = self._serializers[purpose] = URLSafeTimedSerializer(
+                self._secret_key,
+                salt=f"paylink.{purpose.value}",
+                signer=_ClockedSigner,
+                signer_kwargs={"clock": self._clock},
+            )
+        return serializer
 
     def sign(self, purpose: TokenPurpose, payload: Any) -> str:
         return str(self._serializer(purpose).dumps(payload))

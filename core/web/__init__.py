@@ -25,6 +25,7 @@ from core.web.console import create_console_blueprint
 from core.web.console.auth import init_console_auth
 from core.web.console.logos import create_logos_blueprint
 from core.web.errors import register_error_handlers
+from core.web.lookup_budget import limit_failed_lookups
 from core.web.messages import create_messages_blueprint
 from core.web.metrics import install_metrics
 from core.web.pay import create_pay_blueprint
@@ -98,15 +99,7 @@ def create_app(
     limiter.limit(settings.api_rate_limit)(api)
     app.register_blueprint(api)
     pay = create_pay_blueprint()
-    # One budget per address across the payment pages, spent only by failed look-ups (a code
-    # that names no invoice): guessing codes stays bounded, while a customer whose return page
-    # refreshes every few seconds behind a carrier's shared address spends nothing.
-    limiter.shared_limit(
-        settings.pay_page_rate_limit,
-        scope="payment-link-lookups",
-        key_func=client_address,
-        deduct_when=lambda response: response.status_code == 404,
-    )(pay)
+    limit_failed_lookups(pay, limiter, settings.pay_page_rate_limit, client_address)
     app.register_blueprint(pay)
     webhooks = create_webhooks_blueprint()
     # Per payment account (one merchant's endpoint cannot be flooded into the database) and

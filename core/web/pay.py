@@ -13,7 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_timedelta
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from flask.sansio.blueprints import BlueprintSetupState
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -29,8 +30,11 @@ from core.payments.registry import allowed_checkout_origins
 from core.satisfaction import SurveyAnswer
 from core.services import checkout, invoicing, payment_accounts, survey
 from core.services.after_payment import SurveyMode
+from core.services.page_version import PageVersion, page_version
+from core.services.payment_accounts import PaymentOption
 from core.storage.models import Invoice, Merchant, PaymentAccount
 from core.web.current import providers, services
+from core.web.page_cache import FORM_TOKEN_SLOT, NONCE_SLOT, PageCache, RenderedPage, valid_until
 
 PAY_FORM_MAX_AGE = 12 * 3600
 RETURN_REFRESH_SECONDS = 3
@@ -49,9 +53,11 @@ def _load(code: str) -> tuple[Invoice, Merchant]:
 class PageView:
     """Everything a payment page template shows, formatted for the customer's language."""
 
-    def __init__(self, invoice: Invoice, merchant: Merchant, now: datetime) -> None:
+    def __init__(
+        self, invoice: Invoice, merchant: Merchant, now: datetime, language: str | None = None
+    ) -> None:
         customer = invoicing.customer_of(invoice, services())
-        self.language = page_language(request.args.get("lang"), customer.locale)
+        self.language = language or page_language(request.args.get("lang"), customer.locale)
         self.locale = {"fr": "fr_FR", "en": "en_GB"}[self.language]
         self.zone = ZoneInfo(merchant.timezone)
         self.invoice, self.merchant, self.now, self.customer = invoice, merchant, now, customer
@@ -136,28 +142,23 @@ class PageView:
         return f"{request.path}?lang={other}"
 
 
-def _csp(form_origins: frozenset[str]) -> str:
+def _csp(form_origins: frozenset[str], nonce: str) -> str:
     form_action = " ".join(["'self'", *sorted(form_origins)])
     return (
         "default-src 'none'; "
-        f"style-src 'self' 'nonce-{g.csp_nonce}'; "
+        f"style-src 'self' 'nonce-{nonce}'; "
         "img-src 'self' data: https:; "
         f"form-action {form_action}; "
         "base-uri 'none'; frame-ancestors 'none'"
     )
 
 
-def _render(
-    template: str,
-    view: PageView,
-    status: int = 200,
-    accounts: list[PaymentAccount] | None = None,
-    **extra: Any,
-) -> Response:
-    """A payment page; `accounts` are the merchant's enabled payment accounts when the caller
-    read them already (the page's one snapshot)."""
-    g.csp_nonce = secrets.token_urlsafe(16)
-    origins: frozenset[str] = frozenset()
+def _offered(
+    view: PageView, accounts: list[PaymentAccount] | None
+) -> tuple[list[PaymentOption], frozenset[str]]:
+    """The methods the page offers and the checkout origins its forms may post to;
+    `accounts` are the merchant's enabled payment accounts when the caller read them already
+    (the page's one snapshot)."""
     offered = (
         payment_accounts.options_of(accounts)
         if accounts is not None
@@ -166,18 +167,47 @@ def _render(
     options = payment_accounts.usable_options(providers(), offered) if view.payable else []
     if any(o.method == PaymentMethod.INSTALMENTS for o in options) and not view.instalments:
         options = [o for o in options if o.method != PaymentMethod.INSTALMENTS]
+    origins: frozenset[str] = frozenset()
     for option in options:
         origins |= allowed_checkout_origins(option.provider, providers())
-    body = render_template(template, view=view, options=options, nonce=g.csp_nonce, **extra)
+    return options, origins
+
+
+def _html(body: str, origins: frozenset[str], nonce: str, status: int = 200) -> Response:
     response = Response(body, status=status, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = _csp(origins)
+    response.headers["Content-Security-Policy"] = _csp(origins, nonce)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
+def _render(template: str, view: PageView, status: int = 200, **extra: Any) -> Response:
+    """A payment page with its own nonce."""
+    nonce = secrets.token_urlsafe(16)
+    options, origins = _offered(view, None)
+    body = render_template(template, view=view, options=options, nonce=nonce, **extra)
+    return _html(body, origins, nonce, status)
+
+
+def _invoice_page(code: str, version: PageVersion, language: str) -> RenderedPage:
+    """The invoice page rendered with slots for its nonce and form token (the first view is
+    recorded on the way)."""
+    try:
+        invoice, merchant, accounts = invoicing.payment_page(services(), code)
+    except NotFound:  # deleted since its version was read
+        abort(404)
+    view = PageView(invoice, merchant, services().clock(), language)
+    options, origins = _offered(view, accounts)
+    body = render_template(
+        "pay/invoice.html", view=view, options=options, nonce=NONCE_SLOT, form_token=FORM_TOKEN_SLOT
+    )
+    deadlines = (invoice.early_discount_until, invoice.due_at, invoice.expires_at)
+    return RenderedPage(body, origins, version, valid_until(view.now, deadlines))
+
+
 def _form_token(code: str, purpose: TokenPurpose = TokenPurpose.PAY_FORM) -> str:
     """The page's form token: stateless, bound to this link and this form (CSRF)."""
-    return TokenSigner(current_app.config["SECRET_KEY"]).sign(purpose, code)
+    signer: TokenSigner = current_app.extensions["paylink.pay_signer"]
+    return signer.sign(purpose, code)
 
 
 SURVEY_FORM = TokenPurpose.SURVEY
@@ -185,7 +215,7 @@ SURVEY_FORM = TokenPurpose.SURVEY
 
 def _check_form_token(code: str, purpose: TokenPurpose) -> None:
     try:
-        signed = TokenSigner(current_app.config["SECRET_KEY"]).verify(
+        signed = current_app.extensions["paylink.pay_signer"].verify(
             purpose, request.form.get("token", ""), PAY_FORM_MAX_AGE
         )
     except InvalidToken:
@@ -205,16 +235,28 @@ def _score(value: str | None) -> int:
 def create_pay_blueprint() -> Blueprint:
     pay = Blueprint("pay", __name__, url_prefix="/i")
 
+    @pay.record_once
+    def _per_app(state: BlueprintSetupState) -> None:
+        state.app.extensions["paylink.page_cache"] = PageCache()
+        state.app.extensions["paylink.pay_signer"] = TokenSigner(state.app.config["SECRET_KEY"])
+
     @pay.get("/<code>")
     def page(code: str) -> Response:
+        """Served from the page cache while the invoice's rows are unchanged: a repeat view
+        costs two indexed reads and no rendering."""
         if not looks_like_link_code(code):
             abort(404)
-        try:
-            invoice, merchant, accounts = invoicing.payment_page(services(), code)
-        except NotFound:
+        version = page_version(services(), code)
+        if version is None:
             abort(404)
-        view = PageView(invoice, merchant, services().clock())
-        return _render("pay/invoice.html", view, accounts=accounts, form_token=_form_token(code))
+        language = page_language(request.args.get("lang"), version.customer_locale)
+        cache: PageCache = current_app.extensions["paylink.page_cache"]
+        rendered = cache.get(code, language, version, services().clock())
+        if rendered is None or not version.viewed:
+            rendered = _invoice_page(code, version, language)
+            cache.put(code, language, rendered)
+        nonce = secrets.token_urlsafe(16)
+        return _html(rendered.fill(nonce, _form_token(code)), rendered.checkout_origins, nonce)
 
     @pay.post("/<code>/pay")
     def start(code: str) -> BaseResponse:

@@ -1,0 +1,71 @@
+"""What the payment page of a link depends on, read cheaply: the version a cached rendering of
+the page is checked against on every view (`core.web.page_cache`).
+
+One Core statement outside any transaction, no ORM objects: the invoice row joined to its
+merchant's, with the merchant's enabled payment accounts folded into one column. Any change that
+can alter the page (status, amounts, deadlines, branding, the methods offered and their terms)
+changes one of these rows; invoice lines never change once written. The merchant's invoice
+counter is left out, so a merchant creating invoices does not throw away its other pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import String, bindparam, cast, func, select
+
+from core.services.context import ServiceContext
+from core.storage.models import Invoice, Merchant, PaymentAccount
+
+_MERCHANT_COLUMNS = [
+    column.label(f"merchant__{column.name}")
+    for column in Merchant.__table__.c
+    if column.name != "last_invoice_sequence"
+]
+#: The merchant's enabled payment accounts as one string: which ones, in what order, with what
+#: credentials (instalment terms are among them). The order inside the aggregate may vary; a
+#: different order only costs a new rendering.
+_ENABLED_ACCOUNTS = (
+    select(
+        func.aggregate_strings(
+            PaymentAccount.provider
+            + ":"
+            + cast(PaymentAccount.position, String)
+            + ":"
+            + PaymentAccount.credentials_ciphertext,
+            ",",
+        )
+    )
+    .where(PaymentAccount.merchant_id == Invoice.merchant_id, PaymentAccount.enabled.is_(True))
+    .scalar_subquery()
+)
+#: Whether the page was opened before is asked apart: the first view is recorded (and changes
+#: the row) but not the page.
+_INVOICE_COLUMNS = [column for column in Invoice.__table__.c if column.name != "viewed_at"]
+_PAGE_ROWS = (
+    select(
+        *_INVOICE_COLUMNS,
+        *_MERCHANT_COLUMNS,
+        _ENABLED_ACCOUNTS.label("accounts"),
+        Invoice.viewed_at.is_not(None).label("viewed"),
+    )
+    .join_from(Invoice.__table__, Merchant.__table__, Invoice.merchant_id == Merchant.id)
+    .where(Invoice.link_code == bindparam("code"))
+)
+
+
+@dataclass(frozen=True)
+class PageVersion:
+    """The rows a payment page is made of, compared whole (no hash, so no collision)."""
+
+    rows: tuple[Any, ...]
+    customer_locale: str = field(compare=False)
+    viewed: bool = field(compare=False)  # opened before: nothing to record
+
+
+def page_version(ctx: ServiceContext, code: str) -> PageVersion | None:
+    """The version of the page behind `code`, or None when no invoice has that code."""
+    with ctx.db.single_read() as connection:
+        row = connection.execute(_PAGE_ROWS, {"code": code}).first()
+    return None if row is None else PageVersion(tuple(row[:-1]), row.customer_locale, row.viewed)

@@ -1,0 +1,78 @@
+"""The payment page served again from the page cache: a repeat view runs one statement and no
+rendering, and still shows every change the moment it is stored (payment, branding, methods,
+time), with a fresh nonce and form token per response."""
+
+import re
+from datetime import timedelta
+
+from core.services import invoicing, payments
+from core.services.payment_accounts import configure_payment_account
+from core.storage.models import Merchant
+from tests.support.factories import order
+from tests.support.sql_counts import counted_statements
+
+
+def view(client, invoice, **params) -> str:
+    response = client.get(f"/i/{invoice.link_code}", query_string=params)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def nonce_and_token(response) -> tuple[str, str]:
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    html = response.get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    assert f'<style nonce="{nonce}">' in html
+    return nonce, token
+
+
+def test_a_repeat_view_is_one_statement_outside_any_transaction(client, ctx, invoice):
+    view(client, invoice)
+    view(client, invoice)
+    with counted_statements(ctx.db.engine) as repeat:
+        view(client, invoice)
+    assert len(repeat.statements) == 1 and repeat.writes == [], repeat.statements
+
+
+def test_each_response_has_its_own_nonce_and_a_form_token_that_pays(client, invoice):
+    url = f"/i/{invoice.link_code}"
+    first, second = client.get(url), client.get(url)
+    (nonce_1, _), (nonce_2, token_2) = nonce_and_token(first), nonce_and_token(second)
+    assert nonce_1 != nonce_2
+    paid = client.post(f"{url}/pay", data={"method": "sandbox", "token": token_2})
+    assert paid.status_code == 303, paid.get_data(as_text=True)
+
+
+def test_a_payment_shows_at_once(client, ctx, shop, invoice):
+    assert 'name="method"' in view(client, invoice)
+    payments.record_manual_payment(ctx, shop.id, invoice.id, invoice.total, "vir-1", "x", None)
+    html = view(client, invoice)
+    assert 'name="method"' not in html and "Payée" in html
+
+
+def test_branding_and_methods_show_at_once(client, ctx, env, shop, invoice):
+    assert "Paiement de test" in view(client, invoice)
+    with ctx.db.transaction() as session:
+        session.get(Merchant, shop.id).brand_color = "#ffe14d"
+    assert "--brand:#ffe14d" in view(client, invoice)
+    configure_payment_account(ctx, env, shop.id, "sandbox", {}, False)
+    assert "Paiement de test" not in view(client, invoice)
+
+
+def test_each_language_is_its_own_page(client, invoice):
+    assert '<html lang="fr">' in view(client, invoice)
+    assert '<html lang="en">' in view(client, invoice, lang="en")
+    assert '<html lang="fr">' in view(client, invoice)
+
+
+def test_what_the_page_says_of_time_follows_the_clock(client, ctx, shop, clock, sandbox_account):
+    flash, _ = invoicing.create_invoice(
+        ctx, shop.id, order("f", expires_at=clock() + timedelta(hours=2, seconds=20))
+    )
+    assert "Offre valable encore 2\u00a0heures" in view(client, flash)
+    clock.advance(minutes=50)
+    assert re.search(r"Offre valable encore 70\s+minutes", view(client, flash))
+    clock.advance(hours=1, minutes=10, seconds=10)  # 10 s before the end, in the same minute
+    assert re.search(r"Offre valable encore 10\s+secondes", view(client, flash))
+    clock.advance(seconds=10)  # the deadline, inside the minute the page was made in
+    assert "Offre valable" not in view(client, flash)
