@@ -29,8 +29,9 @@ from core.links import new_link_code
 from core.money import Money
 from core.payments.provider import PaymentMethod
 from core.reconcile import reference_key
+from core.reminders import ReminderStep
 from core.services.context import ServiceContext
-from core.services.reminder_schedule import start_reminders
+from core.services.reminder_schedule import due_job, plan_reminders
 from core.storage import models
 from core.storage.models import Invoice
 
@@ -263,39 +264,40 @@ def create_invoice(
 ) -> tuple[Invoice, bool]:
     """The invoice for `request`, and whether it was created now.
 
-    The same order twice, even concurrently, gives one invoice: the database's unique constraint
-    decides, and the loser of a race reads the winner's row.
+    The same order twice, even concurrently, gives one invoice: the INSERT is tried first and the
+    database's unique constraint decides; a replay or the loser of a race reads the existing row
+    in a new transaction (so the usual case, a new order, costs no look-up before it).
     """
-    with ctx.db.transaction() as session:
-        return create_invoice_in(ctx, session, merchant_id, request)
+    for _ in range(LINK_CODE_ATTEMPTS):
+        try:
+            with ctx.db.transaction() as session:
+                merchant, sequence = _take_number(session, merchant_id)
+                _check_store(session, merchant_id, request)
+                return _insert_invoice(ctx, session, merchant, sequence, request), True
+        except IntegrityError:
+            with ctx.db.reading() as session:
+                existing = _find_by_source(session, merchant_id, request)
+            if existing is not None:
+                return _same_invoice(existing, request), False
+            # else a link code collision (72 random bits): draw another
+    raise Conflict("could not allocate a unique link code")
 
 
 def create_invoice_in(
     ctx: ServiceContext, session: Session, merchant_id: int, request: InvoiceRequested
 ) -> tuple[Invoice, bool]:
     """`create_invoice` inside the caller's transaction (an abandoned cart becomes its invoice
-    in the same transaction that marks it invoiced)."""
-    merchant = session.get(models.Merchant, merchant_id)
-    if merchant is None:
-        raise NotFound(f"no merchant {merchant_id}")
-    if request.store_id is not None:
-        store = session.get(models.Store, request.store_id)
-        if store is None or store.merchant_id != merchant_id:
-            raise NotFound(f"no store {request.store_id}")
-    customer = make_customer(
-        request.customer.name,
-        request.customer.email,
-        request.customer.phone,
-        request.customer.locale or merchant.default_locale,
-        merchant.country,
-    )
+    in the same transaction that marks it invoiced): a look-up first, then the INSERT in a
+    savepoint, so a lost race leaves the caller's transaction usable."""
+    _check_store(session, merchant_id, request)
     existing = _find_by_source(session, merchant_id, request)
     if existing is not None:
         return _same_invoice(existing, request), False
     for _ in range(LINK_CODE_ATTEMPTS):
         try:
             with session.begin_nested():
-                invoice = _insert_invoice(ctx, session, merchant, request, customer)
+                merchant, sequence = _take_number(session, merchant_id)
+                invoice = _insert_invoice(ctx, session, merchant, sequence, request)
         except IntegrityError:
             existing = _find_by_source(session, merchant_id, request)
             if existing is not None:
@@ -303,6 +305,13 @@ def create_invoice_in(
             continue  # a link code collision (72 random bits): draw another
         return invoice, True
     raise Conflict("could not allocate a unique link code")
+
+
+def _check_store(session: Session, merchant_id: int, request: InvoiceRequested) -> None:
+    if request.store_id is not None:
+        store = session.get(models.Store, request.store_id)
+        if store is None or store.merchant_id != merchant_id:
+            raise NotFound(f"no store {request.store_id}")
 
 
 def _same_invoice(existing: Invoice, request: InvoiceRequested) -> Invoice:
@@ -315,16 +324,19 @@ def _same_invoice(existing: Invoice, request: InvoiceRequested) -> Invoice:
     return existing
 
 
-def _next_number(session: Session, merchant: models.Merchant, now: datetime) -> str:
-    """Continuous numbering: the merchant row's counter, incremented under its row lock."""
-    sequence = session.execute(
+def _take_number(session: Session, merchant_id: int) -> tuple[models.Merchant, int]:
+    """The merchant, with the next number of its continuous sequence: its counter incremented
+    under the row lock, the row read back by the same statement."""
+    merchant = session.scalars(
         update(models.Merchant)
-        .where(models.Merchant.id == merchant.id)
+        .where(models.Merchant.id == merchant_id)
         .values(last_invoice_sequence=models.Merchant.last_invoice_sequence + 1)
-        .returning(models.Merchant.last_invoice_sequence),
+        .returning(models.Merchant),
         execution_options={"synchronize_session": False},
-    ).scalar_one()
-    return format_invoice_number(merchant.invoice_prefix, now.year, sequence)
+    ).one_or_none()
+    if merchant is None:
+        raise NotFound(f"no merchant {merchant_id}")
+    return merchant, merchant.last_invoice_sequence
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -336,10 +348,19 @@ def _insert_invoice(
     ctx: ServiceContext,
     session: Session,
     merchant: models.Merchant,
+    sequence: int,
     request: InvoiceRequested,
-    customer: Customer,
 ) -> Invoice:
+    """The invoice's row, lines, timeline and jobs: the row written once, already carrying its
+    reminder schedule; the jobs in one statement."""
     now = ctx.clock()
+    customer = make_customer(
+        request.customer.name,
+        request.customer.email,
+        request.customer.phone,
+        request.customer.locale or merchant.default_locale,
+        merchant.country,
+    )
     content = request.content
     totals = content.totals()
     due_at = request.due_at or now + timedelta(days=merchant.payment_terms_days)
@@ -352,7 +373,7 @@ def _insert_invoice(
     )
     if not request.draft:
         state = state.open()
-    number = _next_number(session, merchant, now)
+    number = format_invoice_number(merchant.invoice_prefix, now.year, sequence)
     invoice = Invoice(
         merchant_id=merchant.id,
         store_id=request.store_id,
@@ -390,45 +411,46 @@ def _insert_invoice(
         ],
     )
     set_customer(invoice, customer, ctx)
+    due_steps = [] if request.draft else plan_reminders(ctx, invoice, merchant)
     session.add(invoice)
     session.flush()
     ctx.record(
         session, invoice.id, "created", source=request.source_kind.value, total=totals.total.minor
     )
     if not request.draft:
-        _on_open(ctx, session, invoice)
+        _on_open(ctx, session, invoice, due_steps)
     return invoice
 
 
-def _on_open(ctx: ServiceContext, session: Session, invoice: Invoice) -> None:
-    """An invoice just opened: jobs that move it to overdue or expired when its dates pass, and
-    its messages (the invoice itself, then reminders) on the merchant's schedule."""
-    merchant = session.get(models.Merchant, invoice.merchant_id)
-    assert merchant is not None
-    start_reminders(ctx, session, invoice, merchant)
+def _on_open(
+    ctx: ServiceContext, session: Session, invoice: Invoice, due_steps: list[ReminderStep]
+) -> None:
+    """An invoice just opened (its reminders planned on the row): jobs that move it to overdue
+    or expired when its dates pass, and its messages (the invoice itself, then reminders) on
+    the merchant's schedule, written in one statement."""
     payload = {"merchant_id": invoice.merchant_id, "invoice_id": invoice.id}
+    jobs = [due_job(ctx, session, invoice, due_steps)]
     if invoice.due_at is not None:
-        ctx.enqueue(
-            session,
+        jobs.append(
             NewJob(
                 JOB_MARK_OVERDUE,
                 payload,
                 f"invoice:{invoice.id}:overdue",
                 invoice.due_at,
                 invoice.merchant_id,
-            ),
+            )
         )
     if invoice.expires_at is not None:
-        ctx.enqueue(
-            session,
+        jobs.append(
             NewJob(
                 JOB_EXPIRE,
                 payload,
                 f"invoice:{invoice.id}:expire",
                 invoice.expires_at,
                 invoice.merchant_id,
-            ),
+            )
         )
+    ctx.enqueue_many(session, [job for job in jobs if job is not None])
 
 
 # Status changes ------------------------------------------------------------------------------
@@ -440,7 +462,9 @@ def open_invoice(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> Invo
         invoice = load_invoice(session, merchant_id, invoice_id, lock=True)
         store_state(invoice, state_of(invoice).open(), ctx.clock())
         ctx.record(session, invoice.id, "opened")
-        _on_open(ctx, session, invoice)
+        merchant = session.get(models.Merchant, merchant_id)
+        assert merchant is not None
+        _on_open(ctx, session, invoice, plan_reminders(ctx, invoice, merchant))
         return invoice
 
 

@@ -34,16 +34,14 @@ def policy_of(merchant: Merchant, invoice: Invoice | None = None) -> ReminderPol
     return policy.for_carts() if invoice and invoice.source_kind == SourceKind.CART else policy
 
 
-def start_reminders(
-    ctx: ServiceContext, session: Session, invoice: Invoice, merchant: Merchant
-) -> None:
-    """The invoice was just sent: its first step goes now if it is due, the next one is kept."""
+def plan_reminders(ctx: ServiceContext, invoice: Invoice, merchant: Merchant) -> list[ReminderStep]:
+    """Mark the invoice sent now and keep its next step on the row; the steps already due, in
+    order. Needs no id, so a new invoice's row is written once, with them."""
     invoice.opened_at = ctx.clock()
     policy = policy_of(merchant, invoice)
-    upcoming = policy.next_step(invoice.opened_at, invoice.due_at, None)
-    due = _advance(ctx, session, invoice, policy, upcoming)
-    if due is not None:
-        ctx.enqueue(session, due)
+    return _move_on(
+        ctx.clock(), invoice, policy, policy.next_step(invoice.opened_at, invoice.due_at, None)
+    )
 
 
 def _stored_step(policy: ReminderPolicy, invoice: Invoice) -> tuple[ReminderStep, datetime] | None:
@@ -57,32 +55,37 @@ def _stored_step(policy: ReminderPolicy, invoice: Invoice) -> tuple[ReminderStep
     return next(((s, at) for s, at in schedule if at >= invoice.next_reminder_at), None)
 
 
-def _advance(
-    ctx: ServiceContext,
-    session: Session,
+def _move_on(
+    now: datetime,
     invoice: Invoice,
     policy: ReminderPolicy,
     upcoming: tuple[ReminderStep, datetime] | None,
-) -> NewJob | None:
-    """Move the invoice past every step already due: the job for the latest of them (earlier
-    ones are superseded), and the next step kept on the row."""
-    now = ctx.clock()
-    due: ReminderStep | None = None
+) -> list[ReminderStep]:
+    """Move the invoice past every step already due (returned in order) and keep the next one
+    on the row."""
+    due: list[ReminderStep] = []
     while upcoming is not None and upcoming[1] <= now:
-        if due is not None:
-            ctx.record(session, invoice.id, "reminder_skipped", step=due.name, reason="superseded")
-        due = upcoming[0]
+        due.append(upcoming[0])
         assert invoice.opened_at is not None
-        upcoming = policy.next_step(invoice.opened_at, invoice.due_at, due.name)
+        upcoming = policy.next_step(invoice.opened_at, invoice.due_at, upcoming[0].name)
     invoice.next_reminder_at = upcoming[1] if upcoming else None
     invoice.next_reminder_step = upcoming[0].name if upcoming else None
-    if due is None:
+    return due
+
+
+def due_job(
+    ctx: ServiceContext, session: Session, invoice: Invoice, due: list[ReminderStep]
+) -> NewJob | None:
+    """The job sending the latest due step; earlier ones are marked superseded."""
+    if not due:
         return None
+    for step in due[:-1]:
+        ctx.record(session, invoice.id, "reminder_skipped", step=step.name, reason="superseded")
     return NewJob(
         JOB_SEND_STEP,
-        {"invoice_id": invoice.id, "step": due.name},
-        f"reminder:{invoice.id}:{due.name}",
-        now,
+        {"invoice_id": invoice.id, "step": due[-1].name},
+        f"reminder:{invoice.id}:{due[-1].name}",
+        ctx.clock(),
         invoice.merchant_id,
     )
 
@@ -110,7 +113,12 @@ def sweep_due_reminders(ctx: ServiceContext, limit: int = SWEEP_BATCH) -> int:
                     assert merchant is not None
                     policies[key] = policy_of(merchant, invoice)
                 policy = policies[key]
-                due = _advance(ctx, session, invoice, policy, _stored_step(policy, invoice))
+                due = due_job(
+                    ctx,
+                    session,
+                    invoice,
+                    _move_on(ctx.clock(), invoice, policy, _stored_step(policy, invoice)),
+                )
                 if due is not None:
                     jobs.append(due)
             ctx.enqueue_many(session, jobs)

@@ -6,6 +6,7 @@ import pytest
 from core.services.accounts import create_api_key
 from core.web import create_app
 from tests.support.factories import merchant
+from tests.support.sql_counts import counted_statements
 
 INVOICE = {
     "currency": "EUR",
@@ -38,6 +39,26 @@ def test_create_then_get_an_invoice(client, auth):
     assert body["source"] == {"kind": "api", "store_id": None, "external_id": "order-1001"}
     fetched = client.get(f"/api/v1/invoices/{body['id']}", headers=auth)
     assert fetched.status_code == 200 and fetched.json == body
+
+
+def test_a_new_invoice_costs_six_statements_and_a_replay_writes_nothing(client, auth, ctx):
+    """Key look-up; numbering (the merchant row read back); the invoice row carrying its
+    reminder schedule; its lines (one INSERT on PostgreSQL, one per line on SQLite, whose
+    driver cannot return the ids of a multi-row INSERT in order); its timeline; its jobs in one
+    INSERT."""
+    client.get("/api/v1/invoices", headers=auth)  # the key notes its use (once a minute)
+    one_line = {"lines": [{"label": "Coffret", "unit_price": 990}]}
+    with counted_statements(ctx.db.engine) as created:
+        assert create(client, auth, **one_line).status_code == 201
+    assert len(created.statements) == 6, created.statements
+    with counted_statements(ctx.db.engine) as replayed:
+        assert create(client, auth, **one_line).status_code == 200
+    assert [s.split()[0] for s in replayed.writes] == ["UPDATE", "INSERT"]  # rolled back
+    assert next_number(client, auth) == "F-2026-000002"  # nothing consumed by the replay
+
+
+def next_number(client, auth) -> str:
+    return create(client, auth, reference="order-next").json["number"]
 
 
 def test_the_same_reference_returns_the_same_invoice(client, auth):
