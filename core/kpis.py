@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from fractions import Fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,9 @@ class DayFigures:
     #: A payment method tried on the payment page -> [started, paid with it] in the cohort.
     by_method: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     provider_fees: int = 0  # fees of the providers' payouts for the payments received that day
+    new_payers: int = 0  # customers whose first paid invoice was paid that day
+    #: The store the invoice came from (its id, "none" for the API and console) -> [sent, paid].
+    by_store: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,8 @@ class Kpis:
     by_channel: Mapping[str, tuple[int, int]]
     by_method: Mapping[str, tuple[int, int]]
     provider_fees: int
+    new_payers: int
+    by_store: Mapping[str, tuple[int, int]]
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -110,14 +116,16 @@ def kpis(days: Iterable[DayFigures], exponent: int = 2) -> Kpis:
     steps: Counter[str] = Counter()
     channels: dict[str, tuple[int, int]] = {}
     methods: dict[str, tuple[int, int]] = {}
+    stores: dict[str, tuple[int, int]] = {}
     fees = 0
     for day in days:
         _add_pairs(channels, day.by_channel)
         _add_pairs(methods, day.by_method)
+        _add_pairs(stores, day.by_store)
         fees += day.provider_fees
         for name in (
             "sent", "viewed", "started", "paid", "due", "late", "collected", "cart_sent",
-            "cart_paid", "cart_collected", "sms_segments", "sms_cost_micros",
+            "cart_paid", "cart_collected", "sms_segments", "sms_cost_micros", "new_payers",
         ):  # fmt: skip
             totals[name] += getattr(day, name)
         delays.update({int(hours): count for hours, count in day.delay_hours.items()})
@@ -153,6 +161,8 @@ def kpis(days: Iterable[DayFigures], exponent: int = 2) -> Kpis:
         by_channel=channels,
         by_method=methods,
         provider_fees=fees,
+        new_payers=totals["new_payers"],
+        by_store=stores,
     )
 
 
@@ -168,3 +178,38 @@ def change(current: float | int | None, previous: float | int | None) -> float |
     if current is None or previous is None or previous == 0:
         return None
     return (current - previous) / previous
+
+
+@dataclass(frozen=True, slots=True)
+class Spend:
+    """What the merchant spent on acquiring customers in a month, on one channel (an ad
+    network, a newsletter...), in minor units of its currency."""
+
+    month: date  # its first day
+    channel: str
+    amount: int
+
+
+def spend_in(entries: Iterable[Spend], period: Period) -> dict[str, int]:
+    """Each channel's spend falling in the period: a month's spend spread evenly over its days,
+    so a 7-day period in a 30-day month carries 7/30 of it. Rounded once per channel."""
+    shares: dict[str, Fraction] = {}
+    for entry in entries:
+        month_end = _month_end(entry.month)
+        first, last = max(entry.month, period.start), min(month_end, period.end)
+        if last < first:
+            continue
+        overlap = (last - first).days + 1
+        share = Fraction(entry.amount * overlap, month_end.day)
+        shares[entry.channel] = shares.get(entry.channel, Fraction(0)) + share
+    return {channel: round(share) for channel, share in sorted(shares.items()) if share}
+
+
+def acquisition_cost(spend: int, new_payers: int) -> float | None:
+    """Spend per new paying customer (minor units), or None without any new payer."""
+    return spend / new_payers if new_payers else None
+
+
+def _month_end(first: date) -> date:
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)

@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from core.kpis import DayFigures
 from core.services.context import ServiceContext
@@ -52,6 +52,7 @@ def figures_of_day(session: Session, merchant: Merchant, day: date, now: datetim
             Invoice.source_kind,
             Invoice.amount_paid,
             Invoice.currency,
+            Invoice.store_id,
         ).where(
             Invoice.merchant_id == merchant.id,
             Invoice.created_at >= start,
@@ -125,6 +126,41 @@ def figures_of_day(session: Session, merchant: Merchant, day: date, now: datetim
         by_channel=_by_channel(cohort, messages),
         by_method=_by_method(cohort, checkouts, payments),
         provider_fees=int(fees or 0),
+        new_payers=_new_payers(session, merchant.id, start, end),
+        by_store=_by_store(cohort),
+    )
+
+
+def _new_payers(session: Session, merchant_id: int, start: datetime, end: datetime) -> int:
+    """Customers (by the blind index of their email, else of their phone) whose first paid
+    invoice with the merchant was paid between `start` and `end`."""
+    earlier = aliased(Invoice)
+    same_customer = or_(
+        and_(
+            Invoice.customer_email_index.is_not(None),
+            earlier.customer_email_index == Invoice.customer_email_index,
+        ),
+        and_(
+            Invoice.customer_email_index.is_(None),
+            earlier.customer_phone_index == Invoice.customer_phone_index,
+        ),
+    )
+    paid_before = (
+        select(earlier.id)
+        .where(earlier.merchant_id == merchant_id, earlier.paid_at < start, same_customer)
+        .exists()
+    )
+    customer = func.coalesce(Invoice.customer_email_index, Invoice.customer_phone_index)
+    return int(
+        session.scalar(
+            select(func.count(func.distinct(customer))).where(
+                Invoice.merchant_id == merchant_id,
+                Invoice.paid_at >= start,
+                Invoice.paid_at < end,
+                ~paid_before,
+            )
+        )
+        or 0
     )
 
 
@@ -169,6 +205,16 @@ def _by_channel(cohort: Sequence[Any], messages: Sequence[Any]) -> dict[str, tup
             channel = first[row.id][1]
             sent, paid = counts.get(channel, (0, 0))
             counts[channel] = (sent + 1, paid + (row.paid_at is not None))
+    return counts
+
+
+def _by_store(cohort: Sequence[Any]) -> dict[str, tuple[int, int]]:
+    """Sent and paid by the store the invoice came from ("none": the API or the console)."""
+    counts: dict[str, tuple[int, int]] = {}
+    for row in cohort:
+        store = "none" if row.store_id is None else str(row.store_id)
+        sent, paid = counts.get(store, (0, 0))
+        counts[store] = (sent + 1, paid + (row.paid_at is not None))
     return counts
 
 
@@ -227,6 +273,8 @@ def _store(row: DailyFigures, figures: DayFigures, now: datetime) -> None:
     row.by_channel = {name: list(pair) for name, pair in figures.by_channel.items()}
     row.by_method = {name: list(pair) for name, pair in figures.by_method.items()}
     row.provider_fees = figures.provider_fees
+    row.new_payers = figures.new_payers
+    row.by_store = {name: list(pair) for name, pair in figures.by_store.items()}
     row.refreshed_at = now
 
 
@@ -313,6 +361,8 @@ def stored_days(ctx: ServiceContext, merchant_id: int, start: date, end: date) -
                 by_channel={name: (pair[0], pair[1]) for name, pair in row.by_channel.items()},
                 by_method={name: (pair[0], pair[1]) for name, pair in row.by_method.items()},
                 provider_fees=row.provider_fees,
+                new_payers=row.new_payers,
+                by_store={name: (pair[0], pair[1]) for name, pair in row.by_store.items()},
             )
             for row in rows
         ]

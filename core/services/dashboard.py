@@ -1,5 +1,5 @@
 """The console's home: a period's results against the period before, from the daily figures
-the worker keeps, and the customers' satisfaction."""
+the worker keeps, the customers' satisfaction, and what acquiring the new payers cost."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from core.errors import NotFound, ValidationError
-from core.kpis import DayFigures, Kpis, Period, kpis
+from core.kpis import DayFigures, Kpis, Period, acquisition_cost, kpis, spend_in
 from core.money import minor_unit_exponent
 from core.satisfaction import SatisfactionSummary
+from core.services.acquisition import spend_entries
 from core.services.context import ServiceContext
 from core.services.daily_figures import stored_days
 from core.services.survey import Comment, satisfaction
-from core.storage.models import Merchant
+from core.storage.models import Merchant, Store
 
 #: The periods the dashboard offers, in days; a custom one is at most two years.
 PRESETS = (7, 30, 90)
@@ -30,6 +33,17 @@ class Dashboard:
     days: list[DayFigures]
     satisfaction: SatisfactionSummary
     comments: list[Comment]
+    spend: dict[str, int]  # acquisition spend per channel falling in the period
+    previous_spend: dict[str, int]
+    stores: dict[str, str]  # the merchant's stores by id (as `Kpis.by_store` keys them): domain
+
+    @property
+    def acquisition_cost(self) -> float | None:
+        return acquisition_cost(sum(self.spend.values()), self.current.new_payers)
+
+    @property
+    def previous_acquisition_cost(self) -> float | None:
+        return acquisition_cost(sum(self.previous_spend.values()), self.previous.new_payers)
 
 
 def merchant_today(ctx: ServiceContext, merchant_id: int) -> tuple[date, ZoneInfo, str]:
@@ -72,6 +86,7 @@ def dashboard(ctx: ServiceContext, merchant_id: int, period: Period) -> Dashboar
     since = datetime.combine(period.start, time(), tzinfo=zone).astimezone(UTC)
     until = datetime.combine(period.end + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
     summary, comments = satisfaction(ctx, merchant_id, since, until)
+    entries = spend_entries(ctx, merchant_id, Period(before.start, period.end))
     return Dashboard(
         period=period,
         currency=currency,
@@ -80,4 +95,15 @@ def dashboard(ctx: ServiceContext, merchant_id: int, period: Period) -> Dashboar
         days=current,
         satisfaction=summary,
         comments=comments,
+        spend=spend_in(entries, period),
+        previous_spend=spend_in(entries, before),
+        stores=_store_names(ctx, merchant_id),
     )
+
+
+def _store_names(ctx: ServiceContext, merchant_id: int) -> dict[str, str]:
+    with ctx.db.reading() as session:
+        rows = session.execute(
+            select(Store.id, Store.domain).where(Store.merchant_id == merchant_id)
+        ).all()
+    return {str(row.id): row.domain for row in rows}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.storage.models import Base
@@ -36,4 +36,22 @@ class DailyFigures(Base):
     by_channel: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     by_method: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     provider_fees: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    new_payers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    by_store: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     refreshed_at: Mapped[datetime]
+
+
+class AcquisitionSpend(Base):
+    """What the merchant spent in a month on one acquisition channel (minor units of its
+    currency): the dashboard divides it by the new paying customers (`core.kpis.spend_in`)."""
+
+    __tablename__ = "acquisition_spend"
+    __table_args__ = (UniqueConstraint("merchant_id", "month", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
+    month: Mapped[date] = mapped_column(Date)  # its first day
+    channel: Mapped[str] = mapped_column(String(60))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    entered_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime]

@@ -20,7 +20,7 @@ class SummaryQuery(BaseModel):
     end: str | None = Field(default=None, max_length=10)
 
 
-def kpis_json(k: Kpis) -> schemas.KpisOut:
+def kpis_json(k: Kpis, spend: dict[str, int], cost: float | None) -> schemas.KpisOut:
     return schemas.KpisOut(
         sent=k.sent,
         viewed=k.viewed,
@@ -38,6 +38,13 @@ def kpis_json(k: Kpis) -> schemas.KpisOut:
         sms_segments=k.sms_segments,
         sms_cost_micros=k.sms_cost_micros,
         paid_after_message=dict(k.paid_after_step),
+        by_channel={n: schemas.RateOut(tried=a, paid=b) for n, (a, b) in k.by_channel.items()},
+        by_method={n: schemas.RateOut(tried=a, paid=b) for n, (a, b) in k.by_method.items()},
+        by_store={n: schemas.RateOut(tried=a, paid=b) for n, (a, b) in k.by_store.items()},
+        provider_fees=k.provider_fees,
+        new_paying_customers=k.new_payers,
+        acquisition_spend=spend,
+        acquisition_cost=cost,
     )
 
 
@@ -56,8 +63,10 @@ def add_metrics_routes(api: Blueprint, query_args: Any) -> None:
             start=period.start.isoformat(),
             end=period.end.isoformat(),
             currency=board.currency,
-            current=kpis_json(board.current),
-            previous=kpis_json(board.previous),
+            current=kpis_json(board.current, board.spend, board.acquisition_cost),
+            previous=kpis_json(
+                board.previous, board.previous_spend, board.previous_acquisition_cost
+            ),
             satisfaction=schemas.SatisfactionOut(
                 answers=s.answers, ease=s.ease, clarity=s.clarity, nps=s.nps
             ),

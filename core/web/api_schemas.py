@@ -325,6 +325,11 @@ class CsvProfileIn(StrictModel):
 # Results ---------------------------------------------------------------------------------------
 
 
+class RateOut(BaseModel):
+    tried: int = Field(description="Sent (channels) or started (methods)")
+    paid: int
+
+
 class KpisOut(BaseModel):
     sent: int
     viewed: int
@@ -343,6 +348,25 @@ class KpisOut(BaseModel):
     sms_cost_micros: int = Field(description="Millionths of a euro")
     paid_after_message: dict[str, int] = Field(
         description="Paid invoices by the last message they got before paying"
+    )
+    by_channel: dict[str, RateOut] = Field(
+        description="Invoices by the channel of their first message (sms, email): sent, paid"
+    )
+    by_method: dict[str, RateOut] = Field(
+        description="Payment methods tried on the payment page: started, paid with it"
+    )
+    by_store: dict[str, RateOut] = Field(
+        description="Invoices by the store they came from (its id; none: the API or console)"
+    )
+    provider_fees: MinorUnits = Field(description="Fees of the providers' payouts, where known")
+    new_paying_customers: int = Field(
+        description="Customers whose first paid invoice was paid in the period"
+    )
+    acquisition_spend: dict[str, MinorUnits] = Field(
+        description="Acquisition spend per channel entered by the merchant, prorated by day"
+    )
+    acquisition_cost: float | None = Field(
+        description="Acquisition spend per new paying customer, in minor units"
     )
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from core.kpis import DayFigures, Period, change, kpis
+from core.kpis import DayFigures, Period, Spend, acquisition_cost, change, kpis, spend_in
 
 
 def test_a_period_adds_its_days_and_merges_their_delays():
@@ -35,3 +35,32 @@ def test_changes_and_previous_periods():
     period = Period(date(2026, 11, 1), date(2026, 11, 30))
     assert period.previous() == Period(date(2026, 10, 2), date(2026, 10, 31))
     assert date(2026, 11, 30) in period and date(2026, 12, 1) not in period
+
+
+def test_a_month_s_spend_is_spread_over_its_days():
+    november, december = date(2026, 11, 1), date(2026, 12, 1)
+    entries = [
+        Spend(november, "Instagram", 30_000),  # 1,000 a day over 30 days
+        Spend(december, "Instagram", 31_000),  # 1,000 a day over 31 days
+        Spend(november, "Newsletter", 100),
+    ]
+    week = Period(date(2026, 11, 28), date(2026, 12, 4))  # 3 days of one, 4 of the other
+    assert spend_in(entries, week) == {"Instagram": 7_000, "Newsletter": 10}
+    assert spend_in(entries, Period(date(2026, 11, 1), date(2026, 11, 30)))["Instagram"] == 30_000
+    assert spend_in(entries, Period(date(2027, 1, 1), date(2027, 1, 31))) == {}
+    february = [Spend(date(2028, 2, 1), "Ads", 2_900)]  # a leap year: 29 days
+    assert spend_in(february, Period(date(2028, 2, 29), date(2028, 3, 1))) == {"Ads": 100}
+
+
+def test_acquisition_cost_is_spend_per_new_paying_customer():
+    assert acquisition_cost(150_000, 4) == 37_500
+    assert acquisition_cost(150_000, 0) is None
+    assert (
+        kpis(
+            [
+                DayFigures(date(2026, 11, 2), new_payers=2),
+                DayFigures(date(2026, 11, 3), new_payers=1),
+            ]
+        ).new_payers
+        == 3
+    )

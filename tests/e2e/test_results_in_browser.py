@@ -49,6 +49,12 @@ def test_results_pages_read_well_on_a_laptop_and_a_phone(browser, shop_online, l
     page.get_by_label(password).fill("correct horse battery")
     page.get_by_role("button", name=sign_in).click()
     page.get_by_role("heading", name=dashboard).wait_for()
+    spend_form = page.locator("form[action$='/dashboard/spend']")
+    spend_form.locator("input[name=month]").fill(now.strftime("%Y-%m"))
+    spend_form.locator("input[name=channel]").fill("Instagram")
+    spend_form.locator("input[name=amount]").fill("120,00" if lang == "fr" else "120.00")
+    spend_form.get_by_role("button").click()
+    page.get_by_role("cell", name="Instagram").wait_for()
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{base_url}/console/dashboard")

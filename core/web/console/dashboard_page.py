@@ -19,12 +19,12 @@ from core.kpis import Kpis, change
 from core.money import Money
 from core.page_texts import TEXTS as PAGE_TEXTS
 from core.page_texts import translate
+from core.services import acquisition, survey
 from core.services import dashboard as figures
-from core.services import survey
 from core.services.after_payment import SurveyMode
 from core.storage.models import Merchant
 from core.web.console.charts import bar_chart
-from core.web.console.forms import SurveyForm
+from core.web.console.forms import SpendForm, SurveyForm
 from core.web.console.pages import form_locales, language, render, submitted
 from core.web.console.texts import TEXTS, console_text, said, step_label
 from core.web.current import services
@@ -127,6 +127,9 @@ def dashboard() -> Response:
         method_label=method_label,
         rate_of=rate_of,
         chosen_days=request.args.get("days", "" if request.args.get("from") else "30"),
+        spend_form=SpendForm(meta=form_locales(), data={"month": board.period.end}),
+        spend_entries=acquisition.spend_entries(services(), current_user.merchant_id, board.period),
+        month_label=lambda month: format_date(month, "LLLL y", locale=_locale()),
     )
 
 
@@ -157,6 +160,31 @@ def save_survey() -> BaseResponse:
             flash(said(language(), refusal))
         else:
             flash(console_text(language(), "saved"))
+    return redirect(url_for("console.dashboard"), code=303)
+
+
+@login_required
+def save_spend() -> BaseResponse:
+    """A month's spend on a channel, typed as people type amounts ("1 250,50")."""
+    form = SpendForm(meta=form_locales())
+    if not submitted(form):
+        flash(console_text(language(), "spend_invalid"))
+        return redirect(url_for("console.dashboard"), code=303)
+    _, _, currency = figures.merchant_today(services(), current_user.merchant_id)
+    typed = "".join(form.amount.data.split()).replace("\u202f", "").replace(",", ".")
+    try:
+        acquisition.set_spend(
+            services(),
+            current_user.merchant_id,
+            form.month.data,
+            form.channel.data,
+            Money.parse(typed, currency).minor,
+            current_user.email,
+        )
+    except ValidationError as refusal:
+        flash(said(language(), refusal))
+    else:
+        flash(console_text(language(), "saved"))
     return redirect(url_for("console.dashboard"), code=303)
 
 
@@ -218,6 +246,8 @@ def figures_csv() -> Response:
         "cart_collected",
         "sms_segments",
         "sms_cost_micros",
+        "provider_fees",
+        "new_payers",
     ]
     writer.writerow(names)
     for day in board.days:
@@ -233,6 +263,7 @@ def figures_csv() -> Response:
 ROUTES = [
     ("/dashboard", dashboard, ["GET"]),
     ("/dashboard/survey", save_survey, ["POST"]),
+    ("/dashboard/spend", save_spend, ["POST"]),
     ("/dashboard/funnel.svg", funnel_chart, ["GET"]),
     ("/dashboard/collected.svg", collected_chart, ["GET"]),
     ("/dashboard/figures.csv", figures_csv, ["GET"]),

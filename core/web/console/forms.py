@@ -159,6 +159,14 @@ class SurveyForm(ConsoleForm):
     delay_hours = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=14 * 24)])
 
 
+class SpendForm(ConsoleForm):
+    """A month's acquisition spend on one channel (an amount typed as people type them)."""
+
+    month = DateField(format="%Y-%m", validators=[DataRequired()])
+    channel = StringField(validators=[DataRequired(), Length(max=60)])
+    amount = StringField(validators=[DataRequired(), Length(max=20)])
+
+
 class ExperimentForm(ConsoleForm):
     """A new test of a reminder step: variant B's texts and how invoices are split."""
 

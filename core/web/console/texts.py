@@ -49,6 +49,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "kpi.by_channel": "Taux de paiement par canal",
         "kpi.by_method": "Taux de paiement par moyen de paiement",
         "kpi.provider_fees": "Frais des prestataires de paiement",
+        "kpi.acquisition_cost": "Coût d'acquisition par nouveau client payant",
+        "kpi.by_store": "Taux de paiement par boutique",
+        "store.none": "API et console",
+        "new_payers": "{spend} dépensés · nouveaux clients payants\u00a0: {n}",
+        "new_payers_only": "Nouveaux clients payants\u00a0: {n}",
+        "enter_spend": "saisir les dépenses",
+        "acquisition": "Dépenses d'acquisition",
+        "acquisition_hint": (
+            "Indiquez ce que vous dépensez chaque mois pour attirer des clients (publicité, "
+            "réseaux sociaux, newsletter…). Paylink le répartit sur les jours du mois et le "
+            "divise par les clients dont la première facture payée tombe dans la période."
+        ),
+        "spend_month": "Mois",
+        "spend_channel": "Canal",
+        "spend_amount": "Montant ({currency})",
+        "spend_zero_removes": "Un montant de 0 retire la ligne.",
+        "no_spend_yet": "Aucune dépense saisie pour cette période.",
+        "spend_invalid": "Dépense non enregistrée : indiquez un mois, un canal et un montant.",
         "no_messages_yet": "Aucun message envoyé sur cette période.",
         "no_method_yet": "Aucun paiement par un moyen de la page de paiement sur cette période.",
         "payment_method": "Moyen de paiement",
@@ -126,7 +144,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "kpi.no_message": "Avant tout message",
         "hours": "{n} h",
         "carts_paid": "{paid} payés sur {sent}",
-        "segments_n": "{n} segments",
+        "segments_n": "segments\u00a0: {n}",
         "vs_before": "{change} par rapport à avant",
         "chart.funnel": "Du lien au paiement",
         "chart.funnel_alt": (
@@ -435,6 +453,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "kpi.by_channel": "Payment rate by channel",
         "kpi.by_method": "Payment rate by payment method",
         "kpi.provider_fees": "Payment providers' fees",
+        "kpi.acquisition_cost": "Acquisition cost per new paying customer",
+        "kpi.by_store": "Payment rate by store",
+        "store.none": "API and console",
+        "new_payers": "{spend} spent · new paying customers: {n}",
+        "new_payers_only": "New paying customers: {n}",
+        "enter_spend": "enter spend",
+        "acquisition": "Acquisition spend",
+        "acquisition_hint": (
+            "Enter what you spend each month to bring in customers (ads, social networks, "
+            "newsletters…). Paylink spreads it over the month's days and divides it by the "
+            "customers whose first paid invoice falls in the period."
+        ),
+        "spend_month": "Month",
+        "spend_channel": "Channel",
+        "spend_amount": "Amount ({currency})",
+        "spend_zero_removes": "An amount of 0 removes the line.",
+        "no_spend_yet": "No spend entered for this period.",
+        "spend_invalid": "Spend not saved: give a month, a channel and an amount.",
         "no_messages_yet": "No message sent in this period.",
         "no_method_yet": "No payment by a method of the payment page in this period.",
         "payment_method": "Payment method",
@@ -506,7 +542,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "kpi.no_message": "Before any message",
         "hours": "{n} h",
         "carts_paid": "{paid} paid of {sent}",
-        "segments_n": "{n} segments",
+        "segments_n": "segments: {n}",
         "vs_before": "{change} on the period before",
         "chart.funnel": "From link to payment",
         "chart.funnel_alt": (
@@ -776,6 +812,8 @@ def console_text(language: str, key: str, **values: object) -> str:
 #: Domain errors in French, by their key (`PaylinkError.key`), with the values they carry. The
 #: domain speaks English (API, logs, CLI); English console users read its own message.
 ERRORS_FR: dict[str, str] = {
+    "spend_channel": "nommez le canal en 1 à {most} caractères",
+    "spend_amount": "une dépense est un montant positif",
     "offset_syntax": "« {text} » n'est pas une durée ISO 8601 comme P3D ou PT24H",
     "offset_months": "« {text} » : utilisez des jours et des heures, pas des mois ni des années",
     "offset_year": "« {text} » dépasse un an",

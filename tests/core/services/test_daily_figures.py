@@ -9,7 +9,7 @@ from statistics import median_low
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.events import PaymentReceived
+from core.events import CustomerDetails, PaymentReceived
 from core.kpis import kpis
 from core.money import Money
 from core.services import invoicing, payments
@@ -85,3 +85,33 @@ def test_older_days_are_refreshed_hourly_and_the_last_two_at_every_run(ctx, cloc
     assert refresh_merchant(ctx, shop.id) == 2  # today and yesterday
     clock.advance(hours=1)
     assert refresh_merchant(ctx, shop.id) == 11
+
+
+def test_a_customer_is_a_new_payer_on_the_day_of_their_first_paid_invoice(ctx, clock):
+    shop = merchant(ctx)
+    marie = order("n-1")  # marie@example.fr (and a phone)
+    by_phone = order("n-3", customer=CustomerDetails("Léa", None, "06 98 76 54 32", "fr"))
+
+    def paid(request, day: int) -> None:
+        clock.now = START + timedelta(days=day)
+        invoice, _ = invoicing.create_invoice(ctx, shop.id, request)
+        payments.record_payment(
+            ctx,
+            PaymentReceived(
+                "sandbox", request.external_id, invoice.id, Money(7550, "EUR"), clock()
+            ),
+        )
+
+    paid(marie, 0)
+    paid(order("n-2"), 2)  # Marie again: not new
+    paid(by_phone, 2)  # Léa has no email: known by her phone
+    paid(order("n-4", customer=CustomerDetails("Léa", None, "+33698765432", "fr")), 3)
+    with ctx.db.reading() as session:
+        shop_row = session.get(Merchant, shop.id)
+        new = [
+            figures_of_day(
+                session, shop_row, (START + timedelta(days=d)).date(), clock()
+            ).new_payers
+            for d in range(4)
+        ]
+    assert new == [1, 0, 1, 0]

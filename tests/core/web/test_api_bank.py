@@ -3,13 +3,14 @@ with answers that fit the OpenAPI document and another merchant's lines out of r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import jsonschema
 import pytest
 
-from core.services import invoicing
+from core.services import invoicing, payments
 from core.services.accounts import create_api_key
+from core.services.acquisition import set_spend
 from core.services.daily_figures import refresh_merchant
 from tests.support.bank import camt, invoice_of, merchant_with_account, with_bank_account
 from tests.support.factories import order
@@ -105,12 +106,18 @@ def test_another_merchants_lines_are_out_of_reach(client, ctx, auth, banked):
 
 def test_the_metrics_summary_fits_its_schema_and_counts_the_period(client, ctx, clock, auth, shop):
     clock.now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    invoicing.create_invoice(ctx, shop.id, order("m-1"))
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order("m-1"))
+    payments.record_manual_payment(ctx, shop.id, invoice.id, invoice.total, "t-1", "cash", None)
+    set_spend(ctx, shop.id, date(2026, 11, 1), "Instagram", 12_000, "marie@example.fr")
     clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     refresh_merchant(ctx, shop.id)
     answer = client.get("/api/v1/metrics/summary?days=30", headers=auth)
     assert answer.status_code == 200, answer.json
     fits(client, "MetricsSummary", answer.json)
-    assert (answer.json["start"], answer.json["current"]["sent"]) == ("2026-11-01", 1)
+    current = answer.json["current"]
+    assert (answer.json["start"], current["sent"], current["paid"]) == ("2026-11-01", 1, 1)
+    assert current["new_paying_customers"] == 1 and current["acquisition_cost"] == 12_000
+    assert current["acquisition_spend"] == {"Instagram": 12_000}
+    assert current["by_method"] == {"cash": {"tried": 0, "paid": 1}}
     wrong = client.get("/api/v1/metrics/summary?start=2026-12-01&end=2026-11-01", headers=auth)
     assert wrong.status_code == 422

@@ -13,7 +13,7 @@ import pytest
 from core.events import CustomerDetails, PaymentReceived
 from core.money import Money
 from core.satisfaction import SurveyAnswer
-from core.services import invoicing, payments, survey
+from core.services import accounts, invoicing, payments, survey
 from core.services.daily_figures import refresh_merchant
 from tests.support.console import csrf_token, sign_in
 from tests.support.factories import order
@@ -81,6 +81,45 @@ def test_the_merchant_chooses_how_the_survey_is_asked(client, ctx, shop, history
     page = client.get("/console/dashboard").get_data(as_text=True)
     assert re.search(r'<option (selected value="separate"|value="separate" selected)', page)
     assert 'value="48"' in page
+
+
+def test_the_payment_rate_splits_by_store(client, ctx, clock, shop, history):
+    store = accounts.connect_store(ctx, shop.id, "shopify", "lune.myshopify.com", {"token": "x"})
+    clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    invoicing.create_invoice(ctx, shop.id, order("s-1", store_id=store.id))
+    clock.now = datetime(2026, 11, 30, 11, 0, tzinfo=UTC)  # older days: refreshed hourly
+    refresh_merchant(ctx, shop.id)
+    sign_in(client, ctx, shop.id)
+    page = client.get("/console/dashboard?days=30").get_data(as_text=True)
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">(\d+)</td>', page)
+    assert ("lune.myshopify.com", "1") in rows and ("API et console", "3") in rows
+
+
+def test_spend_entered_by_month_gives_the_acquisition_cost(client, ctx, shop, history):
+    sign_in(client, ctx, shop.id)
+
+    def spend(month: str, channel: str, amount: str):
+        page = client.get("/console/dashboard").get_data(as_text=True)
+        data = {"csrf_token": csrf_token(page), "month": month, "channel": channel}
+        return client.post("/console/dashboard/spend", data={**data, "amount": amount})
+
+    assert spend("2026-11", "Instagram", "1 500,00").status_code == 303
+    assert spend("2026-11", " Newsletter ", "30").status_code == 303
+    page = client.get("/console/dashboard?days=30").get_data(as_text=True)
+    # November whole (1,530 EUR) for the one customer whose first payment was this month
+    assert "acquisition par nouveau client payant" in page
+    assert re.search(r'kpi-value">1.530,00.€</p>', page)
+    assert re.search(r"1.530,00.€ dépensés · nouveaux clients payants.: 1", page)
+    assert "novembre 2026" in page and "Newsletter" in page
+    spend("2026-11", "Newsletter", "0")  # removed
+    assert "Newsletter" not in client.get("/console/dashboard?days=30").get_data(as_text=True)
+    for month, channel, amount in (("2026-11", "x" * 61, "10"), ("2026-11", "Ads", "-3")):
+        spend(month, channel, amount)
+        assert "Instagram" in client.get("/console/dashboard").get_data(as_text=True)
+    refused = spend("novembre", "Ads", "10")
+    assert refused.status_code == 303
+    page = client.get("/console/dashboard").get_data(as_text=True)
+    assert "Dépense non enregistrée" in page and "Ads" not in page
 
 
 def test_the_invoice_list_as_csv_keeps_its_filters_and_defuses_formulas(client, ctx, shop):
