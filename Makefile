@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.webhooks
 	$(BIN)/python -m bench.reconcile
 	$(BIN)/python -m bench.dashboard
+	$(BIN)/python -m bench.pdf
 
 lock: $(STAMP)
 	$(BIN)/pip install --quiet '$(UV)'

@@ -25,6 +25,7 @@ from core.cli_errors import reports_errors
 from core.clock import Clock, utc_now
 from core.connector import build_connectors
 from core.errors import PaylinkError
+from core.job_metrics import observe_job, serve_worker_metrics
 from core.jobs import JobQueue, Worker
 from core.links import payment_url
 from core.payments.registry import provider_factory
@@ -47,6 +48,7 @@ from core.settings import Settings
 from core.storage.migrate import pending_revisions, upgrade
 from core.storage.models import Merchant
 from core.web import create_app, provider_environment
+from core.web.console.logos import logo_directory
 from core.web.current import services
 from core.web.current import settings as current_settings
 
@@ -95,7 +97,11 @@ def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
     queue = JobQueue(ctx.db, ctx.clock, settings.job_lease_seconds)
     connectors = build_connectors(settings)
     handlers = core_handlers(
-        ctx, provider_environment(settings), messaging_environment(settings), connectors
+        ctx,
+        provider_environment(settings),
+        messaging_environment(settings),
+        connectors,
+        logo_directory(settings.data_dir),
     )
     sweep = (float(settings.reminder_sweep_seconds), lambda: sweep_due_reminders(ctx))
     every = settings.store_poll_seconds
@@ -109,7 +115,12 @@ def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
         float(FIGURES_SECONDS),
         lambda: schedule_refreshes(ctx, FIGURES_SECONDS),
     )
-    return Worker(queue, handlers, periodic=[sweep, polls, purge, payout_syncs, figures])
+    return Worker(
+        queue,
+        handlers,
+        periodic=[sweep, polls, purge, payout_syncs, figures],
+        observe=observe_job,
+    )
 
 
 @main.command()
@@ -141,7 +152,10 @@ def worker(burst: bool) -> None:
         raise click.ClickException(
             f"the database schema is behind ({len(pending)} migrations): run `paylink migrate`"
         )
-    job_worker = make_worker(services(), current_settings())
+    settings = current_settings()
+    job_worker = make_worker(services(), settings)
+    if settings.worker_metrics_port:
+        serve_worker_metrics(settings.worker_metrics_port)
     job_worker.install_signal_handlers()
     click.echo("worker started; SIGTERM finishes the current job and stops")
     job_worker.run(until_idle=burst)

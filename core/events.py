@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.invoice_document import Party
 from core.invoices import InvoiceContent
 from core.money import Money
 
@@ -47,6 +48,7 @@ class InvoiceRequested:
     draft: bool = False
     early_discount: Money | None = None
     early_discount_until: datetime | None = None
+    buyer: Party | None = None  # a business customer: company, SIREN, VAT number, address
 
 
 @dataclass(frozen=True, slots=True)

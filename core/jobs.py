@@ -53,7 +53,18 @@ class ClaimedJob:
     attempt: int
     max_attempts: int
     lease_token: str
+    due_at: datetime  # when it was due
+    claimed_at: datetime
 
+    @property
+    def waited_seconds(self) -> float:
+        """How long the job waited for a worker once due (never negative)."""
+        return max((self.claimed_at - self.due_at).total_seconds(), 0.0)
+
+
+#: Told how each job went: the job, its outcome ("done", "deferred", "retry", "failed"), and
+#: how long its handler ran, in seconds.
+JobObserver = Callable[["ClaimedJob", str, float], None]
 
 Handler = Callable[[ClaimedJob], None]
 
@@ -147,11 +158,12 @@ _CLAIM = (
     )
     .values(
         status=JobStatus.RUNNING,
+        due_at=Job.run_at,  # SET reads the row as it was: the time it was due
         run_at=bindparam("lease_end"),
         attempts=Job.attempts + 1,
         lease_token=bindparam("token"),
     )
-    .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
+    .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts, Job.due_at)
 )
 _DEFER = (
     update(Job)
@@ -194,7 +206,9 @@ class JobQueue:
             row = connection.execute(_CLAIM, parameters).first()
         if row is None:
             return None
-        return ClaimedJob(row.id, row.kind, row.payload, row.attempts, row.max_attempts, token)
+        return ClaimedJob(
+            row.id, row.kind, row.payload, row.attempts, row.max_attempts, token, row.due_at, now
+        )
 
     def _finish(self, job: ClaimedJob, status: JobStatus, **values: Any) -> bool:
         """Record the outcome only if this claim still holds the lease (it may have expired and
@@ -289,9 +303,11 @@ class Worker:
         handlers: Mapping[str, Handler],
         poll_seconds: float = 1.0,
         periodic: Sequence[tuple[float, Callable[[], object]]] = (),
+        observe: JobObserver | None = None,
     ) -> None:
         self.queue = queue
         self.handlers = dict(handlers)
+        self.observe = observe
         self.poll_seconds = poll_seconds
         self._stopping = threading.Event()
         self._periodic = [_Periodic(interval, task) for interval, task in periodic]
@@ -326,29 +342,35 @@ class Worker:
         if handler is None:
             self.queue.fail(job, f"no handler for job kind {job.kind!r}", permanent=True)
             return True
+        started = time.perf_counter()
         try:
-            self._unwritten_outcome = self._run_handler(handler, job)
+            outcome, self._unwritten_outcome = self._run_handler(handler, job)
         except DATABASE_UNAVAILABLE:
             # Not the job's fault: it runs again once the database is back, no attempt spent.
             self._unwritten_outcome = lambda: self.queue.defer(job, self.queue.clock())
             raise
+        if self.observe is not None:
+            self.observe(job, outcome, time.perf_counter() - started)
         self._unwritten_outcome()
         self._unwritten_outcome = None
         return True
 
-    def _run_handler(self, handler: Handler, job: ClaimedJob) -> Callable[[], object]:
-        """Run the job; return how to write its outcome (complete, defer, or fail)."""
+    def _run_handler(self, handler: Handler, job: ClaimedJob) -> tuple[str, Callable[[], object]]:
+        """Run the job; return its outcome and how to write it (complete, defer, or fail)."""
+        last = job.attempt >= job.max_attempts
         try:
             handler(job)
         except DeferJob as deferral:
             until = deferral.until  # `deferral` is unbound once the except block ends
-            return lambda: self.queue.defer(job, until)
+            return "deferred", lambda: self.queue.defer(job, until)
         except (UnusablePayload, AccessRevoked) as error:  # retrying cannot help
             reason = f"{type(error).__name__}: {error}"
-            return lambda: self.queue.fail(job, reason, permanent=True)
+            return "failed", lambda: self.queue.fail(job, reason, permanent=True)
         except Throttled as error:
             reason, seconds = f"{type(error).__name__}: {error}", error.seconds
-            return lambda: self.queue.fail(job, reason, at_least=seconds)
+            return "failed" if last else "retry", lambda: self.queue.fail(
+                job, reason, at_least=seconds
+            )
         except DATABASE_UNAVAILABLE:
             raise
         except Exception as error:
@@ -356,8 +378,8 @@ class Worker:
                 "job %s (%s) attempt %s failed", job.id, job.kind, job.attempt, exc_info=True
             )
             reason = f"{type(error).__name__}: {error}"
-            return lambda: self.queue.fail(job, reason)
-        return lambda: self.queue.complete(job)
+            return "failed" if last else "retry", lambda: self.queue.fail(job, reason)
+        return "done", lambda: self.queue.complete(job)
 
     def run_periodic(self) -> None:
         """Run the periodic tasks that are due (a task that fails is logged and tried again at

@@ -86,6 +86,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "error.502": "Le service de paiement n'a pas répondu. Réessayez dans un instant.",
         "error.title.500": "Une erreur est survenue",
         "error.500": "Une erreur est survenue de notre côté. Réessayez dans un instant.",
+        "error.title.503": "Facture en préparation",
+        "error.503": "Votre facture est en cours de préparation. Réessayez dans un instant.",
+        "download_invoice": "Télécharger la facture (PDF)",
         "sandbox.title": "Paiement de test Paylink",
         "sandbox.label": "Paiement de test",
         "sandbox.explain": "Aucun argent ne circule ici. Choisissez ce que fait le paiement : le "
@@ -182,6 +185,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "error.502": "The payment service did not answer. Try again in a moment.",
         "error.title.500": "Something went wrong",
         "error.500": "Something went wrong on our side. Try again in a moment.",
+        "error.title.503": "Invoice being prepared",
+        "error.503": "Your invoice is being prepared. Try again in a moment.",
+        "download_invoice": "Download the invoice (PDF)",
     },
 }
 SUPPORTED = tuple(TEXTS)
@@ -197,7 +203,7 @@ def page_language(requested: str | None, customer_locale: str) -> str:
 
 
 #: Statuses a customer's page explains in words; any other is told as a 500.
-EXPLAINED_STATUSES = frozenset({400, 404, 409, 429, 500, 502})
+EXPLAINED_STATUSES = frozenset({400, 404, 409, 429, 500, 502, 503})
 
 
 def customer_error(language: str, status: int) -> tuple[str, str]:

@@ -68,6 +68,8 @@ class Settings:
     metrics_token: str | None = None
     #: PROMETHEUS_MULTIPROC_DIR is set (several gunicorn workers share their histograms).
     metrics_multiprocess: bool = False
+    #: Where a worker serves its job metrics (127.0.0.1 only); 0: it does not.
+    worker_metrics_port: int = 0
     #: Every PAYLINK_* variable as read at start-up: plugins (connectors, channels) read their
     #: own prefixed settings from it (`plugin_settings`), so core names none of them.
     environ: Mapping[str, str] = field(default_factory=dict)
@@ -142,6 +144,7 @@ class Settings:
             ),
             metrics_token=env.get("PAYLINK_METRICS_TOKEN") or None,
             metrics_multiprocess=bool(env.get("PROMETHEUS_MULTIPROC_DIR")),
+            worker_metrics_port=_integer(env, "PAYLINK_WORKER_METRICS_PORT", 0, least=0),
             environ={name: value for name, value in env.items() if name.startswith("PAYLINK_")},
         )
         settings.keyring  # noqa: B018  (fail at start-up, not at the first encryption)

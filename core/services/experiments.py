@@ -4,7 +4,7 @@ per arm, the comparison, the money the message itself brought, and promoting the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from statistics import median_low
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, NotFound, ValidationError
 from core.experiments import Arm, ArmResult, Comparison, assign, check_shares, compare
 from core.message_templates import LOCALES, Part, check_template
+from core.reminders import Channel
 from core.services import message_settings
 from core.services.context import ServiceContext
 from core.services.reminder_schedule import policy_of
@@ -22,6 +23,7 @@ from core.storage.models import Invoice, Merchant
 
 RUNNING, STOPPED = "running", "stopped"
 LONGEST_WINDOW_DAYS = 60
+LONGEST_DELAY_HOURS = 72
 
 
 def start_experiment(
@@ -33,8 +35,11 @@ def start_experiment(
     b_percent: int,
     holdout_percent: int,
     window_days: int,
+    b_channel: Channel | None = None,
+    b_delay_hours: int = 0,
 ) -> Experiment:
-    """Test new texts for one step of the merchant's schedule, in one language."""
+    """Test one step of the merchant's schedule, in one language: variant B's texts, and/or
+    its channel, and/or a later hour. Without texts of its own, B sends the merchant's."""
     check_shares(b_percent, holdout_percent)
     if not 1 <= window_days <= LONGEST_WINDOW_DAYS:
         raise ValidationError(
@@ -42,8 +47,19 @@ def start_experiment(
         )
     if locale not in LOCALES:
         raise ValidationError(f"no templates in {locale!r}")
-    for part in Part:
-        text = texts.get(part, "")
+    if not 0 <= b_delay_hours <= LONGEST_DELAY_HOURS:
+        raise ValidationError(
+            f"variant B waits 0 to {LONGEST_DELAY_HOURS} hours", key="experiment_delay"
+        )
+    if b_channel == Channel.AUTO:
+        b_channel = None
+    texts = {part: texts.get(part) or "" for part in Part}
+    own_texts = any(text.strip() for text in texts.values())
+    if not (own_texts or b_channel or b_delay_hours):
+        raise ValidationError(
+            "variant B needs new texts, another channel or another hour", key="experiment_same"
+        )
+    for part, text in texts.items() if own_texts else ():
         if not text.strip():
             raise ValidationError(f"variant B needs its {part.value} text", key="experiment_text")
         check_template(text)
@@ -65,9 +81,11 @@ def start_experiment(
             step=step,
             kind=chosen.template.value,
             locale=locale,
-            b_sms=texts[Part.SMS],
-            b_subject=texts[Part.SUBJECT],
-            b_body=texts[Part.BODY],
+            b_sms=texts[Part.SMS] if own_texts else "",
+            b_subject=texts[Part.SUBJECT] if own_texts else "",
+            b_body=texts[Part.BODY] if own_texts else "",
+            b_channel=b_channel.value if b_channel else None,
+            b_delay_hours=b_delay_hours,
             b_percent=b_percent,
             holdout_percent=holdout_percent,
             window_days=window_days,
@@ -119,12 +137,35 @@ def arm_for(
     return arm, experiment
 
 
-def b_texts(experiment: Experiment) -> dict[Part, str]:
+def b_texts(experiment: Experiment) -> dict[Part, str] | None:
+    """Variant B's texts, or None when it sends the merchant's own (a channel or hour test)."""
+    if not experiment.b_sms:
+        return None
     return {
         Part.SMS: experiment.b_sms,
         Part.SUBJECT: experiment.b_subject,
         Part.BODY: experiment.b_body,
     }
+
+
+def _running_experiment(session: Session, merchant_id: int, experiment_id: int) -> Experiment:
+    """The merchant's running test, locked; NotFound for another's, Conflict once ended."""
+    experiment = session.get(Experiment, experiment_id, with_for_update=True)
+    if experiment is None or experiment.merchant_id != merchant_id:
+        raise NotFound(f"no experiment {experiment_id}")
+    if experiment.status != RUNNING:
+        raise Conflict("this test has ended already", key="experiment_ended")
+    return experiment
+
+
+def change_split(ctx: ServiceContext, merchant_id: int, experiment_id: int, b_percent: int) -> None:
+    """Give variant B another share of the invoices assigned from now on (a rollout: 10 %,
+    then 50 %, then promote). Invoices assigned already keep their arm; the results then mix
+    both splits, which each arm's own rate tolerates."""
+    with ctx.db.transaction() as session:
+        experiment = _running_experiment(session, merchant_id, experiment_id)
+        check_shares(b_percent, experiment.holdout_percent)
+        experiment.b_percent = b_percent
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,17 +239,36 @@ def stop_experiment(
     ctx: ServiceContext, merchant_id: int, experiment_id: int, decided_by: str, promote: Arm | None
 ) -> None:
     """End the test; promoting B makes its texts the merchant's for that kind and language,
-    so every invoice gets them from now on."""
+    and its channel and hour the step's, so every invoice gets them from now on."""
     with ctx.db.transaction() as session:
-        experiment = session.get(Experiment, experiment_id, with_for_update=True)
-        if experiment is None or experiment.merchant_id != merchant_id:
-            raise NotFound(f"no experiment {experiment_id}")
-        if experiment.status != RUNNING:
-            raise Conflict("this test has ended already", key="experiment_ended")
+        experiment = _running_experiment(session, merchant_id, experiment_id)
         experiment.status, experiment.stopped_at = STOPPED, ctx.clock()
         experiment.stopped_by = decided_by[:200]
         experiment.winner = promote.value if promote else None
         kind, locale, texts = experiment.kind, experiment.locale, b_texts(experiment)
-    if promote == Arm.B:
+        step, channel, delay = experiment.step, experiment.b_channel, experiment.b_delay_hours
+    if promote != Arm.B:
+        return
+    if texts is not None:
         for part, text in texts.items():
             message_settings.set_template(ctx, merchant_id, kind, locale, part.value, text)
+    if channel or delay:
+        _promote_channel_and_hour(ctx, merchant_id, step, channel, delay)
+
+
+def _promote_channel_and_hour(
+    ctx: ServiceContext, merchant_id: int, step: str, channel: str | None, delay: int
+) -> None:
+    """B's channel and later hour become the step's in the merchant's schedule."""
+    policy = message_settings.reminder_policy(ctx, merchant_id)
+    steps = [
+        replace(
+            s,
+            channel=Channel(channel) if channel else s.channel,
+            offset=s.offset + timedelta(hours=delay),
+        )
+        if s.name == step
+        else s
+        for s in policy.steps
+    ]
+    message_settings.set_reminder_policy(ctx, merchant_id, [s.to_json() for s in steps])

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.business_buyer import party_json
 from core.errors import Conflict, NotFound
 from core.events import InvoiceRequested, SourceKind
 from core.invoices import (
@@ -40,6 +41,8 @@ PHONE_INDEX = "invoices.customer_phone"
 LINK_CODE_ATTEMPTS = 3
 
 JOB_MARK_OVERDUE = "invoice.mark_overdue"
+#: Its document (PDF, Factur-X for a business), made by the worker (`core.services.documents`).
+JOB_RENDER_DOCUMENT = "documents.render"
 JOB_EXPIRE = "invoice.expire"
 
 
@@ -396,6 +399,7 @@ def _insert_invoice(
         expires_at=_utc(request.expires_at),
         early_discount=request.early_discount.minor if request.early_discount else 0,
         early_discount_until=_utc(request.early_discount_until),
+        buyer=party_json(request.buyer) if request.buyer else None,
         created_at=now,
         updated_at=now,
         lines=[
@@ -450,6 +454,15 @@ def _on_open(
                 invoice.merchant_id,
             )
         )
+    jobs.append(
+        NewJob(
+            JOB_RENDER_DOCUMENT,
+            payload,
+            f"document:{invoice.id}:invoice",
+            ctx.clock(),
+            invoice.merchant_id,
+        )
+    )
     ctx.enqueue_many(session, [job for job in jobs if job is not None])
 
 

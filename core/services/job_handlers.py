@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import requests
 
 from core.connector import Connector
@@ -14,6 +16,7 @@ from core.services import (
     carts,
     checkout,
     daily_figures,
+    documents,
     invoicing,
     message_delivery,
     payment_accounts,
@@ -35,11 +38,19 @@ def core_handlers(
     env: ProviderEnvironment,
     messaging: MessagingEnvironment | None = None,
     connectors: dict[str, Connector] | None = None,
+    logo_dir: Path | None = None,
 ) -> dict[str, Handler]:
     """Every job kind with its handler. Messages go to the outbox unless `messaging` names the
-    channels the settings chose; store events go to the connectors the settings enable."""
+    channels the settings chose; store events go to the connectors the settings enable;
+    documents show the merchants' logos found in `logo_dir`."""
     session = requests.Session()
     messaging = messaging or outbox_messaging(env.base_url, env.secret_key)
+    document_env = documents.DocumentEnvironment(
+        logo_dir or Path("/nonexistent-logos"), env.base_url
+    )
+
+    def make_document(job: ClaimedJob) -> None:
+        documents.make_invoice_document(ctx, document_env, job.payload["invoice_id"])
 
     def send_step(job: ClaimedJob) -> None:
         one_off = job.payload.get("one_off")
@@ -107,6 +118,7 @@ def core_handlers(
     return {
         invoicing.JOB_MARK_OVERDUE: mark_overdue,
         invoicing.JOB_EXPIRE: expire,
+        invoicing.JOB_RENDER_DOCUMENT: make_document,
         provider_events.JOB_PROCESS_EVENT: process_provider_event,
         reminder_schedule.JOB_SEND_STEP: send_step,
         messages.JOB_DELIVER: deliver_message,

@@ -187,30 +187,43 @@ def send_step(
             ctx.record(session, invoice.id, "reminder_skipped", step=step, reason="not in policy")
             return
         customer = customer_of(invoice, ctx)
-        refused = opted_out_channels(session, invoice)
-        channel = choose_channel(
-            wanted.channel, customer.phone is not None, customer.email is not None, refused
-        )
-        if channel is None:
-            ctx.record(session, invoice.id, "reminder_skipped", step=step, reason="no channel")
-            return
-        now = ctx.clock()
-        zone, country = customer_zone(customer.phone, merchant.timezone, merchant.country)
-        quiet = QuietHours.sms_hours(merchant.sms_opens, merchant.sms_closes)
-        opens = quiet.next_allowed(now, channel, wanted.template, zone, country)
-        if opens > now:
-            raise DeferJob(opens)
-        texts = None
+        variant = None
         if not one_off:
             tested = arm_for(ctx, session, invoice, step, template_locale(customer.locale))
             if tested is not None and tested[0] == Arm.HOLDOUT:
                 ctx.record(session, invoice.id, "reminder_skipped", step=step, reason="holdout")
                 return
             if tested is not None and tested[0] == Arm.B:
-                texts = b_texts(tested[1])
+                variant = tested[1]
+        asked = Channel(variant.b_channel) if variant and variant.b_channel else wanted.channel
+        refused = opted_out_channels(session, invoice)
+        channel = choose_channel(
+            asked, customer.phone is not None, customer.email is not None, refused
+        )
+        if channel is None:
+            ctx.record(session, invoice.id, "reminder_skipped", step=step, reason="no channel")
+            return
+        now = ctx.clock()
+        if variant is not None and variant.b_delay_hours:
+            later = _step_time(merchant, invoice, step) + timedelta(hours=variant.b_delay_hours)
+            if later > now:
+                raise DeferJob(later)  # the arm is drawn again then: the same, by its hash
+        zone, country = customer_zone(customer.phone, merchant.timezone, merchant.country)
+        quiet = QuietHours.sms_hours(merchant.sms_opens, merchant.sms_closes)
+        opens = quiet.next_allowed(now, channel, wanted.template, zone, country)
+        if opens > now:
+            raise DeferJob(opens)
+        texts = b_texts(variant) if variant is not None else None
         claim_message(
             ctx, env, session, invoice, merchant, customer, step, wanted.template, channel, texts
         )
+
+
+def _step_time(merchant: Merchant, invoice: Invoice, step: str) -> datetime:
+    """When the invoice's schedule has the step (now when it is no longer in it)."""
+    assert invoice.opened_at is not None
+    schedule = policy_of(merchant, invoice).schedule(invoice.opened_at, invoice.due_at)
+    return next((at for s, at in schedule if s.name == step), invoice.opened_at)
 
 
 def _not_now(session: Session, invoice: Invoice, one_off: MessageKind | None) -> str | None:

@@ -5,8 +5,9 @@ by the core (core.services.store_changes); and payments pushed back to the store
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from core.connector import Connector
@@ -27,16 +28,21 @@ from core.store_changes import CartToOrder, Delivery, InvoiceForStore, StoreRef
 JOB_PROCESS_STORE_EVENT = STORE_EVENT_JOB
 
 
+_STORE_BY_DOMAIN = select(Store.__table__).where(
+    Store.platform == bindparam("platform"), Store.domain == bindparam("domain")
+)
+_ACTIVE_STORE_BY_DOMAIN = _STORE_BY_DOMAIN.where(Store.active.is_(True))
+
+
 def known_store(
     ctx: ServiceContext, platform: str, domain: str, active_only: bool = True
-) -> Store | None:
-    """The store a delivery names; uninstalled stores only when asked (privacy requests
-    arrive after an uninstall and must still be honoured)."""
-    query = select(Store).where(Store.platform == platform, Store.domain == domain)
-    if active_only:
-        query = query.where(Store.active.is_(True))
-    with ctx.db.reading() as session:
-        return session.scalars(query).one_or_none()
+) -> Row[Any] | None:
+    """The store a delivery names (its row); uninstalled stores only when asked (privacy
+    requests arrive after an uninstall and must still be honoured). Every delivery asks, so
+    this is one prebuilt statement outside any transaction, and no ORM object."""
+    statement = _ACTIVE_STORE_BY_DOMAIN if active_only else _STORE_BY_DOMAIN
+    with ctx.db.single_read() as connection:
+        return connection.execute(statement, {"platform": platform, "domain": domain}).first()
 
 
 def receive_store_event(

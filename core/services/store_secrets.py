@@ -7,6 +7,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import Row
+
 from core.services.context import ServiceContext
 from core.storage.models import Store
 from core.store_changes import StoreRef
@@ -18,8 +20,9 @@ def sealed_credentials(ctx: ServiceContext, credentials: Mapping[str, Any]) -> s
     return ctx.keyring.encrypt(json.dumps(dict(credentials)), STORE_CREDENTIALS)
 
 
-def store_ref(ctx: ServiceContext, store: Store) -> StoreRef:
-    """A store as its connector sees it: plain data, its secrets decrypted for this call."""
+def store_ref(ctx: ServiceContext, store: Store | Row[Any]) -> StoreRef:
+    """A store (its model or its row) as its connector sees it: plain data, its secrets
+    decrypted for this call."""
     gateways = store.invoice_gateways
     return StoreRef(
         id=store.id,
@@ -35,7 +38,7 @@ def store_ref(ctx: ServiceContext, store: Store) -> StoreRef:
     )
 
 
-def store_credentials(ctx: ServiceContext, store: Store) -> dict[str, Any]:
+def store_credentials(ctx: ServiceContext, store: Store | Row[Any]) -> dict[str, Any]:
     if store.credentials_ciphertext is None:
         return {}
     loaded: dict[str, Any] = json.loads(

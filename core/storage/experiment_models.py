@@ -24,6 +24,10 @@ class Experiment(Base):
     b_sms: Mapped[str] = mapped_column(Text)
     b_subject: Mapped[str] = mapped_column(Text)
     b_body: Mapped[str] = mapped_column(Text)
+    #: Variant B's channel ("sms", "email") when it differs from the step's; None: the same.
+    b_channel: Mapped[str | None] = mapped_column(String(8))
+    #: Hours variant B goes out after the step's time (0: at the same time).
+    b_delay_hours: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     b_percent: Mapped[int] = mapped_column(Integer)
     holdout_percent: Mapped[int] = mapped_column(Integer)
     window_days: Mapped[int] = mapped_column(Integer)  # paid within this many days counts

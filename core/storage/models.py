@@ -112,6 +112,17 @@ class Merchant(Base):
         String(16), default="in_receipt", server_default="in_receipt"
     )
     survey_delay_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    # What invoice documents must say of the seller (French legal mentions).
+    legal_name: Mapped[str | None] = mapped_column(String(200))
+    siren: Mapped[str | None] = mapped_column(String(9))
+    vat_number: Mapped[str | None] = mapped_column(String(20))
+    street: Mapped[str | None] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(12))
+    city: Mapped[str | None] = mapped_column(String(100))
+    #: Legal form, share capital, RCS ("SAS au capital de 10 000 €, RCS Lyon 123 456 789").
+    legal_mentions: Mapped[str | None] = mapped_column(String(300))
+    #: Late-payment penalty rate, percent a year ("12.15"); unset: the legal default in words.
+    penalty_rate: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
 
 
@@ -241,6 +252,8 @@ class Invoice(Base):
     customer_phone_ciphertext: Mapped[str | None] = mapped_column(Text)
     customer_phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     customer_locale: Mapped[str] = mapped_column(String(16))
+    #: A business customer's company, SIREN, VAT number and address (`BusinessBuyer.to_json`).
+    buyer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     due_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     # Early-payment promotion: paid in full before `early_discount_until`, the invoice costs
@@ -427,6 +440,9 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+    #: When the job was due at its last claim (`run_at` then becomes the lease's end): how
+    #: long it waited for a worker is measured from it.
+    due_at: Mapped[datetime | None]
 
 
 class PaymentAccount(Base):

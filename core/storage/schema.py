@@ -3,8 +3,22 @@ all of it with the migrations (a module nobody imported would otherwise be misse
 
 from __future__ import annotations
 
-from core.storage import bank_models, experiment_models, figures_models, models, survey_models
+from core.storage import (
+    bank_models,
+    document_models,
+    experiment_models,
+    figures_models,
+    models,
+    survey_models,
+)
 
 metadata = models.Base.metadata
 
-__all__ = ["bank_models", "experiment_models", "figures_models", "metadata", "survey_models"]
+__all__ = [
+    "bank_models",
+    "document_models",
+    "experiment_models",
+    "figures_models",
+    "metadata",
+    "survey_models",
+]

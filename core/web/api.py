@@ -12,8 +12,10 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
 
+from core.business_buyer import business_buyer
 from core.errors import Unauthorized, ValidationError
 from core.events import CustomerDetails, InvoiceRequested, SourceKind
+from core.invoice_document import Party
 from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
 from core.links import payment_url
 from core.money import Money, currency_code
@@ -160,6 +162,25 @@ def to_request(body: schemas.InvoiceCreate) -> InvoiceRequested:
         draft=body.draft,
         early_discount=money(body.early_payment.discount) if body.early_payment else None,
         early_discount_until=body.early_payment.until if body.early_payment else None,
+        buyer=_business(customer),
+    )
+
+
+def _business(customer: schemas.CustomerIn) -> Party | None:
+    """A business customer's identity when the caller named a company."""
+    if not customer.company:
+        if customer.siren or customer.vat_number:
+            raise ValidationError("customer: a SIREN or VAT number needs the company's name")
+        return None
+    address = customer.address or schemas.AddressIn()
+    return business_buyer(
+        customer.company,
+        customer.siren,
+        customer.vat_number,
+        address.street,
+        address.postcode,
+        address.city,
+        address.country,
     )
 
 

@@ -30,11 +30,26 @@ class LineIn(StrictModel):
     sku: Annotated[str, Field(max_length=255)] | None = None
 
 
+class AddressIn(StrictModel):
+    street: Annotated[str, Field(max_length=200)] | None = None
+    postcode: Annotated[str, Field(max_length=12)] | None = None
+    city: Annotated[str, Field(max_length=100)] | None = None
+    country: Annotated[str, Field(min_length=2, max_length=2, examples=["FR"])] | None = None
+
+
 class CustomerIn(StrictModel):
     name: Annotated[str, Field(max_length=200)] = ""
     email: Annotated[str, Field(max_length=320)] | None = None
     phone: Annotated[str, Field(max_length=40)] | None = None
     locale: Annotated[str, Field(max_length=16)] | None = None
+    company: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None,
+        description="A business customer's company: with a SIREN or a VAT number, its invoice "
+        "document is a Factur-X file (EN 16931)",
+    )
+    siren: Annotated[str, Field(max_length=11)] | None = None
+    vat_number: Annotated[str, Field(max_length=20)] | None = None
+    address: AddressIn | None = None
 
 
 class EarlyPaymentIn(StrictModel):

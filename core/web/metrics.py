@@ -23,6 +23,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from core.job_metrics import JOB_RUN_SECONDS, JOB_WAIT_SECONDS
 from core.services.context import ServiceContext
 from core.services.operations import snapshot
 
@@ -116,8 +117,9 @@ def install_metrics(
         registry = CollectorRegistry()
         if multiprocess_dir:
             multiprocess.MultiProcessCollector(registry)
-        else:
-            registry.register(REQUEST_SECONDS)
+        else:  # one process: its own histograms (job ones when it runs jobs inline)
+            for histogram in (REQUEST_SECONDS, JOB_WAIT_SECONDS, JOB_RUN_SECONDS):
+                registry.register(histogram)
         registry.register(DatabaseCollector(ctx))
         return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 

@@ -28,12 +28,13 @@ from core.payments.bank_transfer import creditor_reference, epc_qr_svg, grouped
 from core.payments.provider import PaymentMethod
 from core.payments.registry import allowed_checkout_origins
 from core.satisfaction import SurveyAnswer
-from core.services import checkout, invoicing, payment_accounts, survey
+from core.services import checkout, documents, invoicing, payment_accounts, survey
 from core.services.after_payment import SurveyMode
 from core.services.page_version import PageVersion, page_version
 from core.services.payment_accounts import PaymentOption
 from core.storage.models import Invoice, Merchant, PaymentAccount
 from core.web.current import providers, services
+from core.web.document_download import document_response
 from core.web.page_cache import FORM_TOKEN_SLOT, NONCE_SLOT, PageCache, RenderedPage, valid_until
 
 PAY_FORM_MAX_AGE = 12 * 3600
@@ -305,6 +306,16 @@ def create_pay_blueprint() -> Blueprint:
             failed=failed,
             refresh=None if settled or failed else RETURN_REFRESH_SECONDS,
         )
+
+    @pay.get("/<code>/invoice.pdf")
+    def invoice_document(code: str) -> Response:
+        """The invoice as the worker made it; 503 (a page saying it is being prepared) in the
+        seconds before."""
+        invoice, _ = _load(code)
+        stored = documents.invoice_pdf(services(), invoice.id)
+        if stored is None:
+            abort(503)
+        return document_response(stored, invoice.number)
 
     @pay.get("/<code>/receipt")
     def receipt(code: str) -> BaseResponse:

@@ -188,3 +188,32 @@ def test_periodic_tasks_run_between_jobs_and_a_failing_one_never_stops_the_worke
     worker.run(until_idle=True)  # not due again within the hour
     assert runs == ["sweep"]
     assert "periodic task" in caplog.text and "database away" in caplog.text
+
+
+def test_the_worker_tells_how_long_each_job_waited_and_ran_and_how_it_went(database, clock):
+    told = []
+    add(database, clock, "waited", kind="test.ok")
+    add(database, clock, "later", kind="test.defer")
+    add(database, clock, "broken", kind="test.boom", max_attempts=2)
+    clock.advance(seconds=30)  # all three were due 30 s ago when a worker comes
+
+    def defer(job):
+        raise DeferJob(clock() + timedelta(hours=1))
+
+    def boom(job):
+        raise RuntimeError("no")
+
+    handlers = {"test.ok": lambda job: None, "test.defer": defer, "test.boom": boom}
+
+    def observe(job, outcome, seconds):
+        told.append((job.kind, outcome, job.waited_seconds))
+
+    Worker(JobQueue(database, clock), handlers, observe=observe).run(until_idle=True)
+    assert sorted(told) == [
+        ("test.boom", "retry", 30.0),
+        ("test.defer", "deferred", 30.0),
+        ("test.ok", "done", 30.0),
+    ]
+    clock.advance(days=1)
+    Worker(JobQueue(database, clock), handlers, observe=observe).run(until_idle=True)
+    assert ("test.boom", "failed") in {(kind, outcome) for kind, outcome, _ in told}

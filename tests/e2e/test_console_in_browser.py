@@ -53,7 +53,8 @@ def test_a_merchant_sets_up_and_sends_an_invoice(browser, shop_online, tmp_path)
     logo = tmp_path / "logo.png"
     logo.write_bytes(PNG)
     page.get_by_label("Logo").set_input_files(str(logo))
-    page.get_by_role("button", name="Enregistrer").click()
+    branding_form = page.locator("form[enctype='multipart/form-data']")
+    branding_form.get_by_role("button", name="Enregistrer").click()
     page.get_by_text("Enregistré.").wait_for()
     assert page.locator(".preview img.logo").count() == 1
     shot("03-branding")

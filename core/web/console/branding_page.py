@@ -1,5 +1,5 @@
 """The branding page: the shop's name, its colour (with WCAG contrast warnings and a live
-preview) and its logo (checked by content)."""
+preview), its logo (checked by content), and the legal details its invoice documents print."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from werkzeug.wrappers import Response as BaseResponse
 from core.branding import contrast_ratio, text_colour_on
 from core.errors import ValidationError
 from core.services import accounts
+from core.services.legal_details import LegalDetails, set_legal_details
 from core.storage.models import Merchant
-from core.web.console.forms import (
-    BrandingForm,
-)
+from core.web.console.forms import BrandingForm, LegalForm
 from core.web.console.logos import save_logo
 from core.web.console.pages import form_locales, language, render, submitted
 from core.web.console.texts import console_text, said
@@ -60,10 +59,16 @@ def branding() -> Response | BaseResponse:
         else:
             flash(console_text(language(), "saved"))
             return redirect(url_for("console.branding"), code=303)
+    return _page(merchant, form)
+
+
+def _page(merchant: Merchant, form: BrandingForm, legal_form: LegalForm | None = None) -> Response:
+    legal_form = legal_form or LegalForm(meta=form_locales(), obj=merchant)
     return render(
         "console/branding.html",
-        status=422 if form.errors else 200,
+        status=422 if form.errors or legal_form.errors else 200,
         form=form,
+        legal_form=legal_form,
         merchant=merchant,
         preview_text=text_colour_on(merchant.brand_color),
         warnings=contrast_warnings(merchant.brand_color),
@@ -71,7 +76,33 @@ def branding() -> Response | BaseResponse:
     )
 
 
+@login_required
+def legal_details() -> Response | BaseResponse:
+    """The seller's legal details, as invoice documents print them."""
+    merchant = _merchant()
+    legal_form = LegalForm(meta=form_locales())
+    if submitted(legal_form):
+        details = LegalDetails(**{name: legal_form[name].data for name in LEGAL_FIELDS})
+        try:
+            set_legal_details(services(), merchant.id, details)
+        except ValidationError as error:
+            legal_form[error.key if error.key in LEGAL_FIELDS else "siren"].errors = [
+                said(language(), error)
+            ]
+        else:
+            flash(console_text(language(), "saved"))
+            return redirect(url_for("console.branding") + "#legal", code=303)
+    return _page(merchant, BrandingForm(meta=form_locales(), obj=merchant), legal_form)
+
+
+LEGAL_FIELDS = (
+    "legal_name", "siren", "vat_number", "street", "postcode", "city", "legal_mentions",
+    "penalty_rate",
+)  # fmt: skip
+
+
 #: This area's pages, registered on the console blueprint by `create_console_blueprint`.
 ROUTES = [
     ("/branding", branding, ["GET", "POST"]),
+    ("/branding/legal", legal_details, ["POST"]),
 ]

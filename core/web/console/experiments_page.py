@@ -9,12 +9,13 @@ from flask import Response, flash, redirect, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from core.errors import PaylinkError
+from core.errors import PaylinkError, ValidationError
 from core.experiments import Arm
 from core.message_templates import Part
 from core.money import Money
+from core.reminders import Channel
 from core.services import experiments, message_settings
-from core.web.console.forms import ExperimentForm, StopExperimentForm
+from core.web.console.forms import ExperimentForm, SplitForm, StopExperimentForm
 from core.web.console.pages import form_locales, language, render, submitted
 from core.web.console.texts import console_text, said, step_label
 from core.web.current import services
@@ -25,6 +26,11 @@ def _form(form: ExperimentForm | None = None) -> ExperimentForm:
     policy = message_settings.reminder_policy(services(), current_user.merchant_id)
     form.step.choices = [(s.name, step_label(language(), s.name)) for s in policy.steps]
     form.locale.choices = [("fr", "Français"), ("en", "English")]
+    form.b_channel.choices = [
+        ("", console_text(language(), "b_channel.same")),
+        (Channel.SMS.value, console_text(language(), "medium.sms")),
+        (Channel.EMAIL.value, console_text(language(), "medium.email")),
+    ]
     if form.locale.data is None:
         form.locale.data = language()  # the merchant's customers most likely read it too
     return form
@@ -46,6 +52,8 @@ def _page(
         form=_form(form),
         error=error,
         stop_form=StopExperimentForm(meta=form_locales()),
+        split_form=SplitForm(meta=form_locales()),
+        medium=lambda channel: console_text(language(), f"medium.{channel}"),
         step=lambda name: step_label(language(), name),
         rate=lambda value: "—" if value is None else format_percent(value, "#,##0.#%", locale),
         money=lambda minor: Money(minor, "EUR").format(locale),
@@ -73,6 +81,8 @@ def start_experiment() -> Response | BaseResponse:
             form.b_percent.data or 0,
             form.holdout_percent.data or 0,
             form.window_days.data or 0,
+            Channel(form.b_channel.data) if form.b_channel.data else None,
+            form.b_delay_hours.data or 0,
         )
     except PaylinkError as refusal:
         return _page(form, said(language(), refusal), 422)
@@ -85,11 +95,33 @@ def stop_experiment(experiment_id: int) -> BaseResponse:
     form = StopExperimentForm(meta=form_locales())
     if submitted(form):
         promote = Arm.B if form.promote.data == "b" else None
-        experiments.stop_experiment(
-            services(), current_user.merchant_id, experiment_id, current_user.email, promote
-        )
-        key = "experiment_promoted" if promote else "experiment_stopped"
-        flash(console_text(language(), key))
+        try:
+            experiments.stop_experiment(
+                services(), current_user.merchant_id, experiment_id, current_user.email, promote
+            )
+        except PaylinkError as refusal:  # stopped already (another tab), or not theirs
+            flash(said(language(), refusal))
+        else:
+            key = "experiment_promoted" if promote else "experiment_stopped"
+            flash(console_text(language(), key))
+    return redirect(url_for("console.experiment_list"), code=303)
+
+
+@login_required
+def change_split(experiment_id: int) -> BaseResponse:
+    """A rollout's next step: B's share for the invoices assigned from now on."""
+    form = SplitForm(meta=form_locales())
+    if submitted(form):
+        try:
+            experiments.change_split(
+                services(), current_user.merchant_id, experiment_id, form.b_percent.data or 0
+            )
+        except PaylinkError as refusal:
+            flash(said(language(), refusal))
+        else:
+            flash(console_text(language(), "split_changed"))
+    else:
+        flash(said(language(), ValidationError("bad split", key="experiment_split")))
     return redirect(url_for("console.experiment_list"), code=303)
 
 
@@ -98,4 +130,5 @@ ROUTES = [
     ("/experiments", experiment_list, ["GET"]),
     ("/experiments", start_experiment, ["POST"]),
     ("/experiments/<int:experiment_id>/stop", stop_experiment, ["POST"]),
+    ("/experiments/<int:experiment_id>/split", change_split, ["POST"]),
 ]

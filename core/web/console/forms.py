@@ -81,6 +81,19 @@ class BrandingForm(ConsoleForm):
     remove_logo = BooleanField()
 
 
+class LegalForm(ConsoleForm):
+    """What invoice documents say of the seller."""
+
+    legal_name = StringField(validators=[Optional(), Length(max=200)])
+    siren = StringField(validators=[Optional(), Length(max=11)])
+    vat_number = StringField(validators=[Optional(), Length(max=20)])
+    street = StringField(validators=[Optional(), Length(max=200)])
+    postcode = StringField(validators=[Optional(), Length(max=12)])
+    city = StringField(validators=[Optional(), Length(max=100)])
+    legal_mentions = StringField(validators=[Optional(), Length(max=300)])
+    penalty_rate = StringField(validators=[Optional(), Length(max=8)])
+
+
 class LineForm(PlainForm):
     """One order line (a sub-form: the CSRF token is the invoice form's)."""
 
@@ -172,12 +185,20 @@ class ExperimentForm(ConsoleForm):
 
     step = SelectField(validate_choice=True)
     locale = SelectField(validate_choice=True)
-    sms = StringField(validators=[DataRequired(), Length(max=1000)])
-    subject = StringField(validators=[DataRequired(), Length(max=300)])
-    body = StringField(validators=[DataRequired(), Length(max=5000)])
+    sms = StringField(validators=[Optional(), Length(max=1000)])
+    subject = StringField(validators=[Optional(), Length(max=300)])
+    body = StringField(validators=[Optional(), Length(max=5000)])
+    b_channel = SelectField(validate_choice=True, default="")
+    b_delay_hours = IntegerField(default=0, validators=[Optional(), NumberRange(0, 72)])
     b_percent = IntegerField(default=50, validators=[DataRequired(), NumberRange(1, 100)])
     holdout_percent = IntegerField(default=10, validators=[Optional(), NumberRange(0, 50)])
     window_days = IntegerField(default=14, validators=[DataRequired(), NumberRange(1, 60)])
+
+
+class SplitForm(ConsoleForm):
+    """A rollout's next step: B's share of the invoices assigned from now on."""
+
+    b_percent = IntegerField(validators=[DataRequired(), NumberRange(1, 100)])
 
 
 class StopExperimentForm(ConsoleForm):

@@ -17,7 +17,7 @@ from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
 from core.links import payment_url
 from core.money import Money
 from core.page_texts import translate
-from core.services import accounts, invoicing, message_settings, messaging, payments
+from core.services import accounts, documents, invoicing, message_settings, messaging, payments
 from core.services.invoice_queries import (
     InvoiceFilter,
     invoice_timeline,
@@ -29,6 +29,7 @@ from core.web.console.forms import ActionForm, InvoiceForm, MarkPaidForm, VoidFo
 from core.web.console.pages import form_locales, language, render, require_csrf, submitted
 from core.web.console.texts import TEXTS, console_text, said, step_label
 from core.web.current import services, settings
+from core.web.document_download import document_response
 
 PAGE_SIZE = 25
 
@@ -273,10 +274,22 @@ def mark_paid(invoice_id: int) -> Response | BaseResponse:
 
 
 #: This area's pages, registered on the console blueprint by `create_console_blueprint`.
+@login_required
+def invoice_document(invoice_id: int) -> BaseResponse:
+    """The invoice's document, for the merchant (another merchant's invoice is a 404)."""
+    invoice = invoicing.load_invoice_by_id(services(), current_user.merchant_id, invoice_id)
+    stored = documents.invoice_pdf(services(), invoice.id)
+    if stored is None:
+        flash(console_text(language(), "document_not_ready"))
+        return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)
+    return document_response(stored, invoice.number)
+
+
 ROUTES = [
     ("/invoices/new", invoice_new, ["GET", "POST"]),
     ("/invoices", invoice_list, ["GET"]),
     ("/invoices/<int:invoice_id>", invoice_detail, ["GET"]),
+    ("/invoices/<int:invoice_id>/invoice.pdf", invoice_document, ["GET"]),
     ("/invoices/<int:invoice_id>/resend", resend, ["POST"]),
     ("/invoices/<int:invoice_id>/void", void, ["POST"]),
     ("/invoices/<int:invoice_id>/payments", mark_paid, ["POST"]),

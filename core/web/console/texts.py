@@ -51,6 +51,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "kpi.provider_fees": "Frais des prestataires de paiement",
         "kpi.acquisition_cost": "Coût d'acquisition par nouveau client payant",
         "kpi.by_store": "Taux de paiement par boutique",
+        "document_not_ready": "La facture PDF est en préparation\u00a0: réessayez dans un instant.",
+        "download_document": "Télécharger la facture (PDF)",
+        "legal_details": "Mentions légales des factures",
+        "legal_hint": (
+            "Ce que vos factures PDF indiquent du vendeur. Pour vos clients professionnels, "
+            "la facture est au format Factur-X."
+        ),
+        "legal_name": "Raison sociale",
+        "siren": "SIREN",
+        "vat_number": "N° de TVA intracommunautaire",
+        "street": "Adresse",
+        "postcode": "Code postal",
+        "city": "Ville",
+        "legal_mentions": "Forme juridique, capital, RCS",
+        "penalty_rate": "Taux des pénalités de retard (% par an)",
+        "download_facturx": "Télécharger la facture (Factur-X)",
         "store.none": "API et console",
         "new_payers": "{spend} dépensés · nouveaux clients payants\u00a0: {n}",
         "new_payers_only": "Nouveaux clients payants\u00a0: {n}",
@@ -88,7 +104,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "interval": "Intervalle à 95 %",
         "median_hours": "Délai médian (h)",
         "arm.a": "A (votre texte)",
-        "arm.b": "B (nouveau texte)",
+        "arm.b": "B (variante)",
         "arm.holdout": "Témoin (aucun message)",
         "verdict.too_early": (
             "Trop tôt pour conclure : il faut au moins 100 factures dans A et dans B."
@@ -98,6 +114,25 @@ TEXTS: dict[str, dict[str, str]] = {
         "verdict.no_difference": "Pas de différence nette entre A et B pour l'instant.",
         "message_effect": "Ce que le message a rapporté en plus du groupe témoin : {amount}",
         "variant_b_texts": "Textes de B",
+        "b_channel": "Canal de B",
+        "b_channel.same": "Le même que l'étape",
+        "b_delay": "B part plus tard de (heures)",
+        "b_texts_optional": (
+            "Laissez les textes de B vides pour tester seulement le canal ou l'heure : B "
+            "envoie alors vos textes."
+        ),
+        "b_sends": "B envoie {what}",
+        "b_what.texts": "ses propres textes",
+        "b_what.yours": "vos textes",
+        "b_what.channel": "par {channel}",
+        "b_what.delay": "{hours} h plus tard",
+        "rollout": "Nouvelle part de B (%)",
+        "rollout_save": "Changer la répartition",
+        "rollout_hint": (
+            "Déployez progressivement : montez la part de B (10, 50, 90\u00a0%) puis adoptez-le. "
+            "Les factures déjà réparties gardent leur groupe."
+        ),
+        "split_changed": "Répartition changée : elle vaut pour les prochaines factures.",
         "promote_b": "Adopter B pour tous",
         "keep_a": "Arrêter et garder A",
         "experiment_ended_by": "Terminé par {who}, {when}",
@@ -455,6 +490,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "kpi.provider_fees": "Payment providers' fees",
         "kpi.acquisition_cost": "Acquisition cost per new paying customer",
         "kpi.by_store": "Payment rate by store",
+        "document_not_ready": "The invoice PDF is being prepared: try again in a moment.",
+        "download_document": "Download the invoice (PDF)",
+        "legal_details": "Legal details on invoices",
+        "legal_hint": (
+            "What your PDF invoices say of the seller. For business customers, the invoice is "
+            "a Factur-X file."
+        ),
+        "legal_name": "Company name",
+        "siren": "SIREN",
+        "vat_number": "VAT number",
+        "street": "Address",
+        "postcode": "Postcode",
+        "city": "City",
+        "legal_mentions": "Legal form, capital, registration",
+        "penalty_rate": "Late-payment penalty rate (% a year)",
+        "download_facturx": "Download the invoice (Factur-X)",
         "store.none": "API and console",
         "new_payers": "{spend} spent · new paying customers: {n}",
         "new_payers_only": "New paying customers: {n}",
@@ -490,7 +541,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "interval": "95% interval",
         "median_hours": "Median time (h)",
         "arm.a": "A (your text)",
-        "arm.b": "B (new text)",
+        "arm.b": "B (variant)",
         "arm.holdout": "Holdout (no message)",
         "verdict.too_early": "Too early to tell: A and B each need at least 100 invoices.",
         "verdict.second_better": "B does better than A, and not by chance.",
@@ -498,6 +549,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "verdict.no_difference": "No clear difference between A and B yet.",
         "message_effect": "What the message earned beyond the holdout: {amount}",
         "variant_b_texts": "B's texts",
+        "b_channel": "B's channel",
+        "b_channel.same": "The step's own",
+        "b_delay": "B goes out later by (hours)",
+        "b_texts_optional": (
+            "Leave B's texts empty to test only the channel or the hour: B then sends your texts."
+        ),
+        "b_sends": "B sends {what}",
+        "b_what.texts": "its own texts",
+        "b_what.yours": "your texts",
+        "b_what.channel": "by {channel}",
+        "b_what.delay": "{hours} h later",
+        "rollout": "B's new share (%)",
+        "rollout_save": "Change the split",
+        "rollout_hint": (
+            "Roll out step by step: raise B's share (10, 50, 90%) then use it for everyone. "
+            "Invoices already split keep their group."
+        ),
+        "split_changed": "Split changed: it applies to the next invoices.",
         "promote_b": "Use B for everyone",
         "keep_a": "Stop and keep A",
         "experiment_ended_by": "Ended by {who}, {when}",
@@ -812,7 +881,21 @@ def console_text(language: str, key: str, **values: object) -> str:
 #: Domain errors in French, by their key (`PaylinkError.key`), with the values they carry. The
 #: domain speaks English (API, logs, CLI); English console users read its own message.
 ERRORS_FR: dict[str, str] = {
+    "experiment_holdout": "la part témoin va de 0 à 50\u00a0% des factures",
+    "experiment_split": "B reçoit au moins 1\u00a0%, et avec la part témoin au plus 100\u00a0%",
+    "experiment_window": "un paiement compte dans 1 à 60 jours",
+    "experiment_delay": "B attend de 0 à 72 heures",
+    "experiment_same": "B a besoin de nouveaux textes, d'un autre canal ou d'une autre heure",
+    "experiment_text": "B a besoin de ses trois textes (SMS, objet et email)",
+    "experiment_step": "cette étape n'est pas dans vos relances",
+    "experiment_running": (
+        "un test de cette étape dans cette langue est déjà en cours\u00a0: arrêtez-le d'abord"
+    ),
+    "experiment_ended": "ce test est déjà terminé",
     "spend_channel": "nommez le canal en 1 à {most} caractères",
+    "siren": "« {value} » n'est pas un SIREN (9 chiffres, clé de Luhn)",
+    "vat_number": "« {value} » n'est pas un numéro de TVA européen",
+    "penalty_rate": "un taux de pénalités va de 0 à 100\u00a0% par an, avec 2 décimales au plus",
     "spend_amount": "une dépense est un montant positif",
     "offset_syntax": "« {text} » n'est pas une durée ISO 8601 comme P3D ou PT24H",
     "offset_months": "« {text} » : utilisez des jours et des heures, pas des mois ni des années",
@@ -894,6 +977,8 @@ EVENTS: dict[str, dict[str, str]] = {
         "store_updated": "Boutique informée",
         "data_requested": "Données demandées par le client",
         "personal_data_erased": "Données personnelles effacées",
+        "document_made": "Facture PDF prête",
+        "experiment_assigned": "Groupe de test A/B attribué",
         "cart_ordered_in_store": "Panier aussi commandé en boutique : rembourser un paiement",
         "settled_in_store_too": "Réglée aussi en boutique : rembourser ce qui a été reçu",
     },
@@ -924,6 +1009,8 @@ EVENTS: dict[str, dict[str, str]] = {
         "store_updated": "Store updated",
         "data_requested": "Customer asked for their data",
         "personal_data_erased": "Personal data erased",
+        "document_made": "Invoice PDF ready",
+        "experiment_assigned": "A/B test group given",
         "cart_ordered_in_store": "Basket also ordered in the store: refund one payment",
         "settled_in_store_too": "Also settled in the store: refund what was received",
     },

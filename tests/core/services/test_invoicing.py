@@ -70,7 +70,8 @@ def test_the_same_order_from_8_threads_at_once_gives_one_invoice(ctx):
     assert sum(created for _, created in results) == 1
     assert count(ctx, Invoice) == 1
     assert count(ctx, TimelineEvent) == 1
-    assert job_kinds(ctx) == ["invoice.mark_overdue", "messages.send_step"]  # once, not eight
+    # once, not eight
+    assert job_kinds(ctx) == ["documents.render", "invoice.mark_overdue", "messages.send_step"]
     # the losers' numbers were rolled back with them: numbering stays continuous
     second, _ = invoicing.create_invoice(ctx, shop.id, order("2", store_id=store.id))
     assert second.number.endswith("-000002")
@@ -118,7 +119,7 @@ def test_drafts_get_deadlines_only_when_opened(ctx):
     assert draft.status == InvoiceStatus.DRAFT and count(ctx, Job) == 0
     opened = invoicing.open_invoice(ctx, shop.id, draft.id)
     assert opened.status == InvoiceStatus.OPEN
-    assert job_kinds(ctx) == ["invoice.mark_overdue", "messages.send_step"]
+    assert job_kinds(ctx) == ["documents.render", "invoice.mark_overdue", "messages.send_step"]
     with pytest.raises(InvalidTransition):
         invoicing.open_invoice(ctx, shop.id, draft.id)
 
@@ -152,7 +153,7 @@ def test_deadline_jobs_mark_overdue_and_expire_on_time(ctx, clock):
     # the expired one stays expired: its overdue deadline changes nothing
     assert invoicing.load_invoice_by_id(ctx, shop.id, flash.id).status == InvoiceStatus.EXPIRED
     kinds = [e.kind for e in invoice_timeline(ctx, shop.id, late.id)]
-    assert kinds == ["created", "message_queued", "message_sent", "overdue"]
+    assert kinds == ["created", "message_queued", "document_made", "message_sent", "overdue"]
 
 
 def test_listing_filters_and_pages_newest_first(ctx, clock):

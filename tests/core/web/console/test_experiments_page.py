@@ -3,6 +3,8 @@ arms, promote B."""
 
 from __future__ import annotations
 
+import re
+
 from core.message_templates import Part
 from core.reminders import MessageKind
 from core.services import message_settings
@@ -31,7 +33,7 @@ def test_start_read_and_promote(client, ctx, shop):
     page = client.get("/console/experiments").get_data(as_text=True)
     assert "A 45\u00a0%, B 45\u00a0%, témoin 10\u00a0%" in page
     assert "Trop tôt pour conclure" in page and "Témoin (aucun message)" in page
-    stop = page.split("/console/experiments/")[1].split("/stop")[0]
+    stop = re.search(r"/console/experiments/(\d+)/stop", page).group(1)
     promoted = client.post(
         f"/console/experiments/{stop}/stop",
         data={"csrf_token": csrf_token(page), "promote": "b"},
@@ -60,3 +62,55 @@ def test_a_broken_variant_is_refused_with_the_reason(client, ctx, shop):
         },
     )
     assert refused.status_code == 422 and "password" in refused.get_data(as_text=True)
+
+
+def test_a_channel_and_hour_test_rolled_out_step_by_step(client, ctx, shop):
+    sign_in(client, ctx, shop.id)
+    page = client.get("/console/experiments").get_data(as_text=True)
+    same = {"csrf_token": csrf_token(page), "step": "reminder-1", "locale": "fr"}
+    nothing_new = client.post(
+        "/console/experiments",
+        data={
+            **same,
+            "b_channel": "",
+            "b_percent": "10",
+            "holdout_percent": "0",
+            "window_days": "7",
+        },
+    )
+    assert "B a besoin de nouveaux textes" in nothing_new.get_data(as_text=True)
+    started = client.post(
+        "/console/experiments",
+        data={
+            **same,
+            "b_channel": "email",
+            "b_delay_hours": "2",
+            "b_percent": "10",
+            "holdout_percent": "0",
+            "window_days": "7",
+        },
+    )
+    assert started.status_code == 303
+    page = client.get("/console/experiments").get_data(as_text=True)
+    assert "B envoie vos textes, par Email, 2 h plus tard" in page
+    test_id = page.split("/console/experiments/")[1].split("/")[0]
+    for share, said in (("50", "Répartition changée"), ("101", "au plus 100")):
+        client.post(
+            f"/console/experiments/{test_id}/split",
+            data={"csrf_token": csrf_token(page), "b_percent": share},
+        )
+        page = client.get("/console/experiments").get_data(as_text=True)
+        assert said in page
+    assert "A 50\u00a0%, B 50\u00a0%" in page
+    client.post(
+        f"/console/experiments/{test_id}/stop",
+        data={"csrf_token": csrf_token(page), "promote": "b"},
+    )
+    [step] = [s for s in message_settings.reminder_policy(ctx, shop.id).steps
+              if s.name == "reminder-1"]  # fmt: skip
+    assert step.channel.value == "email"
+    again = client.post(
+        f"/console/experiments/{test_id}/stop", data={"csrf_token": csrf_token(page), "promote": ""}
+    )
+    assert again.status_code == 303
+    assert "ce test est déjà terminé" in client.get("/console/experiments").get_data(as_text=True)
