@@ -41,6 +41,7 @@ from core.services.daily_figures import schedule_refreshes
 from core.services.job_handlers import core_handlers
 from core.services.messaging import RECIPIENT, messaging_environment
 from core.services.payouts import schedule_payout_syncs
+from core.services.recurring import issue_due_invoices
 from core.services.reminder_schedule import sweep_due_reminders
 from core.services.retention import purge_old_store_data
 from core.services.store_sync import schedule_polls
@@ -89,6 +90,9 @@ PURGE_SECONDS = 6 * 3600.0
 PAYOUT_SYNC_SECONDS = 3600
 #: How often the dashboard's daily figures are brought up to date.
 FIGURES_SECONDS = 600
+#: How often recurring schedules are checked for a period that has come (a day's periods go
+#: out within minutes of midnight in the merchant's time zone).
+RECURRING_SECONDS = 300
 
 
 def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
@@ -115,10 +119,11 @@ def make_worker(ctx: ServiceContext, settings: Settings) -> Worker:
         float(FIGURES_SECONDS),
         lambda: schedule_refreshes(ctx, FIGURES_SECONDS),
     )
+    recurring = (float(RECURRING_SECONDS), lambda: issue_due_invoices(ctx))
     return Worker(
         queue,
         handlers,
-        periodic=[sweep, polls, purge, payout_syncs, figures],
+        periodic=[sweep, polls, purge, payout_syncs, figures, recurring],
         observe=observe_job,
     )
 

@@ -20,6 +20,7 @@ class SourceKind(enum.StrEnum):
     ORDER = "order"  # a placed order awaiting payment
     CART = "cart"  # an abandoned cart or checkout to recover
     API = "api"  # made by hand through the REST API or the console
+    RECURRING = "recurring"  # a period of a recurring schedule
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ class TokenPurpose(enum.StrEnum):
     PAY_FORM = "pay-form"  # the payment page's form: a stateless CSRF token bound to the link
     SANDBOX_CHECKOUT = "sandbox-checkout"
     NOTICE = "notice"  # a console notice carried by a redirect inside a store's admin frame
+    SUBSCRIPTION = "subscription"  # the customer's form pausing or cancelling a subscription
 
 
 class InvalidToken(ValidationError):

@@ -335,7 +335,9 @@ def _take_number(session: Session, merchant_id: int) -> tuple[models.Merchant, i
         .where(models.Merchant.id == merchant_id)
         .values(last_invoice_sequence=models.Merchant.last_invoice_sequence + 1)
         .returning(models.Merchant),
-        execution_options={"synchronize_session": False},
+        # The merchant may be in the session already (a cart's or schedule's transaction):
+        # its counter must be the one this UPDATE returned, not the stale one.
+        execution_options={"synchronize_session": False, "populate_existing": True},
     ).one_or_none()
     if merchant is None:
         raise NotFound(f"no merchant {merchant_id}")

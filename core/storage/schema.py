@@ -9,6 +9,7 @@ from core.storage import (
     experiment_models,
     figures_models,
     models,
+    recurring_models,
     survey_models,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "experiment_models",
     "figures_models",
     "metadata",
+    "recurring_models",
     "survey_models",
 ]

@@ -12,20 +12,20 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
 
-from core.business_buyer import business_buyer
 from core.errors import Unauthorized, ValidationError
-from core.events import CustomerDetails, InvoiceRequested, SourceKind
-from core.invoice_document import Party
-from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
+from core.events import InvoiceRequested, SourceKind
+from core.invoices import InvoiceStatus
 from core.links import payment_url
-from core.money import Money, currency_code
+from core.money import Money
 from core.services import invoice_queries, invoicing, job_admin, payments
 from core.services.accounts import authenticate_api_key
 from core.storage.models import Invoice, Job, JobStatus
 from core.web import api_schemas as schemas
 from core.web.api_bank import add_bank_routes
+from core.web.api_bodies import business_of, customer_details, invoice_content
 from core.web.api_messages import add_message_routes
 from core.web.api_metrics import add_metrics_routes
+from core.web.api_recurring import add_recurring_routes
 from core.web.current import services, settings
 from core.web.errors import json_body
 from core.web.openapi import openapi_document
@@ -130,57 +130,24 @@ def job_json(job: Job) -> dict[str, Any]:
 
 
 def to_request(body: schemas.InvoiceCreate) -> InvoiceRequested:
-    currency = currency_code(body.currency)
+    content = invoice_content(body)
 
     def money(minor: int) -> Money:
-        return Money(minor, currency)
+        return Money(minor, content.currency)
 
-    content = InvoiceContent(
-        currency=currency,
-        lines=tuple(
-            InvoiceLine(
-                line.label, line.quantity, money(line.unit_price), money(line.tax), line.sku
-            )
-            for line in body.lines
-        ),
-        shipping=money(body.shipping),
-        discount=money(body.discount),
-        taxes_included=body.taxes_included,
-    )
     if body.expires_at and body.due_at and body.expires_at > body.due_at:
         raise ValidationError("expires_at must not be after due_at")
-    customer = body.customer
-    if not (customer.email or customer.phone):
-        raise ValidationError("customer: give an email or a phone number to send the invoice to")
     return InvoiceRequested(
         source_kind=SourceKind.API,
         external_id=body.reference,
         content=content,
-        customer=CustomerDetails(customer.name, customer.email, customer.phone, customer.locale),
+        customer=customer_details(body.customer),
         due_at=body.due_at,
         expires_at=body.expires_at,
         draft=body.draft,
         early_discount=money(body.early_payment.discount) if body.early_payment else None,
         early_discount_until=body.early_payment.until if body.early_payment else None,
-        buyer=_business(customer),
-    )
-
-
-def _business(customer: schemas.CustomerIn) -> Party | None:
-    """A business customer's identity when the caller named a company."""
-    if not customer.company:
-        if customer.siren or customer.vat_number:
-            raise ValidationError("customer: a SIREN or VAT number needs the company's name")
-        return None
-    address = customer.address or schemas.AddressIn()
-    return business_buyer(
-        customer.company,
-        customer.siren,
-        customer.vat_number,
-        address.street,
-        address.postcode,
-        address.city,
-        address.country,
+        buyer=business_of(body.customer),
     )
 
 
@@ -223,6 +190,7 @@ def create_api_blueprint() -> Blueprint:
     add_message_routes(api, query_args)
     add_bank_routes(api, query_args)
     add_metrics_routes(api, query_args)
+    add_recurring_routes(api)
 
     @api.get("/openapi.json")
     def openapi() -> Response:

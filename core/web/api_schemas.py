@@ -7,7 +7,7 @@ refused with the field named, never guessed at.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
@@ -63,12 +63,17 @@ class EarlyPaymentOut(BaseModel):
     available: bool
 
 
-class InvoiceCreate(StrictModel):
+class ContentIn(StrictModel):
+    """What an invoice is for (each period's, for a recurring one)."""
+
     currency: Annotated[str, Field(min_length=3, max_length=3, examples=["EUR"])]
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
     shipping: MinorUnits = 0
     discount: MinorUnits = 0
     taxes_included: StrictBool = True
+
+
+class InvoiceCreate(ContentIn):
     customer: CustomerIn
     due_at: AwareDatetime | None = None
     expires_at: AwareDatetime | None = None
@@ -399,3 +404,43 @@ class MetricsSummary(BaseModel):
     current: KpisOut
     previous: KpisOut = Field(description="The period of the same length just before")
     satisfaction: SatisfactionOut
+
+
+class RecurringCreate(ContentIn):
+    reference: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=255,
+            description="Your id for this schedule: sending it again returns the same one",
+        ),
+    ]
+    customer: CustomerIn
+    frequency: Literal["weekly", "monthly", "yearly"]
+    start_on: date = Field(description="The first period's day (today or later)")
+    end_after: Annotated[int, Field(ge=1, le=1000)] | None = Field(
+        default=None, description="Stop after this many invoices"
+    )
+    end_on: date | None = Field(default=None, description="No period after this day")
+    payment_terms_days: Annotated[int, Field(ge=0, le=365)] | None = Field(
+        default=None, description="Each invoice is due this many days after its period starts"
+    )
+
+
+class RecurringOut(BaseModel):
+    id: int
+    reference: str
+    status: Literal["active", "paused", "cancelled", "ended"]
+    frequency: Literal["weekly", "monthly", "yearly"]
+    start_on: date
+    end_after: int | None
+    end_on: date | None
+    issued: int = Field(description="Periods invoiced so far")
+    next_on: date | None = Field(description="The next period's day; null once over")
+    currency: str
+    total: MinorUnits = Field(description="Each period's invoice total, as things stand")
+    customer_name: str
+
+
+class RecurringList(BaseModel):
+    data: list[RecurringOut]

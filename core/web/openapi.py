@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 from core.reminders import MessageKind
 from core.web import api_schemas as schemas
 from core.web.openapi_money import money_paths
+from core.web.openapi_recurring import recurring_paths
 
 REF = "#/components/schemas/{model}"
 COMPONENT_MODELS: list[type[BaseModel]] = [
@@ -33,6 +34,9 @@ COMPONENT_MODELS: list[type[BaseModel]] = [
     schemas.BankMatchIn,
     schemas.CsvProfileIn,
     schemas.MetricsSummary,
+    schemas.RecurringCreate,
+    schemas.RecurringList,
+    schemas.ContentIn,
     schemas.Error,
 ]
 
@@ -363,7 +367,11 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         },
         "servers": [{"url": base_url}],
         "security": [{"apiKey": []}],
-        "paths": {**_paths(), **money_paths(_json, _ref, _errors, _parameter, COMMON)},
+        "paths": {
+            **_paths(),
+            **money_paths(_json, _ref, _errors, _parameter, COMMON),
+            **recurring_paths(_json, _ref, _errors, _parameter, COMMON),
+        },
         "components": {
             "schemas": definitions["$defs"],
             "securitySchemes": {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from datetime import date as Date
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -28,7 +29,7 @@ from core.payments.bank_transfer import creditor_reference, epc_qr_svg, grouped
 from core.payments.provider import PaymentMethod
 from core.payments.registry import allowed_checkout_origins
 from core.satisfaction import SurveyAnswer
-from core.services import checkout, documents, invoicing, payment_accounts, survey
+from core.services import checkout, documents, invoicing, payment_accounts, recurring, survey
 from core.services.after_payment import SurveyMode
 from core.services.page_version import PageVersion, page_version
 from core.services.payment_accounts import PaymentOption
@@ -76,6 +77,9 @@ class PageView:
         return (
             format_date(moment.astimezone(self.zone), "long", locale=self.locale) if moment else ""
         )
+
+    def day(self, day: Date) -> str:
+        return str(format_date(day, "long", locale=self.locale))
 
     def datetime(self, moment: datetime) -> str:
         return format_datetime(moment.astimezone(self.zone), "d MMMM y HH:mm", locale=self.locale)
@@ -316,6 +320,32 @@ def create_pay_blueprint() -> Blueprint:
         if stored is None:
             abort(503)
         return document_response(stored, invoice.number)
+
+    @pay.route("/<code>/subscription", methods=["GET", "POST"])
+    def subscription(code: str) -> BaseResponse:
+        """The customer pauses, resumes or cancels the subscription behind this invoice."""
+        invoice, merchant = _load(code)
+        schedule = recurring.schedule_of_invoice(services(), invoice)
+        if schedule is None:
+            abort(404)
+        page = f"{payment_url('', code)}/subscription"
+        if request.method == "POST":
+            _check_form_token(code, TokenPurpose.SUBSCRIPTION)
+            action = request.form.get("action", "")
+            if action == "cancel" and request.form.get("confirmed") != "yes":
+                return redirect(f"{page}?confirm=cancel", code=303)  # asked once more
+            with contextlib.suppress(Conflict):  # done already (twice clicked, another tab)
+                recurring.customer_action(services(), invoice, action)
+            return redirect(page, code=303)
+        view = PageView(invoice, merchant, services().clock())
+        return _render(
+            "pay/subscription.html",
+            view,
+            schedule=schedule,
+            each=view.money(recurring.content_of(schedule).totals().total.minor),
+            form_token=_form_token(code, TokenPurpose.SUBSCRIPTION),
+            confirm_cancel=request.args.get("confirm") == "cancel",
+        )
 
     @pay.get("/<code>/receipt")
     def receipt(code: str) -> BaseResponse:

@@ -24,6 +24,7 @@ from core.web.console import (
     invoices,
     messages_page,
     payment_methods,
+    recurring_page,
     reminders_page,
     stores_page,
     templates_page,
@@ -65,6 +66,7 @@ CONSOLE_AREAS = (
     dashboard_page,
     invoice_export,
     experiments_page,
+    recurring_page,
 )
 
 

@@ -54,6 +54,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "document_not_ready": "La facture PDF est en préparation\u00a0: réessayez dans un instant.",
         "download_document": "Télécharger la facture (PDF)",
         "legal_details": "Mentions légales des factures",
+        "recurring": "Abonnements",
+        "recurring_hint": (
+            "Les factures récurrentes partent seules à chaque période, avec leur lien de "
+            "paiement et leurs relances. Elles se créent par l'API."
+        ),
+        "rhythm": "Rythme",
+        "next_invoice": "Prochaine facture",
+        "issued": "Émises",
+        "actions": "Actions",
+        "frequency.weekly": "Chaque semaine",
+        "frequency.monthly": "Chaque mois",
+        "frequency.yearly": "Chaque année",
+        "recurring_status.active": "Actif",
+        "recurring_status.paused": "Suspendu",
+        "recurring_status.cancelled": "Résilié",
+        "recurring_status.ended": "Terminé",
+        "recurring_pause": "Suspendre",
+        "recurring_resume": "Reprendre",
+        "recurring_cancel": "Résilier",
+        "recurring_paused": "Abonnement suspendu : aucune facture jusqu'à sa reprise.",
+        "recurring_resumed": "Abonnement repris à la prochaine période.",
+        "recurring_cancelled": "Abonnement résilié : plus aucune facture.",
+        "no_recurring_yet": "Aucun abonnement pour l'instant.",
         "legal_hint": (
             "Ce que vos factures PDF indiquent du vendeur. Pour vos clients professionnels, "
             "la facture est au format Factur-X."
@@ -493,6 +516,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "document_not_ready": "The invoice PDF is being prepared: try again in a moment.",
         "download_document": "Download the invoice (PDF)",
         "legal_details": "Legal details on invoices",
+        "recurring": "Subscriptions",
+        "recurring_hint": (
+            "Recurring invoices go out by themselves each period, with their payment link and "
+            "reminders. They are created through the API."
+        ),
+        "rhythm": "Rhythm",
+        "next_invoice": "Next invoice",
+        "issued": "Issued",
+        "actions": "Actions",
+        "frequency.weekly": "Every week",
+        "frequency.monthly": "Every month",
+        "frequency.yearly": "Every year",
+        "recurring_status.active": "Active",
+        "recurring_status.paused": "Paused",
+        "recurring_status.cancelled": "Cancelled",
+        "recurring_status.ended": "Ended",
+        "recurring_pause": "Pause",
+        "recurring_resume": "Resume",
+        "recurring_cancel": "Cancel",
+        "recurring_paused": "Subscription paused: no invoice until it resumes.",
+        "recurring_resumed": "Subscription resumed from the next period.",
+        "recurring_cancelled": "Subscription cancelled: no further invoice.",
+        "no_recurring_yet": "No subscription yet.",
         "legal_hint": (
             "What your PDF invoices say of the seller. For business customers, the invoice is "
             "a Factur-X file."
@@ -881,6 +927,9 @@ def console_text(language: str, key: str, **values: object) -> str:
 #: Domain errors in French, by their key (`PaylinkError.key`), with the values they carry. The
 #: domain speaks English (API, logs, CLI); English console users read its own message.
 ERRORS_FR: dict[str, str] = {
+    "recurring_not_active": "cet abonnement n'est pas actif",
+    "recurring_not_paused": "cet abonnement n'est pas suspendu",
+    "recurring_over": "cet abonnement est déjà terminé",
     "experiment_holdout": "la part témoin va de 0 à 50\u00a0% des factures",
     "experiment_split": "B reçoit au moins 1\u00a0%, et avec la part témoin au plus 100\u00a0%",
     "experiment_window": "un paiement compte dans 1 à 60 jours",
@@ -978,6 +1027,7 @@ EVENTS: dict[str, dict[str, str]] = {
         "data_requested": "Données demandées par le client",
         "personal_data_erased": "Données personnelles effacées",
         "document_made": "Facture PDF prête",
+        "recurring_period": "Facture d'abonnement",
         "experiment_assigned": "Groupe de test A/B attribué",
         "cart_ordered_in_store": "Panier aussi commandé en boutique : rembourser un paiement",
         "settled_in_store_too": "Réglée aussi en boutique : rembourser ce qui a été reçu",
@@ -1010,6 +1060,7 @@ EVENTS: dict[str, dict[str, str]] = {
         "data_requested": "Customer asked for their data",
         "personal_data_erased": "Personal data erased",
         "document_made": "Invoice PDF ready",
+        "recurring_period": "Subscription invoice",
         "experiment_assigned": "A/B test group given",
         "cart_ordered_in_store": "Basket also ordered in the store: refund one payment",
         "settled_in_store_too": "Also settled in the store: refund what was received",

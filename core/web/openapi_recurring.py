@@ -1,0 +1,89 @@
+"""The recurring invoices' routes of the OpenAPI document."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from core.web import api_schemas as schemas
+
+ACTIONS = {
+    "pause": "Pause: no invoice until resumed (periods falling meanwhile are skipped)",
+    "resume": "Resume from the next period to come",
+    "cancel": "Cancel: no further invoice (those issued stay as they are)",
+}
+
+
+def recurring_paths(
+    json: Callable[[type[BaseModel], str], dict[str, Any]],
+    ref: Callable[[type[BaseModel]], dict[str, str]],
+    errors: Callable[..., dict[str, Any]],
+    parameter: Callable[..., dict[str, Any]],
+    common: tuple[int, ...],
+) -> dict[str, Any]:
+    schedule_id = parameter(
+        "schedule_id", "path", {"type": "integer"}, "Recurring invoice id", required=True
+    )
+    one = json(schemas.RecurringOut, "The recurring invoice")
+    paths: dict[str, Any] = {
+        "/api/v1/recurring-invoices": {
+            "post": {
+                "operationId": "createRecurringInvoice",
+                "summary": "Invoice a customer every week, month or year (idempotent on "
+                "`reference`)",
+                "description": "Each period's invoice is made on its day (in the merchant's "
+                "time zone) with its link and reminders; a period is invoiced once.",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": ref(schemas.RecurringCreate)}},
+                },
+                "responses": {
+                    "201": json(schemas.RecurringOut, "Created"),
+                    "200": json(
+                        schemas.RecurringOut, "The schedule made earlier with that reference"
+                    ),
+                    **errors(400, 415, 422, *common),
+                },
+            },
+            "get": {
+                "operationId": "listRecurringInvoices",
+                "summary": "The merchant's recurring invoices, newest first",
+                "responses": {
+                    "200": json(schemas.RecurringList, "Recurring invoices"),
+                    **errors(*common),
+                },
+            },
+        },
+        "/api/v1/recurring-invoices/{schedule_id}": {
+            "get": {
+                "operationId": "getRecurringInvoice",
+                "summary": "One recurring invoice",
+                "parameters": [schedule_id],
+                "responses": {"200": one, **errors(404, *common)},
+            }
+        },
+        "/api/v1/recurring-invoices/{schedule_id}/content": {
+            "put": {
+                "operationId": "changeRecurringContent",
+                "summary": "What the next periods' invoices hold (issued ones keep theirs)",
+                "parameters": [schedule_id],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": ref(schemas.ContentIn)}},
+                },
+                "responses": {"200": one, **errors(400, 404, 409, 415, 422, *common)},
+            }
+        },
+    }
+    for action, summary in ACTIONS.items():
+        paths[f"/api/v1/recurring-invoices/{{schedule_id}}/{action}"] = {
+            "post": {
+                "operationId": f"{action}RecurringInvoice",
+                "summary": summary,
+                "parameters": [schedule_id],
+                "responses": {"200": one, **errors(404, 409, *common)},
+            }
+        }
+    return paths
