@@ -1,6 +1,7 @@
 """The dashboard and the A/B tests page in headless Chromium, French and English, laptop and
-phone, with a month of history: screenshots go to test-artifacts/results/, and no page is
-wider than the phone."""
+phone, with a month of history: acquisition spend entered, an A/B test created from the form
+and promoted; screenshots go to test-artifacts/results/, and no page is wider than the
+phone."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.events import PaymentReceived
+from core.message_templates import Part
 from core.money import Money
 from core.satisfaction import SurveyAnswer
 from core.services import experiments, invoicing, payments, survey
@@ -19,6 +21,9 @@ from tests.core.services.test_experiments import B
 from tests.support.factories import order
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "results"
+STARTED = {"fr": "Test lancé", "en": "Test started"}
+PROMOTE = {"fr": "Adopter B pour tous", "en": "Use B for everyone"}
+PROMOTED = {"fr": "B est maintenant votre texte", "en": "B is now your text"}
 WORDS = {"fr": ("Mot de passe", "Se connecter", "Tableau de bord", "Tests A/B"),
          "en": ("Password", "Sign in", "Dashboard", "A/B tests")}  # fmt: skip
 
@@ -39,7 +44,6 @@ def test_results_pages_read_well_on_a_laptop_and_a_phone(browser, shop_online, l
         if n == 1:
             survey.answer_survey(ctx, invoice.link_code, SurveyAnswer(5, 4, 9, "Très simple"))
     refresh_merchant(ctx, shop.id)
-    experiments.start_experiment(ctx, shop.id, "reminder-1", lang, B, 45, 10, 14)
     create_user(ctx, shop.id, "lea@boutique-lune.fr", "Léa", "correct horse battery", lang)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     password, sign_in, dashboard, tests = WORDS[lang]
@@ -55,6 +59,16 @@ def test_results_pages_read_well_on_a_laptop_and_a_phone(browser, shop_online, l
     spend_form.locator("input[name=amount]").fill("120,00" if lang == "fr" else "120.00")
     spend_form.get_by_role("button").click()
     page.get_by_role("cell", name="Instagram").wait_for()
+    # An experiment from creation to promotion, as the merchant does it.
+    page.goto(f"{base_url}/console/experiments")
+    new_test = page.locator("form[action$='/console/experiments']")
+    new_test.locator("#sms").fill(B[Part.SMS])
+    new_test.locator("#subject").fill(B[Part.SUBJECT])
+    new_test.locator("#body").fill(B[Part.BODY])
+    new_test.locator("#b_channel").select_option("email")
+    new_test.locator("#b_percent").fill("45")
+    new_test.get_by_role("button").click()
+    page.get_by_text(STARTED[lang]).wait_for()
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{base_url}/console/dashboard")
@@ -64,4 +78,8 @@ def test_results_pages_read_well_on_a_laptop_and_a_phone(browser, shop_online, l
         page.get_by_role("heading", name=tests, exact=True).wait_for()
         page.screenshot(path=str(ARTIFACTS / f"{lang}-{width}-experiments.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.get_by_role("button", name=PROMOTE[lang]).click()
+    page.get_by_text(PROMOTED[lang]).wait_for()
+    [experiment] = experiments.experiments_of(ctx, shop.id)
+    assert (experiment.status, experiment.winner, experiment.b_channel) == ("stopped", "b", "email")
     page.close()
