@@ -24,6 +24,9 @@ class EmailBranding:
     brand_color: str
     logo_url: str | None
     language: str
+    #: Who the merchant is, for the footer (legal name, address, SIREN): a careful customer
+    #: checks who writes before paying.
+    identity: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -50,5 +53,6 @@ def html_email(
         button=BUTTON[language],
         unsubscribe=UNSUBSCRIBE[language],
         unsubscribe_url=unsubscribe_url,
+        identity=branding.identity,
     )
     return str(css_inline.inline(html))

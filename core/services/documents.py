@@ -41,6 +41,7 @@ from core.page_texts import page_language
 from core.payments.bank_transfer import creditor_reference
 from core.services import invoicing, payment_accounts
 from core.services.context import ServiceContext
+from core.services.legal_details import seller_of
 from core.storage.database import insert_once
 from core.storage.document_models import InvoiceDocumentFile
 from core.storage.models import Invoice, Merchant
@@ -58,18 +59,6 @@ class DocumentEnvironment:
 
     logo_dir: Path
     base_url: str
-
-
-def seller_of(merchant: Merchant) -> Party:
-    return Party(
-        name=merchant.legal_name or merchant.name,
-        siren=merchant.siren,
-        vat_number=merchant.vat_number,
-        street=merchant.street,
-        postcode=merchant.postcode,
-        city=merchant.city,
-        country=merchant.country,
-    )
 
 
 def buyer_of(invoice: Invoice, ctx: ServiceContext) -> tuple[Party, bool]:

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from core.business_buyer import checked_siren, checked_vat
 from core.errors import NotFound, ValidationError
+from core.invoice_document import Party
 from core.services.context import ServiceContext
 from core.storage.models import Merchant
 
@@ -60,3 +61,16 @@ def set_legal_details(ctx: ServiceContext, merchant_id: int, details: LegalDetai
         merchant.legal_mentions = _clean(details.legal_mentions)
         merchant.penalty_rate = rate
         return merchant
+
+
+def seller_of(merchant: Merchant) -> Party:
+    """The merchant as its invoices and emails name the seller."""
+    return Party(
+        name=merchant.legal_name or merchant.name,
+        siren=merchant.siren,
+        vat_number=merchant.vat_number,
+        street=merchant.street,
+        postcode=merchant.postcode,
+        city=merchant.city,
+        country=merchant.country,
+    )

@@ -21,6 +21,7 @@ from core.reminders import Channel, MessageKind, MessageStatus
 from core.services.after_payment import AFTER_PAYMENT
 from core.services.context import ServiceContext
 from core.services.invoicing import PHONE_INDEX, customer_of
+from core.services.legal_details import seller_of
 from core.services.messaging import (
     RECIPIENT,
     MessagingEnvironment,
@@ -98,6 +99,7 @@ def _outgoing(
         merchant.brand_color,
         merchant.logo_url,
         template_locale(invoice.customer_locale),
+        merchant_identity(merchant),
     )
     return OutgoingMessage(
         message.id,
@@ -110,6 +112,17 @@ def _outgoing(
         html=html_email(message.subject or "", message.body, link, branding, unsubscribe_url),
         unsubscribe_url=unsubscribe_url,
     )
+
+
+def merchant_identity(merchant: Merchant) -> tuple[str, ...]:
+    """The seller as its legal details name it (what the merchant entered), for emails."""
+    seller = seller_of(merchant)
+    parts = [seller.name, *seller.address_lines]
+    if merchant.legal_mentions:
+        parts.append(merchant.legal_mentions)
+    if seller.siren:
+        parts.append(f"SIREN {seller.siren}")
+    return tuple(parts) if merchant.legal_name or seller.siren or seller.street else ()
 
 
 def _failed(ctx: ServiceContext, env: MessagingEnvironment, message_id: int, reason: str) -> None:

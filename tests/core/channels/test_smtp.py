@@ -133,3 +133,18 @@ def test_smtp_settings_are_checked_at_start():
         SmtpChannel(replace(base, smtp_url="http://mail.example"))
     with pytest.raises(ConfigurationError, match="PAYLINK_EMAIL_FROM"):
         SmtpChannel(replace(base, email_from="nobody"))
+
+
+def test_the_email_footer_says_who_the_merchant_is(ctx):
+    from core.services.legal_details import LegalDetails, set_legal_details
+    from core.services.message_delivery import merchant_identity
+    from tests.support.factories import merchant
+
+    shop = merchant(ctx)
+    assert merchant_identity(shop) == ()  # nothing entered: no footer rather than a bare name
+    details = LegalDetails("Lune SARL", "552 100 554", None, "12 quai Rambaud", "69002", "Lyon")
+    identity = merchant_identity(set_legal_details(ctx, shop.id, details))
+    assert identity == ("Lune SARL", "12 quai Rambaud", "69002 Lyon", "SIREN 552100554")
+    branding = EmailBranding("Boutique Lune", "#1f6feb", None, "fr", identity)
+    html = html_email("Votre facture", "Bonjour", "https://pay.example/i/x", branding, None)
+    assert "Lune SARL · 12 quai Rambaud · 69002 Lyon · SIREN 552100554" in html
