@@ -24,6 +24,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.invoices import PAYABLE, InvoiceStatus
 from core.links import InvalidToken, TokenPurpose, TokenSigner, looks_like_link_code, payment_url
 from core.money import Money
+from core.page_texts import TEXTS as PAGE_TEXTS
 from core.page_texts import page_language, translate
 from core.payments.bank_transfer import creditor_reference, epc_qr_svg, grouped
 from core.payments.provider import PaymentMethod
@@ -39,7 +40,6 @@ from core.web.document_download import document_response
 from core.web.page_cache import FORM_TOKEN_SLOT, NONCE_SLOT, PageCache, RenderedPage, valid_until
 
 PAY_FORM_MAX_AGE = 12 * 3600
-RETURN_REFRESH_SECONDS = 3
 
 
 def _load(code: str) -> tuple[Invoice, Merchant]:
@@ -69,6 +69,11 @@ class PageView:
 
     def t(self, key: str, **values: Any) -> str:
         return translate(self.language, key, **values)
+
+    def method_label(self, method: str) -> str:
+        """How the customer paid, in words ("card" is "Carte bancaire, Apple Pay...")."""
+        key = f"method.{method}"
+        return self.t(key if key in PAGE_TEXTS[self.language] else "method.other", count="")
 
     def money(self, minor: int) -> str:
         return Money(minor, self.invoice.currency).format(self.locale)
@@ -147,11 +152,16 @@ class PageView:
         return f"{request.path}?lang={other}"
 
 
-def _csp(form_origins: frozenset[str], nonce: str) -> str:
+def _csp(form_origins: frozenset[str], nonce: str, polls: bool = False) -> str:
+    """The pages' policy: nothing but our stylesheet and the nonce'd style; a page that polls
+    (the return page while a payment is confirmed) also runs its one nonce'd script, which
+    may fetch this origin only."""
     form_action = " ".join(["'self'", *sorted(form_origins)])
+    script = f"script-src 'nonce-{nonce}'; connect-src 'self'; " if polls else ""
     return (
         "default-src 'none'; "
         f"style-src 'self' 'nonce-{nonce}'; "
+        f"{script}"
         "img-src 'self' data: https:; "
         f"form-action {form_action}; "
         "base-uri 'none'; frame-ancestors 'none'"
@@ -178,19 +188,23 @@ def _offered(
     return options, origins
 
 
-def _html(body: str, origins: frozenset[str], nonce: str, status: int = 200) -> Response:
+def _html(
+    body: str, origins: frozenset[str], nonce: str, status: int = 200, polls: bool = False
+) -> Response:
     response = Response(body, status=status, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = _csp(origins, nonce)
+    response.headers["Content-Security-Policy"] = _csp(origins, nonce, polls)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _render(template: str, view: PageView, status: int = 200, **extra: Any) -> Response:
+def _render(
+    template: str, view: PageView, status: int = 200, polls: bool = False, **extra: Any
+) -> Response:
     """A payment page with its own nonce."""
     nonce = secrets.token_urlsafe(16)
     options, origins = _offered(view, None)
-    body = render_template(template, view=view, options=options, nonce=nonce, **extra)
-    return _html(body, origins, nonce, status)
+    body = render_template(template, view=view, options=options, nonce=nonce, polls=polls, **extra)
+    return _html(body, origins, nonce, status, polls)
 
 
 def _invoice_page(code: str, version: PageVersion, language: str) -> RenderedPage:
@@ -304,11 +318,7 @@ def create_pay_blueprint() -> Blueprint:
         if not (settled or failed):
             checkout.customer_returned(services(), invoice)
         return _render(
-            "pay/return.html",
-            view,
-            settled=settled,
-            failed=failed,
-            refresh=None if settled or failed else RETURN_REFRESH_SECONDS,
+            "pay/return.html", view, polls=not (settled or failed), settled=settled, failed=failed
         )
 
     @pay.get("/<code>/invoice.pdf")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from core.errors import ValidationError
-from core.services import invoicing
+from core.services import invoicing, payments
 from core.services.invoice_queries import invoice_timeline
 from core.web import create_app
 from tests.support.factories import order
@@ -145,8 +145,29 @@ def test_paid_void_and_expired_invoices_offer_no_payment(client, ctx, shop, cloc
 def test_the_return_url_alone_never_marks_anything_paid(client, invoice):
     response = page(client, invoice, "/return")
     html = response.get_data(as_text=True)
-    assert "Paiement en cours de confirmation" in html and 'http-equiv="refresh"' in html
+    assert "Paiement en cours de confirmation" in html and 'http-equiv="refresh"' not in html
     assert "À payer" in page(client, invoice).get_data(as_text=True)
+
+
+def test_the_return_page_asks_again_by_itself_and_on_demand(client, invoice):
+    """No meta refresh (a page moving under a screen reader): its own nonce'd script asks after
+    3, 5, 10, then every 30 s, and a "check now" link does it at once; nothing else may run."""
+    response = page(client, invoice, "/return")
+    html = response.get_data(as_text=True)
+    csp = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    assert f"script-src 'nonce-{nonce}'" in csp and "connect-src 'self'" in csp
+    assert f'<script nonce="{nonce}">' in html and "[3, 5, 10, 30]" in html
+    assert "Vérifier maintenant" in html and f'href="/i/{invoice.link_code}/return"' in html
+    assert "script-src" not in page(client, invoice).headers["Content-Security-Policy"]
+
+
+def test_the_receipt_names_the_method_and_the_page_the_amount(client, ctx, shop, invoice):
+    assert "Payer 75,50\u00a0€ par" in page(client, invoice).get_data(as_text=True)
+    assert 'hreflang="en" lang="en">English' in page(client, invoice).get_data(as_text=True)
+    payments.record_manual_payment(ctx, shop.id, invoice.id, invoice.total, "t-1", "cheque", None)
+    receipt = page(client, invoice, "/receipt").get_data(as_text=True)
+    assert "· Chèque" in receipt and "cheque" not in receipt
 
 
 @pytest.fixture
