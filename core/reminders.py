@@ -39,7 +39,9 @@ class Channel(enum.StrEnum):
 
 class MessageKind(enum.StrEnum):
     INVOICE = "invoice"
-    REMINDER = "reminder"
+    REMINDER = "reminder"  # before the due date: a gentle reminder
+    OVERDUE = "overdue"  # after it: the invoice is late
+    FINAL_NOTICE = "final_notice"  # the last one: polite, firm
     ABANDONED_CART = "abandoned_cart"
     FLASH_SALE = "flash_sale"
     RECEIPT = "receipt"
@@ -58,6 +60,10 @@ class MessageStatus(enum.StrEnum):
 #: Marketing messages: no SMS on Sundays and public holidays, an unsubscribe link in emails.
 #: Invoice reminders are transactional and carry no promotion.
 MARKETING = frozenset({MessageKind.ABANDONED_CART, MessageKind.FLASH_SALE})
+#: The texts of an invoice's own schedule (a cart's schedule speaks of the basket instead).
+ASKING_FOR_PAYMENT = frozenset(
+    {MessageKind.INVOICE, MessageKind.REMINDER, MessageKind.OVERDUE, MessageKind.FINAL_NOTICE}
+)
 
 
 def parse_offset(text: str) -> timedelta:
@@ -169,7 +175,7 @@ class ReminderPolicy:
         return ReminderPolicy(
             tuple(
                 replace(step, template=MessageKind.ABANDONED_CART)
-                if step.template in (MessageKind.INVOICE, MessageKind.REMINDER)
+                if step.template in ASKING_FOR_PAYMENT
                 else step
                 for step in self.steps
                 if step.anchor == Anchor.SENT
@@ -193,8 +199,10 @@ DEFAULT_POLICY = ReminderPolicy.from_json(
         {"name": "invoice", "anchor": "sent", "offset": "PT0S", "channel": "auto",
          "template": "invoice"},
         {"name": "reminder-1", "anchor": "sent", "offset": "PT24H", "channel": "email"},
-        {"name": "reminder-2", "anchor": "due", "offset": "P3D", "channel": "sms"},
-        {"name": "reminder-3", "anchor": "due", "offset": "P7D", "channel": "email"},
+        {"name": "reminder-2", "anchor": "due", "offset": "P3D", "channel": "sms",
+         "template": "overdue"},
+        {"name": "reminder-3", "anchor": "due", "offset": "P7D", "channel": "email",
+         "template": "final_notice"},
     ]
 )  # fmt: skip
 
