@@ -45,7 +45,8 @@ def start_checkout(
     option = next(
         (o for o in payment_options(ctx, invoice.merchant_id) if o.method == method), None
     )
-    if option is None:
+    allowed = invoice.allowed_methods  # a billing rule's choice for this invoice
+    if option is None or (allowed is not None and method.value not in allowed):
         raise ValidationError(f"{method.value} is not offered for this invoice")
     with ctx.db.transaction() as session:
         account = session.get(PaymentAccount, option.account_id)

@@ -7,7 +7,7 @@ applies and stores.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +31,7 @@ from core.money import Money
 from core.payments.provider import PaymentMethod
 from core.reconcile import reference_key
 from core.reminders import ReminderStep
+from core.services.billing import invoice_settings
 from core.services.context import ServiceContext
 from core.services.reminder_schedule import due_job, plan_reminders
 from core.storage import models
@@ -368,13 +369,14 @@ def _insert_invoice(
     )
     content = request.content
     totals = content.totals()
-    due_at = request.due_at or now + timedelta(days=merchant.payment_terms_days)
+    settings = invoice_settings(merchant, request, now)
+    due_at = settings.due_at
     state = InvoiceState.new(
         totals.total,
         due_at,
         request.expires_at,
-        request.early_discount,
-        request.early_discount_until,
+        settings.early_discount,
+        settings.early_discount_until,
     )
     if not request.draft:
         state = state.open()
@@ -399,9 +401,11 @@ def _insert_invoice(
         amount_refunded=0,
         due_at=_utc(due_at),
         expires_at=_utc(request.expires_at),
-        early_discount=request.early_discount.minor if request.early_discount else 0,
-        early_discount_until=_utc(request.early_discount_until),
+        early_discount=settings.early_discount.minor if settings.early_discount else 0,
+        early_discount_until=_utc(settings.early_discount_until),
         buyer=party_json(request.buyer) if request.buyer else None,
+        allowed_methods=settings.methods,
+        preferred_channel=settings.channel,
         created_at=now,
         updated_at=now,
         lines=[
@@ -423,6 +427,8 @@ def _insert_invoice(
     ctx.record(
         session, invoice.id, "created", source=request.source_kind.value, total=totals.total.minor
     )
+    if settings.decision.rules:
+        ctx.record(session, invoice.id, "rules_applied", rules=settings.decision.rules)
     if not request.draft:
         _on_open(ctx, session, invoice, due_steps)
     return invoice

@@ -196,6 +196,8 @@ def send_step(
             if tested is not None and tested[0] == Arm.B:
                 variant = tested[1]
         asked = Channel(variant.b_channel) if variant and variant.b_channel else wanted.channel
+        if asked == Channel.AUTO and invoice.preferred_channel:  # a billing rule's choice
+            asked = Channel(invoice.preferred_channel)
         refused = opted_out_channels(session, invoice)
         channel = choose_channel(
             asked, customer.phone is not None, customer.email is not None, refused

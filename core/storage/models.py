@@ -123,6 +123,8 @@ class Merchant(Base):
     legal_mentions: Mapped[str | None] = mapped_column(String(300))
     #: Late-payment penalty rate, percent a year ("12.15"); unset: the legal default in words.
     penalty_rate: Mapped[str | None] = mapped_column(String(8))
+    #: Billing rules, in order (`core.billing_rules.rule_to_json`); None: none.
+    billing_rules: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
 
 
@@ -254,6 +256,10 @@ class Invoice(Base):
     customer_locale: Mapped[str] = mapped_column(String(16))
     #: A business customer's company, SIREN, VAT number and address (`BusinessBuyer.to_json`).
     buyer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The payment methods a billing rule limited this invoice to; None: all the merchant's.
+    allowed_methods: Mapped[list[str] | None] = mapped_column(JSON)
+    #: sms or email, when a billing rule chose the channel of the steps that let Paylink pick.
+    preferred_channel: Mapped[str | None] = mapped_column(String(8))
     due_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     # Early-payment promotion: paid in full before `early_discount_until`, the invoice costs

@@ -22,6 +22,7 @@ from core.services.accounts import authenticate_api_key
 from core.storage.models import Invoice, Job, JobStatus
 from core.web import api_schemas as schemas
 from core.web.api_bank import add_bank_routes
+from core.web.api_billing import add_billing_routes
 from core.web.api_bodies import business_of, customer_details, invoice_content
 from core.web.api_messages import add_message_routes
 from core.web.api_metrics import add_metrics_routes
@@ -191,6 +192,7 @@ def create_api_blueprint() -> Blueprint:
     add_bank_routes(api, query_args)
     add_metrics_routes(api, query_args)
     add_recurring_routes(api)
+    add_billing_routes(api)
 
     @api.get("/openapi.json")
     def openapi() -> Response:

@@ -444,3 +444,36 @@ class RecurringOut(BaseModel):
 
 class RecurringList(BaseModel):
     data: list[RecurringOut]
+
+
+class RuleWhenIO(StrictModel):
+    customer_type: Literal["business", "consumer"] | None = None
+    store_id: int | None = None
+    sku_prefix: Annotated[str, Field(max_length=64)] | None = None
+    country: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
+    min_total: MinorUnits | None = None
+    max_total: MinorUnits | None = None
+
+
+class RuleThenIO(StrictModel):
+    payment_terms_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    methods: (
+        list[Literal["card", "paypal", "bank_pay", "instalments", "bank_transfer", "sandbox"]]
+        | None
+    ) = None
+    early_discount_percent: Annotated[int, Field(ge=1, le=50)] | None = None
+    early_discount_hours: Annotated[int, Field(ge=1, le=720)] | None = None
+    channel: Literal["sms", "email"] | None = None
+
+
+class RuleIO(StrictModel):
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    when: RuleWhenIO = Field(default_factory=RuleWhenIO)
+    then: RuleThenIO = Field(default_factory=RuleThenIO)
+
+
+class BillingRulesIO(StrictModel):
+    rules: Annotated[list[RuleIO], Field(max_length=50)] = Field(
+        description="In order: for each new invoice, the first matching rule wins each setting"
+    )

@@ -37,6 +37,7 @@ COMPONENT_MODELS: list[type[BaseModel]] = [
     schemas.RecurringCreate,
     schemas.RecurringList,
     schemas.ContentIn,
+    schemas.BillingRulesIO,
     schemas.Error,
 ]
 

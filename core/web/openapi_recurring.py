@@ -1,4 +1,4 @@
-"""The recurring invoices' routes of the OpenAPI document."""
+"""The recurring invoices' and billing rules' routes of the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -75,6 +75,26 @@ def recurring_paths(
                 },
                 "responses": {"200": one, **errors(400, 404, 409, 415, 422, *common)},
             }
+        },
+    }
+    paths["/api/v1/billing-rules"] = {
+        "get": {
+            "operationId": "getBillingRules",
+            "summary": "The merchant's billing rules, in order",
+            "responses": {"200": json(schemas.BillingRulesIO, "The rules"), **errors(*common)},
+        },
+        "put": {
+            "operationId": "putBillingRules",
+            "summary": "Replace the billing rules (in order: the first matching rule wins each "
+            "setting of a new invoice)",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref(schemas.BillingRulesIO)}},
+            },
+            "responses": {
+                "200": json(schemas.BillingRulesIO, "The rules as saved"),
+                **errors(400, 415, 422, *common),
+            },
         },
     }
     for action, summary in ACTIONS.items():

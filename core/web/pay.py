@@ -180,6 +180,9 @@ def _offered(
         else payment_accounts.payment_options(services(), view.merchant.id)
     )
     options = payment_accounts.usable_options(providers(), offered) if view.payable else []
+    allowed = view.invoice.allowed_methods  # a billing rule's choice for this invoice
+    if allowed is not None:
+        options = [o for o in options if o.method.value in allowed]
     if any(o.method == PaymentMethod.INSTALMENTS for o in options) and not view.instalments:
         options = [o for o in options if o.method != PaymentMethod.INSTALMENTS]
     origins: frozenset[str] = frozenset()

@@ -17,6 +17,7 @@ from core.services import merchant_users
 from core.web.console import (
     account,
     bank_page,
+    billing_rules_page,
     branding_page,
     dashboard_page,
     experiments_page,
@@ -67,6 +68,7 @@ CONSOLE_AREAS = (
     invoice_export,
     experiments_page,
     recurring_page,
+    billing_rules_page,
 )
 
 

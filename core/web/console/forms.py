@@ -18,10 +18,12 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
 )
 from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.reminders import MessageKind
 from core.web.console.auth import embedded_user
@@ -199,6 +201,32 @@ class SplitForm(ConsoleForm):
     """A rollout's next step: B's share of the invoices assigned from now on."""
 
     b_percent = IntegerField(validators=[DataRequired(), NumberRange(1, 100)])
+
+
+class RuleForm(ConsoleForm):
+    """A billing rule: when (all given conditions) and then (the settings it decides)."""
+
+    name = StringField(validators=[DataRequired(), Length(max=80)])
+    customer_type = SelectField(validate_choice=True, default="")
+    sku_prefix = StringField(validators=[Optional(), Length(max=64)])
+    country = StringField(validators=[Optional(), Length(min=2, max=2)])
+    min_total = StringField(validators=[Optional(), Length(max=20)])
+    max_total = StringField(validators=[Optional(), Length(max=20)])
+    payment_terms_days = IntegerField(validators=[Optional(), NumberRange(0, 365)])
+    methods = SelectMultipleField(validate_choice=True, widget=ListWidget(prefix_label=False),
+                                  option_widget=CheckboxInput())  # fmt: skip
+    early_discount_percent = IntegerField(validators=[Optional(), NumberRange(1, 50)])
+    early_discount_hours = IntegerField(validators=[Optional(), NumberRange(1, 720)])
+    channel = SelectField(validate_choice=True, default="")
+
+
+class TryRuleForm(PlainForm):
+    """A sample invoice to try the rules on (a GET form: it changes nothing)."""
+
+    customer_type = SelectField(validate_choice=True, default="consumer")
+    sku = StringField(validators=[Optional(), Length(max=64)])
+    country = StringField(validators=[Optional(), Length(min=2, max=2)])
+    total = StringField(validators=[Optional(), Length(max=20)])
 
 
 class StopExperimentForm(ConsoleForm):

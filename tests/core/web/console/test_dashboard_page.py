@@ -144,7 +144,7 @@ def test_pages_have_unique_ids_a_skip_link_the_current_menu_item_and_an_icon(cli
     home = client.get("/console/dashboard").get_data(as_text=True)
     nav = home.split("<nav", 1)[1].split("</nav>", 1)[0]
     menu = re.findall(r'<a href="(/console/[^"]+)"', nav)
-    assert len(menu) == 11
+    assert len(menu) == 12
     for path in menu:
         page = client.get(path).get_data(as_text=True)
         ids = re.findall(r'\sid="([^"]+)"', page)

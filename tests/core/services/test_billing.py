@@ -1,0 +1,81 @@
+"""Billing rules applied to new invoices: business customers get 30 days by transfer, big
+baskets an early-payment discount, a product line goes by SMS; the invoice's timeline names
+the rules; what the request says itself wins over the rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.billing_rules import Conditions, CustomerType, Effects, Rule
+from core.business_buyer import business_buyer
+from core.invoices import InvoiceContent, InvoiceLine
+from core.money import Money
+from core.services import billing, invoicing
+from core.services.invoice_queries import invoice_timeline
+from tests.support.factories import eur, merchant, order
+
+RULES = [
+    Rule(
+        "Pros à 30 jours par virement",
+        Conditions(customer_type=CustomerType.BUSINESS),
+        Effects(payment_terms_days=30, methods=("bank_transfer",)),
+    ),
+    Rule("Gros paniers", Conditions(min_total=10_000), Effects(early_discount_percent=3)),
+    Rule("Abonnements box", Conditions(sku_prefix="BOX"), Effects(channel="sms")),
+    Rule("Tout le monde", Conditions(), Effects(payment_terms_days=10)),
+]
+ACME = business_buyer("ACME SAS", "732829320")
+
+
+def basket(*prices: str, sku: str | None = None) -> InvoiceContent:
+    lines = tuple(
+        InvoiceLine(f"Article {n}", 1, eur(price), eur("0.00"), sku)
+        for n, price in enumerate(prices, start=1)
+    )
+    return InvoiceContent("EUR", lines, eur("0.00"), eur("0.00"))
+
+
+def test_rules_set_terms_methods_discount_and_channel(ctx, clock):
+    shop = merchant(ctx)
+    billing.set_rules(ctx, shop.id, RULES)
+    pro, _ = invoicing.create_invoice(
+        ctx, shop.id, order("b2b", buyer=ACME, content=basket("50.00"))
+    )
+    assert pro.due_at == clock() + timedelta(days=30)
+    assert pro.allowed_methods == ["bank_transfer"] and pro.early_discount == 0
+    big, _ = invoicing.create_invoice(ctx, shop.id, order("big", content=basket("150.00")))
+    assert big.due_at == clock() + timedelta(days=10)  # "Tout le monde"
+    assert big.early_discount == 450 and big.early_discount_until == clock() + timedelta(hours=24)
+    assert big.allowed_methods is None
+    box, _ = invoicing.create_invoice(
+        ctx, shop.id, order("box", content=basket("20.00", sku="BOX-M"))
+    )
+    assert box.preferred_channel == "sms"
+    timeline = invoice_timeline(ctx, shop.id, big.id)
+    [applied] = [event for event in timeline if event.kind == "rules_applied"]
+    assert applied.data["rules"] == ["Gros paniers", "Tout le monde"]
+
+
+def test_what_the_request_says_wins_over_the_rules(ctx, clock):
+    shop = merchant(ctx)
+    billing.set_rules(ctx, shop.id, RULES)
+    due = clock() + timedelta(days=2)
+    invoice, _ = invoicing.create_invoice(
+        ctx,
+        shop.id,
+        order(
+            "own",
+            content=basket("150.00"),
+            due_at=due,
+            early_discount=Money(100, "EUR"),
+            early_discount_until=clock() + timedelta(hours=1),
+        ),
+    )
+    assert invoice.due_at == due and invoice.early_discount == 100
+
+
+def test_without_rules_nothing_changes_and_no_timeline_entry(ctx, clock):
+    shop = merchant(ctx)
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order("plain"))
+    assert invoice.due_at == clock() + timedelta(days=7)  # the merchant's terms
+    assert "rules_applied" not in [e.kind for e in invoice_timeline(ctx, shop.id, invoice.id)]

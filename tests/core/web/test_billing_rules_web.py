@@ -1,0 +1,103 @@
+"""Billing rules where merchants and customers meet them: the console's editor (add, try on a
+sample invoice, move up, remove), the API, and the payment page offering only the methods a
+rule allows (and checkout refusing the others)."""
+
+from __future__ import annotations
+
+import re
+
+from core.billing_rules import Conditions, Effects, Rule
+from core.services import billing, invoicing
+from core.services.payment_accounts import configure_payment_account
+from tests.support.console import csrf_token, sign_in
+from tests.support.factories import order
+
+
+def test_a_rule_limiting_methods_hides_the_others(client, ctx, env, shop, sandbox_account):
+    configure_payment_account(
+        ctx,
+        env,
+        shop.id,
+        "bank_transfer",
+        {"beneficiary": "Lune", "iban": "FR7630006000011234567890189"},
+    )
+    billing.set_rules(
+        ctx,
+        shop.id,
+        [Rule("Virement seulement", Conditions(), Effects(methods=("bank_transfer",)))],
+    )
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order("only-transfer"))
+    html = client.get(f"/i/{invoice.link_code}").get_data(as_text=True)
+    assert 'value="bank_transfer"' in html and 'value="sandbox"' not in html
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    refused = client.post(f"/i/{invoice.link_code}/pay", data={"method": "sandbox", "token": token})
+    assert refused.status_code == 409
+
+
+def test_the_console_editor_adds_tries_moves_and_removes(client, ctx, shop):
+    sign_in(client, ctx, shop.id)
+    page = client.get("/console/billing-rules").get_data(as_text=True)
+    assert "Règles de facturation" in page and "Aucune règle" in page
+    for name, data in (
+        (
+            "Pros",
+            {"customer_type": "business", "payment_terms_days": "30", "methods": ["bank_transfer"]},
+        ),
+        ("Gros paniers", {"min_total": "100,00", "early_discount_percent": "3"}),
+    ):
+        added = client.post(
+            "/console/billing-rules",
+            data={
+                "csrf_token": csrf_token(page),
+                "name": name,
+                "customer_type": "",
+                "channel": "",
+                **data,
+            },
+        )
+        assert added.status_code == 303, added.get_data(as_text=True)
+    page = client.get("/console/billing-rules").get_data(as_text=True)
+    assert "Professionnel" in page and "payable sous 30 jours" in page and "Virement" in page
+    assert "total d&#39;au moins 100,00" in page and "escompte de 3" in page
+    tried = client.get(
+        "/console/billing-rules/try", query_string={"customer_type": "consumer", "total": "150"}
+    ).get_data(as_text=True)
+    assert "règle « Gros paniers »" in tried and "✗ customer is business" in tried
+    token = csrf_token(page)
+    client.post("/console/billing-rules/1/up", data={"csrf_token": token})
+    assert [r.name for r in billing.rules_of(_merchant(ctx, shop))] == ["Gros paniers", "Pros"]
+    client.post("/console/billing-rules/0/remove", data={"csrf_token": token})
+    assert [r.name for r in billing.rules_of(_merchant(ctx, shop))] == ["Pros"]
+    bad = client.post(
+        "/console/billing-rules",
+        data={"csrf_token": token, "name": "Pros", "customer_type": "", "channel": ""},
+    )
+    assert bad.status_code == 422 and "même nom" in bad.get_data(as_text=True)
+
+
+def _merchant(ctx, shop):
+    from core.storage.models import Merchant
+
+    with ctx.db.reading() as session:
+        return session.get(Merchant, shop.id)
+
+
+def test_the_api_reads_and_replaces_the_rules(client, auth):
+    rules = {
+        "rules": [
+            {
+                "name": "Pros",
+                "when": {"customer_type": "business"},
+                "then": {"payment_terms_days": 30},
+            },
+            {"name": "SMS box", "when": {"sku_prefix": "BOX"}, "then": {"channel": "sms"}},
+        ]
+    }
+    put = client.put("/api/v1/billing-rules", json=rules, headers=auth)
+    assert put.status_code == 200 and put.json == rules
+    assert client.get("/api/v1/billing-rules", headers=auth).json == rules
+    bad = {"rules": [{"name": "x", "then": {"channel": "fax"}}]}
+    assert client.put("/api/v1/billing-rules", json=bad, headers=auth).status_code == 422
+    twice = {"rules": [{"name": "x"}, {"name": "x"}]}
+    answer = client.put("/api/v1/billing-rules", json=twice, headers=auth)
+    assert answer.status_code == 422 and "unique" in answer.json["error"]["message"]
