@@ -14,7 +14,6 @@ import tempfile
 from pathlib import Path
 
 from bench import load
-from bench.jobs import postgres_databases
 from bench.pay_page import gunicorn, stop
 from core.services.accounts import create_api_key
 from core.settings import Settings
@@ -94,12 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=6_000, help="prepared per run")
-    args = parser.parse_args()
-    load.ensure_tools()
-    print("gunicorn 2 workers x 4 threads, wrk 1 thread x 16 connections, durable engines")
-    run("sqlite", None, args)
-    with postgres_databases() as make_database:
-        run("postgresql", make_database("bench_api_create"), args)
+    load.on_both_engines(run, parser.parse_args(), "bench_api_create")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ medians are printed, so a machine's drift hits all of them alike.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shutil
@@ -164,3 +165,18 @@ def table(title: str, results: dict[str, Result], bare: str, floor: str | None =
         if floor:
             line += f" {result.rate / results[floor].rate:8.2f}"
         print(line, flush=True)
+
+
+def on_both_engines(
+    run: Callable[[str, str | None, argparse.Namespace], None],
+    args: argparse.Namespace,
+    database: str,
+) -> None:
+    """An HTTP benchmark on durable SQLite, then on a PostgreSQL database of its own."""
+    from bench.jobs import postgres_databases  # the server helper, only when it is needed
+
+    ensure_tools()
+    print("gunicorn 2 workers x 4 threads, wrk 1 thread x 16 connections, durable engines")
+    run("sqlite", None, args)
+    with postgres_databases() as make_database:
+        run("postgresql", make_database(database), args)

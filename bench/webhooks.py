@@ -28,7 +28,6 @@ from flask import Flask, request
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text
 
 from bench import load
-from bench.jobs import postgres_databases
 from bench.pay_page import gunicorn, stop
 from connectors import signed_events
 from core.services.accounts import connect_store
@@ -263,12 +262,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--deliveries", type=int, default=12_000, help="prepared per run")
-    args = parser.parse_args()
-    load.ensure_tools()
-    print("gunicorn 2 workers x 4 threads, wrk 1 thread x 16 connections, durable engines")
-    run("sqlite", None, args)
-    with postgres_databases() as make_database:
-        run("postgresql", make_database("bench_webhooks"), args)
+    load.on_both_engines(run, parser.parse_args(), "bench_webhooks")
 
 
 if __name__ == "__main__":
