@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.reconcile
 	$(BIN)/python -m bench.dashboard
 	$(BIN)/python -m bench.pdf
+	$(BIN)/python -m bench.api_create
 
 lock: $(STAMP)
 	$(BIN)/pip install --quiet '$(UV)'
