@@ -46,6 +46,8 @@ class ConnectForm:
     title: Mapping[str, str]
     label: Mapping[str, str]
     placeholder: str
+    #: The platform's own name, as people write it ("WooCommerce").
+    platform_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 class MagentoConnector:
     platform: ClassVar[str] = "magento"
     connect_form: ClassVar[ConnectForm] = ConnectForm(
+        platform_name="Magento",
         endpoint="magento.install",
         field="store_url",
         title={"fr": "Connecter une boutique Magento", "en": "Connect a Magento store"},

@@ -75,6 +75,7 @@ ONE_OF = {
 class PrestaShopConnector:
     platform: ClassVar[str] = "prestashop"
     connect_form: ClassVar[ConnectForm] = ConnectForm(
+        platform_name="PrestaShop",
         endpoint="prestashop.install",
         field="shop_url",
         title={"fr": "Connecter une boutique PrestaShop", "en": "Connect a PrestaShop shop"},

@@ -38,6 +38,7 @@ from core.store_changes import (
 class ShopifyConnector:
     platform: ClassVar[str] = "shopify"
     connect_form: ClassVar[ConnectForm] = ConnectForm(
+        platform_name="Shopify",
         endpoint="shopify.install",
         field="shop",
         title={"fr": "Connecter une boutique Shopify", "en": "Connect a Shopify store"},

@@ -53,6 +53,7 @@ POLL_PAGE = 50
 class WooCommerceConnector:
     platform: ClassVar[str] = "woocommerce"
     connect_form: ClassVar[ConnectForm] = ConnectForm(
+        platform_name="WooCommerce",
         endpoint="woocommerce.install",
         field="store_url",
         title={"fr": "Connecter une boutique WooCommerce", "en": "Connect a WooCommerce store"},

@@ -10,6 +10,7 @@ import secrets
 from datetime import date as Date
 from datetime import datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -191,6 +192,11 @@ def _offered(
     return options, origins
 
 
+def _css() -> Markup:
+    css: Markup = current_app.extensions["paylink.pay_css"]
+    return css
+
+
 def _html(
     body: str, origins: frozenset[str], nonce: str, status: int = 200, polls: bool = False
 ) -> Response:
@@ -206,7 +212,9 @@ def _render(
     """A payment page with its own nonce."""
     nonce = secrets.token_urlsafe(16)
     options, origins = _offered(view, None)
-    body = render_template(template, view=view, options=options, nonce=nonce, polls=polls, **extra)
+    body = render_template(
+        template, view=view, options=options, nonce=nonce, polls=polls, css=_css(), **extra
+    )
     return _html(body, origins, nonce, status, polls)
 
 
@@ -220,7 +228,12 @@ def _invoice_page(code: str, version: PageVersion, language: str) -> RenderedPag
     view = PageView(invoice, merchant, services().clock(), language)
     options, origins = _offered(view, accounts)
     body = render_template(
-        "pay/invoice.html", view=view, options=options, nonce=NONCE_SLOT, form_token=FORM_TOKEN_SLOT
+        "pay/invoice.html",
+        view=view,
+        options=options,
+        nonce=NONCE_SLOT,
+        form_token=FORM_TOKEN_SLOT,
+        css=_css(),
     )
     deadlines = (invoice.early_discount_until, invoice.due_at, invoice.expires_at)
     return RenderedPage(body, origins, version, valid_until(view.now, deadlines))
@@ -260,6 +273,9 @@ def create_pay_blueprint() -> Blueprint:
     @pay.record_once
     def _per_app(state: BlueprintSetupState) -> None:
         state.app.extensions["paylink.page_cache"] = PageCache()
+        # Inlined in each page's nonce'd style: one round trip less after an SMS tap (3 KB).
+        stylesheet = Path(state.app.static_folder or "", "pay.css").read_text("utf-8")
+        state.app.extensions["paylink.pay_css"] = Markup(stylesheet)  # noqa: S704 (our file)
         state.app.extensions["paylink.pay_signer"] = TokenSigner(state.app.config["SECRET_KEY"])
 
     @pay.get("/<code>")

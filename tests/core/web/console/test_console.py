@@ -492,6 +492,7 @@ def test_stores_and_the_language_switch(signed_in, ctx, shop):
     invoicing.create_invoice(ctx, shop.id, order("w1", store_id=store.id))
     page = signed_in.get("/console/stores").get_data(as_text=True)
     assert "boutique-lune.fr" in page and "Connectée" in page
+    assert "<td>WooCommerce</td>" in page  # the platform as people write it, not its code
     switched = signed_in.post("/console/language", data={"csrf_token": csrf(page)})
     assert switched.status_code == 303
     english = signed_in.get("/console/stores").get_data(as_text=True)
