@@ -22,6 +22,7 @@ from wtforms import (
     StringField,
 )
 from wtforms import Form as PlainForm
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -108,7 +109,9 @@ class InvoiceForm(ConsoleForm):
     customer_name = StringField(validators=[DataRequired(), Length(max=200)])
     customer_email = EmailField(validators=[Optional(), Length(max=320)])
     customer_phone = StringField(validators=[Optional(), Length(max=40)])
-    customer_locale = SelectField(choices=["fr", "en"])
+    customer_locale = SelectField(
+        choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")]
+    )
     lines = FieldList(FormField(LineForm), min_entries=3, max_entries=20)
     shipping = StringField(validators=[Optional(), Length(max=20)])
     due_on = DateField(validators=[Optional()])
