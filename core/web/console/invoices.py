@@ -99,6 +99,10 @@ def _timeline_detail(key: str, value: object) -> str:
     """A timeline entry's detail in words: a channel, a reminder step, a skipped step's
     reason; free text (a void's reason, a store's answer) as it was written."""
     lang, text = language(), str(value)
+    if key == "rules" and isinstance(value, list):  # the billing rules that applied, by name
+        return ", ".join(str(name) for name in value)
+    if key == "arm" and f"arm.{text}" in TEXTS[lang]:  # an A/B test's group
+        return console_text(lang, f"arm.{text}")
     if key == "channel" and f"medium.{text}" in TEXTS[lang]:
         return console_text(lang, f"medium.{text}")
     if key == "step":

@@ -101,3 +101,13 @@ def test_the_api_reads_and_replaces_the_rules(client, auth):
     twice = {"rules": [{"name": "x"}, {"name": "x"}]}
     answer = client.put("/api/v1/billing-rules", json=twice, headers=auth)
     assert answer.status_code == 422 and "unique" in answer.json["error"]["message"]
+
+
+def test_the_invoice_page_names_the_rules_that_applied(client, ctx, shop):
+    billing.set_rules(
+        ctx, shop.id, [Rule("Pros à 30 jours", Conditions(), Effects(payment_terms_days=30))]
+    )
+    invoice, _ = invoicing.create_invoice(ctx, shop.id, order("ruled"))
+    sign_in(client, ctx, shop.id)
+    page = client.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
+    assert "Règles de facturation appliquées · Pros à 30 jours" in page
