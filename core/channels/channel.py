@@ -7,7 +7,7 @@ invoices, templates or schedules (the services decide what to send and when).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from core.errors import NotFound, PaylinkError
@@ -27,6 +27,16 @@ class OutgoingMessage:
     html: str | None = None
     unsubscribe_url: str | None = None
     status_callback_url: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file an email carries (the invoice's PDF)."""
+
+    filename: str
+    content_type: str  # "application/pdf"
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)

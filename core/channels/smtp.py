@@ -61,6 +61,11 @@ class SmtpChannel(NoCallbacks):
         email.set_content(message.body)
         if message.html:
             email.add_alternative(message.html, subtype="html")
+        for attachment in message.attachments:
+            maintype, subtype = attachment.content_type.split("/", 1)
+            email.add_attachment(
+                attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            )
         return email
 
     def send(self, message: OutgoingMessage) -> SentMessage:

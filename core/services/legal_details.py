@@ -26,6 +26,7 @@ class LegalDetails:
     city: str | None = None
     legal_mentions: str | None = None
     penalty_rate: str | None = None  # percent a year, as typed ("12,15" or "12.15")
+    attach_documents: bool = False  # emails asking for payment carry the invoice's PDF
 
 
 def _clean(value: str | None) -> str | None:
@@ -60,6 +61,7 @@ def set_legal_details(ctx: ServiceContext, merchant_id: int, details: LegalDetai
         merchant.city = _clean(details.city)
         merchant.legal_mentions = _clean(details.legal_mentions)
         merchant.penalty_rate = rate
+        merchant.attach_documents = details.attach_documents
         return merchant
 
 

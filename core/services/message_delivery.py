@@ -10,14 +10,21 @@ UPDATE.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import Session, lazyload
 
-from core.channels.channel import ChannelRejected, DeliveryReceipt, OutgoingMessage, StopReply
+from core.channels.channel import (
+    Attachment,
+    ChannelRejected,
+    DeliveryReceipt,
+    OutgoingMessage,
+    StopReply,
+)
 from core.channels.email_layout import EmailBranding, html_email
 from core.errors import NotFound
+from core.invoice_document import DocumentKind
 from core.invoices import PAYABLE, InvoiceStatus
 from core.message_templates import template_locale
-from core.reminders import Channel, MessageKind, MessageStatus
+from core.reminders import ASKING_FOR_PAYMENT, Channel, MessageKind, MessageStatus
 from core.services.after_payment import AFTER_PAYMENT
 from core.services.context import ServiceContext
 from core.services.invoicing import PHONE_INDEX, customer_of
@@ -30,6 +37,7 @@ from core.services.messaging import (
     sms_sender,
 )
 from core.services.opt_outs import opted_out_channels, stop_sms_everywhere, unsubscribe_token
+from core.storage.document_models import InvoiceDocumentFile
 from core.storage.models import Invoice, Merchant, Message
 
 FINAL_STATUSES = frozenset(MessageStatus) - {MessageStatus.QUEUED}
@@ -54,7 +62,7 @@ def deliver(ctx: ServiceContext, env: MessagingEnvironment, message_id: int) -> 
             message.status, message.updated_at = MessageStatus.CANCELLED, ctx.clock()
             ctx.record(session, invoice.id, "message_cancelled", step=message.step)
             return
-        outgoing = _outgoing(ctx, env, message, invoice, merchant)
+        outgoing = _outgoing(ctx, env, session, message, invoice, merchant)
     channel = Channel(message.channel)
     try:
         sent = env.channels[channel].send(outgoing)
@@ -75,6 +83,7 @@ def deliver(ctx: ServiceContext, env: MessagingEnvironment, message_id: int) -> 
 def _outgoing(
     ctx: ServiceContext,
     env: MessagingEnvironment,
+    session: Session,
     message: Message,
     invoice: Invoice,
     merchant: Merchant,
@@ -111,7 +120,26 @@ def _outgoing(
         subject=message.subject,
         html=html_email(message.subject or "", message.body, link, branding, unsubscribe_url),
         unsubscribe_url=unsubscribe_url,
+        attachments=_attached_document(session, message, invoice, merchant),
     )
+
+
+def _attached_document(
+    session: Session, message: Message, invoice: Invoice, merchant: Merchant
+) -> tuple[Attachment, ...]:
+    """The invoice's PDF for an email asking for payment, when the merchant wants it attached
+    and the worker has made it (an email never waits for its document)."""
+    if not merchant.attach_documents or MessageKind(message.kind) not in ASKING_FOR_PAYMENT:
+        return ()
+    stored = session.scalars(
+        select(InvoiceDocumentFile).where(
+            InvoiceDocumentFile.invoice_id == invoice.id,
+            InvoiceDocumentFile.kind == DocumentKind.INVOICE.value,
+        )
+    ).one_or_none()
+    if stored is None:
+        return ()
+    return (Attachment(f"{invoice.number}.pdf", "application/pdf", stored.pdf),)
 
 
 def merchant_identity(merchant: Merchant) -> tuple[str, ...]:

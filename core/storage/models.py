@@ -123,6 +123,8 @@ class Merchant(Base):
     legal_mentions: Mapped[str | None] = mapped_column(String(300))
     #: Late-payment penalty rate, percent a year ("12.15"); unset: the legal default in words.
     penalty_rate: Mapped[str | None] = mapped_column(String(8))
+    #: Whether emails asking for payment carry the invoice's PDF (Factur-X for businesses).
+    attach_documents: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     #: Billing rules, in order (`core.billing_rules.rule_to_json`); None: none.
     billing_rules: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]

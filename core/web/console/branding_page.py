@@ -97,7 +97,7 @@ def legal_details() -> Response | BaseResponse:
 
 LEGAL_FIELDS = (
     "legal_name", "siren", "vat_number", "street", "postcode", "city", "legal_mentions",
-    "penalty_rate",
+    "penalty_rate", "attach_documents",
 )  # fmt: skip
 
 

@@ -95,6 +95,7 @@ class LegalForm(ConsoleForm):
     city = StringField(validators=[Optional(), Length(max=100)])
     legal_mentions = StringField(validators=[Optional(), Length(max=300)])
     penalty_rate = StringField(validators=[Optional(), Length(max=8)])
+    attach_documents = BooleanField()
 
 
 class LineForm(PlainForm):

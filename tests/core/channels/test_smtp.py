@@ -148,3 +148,35 @@ def test_the_email_footer_says_who_the_merchant_is(ctx):
     branding = EmailBranding("Boutique Lune", "#1f6feb", None, "fr", identity)
     html = html_email("Votre facture", "Bonjour", "https://pay.example/i/x", branding, None)
     assert "Lune SARL · 12 quai Rambaud · 69002 Lyon · SIREN 552100554" in html
+
+
+def test_an_invoice_email_carries_its_pdf_when_the_merchant_wants_it(ctx, clock, smtp_server):
+    """The invoice email, through the SMTP server, with the invoice's PDF (made by the worker
+    before the email's delivery job runs) attached; without the setting, no attachment."""
+    from core.events import CustomerDetails
+    from core.jobs import JobQueue, Worker
+    from core.services import invoicing
+    from core.services.job_handlers import core_handlers
+    from core.services.legal_details import LegalDetails, set_legal_details
+    from core.services.messaging import MessagingEnvironment
+    from tests.support.factories import merchant, order, provider_env
+
+    mailbox, port = smtp_server
+    messaging = MessagingEnvironment(
+        {Channel.EMAIL: SmtpChannel(settings_for(port))}, "https://pay.example", "s"
+    )
+    handlers = core_handlers(ctx, provider_env(ctx), messaging)
+    shop = merchant(ctx)
+    email_only = CustomerDetails("Marie Curie", "marie@example.fr", None, "fr")
+    for attach, reference in ((False, "plain"), (True, "with-pdf")):
+        set_legal_details(ctx, shop.id, LegalDetails("Lune SARL", attach_documents=attach))
+        invoicing.create_invoice(ctx, shop.id, order(reference, customer=email_only))
+        Worker(JobQueue(ctx.db, clock), handlers).run(until_idle=True)
+    plain, with_pdf = (
+        message_from_bytes(m.content, policy=policy.default) for m in mailbox.received
+    )
+    assert not list(plain.iter_attachments())
+    [pdf] = list(with_pdf.iter_attachments())
+    assert pdf.get_content_type() == "application/pdf"
+    assert pdf.get_filename() == "F-2026-000002.pdf" and pdf.get_content().startswith(b"%PDF-")
+    assert with_pdf.get_body(("html",)) is not None  # the text and HTML parts are still there

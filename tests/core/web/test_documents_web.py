@@ -4,6 +4,8 @@ settings page where the seller's legal details are entered."""
 
 from __future__ import annotations
 
+import re
+
 import facturx
 
 from core.services import invoicing
@@ -76,10 +78,12 @@ def test_the_seller_s_legal_details_are_checked_when_entered(client, ctx, shop):
         "city": "Lyon",
         "legal_mentions": "SARL au capital de 10 000 €",
         "penalty_rate": "12,15",
+        "attach_documents": "y",
     }
     assert client.post("/console/branding/legal", data=details).status_code == 303
     page = client.get("/console/branding").get_data(as_text=True)
     assert 'value="552100554"' in page and 'value="12.15"' in page
+    assert re.search(r'checked id="attach_documents"|id="attach_documents"[^>]*checked', page)
     refused = client.post("/console/branding/legal", data={**details, "siren": "552 100 555"})
     assert refused.status_code == 422
     assert "n&#39;est pas un SIREN" in refused.get_data(as_text=True)
