@@ -31,32 +31,32 @@ class LocalFetcher(URLFetcher):
     """Fetch data: URIs and the merchant logos under `logo_dir`, nothing else; anything else
     stops the rendering (a fatal error, not a warning WeasyPrint would swallow)."""
 
-    def __init__(self, logo_dir: Path) -> None:
+    def __init__(self, logo_dir: Path | None) -> None:
         super().__init__(allowed_protocols=("data", "file"), fail_on_errors=True)
-        self.logo_dir = logo_dir.resolve()
+        self.logo_dir = logo_dir.resolve() if logo_dir else None
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith("data:"):
             return super().fetch(url, headers)
         if url.startswith("file://"):
             path = Path(url.removeprefix("file://")).resolve()
-            if path.parent == self.logo_dir and path.is_file():
+            if self.logo_dir and path.parent == self.logo_dir and path.is_file():
                 return URLFetcherResponse(url, path.read_bytes())
         raise RefusedResource(f"documents do not fetch {url[:80]!r}")
 
 
-def logo_file_url(logo_url: str | None, logo_dir: Path, base_url: str) -> str | None:
+def logo_file_url(logo_url: str | None, logo_dir: Path | None, base_url: str) -> str | None:
     """The file:// address of a logo uploaded to Paylink (`<base>/logos/<name>`), or None: a
     logo elsewhere on the internet is left out of documents rather than fetched."""
     for prefix in (base_url.rstrip("/") + LOGO_PREFIX, LOGO_PREFIX):
-        if logo_url and logo_url.startswith(prefix):
+        if logo_dir and logo_url and logo_url.startswith(prefix):
             path = logo_dir / logo_url.removeprefix(prefix)
             if path.resolve().parent == logo_dir.resolve() and path.is_file():
                 return path.resolve().as_uri()
     return None
 
 
-def render_pdf(html: str, logo_dir: Path) -> bytes:
+def render_pdf(html: str, logo_dir: Path | None) -> bytes:
     """The HTML (its <title> and lang become the PDF's) as a PDF/A-3b document."""
     document = HTML(string=html, url_fetcher=LocalFetcher(logo_dir))
     pdf: bytes = document.write_pdf(pdf_variant="pdf/a-3b")

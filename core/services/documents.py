@@ -57,7 +57,7 @@ LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 class DocumentEnvironment:
     """What the worker needs to make documents: where logos are, and the public address."""
 
-    logo_dir: Path
+    logo_dir: Path | None  # None: documents show the shop's name instead of its logo
     base_url: str
 
 

@@ -45,9 +45,7 @@ def core_handlers(
     documents show the merchants' logos found in `logo_dir`."""
     session = requests.Session()
     messaging = messaging or outbox_messaging(env.base_url, env.secret_key)
-    document_env = documents.DocumentEnvironment(
-        logo_dir or Path("/nonexistent-logos"), env.base_url
-    )
+    document_env = documents.DocumentEnvironment(logo_dir, env.base_url)
 
     def make_document(job: ClaimedJob) -> None:
         documents.make_invoice_document(ctx, document_env, job.payload["invoice_id"])

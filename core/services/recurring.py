@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,7 +64,7 @@ def _lines_json(content: InvoiceContent) -> list[dict[str, Any]]:
 
 
 def create_schedule(
-    ctx: ServiceContext, merchant_id: int, request: ScheduleRequest, today: date | None = None
+    ctx: ServiceContext, merchant_id: int, request: ScheduleRequest
 ) -> tuple[RecurringSchedule, bool]:
     """The schedule for `request.reference`, and whether it was created now (the same
     reference twice gives one schedule)."""
@@ -74,7 +74,7 @@ def create_schedule(
         merchant = session.get(Merchant, merchant_id)
         if merchant is None:
             raise NotFound(f"no merchant {merchant_id}")
-        local_today = today or now.astimezone(ZoneInfo(merchant.timezone)).date()
+        local_today = now.astimezone(ZoneInfo(merchant.timezone)).date()
         if recurrence.start_on < local_today:
             raise ValidationError("a schedule starts today or later", key="recurrence_start")
         customer = request.customer
@@ -309,17 +309,17 @@ def schedule_of_invoice(ctx: ServiceContext, invoice: Invoice) -> RecurringSched
     return schedule if schedule and schedule.merchant_id == invoice.merchant_id else None
 
 
-#: What a customer may do from an invoice's page.
-CUSTOMER_ACTIONS = {"pause": pause, "resume": resume, "cancel": cancel}
+#: What merchants (console, API) and customers (an invoice's page) may do to a schedule.
+ACTIONS = {"pause": pause, "resume": resume, "cancel": cancel}
 
 
 def customer_action(ctx: ServiceContext, invoice: Invoice, action: str) -> RecurringSchedule:
     """The customer paused, resumed or cancelled from one of its invoices' pages: done, and
     written on that invoice's timeline for the merchant to see."""
     schedule = schedule_of_invoice(ctx, invoice)
-    if schedule is None or action not in CUSTOMER_ACTIONS:
+    if schedule is None or action not in ACTIONS:
         raise NotFound("no subscription behind this invoice")
-    changed = CUSTOMER_ACTIONS[action](ctx, invoice.merchant_id, schedule.id)
+    changed = ACTIONS[action](ctx, invoice.merchant_id, schedule.id)
     with ctx.db.transaction() as session:
         ctx.record(session, invoice.id, f"subscription_{action}_by_customer")
     return changed

@@ -68,10 +68,9 @@ def add_recurring_routes(api: Blueprint) -> None:
         schedule = recurring.change_content(services(), g.merchant_id, schedule_id, content)
         return jsonify(schedule_json(schedule))
 
-    for action in ("pause", "resume", "cancel"):
+    for action, change in recurring.ACTIONS.items():
 
-        def act(schedule_id: int, action: str = action) -> Response:
-            change = getattr(recurring, action)
+        def act(schedule_id: int, change: Any = change) -> Response:
             return jsonify(schedule_json(change(services(), g.merchant_id, schedule_id)))
 
         api.add_url_rule(

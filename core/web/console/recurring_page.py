@@ -17,8 +17,8 @@ from core.web.console.pages import language, render, require_csrf
 from core.web.console.texts import console_text, said
 from core.web.current import services
 
-#: Each action and what the merchant is told once it is done.
-ACTIONS = {
+#: What the merchant is told once each action is done.
+DONE = {
     "pause": "recurring_paused",
     "resume": "recurring_resumed",
     "cancel": "recurring_cancelled",
@@ -43,14 +43,14 @@ def recurring_list() -> Response:
 @login_required
 def recurring_action(schedule_id: int, action: str) -> BaseResponse:
     require_csrf()
-    if action not in ACTIONS:
+    if action not in recurring.ACTIONS:
         return redirect(url_for("console.recurring_list"), code=303)
     try:
-        getattr(recurring, action)(services(), current_user.merchant_id, schedule_id)
+        recurring.ACTIONS[action](services(), current_user.merchant_id, schedule_id)
     except PaylinkError as refusal:
         flash(said(language(), refusal))
     else:
-        flash(console_text(language(), ACTIONS[action]))
+        flash(console_text(language(), DONE[action]))
     return redirect(url_for("console.recurring_list"), code=303)
 
 

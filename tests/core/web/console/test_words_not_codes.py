@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.services.recurring import CUSTOMER_ACTIONS
+from core.services.recurring import ACTIONS
 from core.web.console.texts import EVENTS
 
 CORE = Path(__file__).resolve().parents[4] / "core"
@@ -20,7 +20,7 @@ def recorded_kinds() -> set[str]:
     for source in CORE.rglob("*.py"):
         for is_format, kind in RECORDED.findall(source.read_text("utf-8")):
             if is_format:  # the one f-string kind: a customer's action on a subscription
-                kinds |= {kind.replace("{action}", action) for action in CUSTOMER_ACTIONS}
+                kinds |= {kind.replace("{action}", action) for action in ACTIONS}
             else:
                 kinds.add(kind)
     return kinds
