@@ -56,32 +56,26 @@ class Conditions:
     min_total: int | None = None  # minor units, included
     max_total: int | None = None  # minor units, included
 
-    def reasons(self, facts: InvoiceFacts) -> list[tuple[str, bool]]:
-        """Each given condition, in words, and whether the invoice meets it."""
-        checks: list[tuple[str, bool]] = []
-        if self.customer_type is not None:
-            checks.append(
-                (f"customer is {self.customer_type}", facts.customer_type == self.customer_type)
-            )
-        if self.store_id is not None:
-            checks.append((f"store {self.store_id}", facts.store_id == self.store_id))
-        if self.sku_prefix:
-            prefix = self.sku_prefix
-            checks.append(
-                (f"a SKU starts with {prefix}", any(s.startswith(prefix) for s in facts.skus))
-            )
-        if self.country:
-            checks.append((f"country {self.country}", facts.country == self.country))
-        if self.currency:
-            checks.append((f"currency {self.currency}", facts.currency == self.currency))
-        if self.min_total is not None:
-            checks.append((f"total >= {self.min_total}", facts.total >= self.min_total))
-        if self.max_total is not None:
-            checks.append((f"total <= {self.max_total}", facts.total <= self.max_total))
-        return checks
+    def given(self) -> list[tuple[str, Any]]:
+        """The conditions set, as (name, value), in field order (the console words them)."""
+        return [(f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)
+                is not None and getattr(self, f.name) != ""]  # fmt: skip
+
+    def reasons(self, facts: InvoiceFacts) -> list[tuple[str, Any, bool]]:
+        """Each given condition, as (name, value), and whether the invoice meets it."""
+        tests = {
+            "customer_type": lambda v: facts.customer_type == v,
+            "store_id": lambda v: facts.store_id == v,
+            "sku_prefix": lambda v: any(sku.startswith(v) for sku in facts.skus),
+            "country": lambda v: facts.country == v,
+            "currency": lambda v: facts.currency == v,
+            "min_total": lambda v: facts.total >= v,
+            "max_total": lambda v: facts.total <= v,
+        }
+        return [(name, value, tests[name](value)) for name, value in self.given()]
 
     def match(self, facts: InvoiceFacts) -> bool:
-        return all(met for _, met in self.reasons(facts))
+        return all(met for _, _, met in self.reasons(facts))
 
 
 @dataclass(frozen=True, slots=True)

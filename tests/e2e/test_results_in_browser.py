@@ -10,17 +10,25 @@ from pathlib import Path
 
 import pytest
 
+from core.billing_rules import Conditions, Effects, Rule
 from core.events import PaymentReceived
 from core.message_templates import Part
 from core.money import Money
 from core.satisfaction import SurveyAnswer
-from core.services import experiments, invoicing, payments, survey
+from core.services import billing, experiments, invoicing, payments, recurring, survey
 from core.services.daily_figures import refresh_merchant
 from core.services.merchant_users import create_user
 from tests.core.services.test_experiments import B
+from tests.core.services.test_recurring import request as subscription_request
 from tests.support.factories import order
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "results"
+
+
+def subscription(lang: str):
+    return subscription_request(f"abo-{lang}")
+
+
 STARTED = {"fr": "Test lancé", "en": "Test started"}
 PROMOTE = {"fr": "Adopter B pour tous", "en": "Use B for everyone"}
 PROMOTED = {"fr": "B est maintenant votre texte", "en": "B is now your text"}
@@ -44,6 +52,10 @@ def test_results_pages_read_well_on_a_laptop_and_a_phone(browser, shop_online, l
         if n == 1:
             survey.answer_survey(ctx, invoice.link_code, SurveyAnswer(5, 4, 9, "Très simple"))
     refresh_merchant(ctx, shop.id)
+    recurring.create_schedule(ctx, shop.id, subscription(lang))
+    billing.set_rules(
+        ctx, shop.id, [Rule("Pros", Conditions(min_total=100), Effects(channel="sms"))]
+    )
     create_user(ctx, shop.id, "lea@boutique-lune.fr", "Léa", "correct horse battery", lang)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     password, sign_in, dashboard, tests = WORDS[lang]
@@ -78,6 +90,11 @@ def test_results_pages_read_well_on_a_laptop_and_a_phone(browser, shop_online, l
         page.get_by_role("heading", name=tests, exact=True).wait_for()
         page.screenshot(path=str(ARTIFACTS / f"{lang}-{width}-experiments.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        for name in ("recurring", "billing-rules"):  # tables scroll inside, the page does not
+            page.goto(f"{base_url}/console/{name}")
+            page.screenshot(path=str(ARTIFACTS / f"{lang}-{width}-{name}.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+    page.goto(f"{base_url}/console/experiments")
     page.get_by_role("button", name=PROMOTE[lang]).click()
     page.get_by_text(PROMOTED[lang]).wait_for()
     [experiment] = experiments.experiments_of(ctx, shop.id)
