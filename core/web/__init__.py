@@ -21,6 +21,7 @@ from core.services.messaging import messaging_environment
 from core.settings import Settings
 from core.storage.database import Database
 from core.web.api import create_api_blueprint, rate_limit_key
+from core.web.compression import compress_public_pages
 from core.web.console import create_console_blueprint
 from core.web.console.auth import init_console_auth
 from core.web.console.logos import create_logos_blueprint
@@ -80,6 +81,7 @@ def create_app(
     app.extensions["paylink.messaging"] = messaging_environment(settings)
 
     register_error_handlers(app)
+    compress_public_pages(app)
     if settings.trusted_proxies:
         # Behind a reverse proxy: the client's address and scheme from its X-Forwarded-*
         # headers (only as many hops as the operator says are theirs), so rate limits are per

@@ -45,6 +45,9 @@ def test_a_merchant_sets_up_and_sends_an_invoice(browser, shop_online, tmp_path)
     page.get_by_role("heading", name="Factures").wait_for()
     shot("02-invoices-empty")
 
+    page.get_by_role("link", name="Réglages").click()  # the pages set once, with a line each
+    page.get_by_role("heading", name="Réglages").wait_for()
+    shot("02-settings")
     page.get_by_role("link", name="Image de marque").click()
     page.get_by_label("Couleur de marque").fill("#0a7d33")
     expect(page.locator(".preview-brand").first).to_have_css(

@@ -65,7 +65,10 @@ def test_the_embedded_console_carries_session_tokens_not_cookies(browser, embedd
     page.get_by_role("heading", name="Factures").wait_for()
     assert fresh["count"] == 1  # the page loaded App Bridge
 
-    page.get_by_role("link", name="Relances").click()  # our script adds a fresh token
+    page.get_by_role("link", name="Réglages").click()  # our script adds a fresh token
+    page.get_by_role("heading", name="Réglages").wait_for()
+    assert "id_token=" in page.url
+    page.get_by_role("link", name="Relances").click()
     page.get_by_role("heading", name="Relances").wait_for()
     assert "id_token=" in page.url and "host=YWRtaW4" in page.url
     page.get_by_label("Délai avant relance (minutes)").fill("45")

@@ -27,6 +27,7 @@ from core.web.console import (
     payment_methods,
     recurring_page,
     reminders_page,
+    settings_page,
     stores_page,
     templates_page,
 )
@@ -69,6 +70,7 @@ CONSOLE_AREAS = (
     experiments_page,
     recurring_page,
     billing_rules_page,
+    settings_page,
 )
 
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from flask import Response, abort, g, render_template, request, session
+from flask import Response, abort, current_app, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
@@ -20,6 +20,7 @@ from core.page_texts import translate
 from core.storage.models import Merchant
 from core.web.console.auth import embedded_user
 from core.web.console.forms import ActionForm
+from core.web.console.menu import console_menu
 from core.web.console.texts import console_text, event_label
 from core.web.current import services, settings
 
@@ -64,6 +65,12 @@ def local_day(moment: datetime, language: str) -> str:
     return str(format_date(moment.astimezone(_merchant_zone()), "d MMM y", _babel_locale(language)))
 
 
+def platform_name(platform: str) -> str:
+    """A store platform as people write it ("WooCommerce"), from its connector."""
+    connector = current_app.extensions["paylink.connectors"].get(platform)
+    return (connector.connect_form.platform_name if connector else "") or platform
+
+
 def render(template: str, status: int = 200, **context: Any) -> Response:
     """A console page with its CSP: scripts, styles and forms only from this origin."""
     g.csp_nonce = secrets.token_urlsafe(16)
@@ -78,6 +85,9 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
         embedded=embedded_user(),
         notices=carried_notices(),
         logout_form=ActionForm(),
+        menu=console_menu,
+        platform_name=platform_name,
+        form_failed=status == 422,
         nonce=g.csp_nonce,
         when=lambda moment: local_time(moment, lang),
         day=lambda moment: local_day(moment, lang),

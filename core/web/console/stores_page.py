@@ -24,9 +24,6 @@ def _stores_page(error: str | None = None) -> Response:
         stores=accounts.store_summaries(services(), current_user.merchant_id),
         default_gateways={name: connector.invoice_gateways for name, connector in connectors},
         installable=[(name, connector.connect_form) for name, connector in connectors],
-        platform_names={
-            name: connector.connect_form.platform_name or name for name, connector in connectors
-        },
     )
 
 

@@ -71,6 +71,23 @@ def test_the_page_is_light_self_contained_and_locked_down(client, invoice):
     assert ".brand{" in page(client, invoice, "/return").get_data(as_text=True)  # every page
 
 
+def test_the_page_travels_compressed_the_console_does_not(client, invoice):
+    import gzip
+
+    plain = page(client, invoice).get_data()
+    squeezed = client.get(f"/i/{invoice.link_code}", headers={"Accept-Encoding": "gzip"})
+    assert squeezed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in squeezed.headers["Vary"]
+    html = gzip.decompress(squeezed.get_data())
+    assert len(squeezed.get_data()) < len(html) / 2 and b"75,50\xc2\xa0\xe2\x82\xac" in html
+    assert len(html) == pytest.approx(len(plain), abs=64)  # the same page, its nonce aside
+    zstd = client.get(f"/i/{invoice.link_code}", headers={"Accept-Encoding": "zstd, br, gzip"})
+    assert zstd.headers["Content-Encoding"] == "zstd"
+    # The console mixes a merchant's searches with its form token and customers' data: BREACH.
+    console = client.get("/console/login", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in console.headers
+
+
 def test_unknown_and_malformed_codes_get_the_same_404(client, invoice):
     unknown = client.get("/i/AAAAAAAAAAAA")
     malformed = client.get("/i/not-a-code")

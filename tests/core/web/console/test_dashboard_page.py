@@ -144,12 +144,20 @@ def test_pages_have_unique_ids_a_skip_link_the_current_menu_item_and_an_icon(cli
     home = client.get("/console/dashboard").get_data(as_text=True)
     nav = home.split("<nav", 1)[1].split("</nav>", 1)[0]
     menu = re.findall(r'<a href="(/console/[^"]+)"', nav)
-    assert len(menu) == 12
-    for path in menu:
+    assert len(menu) == 6  # the daily pages and Settings; 12 entries wrapped on a phone
+    settings = client.get("/console/settings").get_data(as_text=True)
+    pages = re.findall(r'<li class="card"><a href="(/console/[^"]+)"', settings)
+    assert len(pages) == 7
+    for path in menu + pages:
         page = client.get(path).get_data(as_text=True)
         ids = re.findall(r'\sid="([^"]+)"', page)
         assert len(ids) == len(set(ids)), (path, [i for i in ids if ids.count(i) > 1])
         assert 'href="#main"' in page and '<main id="main">' in page
         assert page.count('aria-current="page"') == 1, path
+    new_invoice = client.get("/console/invoices/new").get_data(as_text=True)
+    assert '<a href="/console/invoices" aria-current="true">' in new_invoice  # its section
+    branding = client.get("/console/branding").get_data(as_text=True)
+    assert '<a href="/console/settings" aria-current="true">' in branding
+    assert '<nav class="sub"' in branding and '<nav class="sub"' not in home + settings
     assert client.get("/favicon.ico").status_code == 301
     assert client.get("/static/favicon.svg").status_code == 200
