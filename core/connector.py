@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Protocol
 
 from flask import Blueprint, Request, Response
 
+from core.early_payer_reward import DiscountCode
 from core.events import InvoiceRequested
 from core.merchant_profile import MerchantProfile
 from core.settings import Settings
@@ -163,6 +164,12 @@ class Connector(Protocol):
         """The cart's invoice is paid in full: make the store's paid order for it,
         idempotently (intermediate objects kept through `cart.keep_created`). Raises to be
         retried."""
+
+    def create_discount_code(self, store: StoreRef, code: DiscountCode, title: str) -> str:
+        """Make a single-use discount code for one order in the store (an early payer's
+        thank-you), idempotently: a code the store has already is found, not made twice.
+        Returns the store's id for it. Raises StoreRefused when the store will not make it
+        (a permission not granted), anything else to be retried."""
 
     def embedded_sign_in(self, host: StoreHost, request: Request) -> EmbeddedSignIn | None:
         """The merchant this request is signed in as by the platform's own admin, or None when

@@ -110,6 +110,14 @@ class AccessRevoked(PaylinkError):
     code = "access_revoked"
 
 
+class StoreRefused(PaylinkError):
+    """The store answers but will not do this one thing (a permission the merchant did not
+    grant Paylink): retrying cannot help, and the store stays connected for everything else."""
+
+    http_status = 502
+    code = "store_refused"
+
+
 class UnusablePayload(PaylinkError):
     """A genuine (signed or fetched) payload Paylink cannot use: kept and shown to the
     merchant, never retried. Parsers raise `MALFORMED_PAYLOAD` errors; the code reading a

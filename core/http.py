@@ -5,7 +5,7 @@ with the same idempotency key, never blindly here)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -13,7 +13,9 @@ from requests_hardened import HTTPSession
 from requests_hardened.config import Config
 from urllib3.util.retry import Retry
 
-from core.errors import AccessRevoked, OutsideServiceFailed, Throttled
+from core.errors import AccessRevoked, OutsideServiceFailed, StoreRefused, Throttled
+
+T = TypeVar("T")
 
 USER_AGENT = "Paylink/0.1 (+https://github.com/paylink)"
 #: How long to wait before calling a store again that said "later" without saying when.
@@ -105,6 +107,18 @@ def call_store(send: Callable[[], requests.Response], refused: str) -> requests.
     if status in (401, 403):
         raise AccessRevoked(f"{refused} ({status})")
     return response
+
+
+def unless_not_granted(attempt: Callable[[], T], probe: Callable[[], object], missing: str) -> T:
+    """A store call whose 401/403 may mean two things: credentials revoked, or one permission
+    the merchant did not grant (platforms answer both alike). `probe` makes a call the
+    credentials surely may: when it passes, only the permission is missing (`StoreRefused`
+    saying `missing`, the store stays connected); when not, its AccessRevoked goes up."""
+    try:
+        return attempt()
+    except AccessRevoked:
+        probe()
+        raise StoreRefused(missing) from None
 
 
 def store_json(response: requests.Response) -> Any:

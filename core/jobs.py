@@ -135,6 +135,16 @@ def enqueue_many(
     session.execute(statement, rows if len(rows) > 1 else rows[0])
 
 
+def bring_forward(session: Session, key: str, at: datetime) -> None:
+    """A pending job that was waiting on something now ready runs at `at` rather than at
+    its next look (a receipt waiting for a discount code the store has just made)."""
+    session.execute(
+        update(Job)
+        .where(Job.idempotency_key == key, Job.status == JobStatus.PENDING, Job.run_at > at)
+        .values(run_at=at)
+    )
+
+
 def retry_delay(attempt: int, rng: random.Random) -> timedelta:
     """Backoff after the `attempt`-th failure: exponential, capped, with "equal jitter" (half
     fixed, half random) so that retries spread out but never come back at once."""

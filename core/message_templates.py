@@ -71,6 +71,8 @@ VARIABLES = frozenset(
         "survey_link",
         "invoice_number",
         "promo_code",
+        "promo_value",
+        "promo_until",
         "instalment",
         "expires",
         "stop",

@@ -69,6 +69,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "subscription_keep": "Non, garder mon abonnement",
         "subscription_cancel_note": "Les factures déjà émises restent dues.",
         "receipt_title": "Reçu de paiement",
+        "reward_title": "Merci d'avoir payé si vite",
+        "reward_percent": "Avec ce code, votre prochaine commande chez {merchant} coûte "
+        "{value}\u00a0% de moins, jusqu'au {until}.",
+        "reward_amount": "Avec ce code, votre prochaine commande chez {merchant} coûte {value} "
+        "de moins, jusqu'au {until}.",
+        "reward_pending": "Votre code de remerciement est en préparation\u00a0: il arrive aussi "
+        "par message.",
         "survey_title": "Votre avis",
         "scale_end": "{value}\u00a0: {label}",
         "survey_intro": "Merci pour votre paiement à {merchant}. "
@@ -184,6 +191,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "subscription_keep": "No, keep my subscription",
         "subscription_cancel_note": "Invoices already issued remain due.",
         "receipt_title": "Payment receipt",
+        "reward_title": "Thank you for paying so quickly",
+        "reward_percent": "With this code, your next order from {merchant} costs {value}% less, "
+        "until {until}.",
+        "reward_amount": "With this code, your next order from {merchant} costs {value} less, "
+        "until {until}.",
+        "reward_pending": "Your thank-you code is on its way: it also comes by message.",
         "survey_title": "Your opinion",
         "scale_end": "{value}: {label}",
         "survey_intro": "Thank you for your payment to {merchant}. Four questions, thirty seconds.",

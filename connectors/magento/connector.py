@@ -26,9 +26,10 @@ from connectors.magento.rest import Credentials, MagentoApi, MagentoRefused, sea
 from connectors.magento.web import create_magento_blueprint
 from connectors.signed_events import UNREADABLE
 from core.connector import ConnectForm, EmbeddedSignIn, StoreHost
-from core.errors import MALFORMED_PAYLOAD, AccessRevoked
+from core.early_payer_reward import DiscountCode, RewardKind
+from core.errors import MALFORMED_PAYLOAD, AccessRevoked, StoreRefused
 from core.events import InvoiceRequested
-from core.http import store_session
+from core.http import store_session, unless_not_granted
 from core.links import payment_url
 from core.settings import Settings
 from core.store_changes import (
@@ -206,6 +207,75 @@ class MagentoConnector:
         }
         api.call("POST", f"orders/{order_id}/comments", body={"statusHistory": history})
         return "noted"
+
+    def create_discount_code(self, store: StoreRef, code: DiscountCode, title: str) -> str:
+        """A cart price rule of its own (every website and customer group, used once) with the
+        code as its coupon; a coupon the store has already (a retry) is returned, and a rule an
+        attempt made before dying is reused rather than made twice."""
+        api = self.api(store)
+        _, found = unless_not_granted(
+            lambda: api.call("GET", "coupons/search", search_criteria([("code", code.code, "eq")])),
+            lambda: self.setup_store(store),
+            "the Paylink integration may not make cart price rules: in System > Integrations, "
+            "give it Marketing > Cart Price Rules and activate it again",
+        )
+        coupons = (found or {}).get("items") or []
+        if coupons:
+            return str(coupons[0]["coupon_id"])
+        name = f"{title} ({code.code})"
+        _, rules = api.call("GET", "salesRules/search", search_criteria([("name", name, "eq")]))
+        existing = (rules or {}).get("items") or []
+        try:
+            rule_id = existing[0]["rule_id"] if existing else self._new_rule(api, code, name)
+            _, coupon = api.call(
+                "POST",
+                "coupons",
+                body={
+                    "coupon": {
+                        "rule_id": rule_id,
+                        "code": code.code,
+                        "usage_limit": 1,
+                        "usage_per_customer": 1,
+                        "times_used": 0,
+                        "is_primary": False,
+                        "type": 0,  # made by hand (1: generated)
+                    }
+                },
+            )
+        except MagentoRefused as refused:
+            raise StoreRefused(refused.message) from None
+        return str(coupon["coupon_id"])
+
+    def _new_rule(self, api: MagentoApi, code: DiscountCode, name: str) -> int:
+        """The rule behind one coupon: specific coupons "auto generated" (what lets a coupon
+        be added through the API), a percentage or a fixed amount off the whole cart."""
+        _, websites = api.call("GET", "store/websites")
+        _, groups = api.call("GET", "customerGroups/search", search_criteria([], None, 100))
+        percent = code.kind == RewardKind.PERCENT
+        rule = {
+            "name": name,
+            "description": "Paylink",
+            "website_ids": [w["id"] for w in websites or [] if int(w["id"]) != 0],
+            "customer_group_ids": [g["id"] for g in (groups or {}).get("items") or []],
+            "from_date": code.starts_at.date().isoformat(),
+            "to_date": code.ends_at.date().isoformat(),
+            "uses_per_customer": 1,
+            "is_active": True,
+            "stop_rules_processing": False,
+            "is_advanced": True,
+            "sort_order": 0,
+            "simple_action": "by_percent" if percent else "cart_fixed",
+            "discount_amount": code.value if percent else float(code.amount.to_decimal()),
+            "discount_step": 0,
+            "apply_to_shipping": False,
+            "times_used": 0,
+            "is_rss": False,
+            "coupon_type": "SPECIFIC_COUPON",
+            "use_auto_generation": True,
+            "uses_per_coupon": 1,
+        }
+        _, made = api.call("POST", "salesRules", body={"rule": rule})
+        return int(made["rule_id"])
 
     def create_order_from_cart(
         self, store: StoreRef, cart: CartToOrder, invoice: InvoiceForStore

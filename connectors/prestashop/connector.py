@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import requests
 from flask import Blueprint, Request
@@ -33,9 +34,10 @@ from connectors.prestashop.mapping import (
 from connectors.prestashop.web import create_prestashop_blueprint
 from connectors.prestashop.webservice import PrestaShopWebservice, WebserviceRefused, listed
 from core.connector import ConnectForm, EmbeddedSignIn, StoreHost
-from core.errors import MALFORMED_PAYLOAD, AccessRevoked, OutsideServiceFailed
+from core.early_payer_reward import DiscountCode, RewardKind
+from core.errors import MALFORMED_PAYLOAD, AccessRevoked, OutsideServiceFailed, StoreRefused
 from core.events import InvoiceRequested
-from core.http import response_excerpt, store_session
+from core.http import response_excerpt, store_session, unless_not_granted
 from core.links import payment_url
 from core.settings import Settings
 from core.store_changes import (
@@ -108,13 +110,16 @@ class PrestaShopConnector:
             self.settings.allow_private_stores,
         )
 
+    def configuration(self, api: PrestaShopWebservice, names: Sequence[str]) -> dict[str, str]:
+        """Values of the shop's configuration, by name (those it has)."""
+        _, data = api.get(
+            "configurations", {"filter[name]": f"[{'|'.join(names)}]", "display": "[name,value]"}
+        )
+        return {row["name"]: str(row["value"]) for row in listed(data, "configurations")}
+
     def states(self, api: PrestaShopWebservice) -> ShopStates:
         """The shop's order-state ids, from its configuration."""
-        names = "|".join(STATE_KEYS)
-        _, data = api.get(
-            "configurations", {"filter[name]": f"[{names}]", "display": "[name,value]"}
-        )
-        found = {row["name"]: int(row["value"]) for row in listed(data, "configurations")}
+        found = {name: int(value) for name, value in self.configuration(api, STATE_KEYS).items()}
         if "PS_OS_PAYMENT" not in found:
             raise OutsideServiceFailed("the shop's configuration has no PS_OS_PAYMENT state")
         closed = {found[name] for name in STATE_KEYS[1:] if name in found}
@@ -315,6 +320,54 @@ class PrestaShopConnector:
             },
         )
         return "noted"
+
+    def create_discount_code(self, store: StoreRef, code: DiscountCode, title: str) -> str:
+        """A voucher (cart rule) for one use on the whole next order, named in the shop's
+        default language, its dates in the shop's time zone; one the shop has already under
+        this code (a retry) is returned, not made again."""
+        api = self.webservice(store)
+        _, data = unless_not_granted(
+            lambda: api.get("cart_rules", {"filter[code]": f"[{code.code}]", "display": "[id]"}),
+            lambda: self.states(api),
+            "the shop's Paylink module is older than 1.1.0 and cannot make vouchers: update it "
+            "from the shop's Modules page",
+        )
+        found = listed(data, "cart_rules")
+        if found:
+            return str(found[0]["id"])
+        settings = self.configuration(api, ("PS_LANG_DEFAULT", "PS_TIMEZONE"))
+        zone = ZoneInfo(settings.get("PS_TIMEZONE") or "UTC")
+        fields: dict[str, Any] = {
+            "name": {int(settings.get("PS_LANG_DEFAULT") or 1): title[:254]},
+            "code": code.code,
+            "date_from": f"{code.starts_at.astimezone(zone):%Y-%m-%d %H:%M:%S}",
+            "date_to": f"{code.ends_at.astimezone(zone):%Y-%m-%d %H:%M:%S}",
+            "quantity": 1,
+            "quantity_per_user": 1,
+            "partial_use": 0,
+            "priority": 1,
+            "highlight": 0,
+            "active": 1,
+        }
+        if code.kind == RewardKind.PERCENT:
+            fields["reduction_percent"] = code.value
+        else:
+            _, money = api.get(
+                "currencies", {"filter[iso_code]": f"[{code.currency}]", "display": "[id]"}
+            )
+            currencies = listed(money, "currencies")
+            if not currencies:
+                raise StoreRefused(f"the shop has no {code.currency} currency for the voucher")
+            fields.update(
+                reduction_amount=amount_text(code.amount),
+                reduction_tax=1,
+                reduction_currency=currencies[0]["id"],
+            )
+        try:
+            made = api.create("cart_rules", fields)
+        except WebserviceRefused as refused:
+            raise StoreRefused(refused.message) from None
+        return str(made["id"])
 
     def create_order_from_cart(
         self, store: StoreRef, cart: CartToOrder, invoice: InvoiceForStore

@@ -25,6 +25,7 @@ SINGULAR = {
     "order_histories": "order_history",
     "order_payments": "order_payment",
     "messages": "message",
+    "cart_rules": "cart_rule",
 }
 
 
@@ -34,11 +35,18 @@ class WebserviceRefused(OutsideServiceFailed):
 
 
 def xml_body(resource: str, fields: Mapping[str, Any]) -> bytes:
-    """`<prestashop><order_history><id_order>5</id_order>…</order_history></prestashop>`."""
+    """`<prestashop><order_history><id_order>5</id_order>…</order_history></prestashop>`; a
+    field given by language id (a mapping) is written per language,
+    `<name><language id="1">…</language></name>`."""
     root = ElementTree.Element("prestashop", {"xmlns:xlink": XLINK})
     item = ElementTree.SubElement(root, SINGULAR[resource])
     for name, value in fields.items():
-        ElementTree.SubElement(item, name).text = "" if value is None else str(value)
+        element = ElementTree.SubElement(item, name)
+        if isinstance(value, Mapping):
+            for language, text in value.items():
+                ElementTree.SubElement(element, "language", {"id": str(language)}).text = text
+        else:
+            element.text = "" if value is None else str(value)
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
 
 

@@ -17,7 +17,8 @@ from connectors.shopify.deliveries import DEFAULT_INVOICE_GATEWAYS, delivery_cha
 from connectors.shopify.graphql import ShopifyAdmin
 from connectors.shopify.web import create_shopify_blueprint
 from core.connector import ConnectForm, EmbeddedSignIn, StoreHost
-from core.errors import AccessRevoked, Throttled
+from core.early_payer_reward import DiscountCode, RewardKind
+from core.errors import AccessRevoked, StoreRefused, Throttled
 from core.events import InvoiceRequested
 from core.http import http_session
 from core.links import payment_url
@@ -176,6 +177,46 @@ class ShopifyConnector:
         noted = admin.execute(graphql.METAFIELDS_SET, {"metafields": metafields})
         done.append(_outcome("noted", noted["metafieldsSet"]))
         return "; ".join(done)
+
+    def create_discount_code(self, store: StoreRef, code: DiscountCode, title: str) -> str:
+        """A basic code discount for one use, on the whole next order, in the shop's own
+        discounts list; a code the shop has already (a retry) is returned, not made again."""
+        granted = str(store.credentials.get("scope", ""))
+        if granted and "write_discounts" not in granted.split(","):
+            raise StoreRefused(
+                f"{store.domain} did not grant Paylink discounts: open the app again to approve"
+            )
+        admin = self.admin(store)
+        found = admin.execute(graphql.DISCOUNT_BY_CODE, {"code": code.code})
+        if found.get("codeDiscountNodeByCode"):
+            return str(found["codeDiscountNodeByCode"]["id"])
+        made = admin.execute(
+            graphql.DISCOUNT_CODE_CREATE, {"discount": discount_input(code, title)}
+        )["discountCodeBasicCreate"]
+        if made.get("userErrors") or not made.get("codeDiscountNode"):
+            raise StoreRefused(_outcome("discount code", made))
+        return str(made["codeDiscountNode"]["id"])
+
+
+def discount_input(code: DiscountCode, title: str) -> dict[str, Any]:
+    """`DiscountCodeBasicInput`: everyone may use it, once in all, on any product."""
+    value: dict[str, Any] = (
+        {"percentage": code.value / 100}
+        if code.kind == RewardKind.PERCENT
+        else {
+            "discountAmount": {"amount": code.amount.to_major_string(), "appliesOnEachItem": False}
+        }
+    )
+    return {
+        "title": title,
+        "code": code.code,
+        "startsAt": code.starts_at.isoformat(),
+        "endsAt": code.ends_at.isoformat(),
+        "usageLimit": 1,
+        "appliesOncePerCustomer": True,
+        "customerSelection": {"all": True},
+        "customerGets": {"value": value, "items": {"all": True}},
+    }
 
 
 def _metafield(owner: str, key: str, value: str, kind: str) -> dict[str, str]:

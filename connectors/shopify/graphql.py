@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from core.errors import AccessRevoked, OutsideServiceFailed, Throttled
+from core.errors import AccessRevoked, OutsideServiceFailed, StoreRefused, Throttled
 from core.http import send_json
 
 API_VERSION = "2025-01"
@@ -121,6 +121,21 @@ mutation DraftOrderComplete($id: ID!) {
     + DRAFT_ORDER_FIELDS
 )
 
+DISCOUNT_BY_CODE = """
+query DiscountByCode($code: String!) {
+  codeDiscountNodeByCode(code: $code) { id }
+}
+"""
+
+DISCOUNT_CODE_CREATE = """
+mutation DiscountCodeCreate($discount: DiscountCodeBasicInput!) {
+  discountCodeBasicCreate(basicCodeDiscount: $discount) {
+    codeDiscountNode { id }
+    userErrors { field message code }
+  }
+}
+"""
+
 DOCUMENTS = {
     "SHOP_PROFILE": SHOP_PROFILE,
     "ORDER_PAYMENT_STATE": ORDER_PAYMENT_STATE,
@@ -131,6 +146,8 @@ DOCUMENTS = {
     "DRAFT_ORDER_STATE": DRAFT_ORDER_STATE,
     "DRAFT_ORDER_CREATE": DRAFT_ORDER_CREATE,
     "DRAFT_ORDER_COMPLETE": DRAFT_ORDER_COMPLETE,
+    "DISCOUNT_BY_CODE": DISCOUNT_BY_CODE,
+    "DISCOUNT_CODE_CREATE": DISCOUNT_CODE_CREATE,
 }
 
 
@@ -172,6 +189,13 @@ class ShopifyAdmin:
             }
             if "THROTTLED" in codes:
                 raise Throttled("Shopify throttled the query", _wait(body))
+            if "ACCESS_DENIED" in codes:
+                # A scope the shop did not grant (an install older than the scope): the
+                # merchant must open the app again to approve it.
+                raise StoreRefused(
+                    f"Shopify refused access for {self.shop}: open the app again to approve "
+                    "its new permissions"
+                )
             raise OutsideServiceFailed(f"Shopify refused the query ({status}): {errors}")
         if status >= 400:
             raise OutsideServiceFailed(f"Shopify refused the query ({status})")

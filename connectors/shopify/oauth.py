@@ -13,7 +13,7 @@ from core.settings import Settings
 
 #: What Paylink asks of a shop: read orders and checkouts, mark orders paid, tag and note them,
 #: create orders from recovered checkouts (draft orders). shopify.app.toml says the same.
-SCOPES = "read_orders,write_orders,write_draft_orders,read_checkouts"
+SCOPES = "read_orders,write_orders,write_draft_orders,read_checkouts,write_discounts"
 STATE_COOKIE = "paylink_shopify_state"
 STATE_MAX_AGE = 600
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from flask import Blueprint, Request
@@ -26,6 +26,7 @@ from connectors.woocommerce.mapping import (
 from connectors.woocommerce.rest import WooCommerceApi
 from connectors.woocommerce.web import create_woocommerce_blueprint, delivery_url
 from core.connector import ConnectForm, EmbeddedSignIn, StoreHost
+from core.early_payer_reward import DiscountCode, RewardKind
 from core.errors import MALFORMED_PAYLOAD, AccessRevoked
 from core.events import InvoiceRequested, SourceKind
 from core.http import store_session
@@ -179,6 +180,16 @@ class WooCommerceConnector:
 
     # Webhooks ----------------------------------------------------------------------------
 
+    def create_discount_code(self, store: StoreRef, code: DiscountCode, title: str) -> str:
+        """A coupon for one use on the whole next order; one the store has already under this
+        code (a retry) is returned, not made again."""
+        api = self.api(store)
+        _, found = api.call("GET", "coupons", params={"code": code.code})
+        if isinstance(found, list) and found:
+            return str(found[0]["id"])
+        _, made = api.call("POST", "coupons", body=coupon_body(code, title))
+        return str(made["id"])
+
     def setup_store(self, store: StoreRef) -> SetupOutcome:
         """Our webhooks on the store, active and signed with our secret: created when missing,
         repaired (re-activated, secret set again) when the store has them."""
@@ -211,3 +222,19 @@ class WooCommerceConnector:
 
     def embedded_sign_in(self, host: StoreHost, request: Request) -> EmbeddedSignIn | None:
         return None  # WooCommerce's admin does not frame apps
+
+
+def coupon_body(code: DiscountCode, title: str) -> dict[str, object]:
+    """`POST /coupons`: a percentage or a fixed amount off the cart, used once in all, until
+    the end date (GMT, WooCommerce's format without offset)."""
+    percent = code.kind == RewardKind.PERCENT
+    return {
+        "code": code.code,
+        "discount_type": "percent" if percent else "fixed_cart",
+        "amount": str(code.value) if percent else code.amount.to_major_string(),
+        "description": title,
+        "date_expires_gmt": code.ends_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        "usage_limit": 1,
+        "usage_limit_per_user": 1,
+        "individual_use": False,
+    }

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from core.jobs import NewJob
 from core.reminders import MessageKind
+from core.services import rewards
 from core.services.context import ServiceContext
-from core.services.reminder_schedule import JOB_SEND_STEP
+from core.services.reminder_schedule import JOB_SEND_STEP, step_job_key
+from core.services.rewards import RECEIPT_STEP
 from core.storage.models import Invoice, Merchant
 
 
@@ -26,17 +28,18 @@ class SurveyMode(enum.StrEnum):
     SEPARATE = "separate"
 
 
-RECEIPT_STEP = "receipt"
 SURVEY_STEP = "survey"
 #: The messages sent once an invoice is paid (every other kind asks for money).
 AFTER_PAYMENT = frozenset({MessageKind.RECEIPT, MessageKind.SURVEY})
 
 
 def plan_after_payment(ctx: ServiceContext, session: Session, invoice: Invoice) -> None:
-    """The receipt now; the survey after the merchant's delay when it is its own message."""
+    """The receipt now (an early payer's discount code with it); the survey after the
+    merchant's delay when it is its own message."""
     merchant = session.get(Merchant, invoice.merchant_id)
     if merchant is None:
         return
+    rewards.plan_reward(ctx, session, invoice, merchant)
     now = ctx.clock()
     jobs = [_step_job(invoice, RECEIPT_STEP, MessageKind.RECEIPT, now)]
     if merchant.survey_mode == SurveyMode.SEPARATE:
@@ -49,7 +52,7 @@ def _step_job(invoice: Invoice, step: str, kind: MessageKind, at: datetime) -> N
     return NewJob(
         JOB_SEND_STEP,
         {"invoice_id": invoice.id, "step": step, "one_off": kind.value},
-        f"reminder:{invoice.id}:{step}",
+        step_job_key(invoice.id, step),
         at,
         invoice.merchant_id,
     )

@@ -24,6 +24,7 @@ from core.services import (
     payouts,
     provider_events,
     reminder_schedule,
+    rewards,
     store_events,
     store_sync,
 )
@@ -65,6 +66,9 @@ def core_handlers(
 
     def push_payment(job: ClaimedJob) -> None:
         store_events.push_payment(ctx, connectors or {}, job.payload["invoice_id"])
+
+    def create_reward_code(job: ClaimedJob) -> None:
+        rewards.create_code(ctx, connectors or {}, job.payload["invoice_id"])
 
     def setup_store(job: ClaimedJob) -> None:
         store_sync.setup_store(ctx, connectors or {}, job.payload["store_id"])
@@ -127,6 +131,7 @@ def core_handlers(
         payouts.JOB_SYNC_PAYOUTS: sync_payouts,
         daily_figures.JOB_REFRESH_FIGURES: refresh_figures,
         payments.JOB_PUSH_PAYMENT: push_payment,
+        rewards.JOB_CREATE_CODE: create_reward_code,
         checkout.JOB_SETTLE_CHECKOUT: settle_checkout,
         JOB_DELIVER_WEBHOOK: deliver_sandbox_webhook,
     }

@@ -39,7 +39,9 @@ SAMPLE_VALUES = {
     "expires": "30/11 23:59",
     "link": "https://pay.example/i/Ab3dE5fG7h12",
     "invoice_number": "F-2026-000123",
-    "promo_code": "LUNE10",
+    "promo_code": "MERCI-7KQ2-X9MD",
+    "promo_value": "10 %",
+    "promo_until": "30 décembre 2026",
     "instalment": "3 × 25,17 €",
     "stop": "STOP au 36111",
 }

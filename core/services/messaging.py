@@ -12,14 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_percent
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
 from core.channels.channel import MessageChannel
 from core.channels.outbox import OutboxChannel
 from core.channels.registry import build_channels
+from core.early_payer_reward import RewardKind
 from core.errors import InvalidTransition, NotFound
 from core.experiments import Arm
 from core.invoices import PAYABLE, Customer, InvoiceStatus
@@ -44,13 +47,14 @@ from core.reminders import (
     choose_channel,
     customer_zone,
 )
+from core.services import rewards
 from core.services.after_payment import AFTER_PAYMENT, SurveyMode
 from core.services.context import ServiceContext
 from core.services.experiments import arm_for, b_texts
 from core.services.invoicing import customer_of, instalment_plan_on_track, state_of
 from core.services.message_settings import own_template
 from core.services.opt_outs import opted_out_channels
-from core.services.reminder_schedule import JOB_SEND_STEP, policy_of
+from core.services.reminder_schedule import JOB_SEND_STEP, policy_of, step_job_key
 from core.settings import Settings
 from core.sms import measure, sms_money
 from core.storage.models import Invoice, Merchant, Message
@@ -109,9 +113,11 @@ def template_values(
     channel: Channel,
     kind: MessageKind,
     now: datetime,
+    reward: rewards.Reward | None = None,
 ) -> dict[str, str]:
     """The variables a template may use, formatted for the customer's language. After a
-    payment, the amount is what was paid and the link leads to the receipt or the survey."""
+    payment, the amount is what was paid and the link leads to the receipt or the survey;
+    an early payer's discount code is there once the store made it."""
     locale = BABEL_LOCALES[template_locale(customer.locale)]
     zone = customer_zone(customer.phone, merchant.timezone, merchant.country)[0]
     paid = kind in AFTER_PAYMENT
@@ -134,7 +140,23 @@ def template_values(
         "survey_link": survey_url(env.base_url, invoice.link_code) if asks_in_receipt else "",
         "invoice_number": invoice.number,
         "stop": env.sms_stop_notice if kind in MARKETING and channel == Channel.SMS else "",
+        **_promo_values(reward if kind in AFTER_PAYMENT else None, locale, zone),
     }
+
+
+def _promo_values(reward: rewards.Reward | None, locale: str, zone: ZoneInfo) -> dict[str, str]:
+    """`promo_code` and its words: "10 %" or "5,00 €" off, until a day in the customer's zone;
+    empty until the store made the code (a template shows it under `{% if promo_code %}`)."""
+    if reward is None or not reward.made:
+        return {"promo_code": "", "promo_value": "", "promo_until": ""}
+    code = reward.code
+    value = (
+        format_percent(code.value / 100, locale=locale)
+        if code.kind == RewardKind.PERCENT
+        else sms_money(code.amount, locale)
+    )
+    until = format_date(code.ends_at.astimezone(zone), "long", locale=locale)
+    return {"promo_code": code.code, "promo_value": value, "promo_until": until}
 
 
 def message_link(base_url: str, code: str, kind: MessageKind) -> str:
@@ -210,6 +232,10 @@ def send_step(
             later = _step_time(merchant, invoice, step) + timedelta(hours=variant.b_delay_hours)
             if later > now:
                 raise DeferJob(later)  # the arm is drawn again then: the same, by its hash
+        if one_off == MessageKind.RECEIPT:  # an early payer's code is being made: a moment
+            wait = rewards.receipt_waits_for(session, invoice.id, now)
+            if wait is not None:
+                raise DeferJob(wait)
         zone, country = customer_zone(customer.phone, merchant.timezone, merchant.country)
         quiet = QuietHours.sms_hours(merchant.sms_opens, merchant.sms_closes)
         opens = quiet.next_allowed(now, channel, wanted.template, zone, country)
@@ -262,7 +288,8 @@ def claim_message(
     now = ctx.clock()
     marketing = kind in MARKETING
     locale = template_locale(customer.locale)
-    values = template_values(env, invoice, merchant, customer, channel, kind, now)
+    reward = rewards.reward_of(session, invoice.id) if kind in AFTER_PAYMENT else None
+    values = template_values(env, invoice, merchant, customer, channel, kind, now, reward)
     recipient = customer.phone if channel == Channel.SMS else customer.email
     assert recipient is not None
 
@@ -324,7 +351,7 @@ def resend_invoice(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> st
             NewJob(
                 JOB_SEND_STEP,
                 {"invoice_id": invoice_id, "step": step, "one_off": MessageKind.INVOICE.value},
-                f"reminder:{invoice_id}:{step}",
+                step_job_key(invoice_id, step),
                 ctx.clock(),
                 merchant_id,
             ),

@@ -21,6 +21,13 @@ from core.services.context import ServiceContext
 from core.storage.models import Invoice, Merchant
 
 JOB_SEND_STEP = "messages.send_step"
+
+
+def step_job_key(invoice_id: int, step: str) -> str:
+    """A step's job key: one job per invoice and step, whoever plans it."""
+    return f"reminder:{invoice_id}:{step}"
+
+
 SWEEP_BATCH = 1000
 
 
@@ -84,7 +91,7 @@ def due_job(
     return NewJob(
         JOB_SEND_STEP,
         {"invoice_id": invoice.id, "step": due[-1].name},
-        f"reminder:{invoice.id}:{due[-1].name}",
+        step_job_key(invoice.id, due[-1].name),
         ctx.clock(),
         invoice.merchant_id,
     )

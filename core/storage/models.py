@@ -127,6 +127,9 @@ class Merchant(Base):
     attach_documents: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     #: Billing rules, in order (`core.billing_rules.rule_to_json`); None: none.
     billing_rules: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    #: The discount code offered to early payers (`RewardOffer` as `offer_to_json` writes it);
+    #: None: no offer.
+    early_payer_reward: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
 
 

@@ -10,6 +10,7 @@ from core.storage import (
     figures_models,
     models,
     recurring_models,
+    reward_models,
     survey_models,
 )
 
@@ -22,5 +23,6 @@ __all__ = [
     "figures_models",
     "metadata",
     "recurring_models",
+    "reward_models",
     "survey_models",
 ]

@@ -473,6 +473,22 @@ class RuleIO(StrictModel):
     then: RuleThenIO = Field(default_factory=RuleThenIO)
 
 
+class EarlyPayerRewardIO(StrictModel):
+    """The thank-you code early payers get, made in the store their invoice came from."""
+
+    enabled: bool = Field(description="False: no codes (the other fields are then ignored)")
+    window_hours: Annotated[int, Field(ge=1, le=168)] = Field(
+        24, description="Paid in full within this many hours of the invoice reaching them"
+    )
+    kind: Literal["percent", "amount"] = Field(
+        "percent", description="A share of the next order, or a fixed amount off it"
+    )
+    value: Annotated[int, Field(ge=1)] = Field(
+        10, description="Percent (1-50), or minor units of the merchant's currency"
+    )
+    valid_days: Annotated[int, Field(ge=1, le=365)] = Field(30, description="Code validity")
+
+
 class BillingRulesIO(StrictModel):
     rules: Annotated[list[RuleIO], Field(max_length=50)] = Field(
         description="In order: for each new invoice, the first matching rule wins each setting"

@@ -38,6 +38,7 @@ COMPONENT_MODELS: list[type[BaseModel]] = [
     schemas.RecurringList,
     schemas.ContentIn,
     schemas.BillingRulesIO,
+    schemas.EarlyPayerRewardIO,
     schemas.Error,
 ]
 

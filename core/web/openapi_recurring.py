@@ -1,4 +1,5 @@
-"""The recurring invoices' and billing rules' routes of the OpenAPI document."""
+"""The recurring invoices', billing rules' and early payers' reward routes of the OpenAPI
+document."""
 
 from __future__ import annotations
 
@@ -93,6 +94,26 @@ def recurring_paths(
             },
             "responses": {
                 "200": json(schemas.BillingRulesIO, "The rules as saved"),
+                **errors(400, 415, 422, *common),
+            },
+        },
+    }
+    paths["/api/v1/early-payer-reward"] = {
+        "get": {
+            "operationId": "getEarlyPayerReward",
+            "summary": "The thank-you code offered to customers who pay early",
+            "responses": {"200": json(schemas.EarlyPayerRewardIO, "The offer"), **errors(*common)},
+        },
+        "put": {
+            "operationId": "putEarlyPayerReward",
+            "summary": "Offer (or stop offering) a single-use code for the next order, made in "
+            "the store the invoice came from, to customers paying in full in time",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref(schemas.EarlyPayerRewardIO)}},
+            },
+            "responses": {
+                "200": json(schemas.EarlyPayerRewardIO, "The offer as saved"),
                 **errors(400, 415, 422, *common),
             },
         },

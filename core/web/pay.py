@@ -31,7 +31,15 @@ from core.payments.bank_transfer import creditor_reference, epc_qr_svg, grouped
 from core.payments.provider import PaymentMethod
 from core.payments.registry import allowed_checkout_origins
 from core.satisfaction import SurveyAnswer
-from core.services import checkout, documents, invoicing, payment_accounts, recurring, survey
+from core.services import (
+    checkout,
+    documents,
+    invoicing,
+    payment_accounts,
+    recurring,
+    rewards,
+    survey,
+)
 from core.services.after_payment import SurveyMode
 from core.services.page_version import PageVersion, page_version
 from core.services.payment_accounts import PaymentOption
@@ -387,6 +395,7 @@ def create_pay_blueprint() -> Blueprint:
             view,
             payments=invoicing.invoice_payments(services(), invoice.id),
             ask_survey=merchant.survey_mode != SurveyMode.OFF,
+            reward=rewards.invoice_reward(services(), invoice.id),
         )
 
     @pay.route("/<code>/survey", methods=["GET", "POST"])

@@ -26,7 +26,15 @@ LONGEST = {
     "expires": "30/09 23:59",
     "link": "https://paiement.boutique-lunesoie.fr.eu" + "/i/Ab3dE5fG7h12",
     "stop": "STOP au 36111",
-    "promo_code": "LUNE10",
+    "promo_code": "",  # only early payers' receipts carry one (see below)
+    "promo_value": "",
+    "promo_until": "",
+}
+#: An early payer's code, at its longest: a receipt carrying it may take a second segment.
+PROMO = {
+    "promo_code": "THANKS-7KQ2-X9MD",
+    "promo_value": "9 999,99 €",
+    "promo_until": "30 septembre 2026",
 }
 
 
@@ -39,6 +47,16 @@ def test_every_default_sms_fits_one_gsm7_segment(kind, locale):
     sms = measure(" ".join(text.split()))
     assert (sms.encoding, sms.segments) == (Encoding.GSM7, 1), (text, sms)
     assert "Marie-Christine" in text and LONGEST["link"] in text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_receipt_with_an_early_payer_s_code_fits_two_segments(locale):
+    amount = sms_money(Money(999999, "EUR"), "fr_FR" if locale == "fr" else "en_GB")
+    template = default_template(MessageKind.RECEIPT, locale, Part.SMS)
+    text = " ".join(render_template(template, {**LONGEST, **PROMO, "amount": amount}).split())
+    sms = measure(text)
+    assert (sms.encoding, sms.segments) == (Encoding.GSM7, 2), (text, sms)
+    assert PROMO["promo_code"] in text and PROMO["promo_until"] in text
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -177,6 +177,10 @@ class FakeMagento:
         self.received: list[tuple[str, str, Any]] = []
         self.revoked = False
         self.refuse: dict[str, tuple[str, list[str]]] = {}  # "POST order/42/invoice" -> error
+        self.rules: dict[int, dict[str, Any]] = {}
+        self.coupons: dict[int, dict[str, Any]] = {}
+        #: ACL resources the integration was not given ("Magento_SalesRule::quote").
+        self.denied: set[str] = set()
         httpserver.expect_request(re.compile(r"^/oauth/token/.*")).respond_with_handler(self.token)
         httpserver.expect_request(re.compile(f"^{API}/.*")).respond_with_handler(self)
 
@@ -244,6 +248,32 @@ class FakeMagento:
         if f"{request.method} {path}" in self.refuse:
             message, parameters = self.refuse[f"{request.method} {path}"]
             return self._error(400, message, parameters)
+        if path.startswith(("coupons", "salesRules")) and "Magento_SalesRule::quote" in self.denied:
+            return self._error(
+                401,
+                "The consumer isn't authorized to access %resources.",
+                ["Magento_SalesRule::quote"],
+            )
+        if path in ("coupons/search", "salesRules/search"):
+            pool = self.coupons if path.startswith("coupons") else self.rules
+            return json_answer(self._found(list(pool.values()), request.args))
+        if path == "salesRules":
+            return self._new_rule(body["rule"])
+        if path == "coupons":
+            return self._new_coupon(body["coupon"])
+        if path == "store/websites":
+            return json_answer(
+                [
+                    {"id": 0, "code": "admin", "name": "Admin", "default_group_id": 0},
+                    {"id": 1, "code": "base", "name": "Main Website", "default_group_id": 1},
+                ]
+            )  # type: ignore[arg-type]
+        if path == "customerGroups/search":
+            groups = [
+                {"id": i, "code": c, "tax_class_id": 3}
+                for i, c in enumerate(("NOT LOGGED IN", "General", "Wholesale", "Retailer"))
+            ]
+            return json_answer(self._found(groups, request.args))
         if match := re.fullmatch(r"orders/(\d+)", path):
             order = self.orders.get(int(match.group(1)))
             if order is None:
@@ -273,7 +303,34 @@ class FakeMagento:
         return self._error(404, "Request does not match any route.")
 
     def _search(self, args: Any, path: str) -> dict[str, Any]:
-        found = list(self.orders.values() if path == "orders" else self.quotes.values())
+        return self._found(
+            list(self.orders.values() if path == "orders" else self.quotes.values()), args
+        )
+
+    def _new_rule(self, rule: dict[str, Any]) -> Response:
+        rule = {**rule, "rule_id": 1 + len(self.rules)}
+        self.rules[rule["rule_id"]] = rule
+        return json_answer(rule)
+
+    def _new_coupon(self, coupon: dict[str, Any]) -> Response:
+        """CouponRepository::save: the rule must exist and allow coupons added this way
+        (specific coupons with auto generation); codes are unique."""
+        rule = self.rules.get(coupon["rule_id"])
+        if rule is None:
+            return self._error(
+                404,
+                "No such entity with %fieldName = %fieldValue",
+                ["ruleId", str(coupon["rule_id"])],
+            )
+        if rule["coupon_type"] != "SPECIFIC_COUPON" or not rule["use_auto_generation"]:
+            return self._error(400, "Specified rule does not allow coupons")
+        if any(c["code"] == coupon["code"] for c in self.coupons.values()):
+            return self._error(400, "The coupon code isn't unique. Verify the code and try again.")
+        coupon = {**coupon, "coupon_id": 1 + len(self.coupons)}
+        self.coupons[coupon["coupon_id"]] = coupon
+        return json_answer(coupon)
+
+    def _found(self, found: list[dict[str, Any]], args: Any) -> dict[str, Any]:
         index = 0
         while f"searchCriteria[filterGroups][{index}][filters][0][field]" in args:
             prefix = f"searchCriteria[filterGroups][{index}][filters][0]"

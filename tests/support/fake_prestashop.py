@@ -28,6 +28,8 @@ SHOP_SECRET = "5f1b0c2a7e9d4c3b8a6f0e1d2c3b4a59687766554433221100ffeeddccbbaa99"
 #: The shop's order states (PrestaShop's installer order): 2 paid, 6 cancelled, 7 refunded,
 #: 8 payment error, 10 awaiting bank wire, 20 the Paylink module's "Awaiting Paylink payment".
 STATES = {"PS_OS_PAYMENT": 2, "PS_OS_CANCELED": 6, "PS_OS_REFUND": 7, "PS_OS_ERROR": 8}
+#: The rest of the shop's configuration Paylink reads: its language and time zone.
+CONFIGURATION = {**STATES, "PS_LANG_DEFAULT": 1, "PS_TIMEZONE": "Europe/Paris"}
 PAID_STATES = frozenset({2, 11})
 AWAITING_PAYLINK = 20
 
@@ -136,12 +138,19 @@ def cart_event(**changes: Any) -> dict[str, Any]:
     return {"event": "cart.saved", "id_cart": cart["id_cart"], "cart": cart}
 
 
-def xml_fields(body: bytes) -> tuple[str, dict[str, str]]:
+def xml_fields(body: bytes) -> tuple[str, dict[str, Any]]:
     """(resource element, its fields) of a write, parsed as PrestaShop parses it."""
     root = ElementTree.fromstring(body)
     assert root.tag == "prestashop", root.tag
     (item,) = list(root)
-    return item.tag, {child.tag: child.text or "" for child in item}
+    return item.tag, {
+        child.tag: (
+            {str(language.get("id")): language.text or "" for language in child}
+            if len(child)
+            else child.text or ""
+        )
+        for child in item
+    }
 
 
 class FakePrestaShop:
@@ -157,6 +166,10 @@ class FakePrestaShop:
         self.answer_status: list[int] = []  # statuses to answer before behaving (429, 503...)
         self.xml_errors = False  # answer refusals in XML, as shops without JSON output do
         self.refuse: dict[str, str] = {}  # "POST messages" -> the validation error to answer
+        self.cart_rules: dict[int, dict[str, Any]] = {}
+        #: Resources the key may use besides orders and what they name (a module before 1.1.0
+        #: gave no cart_rules): PrestaShop answers 401 for any other.
+        self.denied: set[str] = set()
         self.resources: dict[str, dict[int, dict[str, Any]]] = {
             "customers": {
                 5: {"id": 5, "firstname": "Marie", "lastname": "Curie", "email": "marie@example.fr"}
@@ -250,6 +263,9 @@ class FakePrestaShop:
                 return self._refuse(400, "Only XML can be read by the Webservice")
             _, fields = xml_fields(request.get_data())
         self.received.append((request.method, path, fields))
+        if (resource := path.split("/")[0]) in self.denied:
+            allowed = "is not allowed with this authentication key"
+            return self._refuse(401, f'Resource of type "{resource}" {allowed}')
         if f"{request.method} {path}" in self.refuse:
             return self._refuse(400, self.refuse[f"{request.method} {path}"])
         if self.answer_status:
@@ -261,7 +277,9 @@ class FakePrestaShop:
             return json_answer(self._orders(request.args))
         if path == "configurations":
             names = request.args["filter[name]"].strip("[]").split("|")
-            rows = [{"name": n, "value": str(STATES[n])} for n in names if n in STATES]
+            rows = [
+                {"name": n, "value": str(CONFIGURATION[n])} for n in names if n in CONFIGURATION
+            ]
             return json_answer({"configurations": rows})
         if match := re.fullmatch(
             r"(customers|addresses|countries|currencies|languages)/(\d+)", path
@@ -270,6 +288,13 @@ class FakePrestaShop:
             singular = {"addresses": "address", "countries": "country", "currencies": "currency"}
             name = singular.get(match.group(1), match.group(1)[:-1])
             return json_answer({name: found}) if found else self._refuse(404, "Not found")
+        if path == "cart_rules" and fields is not None:
+            return self._new_cart_rule(fields)
+        if path in ("cart_rules", "currencies"):
+            field, value = next((k, v) for k, v in request.args.items() if k.startswith("filter["))
+            pool = self.cart_rules if path == "cart_rules" else self.resources["currencies"]
+            found = [{"id": i} for i, r in pool.items() if str(r[field[7:-1]]) == value.strip("[]")]
+            return json_answer({path: found} if found else [])
         if path == "order_histories" and fields is not None:
             return self._history(fields)
         if path == "order_payments" and fields is not None:
@@ -297,6 +322,17 @@ class FakePrestaShop:
             found = [m for m in self.messages if str(m["id_order"]) == order_id]
             return json_answer({"messages": found} if found else [])
         return self._refuse(404, f"Resource {path} not found")
+
+    def _new_cart_rule(self, fields: dict[str, Any]) -> Any:
+        """CartRule's definition: name (per language), dates and code required; codes unique
+        (PrestaShop's back office refuses a second; the Webservice would take it: Paylink
+        looks first)."""
+        missing = [f for f in ("name", "date_from", "date_to") if not fields.get(f)]
+        if missing:
+            return self._refuse(400, f"Validation error: {missing[0]} is required")
+        rule = {"id": len(self.cart_rules) + 1, **fields}
+        self.cart_rules[rule["id"]] = rule
+        return json_answer({"cart_rule": rule}, 201)
 
     def _orders(self, args: Any) -> Any:
         found = sorted(self.orders.values(), key=lambda o: int(o["id"]))

@@ -96,6 +96,8 @@ class FakeShop:
         self.order_paid = False
         self.tags: set[str] = set()
         self.metafields: dict[tuple[str, str], str] = {}
+        # Discount codes made through the API, by code: (id, DiscountCodeBasicInput).
+        self.discounts: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def __call__(self, request: Any) -> Any:
         assert request.headers["X-Shopify-Access-Token"] == self.token
@@ -159,8 +161,28 @@ class FakeShop:
             "DraftOrderState": lambda: {"draftOrder": self._state(variables["id"])},
             "DraftOrderCreate": lambda: self._create(variables["input"]),
             "DraftOrderComplete": lambda: self._complete(variables["id"]),
+            "DiscountByCode": lambda: {
+                "codeDiscountNodeByCode": (
+                    {"id": self.discounts[variables["code"]][0]}
+                    if variables["code"] in self.discounts
+                    else None
+                )
+            },
+            "DiscountCodeCreate": lambda: self._discount(variables["discount"]),
         }
         return orders[operation]()
+
+    def _discount(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data["code"] in self.discounts:  # codes are unique in a shop
+            error = {
+                "field": ["basicCodeDiscount", "code"],
+                "message": "Code must be unique. Please try a different code.",
+                "code": "TAKEN",
+            }
+            return {"discountCodeBasicCreate": {"codeDiscountNode": None, "userErrors": [error]}}
+        gid = f"gid://shopify/DiscountCodeNode/{1057371000 + len(self.discounts)}"
+        self.discounts[data["code"]] = (gid, data)
+        return {"discountCodeBasicCreate": {"codeDiscountNode": {"id": gid}, "userErrors": []}}
 
     def _mark_paid(self) -> None:
         self.order_paid = self.order_paid or not self.errors

@@ -167,6 +167,7 @@ class FakeWooCommerce:
         self.orders: dict[int, dict[str, Any]] = {}
         self.notes: dict[int, list[dict[str, Any]]] = {}
         self.webhooks: dict[int, dict[str, Any]] = {}
+        self.coupons: dict[int, dict[str, Any]] = {}
         self.received: list[tuple[str, str, Any]] = []
         self.answer_status: list[int] = []  # statuses to answer before behaving (429, 503...)
         httpserver.expect_request(re.compile(f"^{API}/.*")).respond_with_handler(self)
@@ -213,6 +214,11 @@ class FakeWooCommerce:
             return json_answer(order)
         if path == "/orders":
             return json_answer(self._list(request.args))  # type: ignore[arg-type]
+        if path == "/coupons" and request.method == "POST":
+            return self._new_coupon(body)
+        if path == "/coupons":  # `code`: WooCommerce compares codes without case
+            code = request.args.get("code", "").lower()
+            return json_answer([c for c in self.coupons.values() if c["code"] == code])  # type: ignore[arg-type]
         if path == "/webhooks" and request.method == "POST":
             hook = {"id": 14 + len(self.webhooks), "status": "active", **body}
             self.webhooks[hook["id"]] = hook
@@ -223,6 +229,20 @@ class FakeWooCommerce:
             self.webhooks[int(match.group(1))].update(body)
             return json_answer(self.webhooks[int(match.group(1))])
         return json_answer({"code": "rest_no_route"}, 404)
+
+    def _new_coupon(self, body: dict[str, Any]) -> Any:
+        """WooCommerce keeps codes in lower case and refuses a code that exists."""
+        code = body["code"].lower()
+        if any(c["code"] == code for c in self.coupons.values()):
+            error = {
+                "code": "woocommerce_rest_coupon_code_already_exists",
+                "message": "The coupon code already exists",
+                "data": {"status": 400},
+            }
+            return json_answer(error, 400)
+        coupon = {"id": 719 + len(self.coupons), **body, "code": code, "usage_count": 0}
+        self.coupons[coupon["id"]] = coupon
+        return json_answer(coupon, 201)
 
     def _update(self, order: dict[str, Any], change: dict[str, Any]) -> None:
         """`set_paid` completes payment only while the order needs it (pending, failed)."""

@@ -178,6 +178,16 @@ class SurveyForm(ConsoleForm):
     delay_hours = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=14 * 24)])
 
 
+class RewardForm(ConsoleForm):
+    """The thank-you code for early payers: off, or its window, discount and validity."""
+
+    enabled = BooleanField()
+    window_hours = IntegerField(default=24, validators=[DataRequired(), NumberRange(1, 168)])
+    kind = SelectField(choices=["percent", "amount"], validate_choice=True, default="percent")
+    value = StringField(default="10", validators=[DataRequired(), Length(max=20)])
+    valid_days = IntegerField(default=30, validators=[DataRequired(), NumberRange(1, 365)])
+
+
 class SpendForm(ConsoleForm):
     """A month's acquisition spend on one channel (an amount typed as people type them)."""
 

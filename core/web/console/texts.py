@@ -45,6 +45,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Image de marque",
         "stores": "Boutiques",
+        "reward_title": "Un code de remerciement pour les bons payeurs",
+        "reward_hint": "Un client qui règle en entier dans le délai reçoit un code de réduction "
+        "à usage unique pour sa prochaine commande, créé dans la boutique d'où vient la "
+        "facture, et affiché sur son reçu.",
+        "reward_enabled": "Offrir un code aux clients qui paient vite",
+        "reward_window": "Payée dans les (heures)",
+        "reward_kind": "Réduction",
+        "reward_kind.percent": "Pourcentage de la commande",
+        "reward_kind.amount": "Montant fixe",
+        "reward_value": "Valeur (% ou {currency})",
+        "reward_value_hint": "10 pour 10\u00a0%, ou un montant comme 5,00",
+        "reward_validity": "Code valable (jours)",
         "settings": "Réglages",
         "fix_errors": "Corrigez ce qui est signalé ci-dessous",
         "about.payment_methods": "Les moyens de paiement proposés à vos clients et les "
@@ -495,6 +507,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "step.invoice": "premier envoi",
         "step.reminder": "relance {n}",
         "step.resend": "renvoi {n}",
+        "step.receipt": "reçu de paiement",
+        "step.survey": "questionnaire de satisfaction",
         "planned_held": "Prévu le {when} : {step}, retenu jusqu'à l'ouverture des heures "
         "d'envoi des SMS",
         "planned_next": "Prochain envoi le {when} : {step}",
@@ -571,6 +585,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Branding",
         "stores": "Stores",
+        "reward_title": "A thank-you code for prompt payers",
+        "reward_hint": "A customer who pays in full in time gets a single-use discount code "
+        "for their next order, made in the store the invoice came from, and shown on their "
+        "receipt.",
+        "reward_enabled": "Offer a code to customers who pay quickly",
+        "reward_window": "Paid within (hours)",
+        "reward_kind": "Discount",
+        "reward_kind.percent": "Share of the order",
+        "reward_kind.amount": "Fixed amount",
+        "reward_value": "Value (% or {currency})",
+        "reward_value_hint": "10 for 10%, or an amount such as 5.00",
+        "reward_validity": "Code valid for (days)",
         "settings": "Settings",
         "fix_errors": "Please correct what is marked below",
         "about.payment_methods": "The payment methods your customers see and your providers' "
@@ -1010,6 +1036,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "step.invoice": "first message",
         "step.reminder": "reminder {n}",
         "step.resend": "sent again ({n})",
+        "step.receipt": "payment receipt",
+        "step.survey": "satisfaction survey",
         "planned_held": "Planned for {when}: {step}, held until the SMS sending hours open",
         "planned_next": "Next message on {when}: {step}",
         "planned_sending": "Being sent: {step}",
@@ -1055,6 +1083,10 @@ def console_text(language: str, key: str, **values: object) -> str:
 #: Domain errors in French, by their key (`PaylinkError.key`), with the values they carry. The
 #: domain speaks English (API, logs, CLI); English console users read its own message.
 ERRORS_FR: dict[str, str] = {
+    "reward_window": "le délai va de 1 à 168 heures",
+    "reward_percent": "un pourcentage va de 1 à 50",
+    "reward_amount": "le montant doit être positif",
+    "reward_validity": "un code est valable de 1 à 365 jours",
     "rule_terms": "un délai de paiement va de 0 à 365 jours",
     "rule_discount": "un escompte va de 1 à 50\u00a0%",
     "rule_window": "une durée d'escompte va de 1 à 720 heures",
@@ -1166,6 +1198,8 @@ EVENTS: dict[str, dict[str, str]] = {
         "document_made": "Facture PDF prête",
         "recurring_period": "Facture d'abonnement",
         "rules_applied": "Règles de facturation appliquées",
+        "reward_code_created": "Code de remerciement créé dans la boutique",
+        "reward_code_failed": "Code de remerciement non créé",
         "subscription_pause_by_customer": "Abonnement suspendu par le client",
         "subscription_resume_by_customer": "Abonnement repris par le client",
         "subscription_cancel_by_customer": "Abonnement résilié par le client",
@@ -1204,6 +1238,8 @@ EVENTS: dict[str, dict[str, str]] = {
         "document_made": "Invoice PDF ready",
         "recurring_period": "Subscription invoice",
         "rules_applied": "Billing rules applied",
+        "reward_code_created": "Thank-you code made in the store",
+        "reward_code_failed": "Thank-you code not made",
         "subscription_pause_by_customer": "Subscription paused by the customer",
         "subscription_resume_by_customer": "Subscription resumed by the customer",
         "subscription_cancel_by_customer": "Subscription cancelled by the customer",
@@ -1225,8 +1261,8 @@ def step_label(lang: str, step: str) -> str:
     "resend-1-20261130004901" -> "renvoi 1");
     a step the merchant named is shown with their name."""
     base = step.split(":")[0]  # "invoice:email" is the email fallback of the invoice step
-    if base == "invoice":
-        return console_text(lang, "step.invoice")
+    if base in ("invoice", "receipt", "survey"):
+        return console_text(lang, f"step.{base}")
     if (number := base.removeprefix("reminder-")).isdigit():
         return console_text(lang, "step.reminder", n=number)
     if base.startswith("resend-") and (number := base.split("-")[1]).isdigit():

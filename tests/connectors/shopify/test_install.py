@@ -46,7 +46,10 @@ def test_the_install_redirects_to_shopify_with_a_state(signed_in, app):
         "/admin/oauth/authorize",
     )
     assert query["client_id"] == "client-id"
-    assert query["scope"] == "read_orders,write_orders,write_draft_orders,read_checkouts"
+    assert (
+        query["scope"]
+        == "read_orders,write_orders,write_draft_orders,read_checkouts,write_discounts"
+    )
     assert query["redirect_uri"] == "https://pay.example/connectors/shopify/callback"
     assert re.fullmatch(r"[0-9a-f]{64}", query["state"]) and query["grant_options[]"] == ""
 

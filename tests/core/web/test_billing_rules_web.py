@@ -107,6 +107,19 @@ def test_the_api_reads_and_replaces_the_rules(client, auth):
     assert answer.status_code == 422 and "unique" in answer.json["error"]["message"]
 
 
+def test_the_api_reads_and_sets_the_early_payer_reward(client, auth):
+    assert client.get("/api/v1/early-payer-reward", headers=auth).json == {"enabled": False}
+    offer = {"enabled": True, "window_hours": 24, "kind": "amount", "value": 500, "valid_days": 60}
+    put = client.put("/api/v1/early-payer-reward", json=offer, headers=auth)
+    assert put.status_code == 200 and put.json == offer
+    assert client.get("/api/v1/early-payer-reward", headers=auth).json == offer
+    too_much = {**offer, "kind": "percent", "value": 80}
+    refused = client.put("/api/v1/early-payer-reward", json=too_much, headers=auth)
+    assert refused.status_code == 422 and "1 to 50" in refused.json["error"]["message"]
+    off = client.put("/api/v1/early-payer-reward", json={"enabled": False}, headers=auth)
+    assert off.json == {"enabled": False}
+
+
 def test_the_invoice_page_names_the_rules_that_applied(client, ctx, shop):
     billing.set_rules(
         ctx, shop.id, [Rule("Pros à 30 jours", Conditions(), Effects(payment_terms_days=30))]

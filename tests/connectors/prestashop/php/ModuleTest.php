@@ -246,6 +246,22 @@ final class ModuleTest extends TestCase
         $this->assertFalse((bool) PaylinkEvents::connected());
     }
 
+    public function testTheUpgradeTo110LetsThePairedKeyMakeVouchers()
+    {
+        require_once __DIR__ . '/../../../../connectors/prestashop/module/paylink/upgrade/upgrade-1.1.0.php';
+        $key = new WebserviceKey();
+        $key->add();
+        WebserviceKey::setPermissionForAccount($key->id, array('orders' => array('GET' => 1, 'HEAD' => 1)));
+        Configuration::updateValue('PAYLINK_WS_KEY_ID', (int) $key->id);
+        $this->assertTrue(upgrade_module_1_1_0(null));
+        $permissions = WebserviceKey::$permissions[$key->id];
+        $this->assertSame(array('GET' => 1, 'HEAD' => 1, 'POST' => 1), $permissions['cart_rules']);
+        $this->assertSame(array('GET' => 1, 'HEAD' => 1), $permissions['orders']);
+        $this->assertArrayNotHasKey('DELETE', $permissions['cart_rules']);
+        Configuration::updateValue('PAYLINK_WS_KEY_ID', 0);
+        $this->assertTrue(upgrade_module_1_1_0(null)); // not paired: nothing to grant
+    }
+
     public function testPairingSaysWhyPaylinkRefused()
     {
         $pairing = new PaylinkPairing(new PaylinkClient($this->transport()));

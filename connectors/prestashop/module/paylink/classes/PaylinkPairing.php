@@ -14,9 +14,13 @@ if (!defined('_PS_VERSION_')) {
 
 class PaylinkPairing
 {
-    /** What Paylink's key may do: read orders and what they name, record payments and notes. */
+    /**
+     * What Paylink's key may do: read orders and what they name, record payments and notes,
+     * and make vouchers (cart rules: early payers' thank-you codes, since 1.1.0).
+     */
     const PERMISSIONS = array(
         'orders' => array('GET', 'HEAD'),
+        'cart_rules' => array('GET', 'HEAD', 'POST'),
         'order_histories' => array('GET', 'HEAD', 'POST'),
         'order_payments' => array('GET', 'HEAD', 'POST', 'PUT'),
         'messages' => array('GET', 'HEAD', 'POST'),
@@ -55,6 +59,19 @@ class PaylinkPairing
     }
 
     /**
+     * Give a key exactly what Paylink may do (a new key, or the paired one after an upgrade).
+     */
+    public static function grant($keyId)
+    {
+        $permissions = array();
+        foreach (self::PERMISSIONS as $resource => $methods) {
+            $permissions[$resource] = array_fill_keys($methods, 1);
+        }
+
+        return WebserviceKey::setPermissionForAccount((int) $keyId, $permissions);
+    }
+
+    /**
      * Make the Webservice key and return where to send the merchant to approve.
      */
     public function start($paylinkUrl, $shopUrl, $returnUrl)
@@ -69,11 +86,7 @@ class PaylinkPairing
         $key->description = 'Paylink';
         $key->active = true;
         $key->add();
-        $permissions = array();
-        foreach (self::PERMISSIONS as $resource => $methods) {
-            $permissions[$resource] = array_fill_keys($methods, 1);
-        }
-        WebserviceKey::setPermissionForAccount((int) $key->id, $permissions);
+        self::grant((int) $key->id);
         Configuration::updateValue('PS_WEBSERVICE', 1);
         Configuration::updateValue('PAYLINK_URL', $paylinkUrl);
         Configuration::updateValue('PAYLINK_WS_KEY_ID', (int) $key->id);
