@@ -50,6 +50,9 @@ class InvoiceRequested:
     early_discount: Money | None = None
     early_discount_until: datetime | None = None
     buyer: Party | None = None  # a business customer: company, SIREN, VAT number, address
+    #: An order placed in the customer's currency: its total in the store's own currency, as
+    #: the store converted it (its rate, not ours); None when both are one currency.
+    shop_total: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)

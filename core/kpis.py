@@ -17,6 +17,24 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 
+def in_merchant_currency(
+    amount: int,
+    currency: str,
+    merchant_currency: str,
+    converted: tuple[str | None, int | None, int],
+) -> int:
+    """Money received on an invoice, in the merchant's currency: as it is, or (an order in the
+    customer's currency) at the rate its store converted the order at, `converted` being the
+    invoice's (shop currency, shop total, total); rounded half to even. Money the merchant's
+    currency cannot express without a rate of ours counts nothing."""
+    if currency == merchant_currency:
+        return amount
+    shop_currency, shop_total, total = converted
+    if shop_currency != merchant_currency or not shop_total or total <= 0:
+        return 0
+    return round(Fraction(amount * shop_total, total))
+
+
 @dataclass(frozen=True, slots=True)
 class DayFigures:
     day: date

@@ -161,6 +161,11 @@ def order_invoice(order: Mapping[str, Any], store_id: int) -> InvoiceRequested:
             order.get("billing_address") or {},
         ),
         store_id=store_id,
+        shop_total=(
+            amount(order["base_grand_total"], str(order["base_currency_code"]))
+            if order.get("base_currency_code") and order.get("base_grand_total") is not None
+            else None
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -183,6 +184,10 @@ class PrestaShopConnector:
         if not currency.get("iso_code"):
             return None
         name = " ".join(p for p in (customer.get("firstname"), customer.get("lastname")) if p)
+        shop_currency = None
+        if Decimal(str(order.get("conversion_rate") or "1")) != 1:  # not the default currency
+            default = self.configuration(api, ("PS_CURRENCY_DEFAULT",)).get("PS_CURRENCY_DEFAULT")
+            shop_currency = one("currencies", default).get("iso_code") if default else None
         return Buyer(
             name=name,
             email=customer.get("email") or None,
@@ -190,6 +195,7 @@ class PrestaShopConnector:
             country=country.get("iso_code") or None,
             locale=language.get("iso_code") or None,
             currency=str(currency["iso_code"]),
+            shop_currency=str(shop_currency) if shop_currency else None,
         )
 
     def poll(self, store: StoreRef, since: datetime) -> Iterator[PolledRecord]:

@@ -60,6 +60,8 @@ class Buyer:
     country: str | None
     locale: str | None
     currency: str
+    #: The shop's default currency, when the order is in another one.
+    shop_currency: str | None = None
 
 
 def cart_token(id_cart: Any) -> str:
@@ -182,7 +184,19 @@ def order_invoice(order: Mapping[str, Any], buyer: Buyer, store_id: int) -> Invo
         content=content,
         customer=_customer(buyer),
         store_id=store_id,
+        shop_total=_in_shop_currency(order, buyer, content.totals().total),
     )
+
+
+def _in_shop_currency(order: Mapping[str, Any], buyer: Buyer, total: Money) -> Money | None:
+    """An order in another currency, in the shop's default one at the order's own
+    `conversion_rate` (what the default currency was worth in the order's when it was made)."""
+    rate = Decimal(str(order.get("conversion_rate") or "1"))
+    if buyer.shop_currency is None or buyer.shop_currency == buyer.currency or rate <= 0:
+        return None
+    exponent = minor_unit_exponent(buyer.shop_currency)
+    amount = (total.to_decimal() / rate).quantize(Decimal(1).scaleb(-exponent), ROUND_HALF_UP)
+    return Money.parse(amount, buyer.shop_currency)
 
 
 # Carts: the module's signed snapshot ---------------------------------------------------------

@@ -106,4 +106,11 @@ def order_invoice(
         content=content,
         customer=_customer(order),
         store_id=store_id,
+        shop_total=_shop_money(order.get("total_price_set")),
     )
+
+
+def _shop_money(money_set: Mapping[str, Any] | None) -> Money | None:
+    """The order's total in the shop's currency, as Shopify converted it."""
+    shop = (money_set or {}).get("shop_money")
+    return Money.parse(str(shop["amount"]), str(shop["currency_code"])) if shop else None

@@ -9,7 +9,7 @@ and fills any older day that has no row yet (a merchant's history, once).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from core.kpis import DayFigures
+from core.kpis import DayFigures, in_merchant_currency
 from core.services.context import ServiceContext
 from core.storage.bank_models import PayoutItem
 from core.storage.figures_models import DailyFigures
@@ -53,6 +53,9 @@ def figures_of_day(session: Session, merchant: Merchant, day: date, now: datetim
             Invoice.amount_paid,
             Invoice.currency,
             Invoice.store_id,
+            Invoice.shop_currency,
+            Invoice.shop_total,
+            Invoice.total,
         ).where(
             Invoice.merchant_id == merchant.id,
             Invoice.created_at >= start,
@@ -81,15 +84,22 @@ def figures_of_day(session: Session, merchant: Merchant, day: date, now: datetim
     )
     due = [row for row in cohort if row.due_at is not None and row.due_at <= now]
     carts = [row for row in cohort if row.source_kind == "cart"]
-    collected = session.scalar(
-        select(func.coalesce(func.sum(Payment.amount), 0)).where(
+    received = session.execute(
+        select(
+            Payment.amount,
+            Payment.currency,
+            Invoice.shop_currency,
+            Invoice.shop_total,
+            Invoice.total,
+        )
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .where(
             Payment.merchant_id == merchant.id,
             Payment.received_at >= start,
             Payment.received_at < end,
-            Payment.currency == merchant.currency,
             Payment.flag.is_(None) | (Payment.flag == "overpayment"),
         )
-    )
+    ).all()
     segments, cost = session.execute(
         select(
             func.coalesce(func.sum(Message.segments), 0),
@@ -109,13 +119,13 @@ def figures_of_day(session: Session, merchant: Merchant, day: date, now: datetim
         paid=len(paid),
         due=len(due),
         late=sum(1 for row in due if row.paid_at is None or row.paid_at > row.due_at),
-        collected=int(collected or 0),
+        collected=_counted(received, merchant.currency, lambda row: row.amount),
         cart_sent=len(carts),
         cart_paid=sum(1 for row in carts if row.paid_at is not None),
-        cart_collected=sum(
-            row.amount_paid
-            for row in carts
-            if row.paid_at is not None and row.currency == merchant.currency
+        cart_collected=_counted(
+            [row for row in carts if row.paid_at is not None],
+            merchant.currency,
+            lambda row: row.amount_paid,
         ),
         sms_segments=int(segments or 0),
         sms_cost_micros=int(cost or 0),
@@ -128,6 +138,17 @@ def figures_of_day(session: Session, merchant: Merchant, day: date, now: datetim
         provider_fees=int(fees or 0),
         new_payers=_new_payers(session, merchant.id, start, end),
         by_store=_by_store(cohort),
+    )
+
+
+def _counted(rows: Iterable[Any], currency: str, amount: Callable[[Any], int]) -> int:
+    """What rows of money received (each with its invoice's currency and the store's own
+    conversion of it) make in the merchant's currency."""
+    return sum(
+        in_merchant_currency(
+            amount(row), row.currency, currency, (row.shop_currency, row.shop_total, row.total)
+        )
+        for row in rows
     )
 
 

@@ -350,6 +350,14 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC) if moment else None
 
 
+def _shop_amount(shop_total: Money | None, currency: str) -> dict[str, object]:
+    """The store's own conversion of an order in another currency, when it gave a usable one
+    (only the merchant's figures read it: a nonsensical one is left out, not refused)."""
+    if shop_total is None or shop_total.currency == currency or shop_total.minor <= 0:
+        return {}
+    return {"shop_currency": shop_total.currency, "shop_total": shop_total.minor}
+
+
 def _insert_invoice(
     ctx: ServiceContext,
     session: Session,
@@ -406,6 +414,7 @@ def _insert_invoice(
         buyer=party_json(request.buyer) if request.buyer else None,
         allowed_methods=settings.methods,
         preferred_channel=settings.channel,
+        **_shop_amount(request.shop_total, content.currency),
         created_at=now,
         updated_at=now,
         lines=[

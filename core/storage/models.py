@@ -265,6 +265,10 @@ class Invoice(Base):
     allowed_methods: Mapped[list[str] | None] = mapped_column(JSON)
     #: sms or email, when a billing rule chose the channel of the steps that let Paylink pick.
     preferred_channel: Mapped[str | None] = mapped_column(String(8))
+    #: An order in the customer's currency: its total in the store's currency, as the store
+    #: converted it (what the merchant's figures count payments at); None for one currency.
+    shop_currency: Mapped[str | None] = mapped_column(String(3))
+    shop_total: Mapped[int | None] = mapped_column(BigInteger)
     due_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     # Early-payment promotion: paid in full before `early_discount_until`, the invoice costs

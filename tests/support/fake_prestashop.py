@@ -29,7 +29,12 @@ SHOP_SECRET = "5f1b0c2a7e9d4c3b8a6f0e1d2c3b4a59687766554433221100ffeeddccbbaa99"
 #: 8 payment error, 10 awaiting bank wire, 20 the Paylink module's "Awaiting Paylink payment".
 STATES = {"PS_OS_PAYMENT": 2, "PS_OS_CANCELED": 6, "PS_OS_REFUND": 7, "PS_OS_ERROR": 8}
 #: The rest of the shop's configuration Paylink reads: its language and time zone.
-CONFIGURATION = {**STATES, "PS_LANG_DEFAULT": 1, "PS_TIMEZONE": "Europe/Paris"}
+CONFIGURATION = {
+    **STATES,
+    "PS_LANG_DEFAULT": 1,
+    "PS_TIMEZONE": "Europe/Paris",
+    "PS_CURRENCY_DEFAULT": 1,
+}
 PAID_STATES = frozenset({2, 11})
 AWAITING_PAYLINK = 20
 
@@ -178,7 +183,7 @@ class FakePrestaShop:
                 8: {"id": 8, "phone": "", "phone_mobile": "06 12 34 56 78", "id_country": "8"}
             },
             "countries": {8: {"id": 8, "iso_code": "FR"}},
-            "currencies": {1: {"id": 1, "iso_code": "EUR"}},
+            "currencies": {1: {"id": 1, "iso_code": "EUR"}, 2: {"id": 2, "iso_code": "USD"}},
             "languages": {1: {"id": 1, "iso_code": "fr"}},
         }
         self.recovered: list[dict[str, Any]] = []

@@ -74,6 +74,13 @@ def _detail(invoice_id: int, **forms: object) -> Response:
         money=lambda minor: Money(minor, invoice.currency).format(
             "fr_FR" if language() == "fr" else "en_GB"
         ),
+        shop_total=(
+            Money(invoice.shop_total, invoice.shop_currency).format(
+                "fr_FR" if language() == "fr" else "en_GB"
+            )
+            if invoice.shop_total and invoice.shop_currency
+            else None
+        ),
         paid_with=_paid_with,
         detail=_timeline_detail,
         step=lambda name: step_label(language(), name),

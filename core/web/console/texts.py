@@ -45,6 +45,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Image de marque",
         "stores": "Boutiques",
+        "shop_total": "Dans la devise de la boutique (son taux)",
         "reward_title": "Un code de remerciement pour les bons payeurs",
         "reward_hint": "Un client qui règle en entier dans le délai reçoit un code de réduction "
         "à usage unique pour sa prochaine commande, créé dans la boutique d'où vient la "
@@ -585,6 +586,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Branding",
         "stores": "Stores",
+        "shop_total": "In the store's currency (its rate)",
         "reward_title": "A thank-you code for prompt payers",
         "reward_hint": "A customer who pays in full in time gets a single-use discount code "
         "for their next order, made in the store the invoice came from, and shown on their "

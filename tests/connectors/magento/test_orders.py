@@ -7,6 +7,8 @@ quotes placed and invoiced once paid."""
 import json
 
 from connectors import signed_events
+from connectors.magento.mapping import order_invoice
+from core.money import Money
 from core.services.store_sync import schedule_polls
 from core.storage.models import Invoice, Job, JobStatus, Message, Store, StoreEvent
 from tests.support.fake_magento import CONSUMER_SECRET, mg_order, mg_quote
@@ -147,3 +149,10 @@ def test_signed_but_malformed_events_are_kept_as_failed_events(client, ctx, stor
     run_jobs()
     (job,) = [j for j in rows(ctx, Job) if j.kind == "stores.process_event"]
     assert job.status == JobStatus.DEAD and "not usable" in job.last_error
+
+
+def test_an_order_in_the_customer_s_currency_keeps_the_store_s_conversion():
+    pounds = mg_order(order_currency_code="GBP", base_currency_code="EUR", base_grand_total=47.5)
+    invoice = order_invoice(pounds, 7)
+    assert invoice.content.totals().total == Money(4090, "GBP")
+    assert invoice.shop_total == Money(4750, "EUR")

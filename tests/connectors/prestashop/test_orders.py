@@ -267,3 +267,14 @@ def test_a_busy_shop_is_asked_again_later(client, ctx, store, presta, run_jobs, 
     clock.advance(minutes=5)
     run_jobs()
     assert [i.external_id for i in rows(ctx, Invoice)] == ["42"]
+
+
+def test_an_order_in_the_customer_s_currency_keeps_the_shop_s_conversion(
+    client, ctx, store, presta, run_jobs, clock
+):
+    presta.add(ps_order(id_currency="2", conversion_rate="1.080000"))  # dollars, 1 € = 1.08 $
+    send(client, store, validated(), clock)
+    run_jobs()
+    (invoice,) = rows(ctx, Invoice)
+    assert (invoice.currency, invoice.total) == ("USD", 4090)
+    assert (invoice.shop_currency, invoice.shop_total) == ("EUR", 3787)  # 40.90 / 1.08

@@ -64,6 +64,8 @@ def test_the_customer_s_currency_is_the_invoice_s(order):
     eur(euro["total_price_set"], "550.78")
     invoice = order_invoice(euro, 7, ["Paiement par lien"])
     assert invoice.content.totals().total == Money(55078, "EUR")
+    # The shop counts in dollars: its own conversion of the order is kept for the figures.
+    assert invoice.shop_total == Money(59894, "USD")
 
 
 def test_an_order_that_does_not_add_up_is_refused(order):

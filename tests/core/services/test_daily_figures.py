@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from statistics import median_low
 
@@ -16,7 +17,7 @@ from core.services import invoicing, payments
 from core.services.daily_figures import figures_of_day, refresh_merchant, stored_days
 from core.storage.models import Merchant
 from tests.core.services.test_messaging import settle
-from tests.support.factories import merchant, order
+from tests.support.factories import content, merchant, order
 
 START = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
 
@@ -73,6 +74,29 @@ def test_a_day_splits_by_first_channel_and_by_payment_method(ctx, clock):
         figures = figures_of_day(session, session.get(Merchant, shop.id), START.date(), clock())
     assert figures.by_channel == {"sms": (1, 1)}
     assert figures.by_method == {"card": (0, 1)}  # paid by card without a checkout of ours
+
+
+def test_money_in_the_customer_s_currency_counts_at_the_store_s_own_rate(ctx, clock):
+    clock.now = START + timedelta(hours=3)
+    shop = merchant(ctx)  # counts in euros
+    dollars = order("usd-1", content=content("100.00", shipping="0.00", currency="USD"))
+    converted = replace(dollars, shop_total=Money(9213, "EUR"))  # the store's rate: 0.9213
+    usd, _ = invoicing.create_invoice(ctx, shop.id, converted)
+    francs, _ = invoicing.create_invoice(
+        ctx, shop.id, order("chf-1", content=content("50.00", shipping="0.00", currency="CHF"))
+    )
+    euro, _ = invoicing.create_invoice(ctx, shop.id, order("eur-1"))
+    for invoice, money in ((usd, Money(4000, "USD")), (francs, Money(5000, "CHF")),
+                           (euro, Money(7550, "EUR"))):  # fmt: skip
+        payments.record_payment(
+            ctx, PaymentReceived("sandbox", f"p-{invoice.id}", invoice.id, money, clock())
+        )
+    with ctx.db.reading() as session:
+        figures = figures_of_day(session, session.get(Merchant, shop.id), START.date(), clock())
+    # 40 dollars of a 100-dollar order the store put at 92,13 €: 36,85 € (36,852 rounded);
+    # the francs have no rate of the store's, so they are not guessed at.
+    assert figures.collected == 7550 + 3685
+    assert usd.shop_currency == "EUR" and usd.shop_total == 9213 and francs.shop_total is None
 
 
 def test_older_days_are_refreshed_hourly_and_the_last_two_at_every_run(ctx, clock):
