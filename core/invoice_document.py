@@ -127,7 +127,7 @@ def _percent_of(amount: int, rate: Decimal) -> int:
     return int((Decimal(amount) * rate / 100).to_integral_value(ROUND_HALF_UP))
 
 
-def _split_gross(gross: int, rate: Decimal) -> tuple[int, int]:
+def split_gross(gross: int, rate: Decimal) -> tuple[int, int]:
     """(basis, tax) of an amount that includes tax at `rate`."""
     basis = int((Decimal(gross) * 100 / (100 + rate)).to_integral_value(ROUND_HALF_UP))
     return basis, gross - basis
@@ -163,7 +163,7 @@ def document_lines(
     ):
         if amount:
             if amounts.taxes_included:
-                net, tax = _split_gross(amount, main)
+                net, tax = split_gross(amount, main)
                 rate = main
             else:  # the platform's tax lines already hold all the tax
                 net, tax, rate = amount, 0, Decimal(0)

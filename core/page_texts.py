@@ -69,6 +69,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "subscription_keep": "Non, garder mon abonnement",
         "subscription_cancel_note": "Les factures déjà émises restent dues.",
         "receipt_title": "Reçu de paiement",
+        "download_credit_note": "Télécharger l'avoir {number} (PDF)",
         "reward_title": "Merci d'avoir payé si vite",
         "reward_percent": "Avec ce code, votre prochaine commande chez {merchant} coûte "
         "{value}\u00a0% de moins, jusqu'au {until}.",
@@ -191,6 +192,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "subscription_keep": "No, keep my subscription",
         "subscription_cancel_note": "Invoices already issued remain due.",
         "receipt_title": "Payment receipt",
+        "download_credit_note": "Download credit note {number} (PDF)",
         "reward_title": "Thank you for paying so quickly",
         "reward_percent": "With this code, your next order from {merchant} costs {value}% less, "
         "until {until}.",

@@ -38,7 +38,7 @@ from core.invoice_document import (
 from core.links import payment_url
 from core.money import Money, minor_unit_exponent
 from core.page_texts import page_language
-from core.payments.bank_transfer import creditor_reference
+from core.payments.bank_transfer import TransferDetails, creditor_reference
 from core.services import invoicing, payment_accounts
 from core.services.context import ServiceContext
 from core.services.legal_details import seller_of
@@ -69,19 +69,24 @@ def buyer_of(invoice: Invoice, ctx: ServiceContext) -> tuple[Party, bool]:
     return Party(customer.name, email=customer.email), False
 
 
-def invoice_document(ctx: ServiceContext, invoice: Invoice, merchant: Merchant) -> InvoiceDocument:
-    """The invoice as issued: its lines, VAT, totals and terms."""
-    language = page_language(None, invoice.customer_locale)
-    words = TEXTS[language]
-    buyer, business = buyer_of(invoice, ctx)
-    zone = ZoneInfo(merchant.timezone)
-    amounts = Amounts(
+def amounts_of(invoice: Invoice) -> Amounts:
+    """The invoice's own figures, as a document is built from them."""
+    return Amounts(
         lines=[SourceLine(ln.label, ln.quantity, ln.unit_price, ln.tax) for ln in invoice.lines],
         shipping=invoice.shipping,
         discount=invoice.discount,
         taxes_included=invoice.taxes_included,
         total=invoice.total,
     )
+
+
+def invoice_document(ctx: ServiceContext, invoice: Invoice, merchant: Merchant) -> InvoiceDocument:
+    """The invoice as issued: its lines, VAT, totals and terms."""
+    language = page_language(None, invoice.customer_locale)
+    words = TEXTS[language]
+    buyer, business = buyer_of(invoice, ctx)
+    zone = ZoneInfo(merchant.timezone)
+    amounts = amounts_of(invoice)
     return make_document(
         kind=DocumentKind.INVOICE,
         number=invoice.number,
@@ -196,15 +201,7 @@ def make_invoice_document(ctx: ServiceContext, env: DocumentEnvironment, invoice
             early,
         )
         legal_mentions = merchant.legal_mentions
-    html = _JINJA.get_template("documents/invoice.html").render(d=document, v=view)
-    pdf = render_pdf(html, env.logo_dir)
-    if document.business:
-        notes = french_notes(language, document.penalty_rate, legal_mentions, True)
-        notes["AAB"] = view.early
-        xml = cii_xml(
-            document, notes, details.iban if details else None, details.bic if details else None
-        )
-        pdf = with_facturx(pdf, xml, f"{document.number}", language)
+    pdf = document_pdf(document, view, legal_mentions, env.logo_dir, details)
     with ctx.db.transaction() as session:
         made = insert_once(
             session,
@@ -222,6 +219,27 @@ def make_invoice_document(ctx: ServiceContext, env: DocumentEnvironment, invoice
         if made is not None:
             ctx.record(session, invoice_id, "document_made", facturx=document.business)
     return made is not None
+
+
+def document_pdf(
+    document: InvoiceDocument,
+    view: DocumentView,
+    legal_mentions: str | None,
+    logo_dir: Path | None,
+    details: TransferDetails | None,
+) -> bytes:
+    """The PDF of an invoice or a credit note; for a business buyer, a Factur-X file (its
+    EN 16931 XML embedded)."""
+    html = _JINJA.get_template("documents/invoice.html").render(d=document, v=view)
+    pdf = render_pdf(html, logo_dir)
+    if not document.business:
+        return pdf
+    notes = french_notes(view.language, document.penalty_rate, legal_mentions, True)
+    notes["AAB"] = view.early
+    xml = cii_xml(
+        document, notes, details.iban if details else None, details.bic if details else None
+    )
+    return with_facturx(pdf, xml, document.number, view.language)
 
 
 def _stored(session: Session, invoice_id: int) -> InvoiceDocumentFile | None:

@@ -15,6 +15,7 @@ from core.reminders import MessageKind
 from core.services import (
     carts,
     checkout,
+    credit_notes,
     daily_figures,
     documents,
     invoicing,
@@ -50,6 +51,9 @@ def core_handlers(
 
     def make_document(job: ClaimedJob) -> None:
         documents.make_invoice_document(ctx, document_env, job.payload["invoice_id"])
+
+    def make_credit_note(job: ClaimedJob) -> None:
+        credit_notes.make_credit_note(ctx, document_env, job.payload["refund_id"])
 
     def send_step(job: ClaimedJob) -> None:
         one_off = job.payload.get("one_off")
@@ -121,6 +125,7 @@ def core_handlers(
         invoicing.JOB_MARK_OVERDUE: mark_overdue,
         invoicing.JOB_EXPIRE: expire,
         invoicing.JOB_RENDER_DOCUMENT: make_document,
+        credit_notes.JOB_CREDIT_NOTE: make_credit_note,
         provider_events.JOB_PROCESS_EVENT: process_provider_event,
         reminder_schedule.JOB_SEND_STEP: send_step,
         messages.JOB_DELIVER: deliver_message,

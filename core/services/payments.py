@@ -23,6 +23,7 @@ from core.jobs import NewJob
 from core.money import Money
 from core.services.after_payment import plan_after_payment
 from core.services.context import ServiceContext
+from core.services.credit_notes import plan_credit_note
 from core.services.invoicing import load_invoice_by_id, state_of, store_state
 from core.storage.models import Invoice, Payment, Refund
 
@@ -273,6 +274,7 @@ def record_refund(ctx: ServiceContext, event: RefundIssued) -> tuple[Refund, boo
         )
         session.add(refund)
         session.flush()
+        plan_credit_note(ctx, session, refund)
         store_state(invoice, after, now)
         ctx.record(
             session,

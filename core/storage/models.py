@@ -97,6 +97,8 @@ class Merchant(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     invoice_prefix: Mapped[str] = mapped_column(String(12), default="F")
     last_invoice_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Credit notes have their own continuous series ("AV-2026-000001").
+    last_credit_sequence: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=7)
     # Steps as core.reminders.ReminderPolicy.to_json() writes them; None is the default policy.
     reminder_policy: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)

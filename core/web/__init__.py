@@ -30,6 +30,7 @@ from core.web.lookup_budget import limit_failed_lookups
 from core.web.messages import create_messages_blueprint
 from core.web.metrics import install_metrics
 from core.web.pay import create_pay_blueprint
+from core.web.sessions import SessionOutsidePaymentPages
 from core.web.store_host import AppStoreHost
 from core.web.webhooks import create_webhooks_blueprint
 
@@ -72,6 +73,7 @@ def create_app(
         WTF_I18N_ENABLED=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.session_interface = SessionOutsidePaymentPages()
     db = database or Database(settings.database_url)
     ctx = ServiceContext(
         db=db, keyring=settings.keyring, clock=clock, job_max_attempts=settings.job_max_attempts

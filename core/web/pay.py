@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import threading
 from datetime import date as Date
 from datetime import datetime
 from functools import cached_property
@@ -15,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_timedelta
+from cachetools import TTLCache
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 from flask.sansio.blueprints import BlueprintSetupState
 from markupsafe import Markup
@@ -33,6 +35,7 @@ from core.payments.registry import allowed_checkout_origins
 from core.satisfaction import SurveyAnswer
 from core.services import (
     checkout,
+    credit_notes,
     documents,
     invoicing,
     payment_accounts,
@@ -248,9 +251,25 @@ def _invoice_page(code: str, version: PageVersion, language: str) -> RenderedPag
 
 
 def _form_token(code: str, purpose: TokenPurpose = TokenPurpose.PAY_FORM) -> str:
-    """The page's form token: stateless, bound to this link and this form (CSRF)."""
-    signer: TokenSigner = current_app.extensions["paylink.pay_signer"]
-    return signer.sign(purpose, code)
+    """The page's form token: stateless, bound to this link and this form (CSRF). A token
+    signed for the same link in the last seconds is handed out again (signing costs as much
+    as serving a cached page; the token's age is checked from its signing, so it only lives
+    those seconds less)."""
+    recent: TTLCache[tuple[str, str], str] = current_app.extensions["paylink.pay_tokens"]
+    key = (purpose.value, code)
+    with _TOKENS_LOCK:
+        token = recent.get(key)
+    if token is None:
+        signer: TokenSigner = current_app.extensions["paylink.pay_signer"]
+        token = signer.sign(purpose, code)
+        with _TOKENS_LOCK:
+            recent[key] = token
+    return token
+
+
+#: How long a form token is handed out again, and to how many links at once.
+TOKEN_REUSE_SECONDS, TOKEN_REUSE_LINKS = 30, 4096
+_TOKENS_LOCK = threading.Lock()
 
 
 SURVEY_FORM = TokenPurpose.SURVEY
@@ -285,6 +304,9 @@ def create_pay_blueprint() -> Blueprint:
         stylesheet = Path(state.app.static_folder or "", "pay.css").read_text("utf-8")
         state.app.extensions["paylink.pay_css"] = Markup(stylesheet)  # noqa: S704 (our file)
         state.app.extensions["paylink.pay_signer"] = TokenSigner(state.app.config["SECRET_KEY"])
+        state.app.extensions["paylink.pay_tokens"] = TTLCache(
+            maxsize=TOKEN_REUSE_LINKS, ttl=TOKEN_REUSE_SECONDS
+        )
 
     @pay.get("/<code>")
     def page(code: str) -> Response:
@@ -356,7 +378,16 @@ def create_pay_blueprint() -> Blueprint:
         stored = documents.invoice_pdf(services(), invoice.id)
         if stored is None:
             abort(503)
-        return document_response(stored, invoice.number)
+        return document_response(stored.pdf, stored.sha256, invoice.number)
+
+    @pay.get("/<code>/credit-notes/<int:note_id>.pdf")
+    def credit_note_document(code: str, note_id: int) -> Response:
+        """A credit note of this invoice (a refund's), once the worker made it."""
+        invoice, _ = _load(code)
+        note = credit_notes.credit_note_pdf(services(), invoice.id, note_id)
+        if note is None or note.pdf is None or note.sha256 is None:
+            abort(404)
+        return document_response(note.pdf, note.sha256, note.number)
 
     @pay.route("/<code>/subscription", methods=["GET", "POST"])
     def subscription(code: str) -> BaseResponse:
@@ -396,6 +427,9 @@ def create_pay_blueprint() -> Blueprint:
             payments=invoicing.invoice_payments(services(), invoice.id),
             ask_survey=merchant.survey_mode != SurveyMode.OFF,
             reward=rewards.invoice_reward(services(), invoice.id),
+            credit_notes=[
+                n for n in credit_notes.credit_notes_of(services(), invoice.id) if n.ready
+            ],
         )
 
     @pay.route("/<code>/survey", methods=["GET", "POST"])

@@ -17,7 +17,15 @@ from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
 from core.links import payment_url
 from core.money import Money
 from core.page_texts import translate
-from core.services import accounts, documents, invoicing, message_settings, messaging, payments
+from core.services import (
+    accounts,
+    credit_notes,
+    documents,
+    invoicing,
+    message_settings,
+    messaging,
+    payments,
+)
 from core.services.invoice_queries import (
     InvoiceFilter,
     invoice_timeline,
@@ -70,6 +78,7 @@ def _detail(invoice_id: int, **forms: object) -> Response:
         messages=message_settings.message_log(ctx, merchant_id, invoice.id, 50),
         timeline=invoice_timeline(ctx, merchant_id, invoice.id),
         planned=planned_messages(ctx, merchant_id, invoice.id),
+        credit_notes=credit_notes.credit_notes_of(ctx, invoice.id),
         link=payment_url(settings().base_url, invoice.link_code),
         money=lambda minor: Money(minor, invoice.currency).format(
             "fr_FR" if language() == "fr" else "en_GB"
@@ -293,7 +302,18 @@ def invoice_document(invoice_id: int) -> BaseResponse:
     if stored is None:
         flash(console_text(language(), "document_not_ready"))
         return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)
-    return document_response(stored, invoice.number)
+    return document_response(stored.pdf, stored.sha256, invoice.number)
+
+
+@login_required
+def credit_note_document(invoice_id: int, note_id: int) -> BaseResponse:
+    """One of the invoice's credit notes (another merchant's invoice is a 404)."""
+    invoice = invoicing.load_invoice_by_id(services(), current_user.merchant_id, invoice_id)
+    note = credit_notes.credit_note_pdf(services(), invoice.id, note_id)
+    if note is None or note.pdf is None or note.sha256 is None:
+        flash(console_text(language(), "document_not_ready"))
+        return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)
+    return document_response(note.pdf, note.sha256, note.number)
 
 
 ROUTES = [
@@ -301,6 +321,7 @@ ROUTES = [
     ("/invoices", invoice_list, ["GET"]),
     ("/invoices/<int:invoice_id>", invoice_detail, ["GET"]),
     ("/invoices/<int:invoice_id>/invoice.pdf", invoice_document, ["GET"]),
+    ("/invoices/<int:invoice_id>/credit-notes/<int:note_id>.pdf", credit_note_document, ["GET"]),
     ("/invoices/<int:invoice_id>/resend", resend, ["POST"]),
     ("/invoices/<int:invoice_id>/void", void, ["POST"]),
     ("/invoices/<int:invoice_id>/payments", mark_paid, ["POST"]),

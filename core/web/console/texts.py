@@ -45,6 +45,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Image de marque",
         "stores": "Boutiques",
+        "download_credit_note": "Télécharger l'avoir {number} (PDF)",
+        "credit_note_preparing": "Avoir {number} en préparation",
         "shop_total": "Dans la devise de la boutique (son taux)",
         "reward_title": "Un code de remerciement pour les bons payeurs",
         "reward_hint": "Un client qui règle en entier dans le délai reçoit un code de réduction "
@@ -586,6 +588,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "branding": "Branding",
         "stores": "Stores",
+        "download_credit_note": "Download credit note {number} (PDF)",
+        "credit_note_preparing": "Credit note {number} being prepared",
         "shop_total": "In the store's currency (its rate)",
         "reward_title": "A thank-you code for prompt payers",
         "reward_hint": "A customer who pays in full in time gets a single-use discount code "
@@ -1200,6 +1204,7 @@ EVENTS: dict[str, dict[str, str]] = {
         "document_made": "Facture PDF prête",
         "recurring_period": "Facture d'abonnement",
         "rules_applied": "Règles de facturation appliquées",
+        "credit_note_made": "Avoir prêt",
         "reward_code_created": "Code de remerciement créé dans la boutique",
         "reward_code_failed": "Code de remerciement non créé",
         "subscription_pause_by_customer": "Abonnement suspendu par le client",
@@ -1240,6 +1245,7 @@ EVENTS: dict[str, dict[str, str]] = {
         "document_made": "Invoice PDF ready",
         "recurring_period": "Subscription invoice",
         "rules_applied": "Billing rules applied",
+        "credit_note_made": "Credit note ready",
         "reward_code_created": "Thank-you code made in the store",
         "reward_code_failed": "Thank-you code not made",
         "subscription_pause_by_customer": "Subscription paused by the customer",

@@ -8,7 +8,9 @@ import re
 
 import facturx
 
-from core.services import invoicing
+from core.events import PaymentReceived, RefundIssued
+from core.money import Money
+from core.services import invoicing, payments
 from tests.support.console import csrf_token, sign_in
 from tests.support.factories import merchant, order
 
@@ -92,3 +94,36 @@ def test_the_seller_s_legal_details_are_checked_when_entered(client, ctx, shop):
         "/console/branding/legal", data={**details, "vat_number": "FR83552100554"}
     )
     assert "n&#39;est pas un numéro de TVA européen" in refused.get_data(as_text=True)
+
+
+def test_a_refund_s_credit_note_is_downloaded_by_its_customer_and_merchant_only(
+    client, ctx, shop, run_jobs
+):
+    mine, _ = invoicing.create_invoice(ctx, shop.id, order("refunded"))
+    payments.record_payment(
+        ctx, PaymentReceived("sandbox", "p-r", mine.id, Money(7550, "EUR"), ctx.clock())
+    )
+    payments.record_refund(
+        ctx, RefundIssued("sandbox", "re-1", mine.id, Money(2000, "EUR"), ctx.clock())
+    )
+    other = merchant(ctx, "Autre boutique")
+    theirs, _ = invoicing.create_invoice(ctx, other.id, order("theirs"))
+    run_jobs()
+    receipt = client.get(f"/i/{mine.link_code}/receipt").get_data(as_text=True)
+    [path] = re.findall(r'href="(/i/[^"]+/credit-notes/\d+\.pdf)"', receipt)
+    assert "AV-2026-000001" in receipt
+    pdf = client.get(path)
+    assert (
+        pdf.mimetype == "application/pdf"
+        and 'filename="AV-2026-000001.pdf"' in (pdf.headers["Content-Disposition"])
+    )
+    note_id = path.rsplit("/", 1)[1].removesuffix(".pdf")
+    assert client.get(f"/i/{theirs.link_code}/credit-notes/{note_id}.pdf").status_code == 404
+    sign_in(client, ctx, shop.id)
+    page = client.get(f"/console/invoices/{mine.id}").get_data(as_text=True)
+    assert "l&#39;avoir AV-2026-000001" in page and "Avoir prêt" in page
+    console = f"/console/invoices/{mine.id}/credit-notes/{note_id}.pdf"
+    assert client.get(console).mimetype == "application/pdf"
+    assert (
+        client.get(f"/console/invoices/{theirs.id}/credit-notes/{note_id}.pdf").status_code == 404
+    )
