@@ -30,6 +30,7 @@ class Setting(enum.StrEnum):
     EARLY_DISCOUNT_PERCENT = "early_discount_percent"
     EARLY_DISCOUNT_HOURS = "early_discount_hours"
     CHANNEL = "channel"  # sms or email for messages that would pick one
+    REMINDERS = "reminders"  # False: the invoice's first message only, no reminder after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,7 @@ class Effects:
     early_discount_percent: int | None = None
     early_discount_hours: int | None = None
     channel: str | None = None
+    reminders: bool | None = None
 
     def __post_init__(self) -> None:
         if self.payment_terms_days is not None and not 0 <= self.payment_terms_days <= 365:

@@ -182,6 +182,11 @@ class ReminderPolicy:
             )
         )
 
+    def first_only(self) -> ReminderPolicy:
+        """The invoice's first message and nothing after it (a billing rule's "no
+        reminders": customers the merchant follows up in person)."""
+        return ReminderPolicy(self.steps[:1])
+
     def next_step(
         self, sent_at: datetime, due_at: datetime | None, after: str | None
     ) -> tuple[ReminderStep, datetime] | None:

@@ -1,6 +1,6 @@
 """The merchant's billing rules applied to a new invoice: its facts read from the request, the
 rules' decision, and the invoice's settings that follow (payment terms, early-payment
-discount, payment methods, channel)."""
+discount, payment methods, channel, reminders)."""
 
 from __future__ import annotations
 
@@ -63,6 +63,7 @@ class InvoiceSettings:
     early_discount_until: datetime | None
     methods: list[str] | None
     channel: str | None
+    reminders: bool  # False: no reminder after the first message (a rule's choice)
     decision: Decision
 
 
@@ -88,5 +89,6 @@ def invoice_settings(
         early_discount_until=until,
         methods=list(methods) if methods else None,
         channel=decision.get(Setting.CHANNEL),
+        reminders=decision.get(Setting.REMINDERS) is not False,
         decision=decision,
     )

@@ -414,6 +414,7 @@ def _insert_invoice(
         buyer=party_json(request.buyer) if request.buyer else None,
         allowed_methods=settings.methods,
         preferred_channel=settings.channel,
+        reminders_off=not settings.reminders,
         **_shop_amount(request.shop_total, content.currency),
         created_at=now,
         updated_at=now,

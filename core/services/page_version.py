@@ -5,7 +5,8 @@ One Core statement outside any transaction, no ORM objects: the invoice row join
 merchant's, with the merchant's enabled payment accounts folded into one column. Any change that
 can alter the page (status, amounts, deadlines, branding, the methods offered and their terms)
 changes one of these rows; invoice lines never change once written. The merchant's invoice
-counter is left out, so a merchant creating invoices does not throw away its other pages.
+and credit note counters are left out, so a merchant creating invoices (or refunding one)
+does not throw away its other pages.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from core.storage.models import Invoice, Merchant, PaymentAccount
 _MERCHANT_COLUMNS = [
     column.label(f"merchant__{column.name}")
     for column in Merchant.__table__.c
-    if column.name != "last_invoice_sequence"
+    if column.name not in ("last_invoice_sequence", "last_credit_sequence")
 ]
 #: The merchant's enabled payment accounts as one string: which ones, in what order, with what
 #: credentials (instalment terms are among them). The order inside the aggregate may vary; a

@@ -32,13 +32,16 @@ SWEEP_BATCH = 1000
 
 
 def policy_of(merchant: Merchant, invoice: Invoice | None = None) -> ReminderPolicy:
-    """The merchant's policy; for an invoice made from an abandoned cart, its cart form."""
+    """The merchant's policy; for an invoice made from an abandoned cart, its cart form; for
+    an invoice a billing rule keeps from reminders, its first message only."""
     policy = (
         ReminderPolicy.from_json(merchant.reminder_policy)
         if merchant.reminder_policy
         else DEFAULT_POLICY
     )
-    return policy.for_carts() if invoice and invoice.source_kind == SourceKind.CART else policy
+    if invoice is not None and invoice.source_kind == SourceKind.CART:
+        policy = policy.for_carts()
+    return policy.first_only() if invoice is not None and invoice.reminders_off else policy
 
 
 def plan_reminders(ctx: ServiceContext, invoice: Invoice, merchant: Merchant) -> list[ReminderStep]:

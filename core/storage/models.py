@@ -267,6 +267,8 @@ class Invoice(Base):
     allowed_methods: Mapped[list[str] | None] = mapped_column(JSON)
     #: sms or email, when a billing rule chose the channel of the steps that let Paylink pick.
     preferred_channel: Mapped[str | None] = mapped_column(String(8))
+    #: A billing rule's "no reminders": the first message only.
+    reminders_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     #: An order in the customer's currency: its total in the store's currency, as the store
     #: converted it (what the merchant's figures count payments at); None for one currency.
     shop_currency: Mapped[str | None] = mapped_column(String(3))

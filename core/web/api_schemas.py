@@ -465,6 +465,9 @@ class RuleThenIO(StrictModel):
     early_discount_percent: Annotated[int, Field(ge=1, le=50)] | None = None
     early_discount_hours: Annotated[int, Field(ge=1, le=720)] | None = None
     channel: Literal["sms", "email"] | None = None
+    reminders: bool | None = Field(
+        default=None, description="false: the invoice's first message only, no reminder after it"
+    )
 
 
 class RuleIO(StrictModel):

@@ -46,6 +46,7 @@ effects_strategy = st.builds(
     early_discount_percent=st.one_of(st.none(), st.integers(1, 10)),
     early_discount_hours=st.one_of(st.none(), st.integers(1, 48)),
     channel=st.one_of(st.none(), st.sampled_from(["sms", "email"])),
+    reminders=st.one_of(st.none(), st.just(False)),
 )
 rules_strategy = st.lists(
     st.builds(Rule, st.just("r"), conditions_strategy, effects_strategy), max_size=6

@@ -19,10 +19,17 @@ from core.billing_rules import (
 from core.errors import PaylinkError
 from core.money import Money
 from core.payments.provider import PaymentMethod
-from core.services import billing
+from core.services import accounts, billing
 from core.storage.models import Merchant
 from core.web.console.forms import ActionForm, RuleForm, TryRuleForm
-from core.web.console.pages import form_locales, language, render, require_csrf, submitted
+from core.web.console.pages import (
+    form_locales,
+    language,
+    platform_name,
+    render,
+    require_csrf,
+    submitted,
+)
 from core.web.console.texts import console_text, said
 from core.web.current import services
 
@@ -32,6 +39,14 @@ def _merchant() -> Merchant:
         merchant = session.get(Merchant, current_user.merchant_id)
     assert merchant is not None
     return merchant
+
+
+def _store_names(merchant_id: int) -> dict[int, str]:
+    """The merchant's stores as a rule names them ("Shopify · lune.myshopify.com")."""
+    return {
+        store.id: f"{platform_name(store.platform)} · {store.domain}"
+        for store in accounts.merchant_stores(services(), merchant_id)
+    }
 
 
 def _choices(form: RuleForm | TryRuleForm) -> None:
@@ -48,6 +63,14 @@ def _choices(form: RuleForm | TryRuleForm) -> None:
             ("", console_text(lang, "rule_any")),
             ("sms", console_text(lang, "medium.sms")),
             ("email", console_text(lang, "medium.email")),
+        ]
+        form.store_id.choices = [
+            ("", console_text(lang, "rule_any_store")),
+            *((str(i), name) for i, name in _store_names(current_user.merchant_id).items()),
+        ]
+        form.reminders.choices = [
+            ("", console_text(lang, "rule_reminders_keep")),
+            ("off", console_text(lang, "rule_no_reminders")),
         ]
 
 
@@ -76,6 +99,7 @@ def _page(
         try_form=try_form,
         tried=tried,
         action_form=ActionForm(),
+        store_names=_store_names(merchant.id),
         money=lambda minor: Money(minor, merchant.currency).format(
             "fr_FR" if language() == "fr" else "en_GB"
         ),
@@ -101,6 +125,7 @@ def add_rule() -> Response | BaseResponse:
                 customer_type=CustomerType(form.customer_type.data)
                 if form.customer_type.data
                 else None,
+                store_id=int(form.store_id.data) if form.store_id.data else None,
                 sku_prefix=form.sku_prefix.data or None,
                 country=(form.country.data or "").upper() or None,
                 min_total=_minor(form.min_total.data, merchant.currency),
@@ -112,6 +137,7 @@ def add_rule() -> Response | BaseResponse:
                 early_discount_percent=form.early_discount_percent.data,
                 early_discount_hours=form.early_discount_hours.data,
                 channel=form.channel.data or None,
+                reminders=False if form.reminders.data == "off" else None,
             ),
         )
         billing.set_rules(services(), merchant.id, [*billing.rules_of(merchant), rule])

@@ -222,6 +222,7 @@ class RuleForm(ConsoleForm):
 
     name = StringField(validators=[DataRequired(), Length(max=80)])
     customer_type = SelectField(validate_choice=True, default="")
+    store_id = SelectField(validate_choice=True, default="")
     sku_prefix = StringField(validators=[Optional(), Length(max=64)])
     country = StringField(validators=[Optional(), Length(min=2, max=2)])
     min_total = StringField(validators=[Optional(), Length(max=20)])
@@ -232,6 +233,7 @@ class RuleForm(ConsoleForm):
     early_discount_percent = IntegerField(validators=[Optional(), NumberRange(1, 50)])
     early_discount_hours = IntegerField(validators=[Optional(), NumberRange(1, 720)])
     channel = SelectField(validate_choice=True, default="")
+    reminders = SelectField(validate_choice=True, default="")
 
 
 class TryRuleForm(PlainForm):

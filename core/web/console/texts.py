@@ -83,7 +83,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "billing_rules_hint": (
             "Pour chaque nouvelle facture, les règles sont lues dans l'ordre : la première "
             "qui s'applique décide de chaque réglage (délai de paiement, moyens de paiement, "
-            "escompte, canal). Ce qui s'est appliqué est noté dans l'historique de la facture."
+            "escompte, canal, relances). Ce qui s'est appliqué est noté dans l'historique de "
+            "la facture."
         ),
         "rule_any": "Peu importe",
         "customer_type": "Type de client",
@@ -111,6 +112,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "setting.early_discount_percent": "Escompte (%)",
         "setting.early_discount_hours": "Durée de l'escompte (heures)",
         "setting.channel": "Canal",
+        "setting.reminders": "Relances",
+        "rule_reminders_label": "Relances",
+        "rule_reminders_keep": "selon votre calendrier de relances",
+        "rule_no_reminders": "aucune relance après le premier message",
+        "rule_any_store": "Toutes les boutiques et l'API",
         "decided_by": "règle « {rule} »",
         "rule_none_applies": "Aucune règle ne s'applique : vos réglages généraux s'appliquent.",
         "rule_new": "Nouvelle règle",
@@ -625,8 +631,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "billing_rules": "Billing rules",
         "billing_rules_hint": (
             "For each new invoice the rules are read in order: the first one that applies "
-            "decides each setting (payment terms, payment methods, discount, channel). What "
-            "applied is written on the invoice's timeline."
+            "decides each setting (payment terms, payment methods, discount, channel, "
+            "reminders). What applied is written on the invoice's timeline."
         ),
         "rule_any": "Any",
         "customer_type": "Customer type",
@@ -654,6 +660,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "setting.early_discount_percent": "Discount (%)",
         "setting.early_discount_hours": "Discount window (hours)",
         "setting.channel": "Channel",
+        "setting.reminders": "Reminders",
+        "rule_reminders_label": "Reminders",
+        "rule_reminders_keep": "as your reminder schedule says",
+        "rule_no_reminders": "no reminder after the first message",
+        "rule_any_store": "Every store and the API",
         "decided_by": "rule \u201c{rule}\u201d",
         "rule_none_applies": "No rule applies: your general settings do.",
         "rule_new": "New rule",

@@ -12,6 +12,8 @@ from core.invoices import InvoiceContent, InvoiceLine
 from core.money import Money
 from core.services import billing, invoicing
 from core.services.invoice_queries import invoice_timeline
+from core.services.reminder_schedule import policy_of, sweep_due_reminders
+from core.storage.models import Invoice, Merchant
 from tests.support.factories import eur, merchant, order
 
 RULES = [
@@ -79,3 +81,23 @@ def test_without_rules_nothing_changes_and_no_timeline_entry(ctx, clock):
     invoice, _ = invoicing.create_invoice(ctx, shop.id, order("plain"))
     assert invoice.due_at == clock() + timedelta(days=7)  # the merchant's terms
     assert "rules_applied" not in [e.kind for e in invoice_timeline(ctx, shop.id, invoice.id)]
+
+
+def test_a_rule_can_keep_an_invoice_from_reminders(ctx, clock):
+    shop = merchant(ctx)
+    quiet = Rule("Pros suivis au téléphone", Conditions(customer_type=CustomerType.BUSINESS),
+                 Effects(reminders=False))  # fmt: skip
+    billing.set_rules(ctx, shop.id, [quiet])
+    pro, _ = invoicing.create_invoice(ctx, shop.id, order("b2b-q", buyer=ACME))
+    consumer, _ = invoicing.create_invoice(ctx, shop.id, order("b2c-q"))
+    with ctx.db.reading() as session:
+        owner = session.get(Merchant, shop.id)
+        assert [s.name for s in policy_of(owner, pro).steps] == ["invoice"]
+        assert len(policy_of(owner, consumer).steps) > 1
+    assert pro.reminders_off and not consumer.reminders_off
+    # The first message goes at once; after it, nothing is planned for the business.
+    assert pro.next_reminder_at is None and consumer.next_reminder_at is not None
+    clock.advance(days=30)
+    sweep_due_reminders(ctx)
+    with ctx.db.reading() as session:
+        assert session.get(Invoice, pro.id).next_reminder_at is None

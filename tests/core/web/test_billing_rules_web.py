@@ -79,6 +79,28 @@ def test_the_console_editor_adds_tries_moves_and_removes(client, ctx, shop):
     assert bad.status_code == 422 and "même nom" in bad.get_data(as_text=True)
 
 
+def test_a_rule_names_its_store_and_can_stop_reminders(client, ctx, shop):
+    from core.services.accounts import connect_store
+
+    store = connect_store(
+        ctx, shop.id, "woocommerce", "lune.example", {"store_url": "https://lune.example"}
+    )
+    sign_in(client, ctx, shop.id)
+    page = client.get("/console/billing-rules").get_data(as_text=True)
+    assert f'<option value="{store.id}">WooCommerce · lune.example</option>' in page
+    assert "aucune relance après le premier message" in page
+    added = client.post(
+        "/console/billing-rules",
+        data={"csrf_token": csrf_token(page), "name": "Boutique web", "customer_type": "",
+              "channel": "", "store_id": str(store.id), "reminders": "off"},
+    )  # fmt: skip
+    assert added.status_code == 303, added.get_data(as_text=True)
+    [rule] = billing.rules_of(_merchant(ctx, shop))
+    assert rule.conditions.store_id == store.id and rule.effects.reminders is False
+    page = client.get("/console/billing-rules").get_data(as_text=True)
+    assert "Boutique WooCommerce · lune.example" in page  # words, not the store's id
+
+
 def _merchant(ctx, shop):
     from core.storage.models import Merchant
 

@@ -5,7 +5,10 @@ time), with a fresh nonce and form token per response."""
 import re
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from core.services import invoicing, payments
+from core.services.page_version import page_version
 from core.services.payment_accounts import configure_payment_account
 from core.storage.models import Merchant
 from tests.support.factories import order
@@ -76,3 +79,17 @@ def test_what_the_page_says_of_time_follows_the_clock(client, ctx, shop, clock, 
     assert re.search(r"Offre valable encore 10\s+secondes", view(client, flash))
     clock.advance(seconds=10)  # the deadline, inside the minute the page was made in
     assert "Offre valable" not in view(client, flash)
+
+
+def test_the_merchant_s_counters_do_not_throw_its_pages_away(ctx, shop, invoice):
+    before = page_version(ctx, invoice.link_code)
+    with ctx.db.transaction() as session:  # another invoice numbered, a refund's credit note
+        session.execute(
+            update(Merchant)
+            .where(Merchant.id == shop.id)
+            .values(
+                last_invoice_sequence=Merchant.last_invoice_sequence + 1,
+                last_credit_sequence=Merchant.last_credit_sequence + 1,
+            )
+        )
+    assert page_version(ctx, invoice.link_code) == before
