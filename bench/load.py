@@ -55,12 +55,15 @@ def wrk(
     connections: int = 16,
     threads: int = 2,
     requests: Sequence[tuple[str, str, dict[str, str], bytes]] = (),
+    headers: dict[str, str] | None = None,
 ) -> Result:
     """Throughput with keep-alive connections; `requests` (method, path, headers, body) are
-    sent in turn when given, else GETs of `url`."""
+    sent in turn when given, else GETs of `url` (with `headers`)."""
     if requests:
         threads = 1  # one event loop sends the prepared list in order: no request sent twice
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     with tempfile.TemporaryDirectory() as folder:
         if requests:
             script = Path(folder) / "requests.lua"
