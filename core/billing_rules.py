@@ -43,6 +43,7 @@ class InvoiceFacts:
     country: str | None
     currency: str
     total: int  # minor units
+    tags: frozenset[str] = frozenset()  # the customer's, case-folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class Conditions:
     """All given conditions must hold; none given matches every invoice."""
 
     customer_type: CustomerType | None = None
+    customer_tag: str | None = None  # the store tags the customer so (case does not matter)
     store_id: int | None = None
     sku_prefix: str | None = None  # some line's SKU starts with it
     country: str | None = None
@@ -66,6 +68,7 @@ class Conditions:
         """Each given condition, as (name, value), and whether the invoice meets it."""
         tests = {
             "customer_type": lambda v: facts.customer_type == v,
+            "customer_tag": lambda v: v.strip().casefold() in facts.tags,
             "store_id": lambda v: facts.store_id == v,
             "sku_prefix": lambda v: any(sku.startswith(v) for sku in facts.skus),
             "country": lambda v: facts.country == v,

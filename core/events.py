@@ -29,6 +29,8 @@ class CustomerDetails:
     email: str | None
     phone: str | None
     locale: str | None = None
+    #: What the store says of the customer ("vip", "wholesale"): billing rules may look at it.
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,9 @@ def _customer(order: Mapping[str, Any]) -> CustomerDetails:
         email=order.get("email") or order.get("contact_email") or customer.get("email"),
         phone=order.get("phone") or customer.get("phone") or billing.get("phone"),
         locale=order.get("customer_locale"),
+        tags=tuple(
+            tag.strip() for tag in str(customer.get("tags") or "").split(",") if tag.strip()
+        ),
     )
 
 

@@ -51,6 +51,7 @@ def facts_of(request: InvoiceRequested, merchant: Merchant) -> InvoiceFacts:
         country=buyer.country if buyer else merchant.country,
         currency=request.content.currency,
         total=request.content.totals().total.minor,
+        tags=frozenset(tag.strip().casefold() for tag in request.customer.tags if tag.strip()),
     )
 
 

@@ -36,7 +36,9 @@ def invoice_content(body: schemas.ContentIn) -> InvoiceContent:
 def customer_details(customer: schemas.CustomerIn) -> CustomerDetails:
     if not (customer.email or customer.phone):
         raise ValidationError("customer: give an email or a phone number to send the invoice to")
-    return CustomerDetails(customer.name, customer.email, customer.phone, customer.locale)
+    return CustomerDetails(
+        customer.name, customer.email, customer.phone, customer.locale, tuple(customer.tags)
+    )
 
 
 def business_of(customer: schemas.CustomerIn) -> Party | None:

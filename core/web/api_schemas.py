@@ -50,6 +50,9 @@ class CustomerIn(StrictModel):
     siren: Annotated[str, Field(max_length=11)] | None = None
     vat_number: Annotated[str, Field(max_length=20)] | None = None
     address: AddressIn | None = None
+    tags: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = Field(
+        default_factory=list, description="The customer's tags, for billing rules"
+    )
 
 
 class EarlyPaymentIn(StrictModel):
@@ -448,6 +451,7 @@ class RecurringList(BaseModel):
 
 class RuleWhenIO(StrictModel):
     customer_type: Literal["business", "consumer"] | None = None
+    customer_tag: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     store_id: int | None = None
     sku_prefix: Annotated[str, Field(max_length=64)] | None = None
     country: Annotated[str, Field(min_length=2, max_length=2)] | None = None

@@ -28,10 +28,12 @@ facts_strategy = st.builds(
     country=st.sampled_from(["FR", "BE", "DE"]),
     currency=st.sampled_from(["EUR", "USD"]),
     total=st.integers(0, 100_000),
+    tags=st.frozensets(st.sampled_from(["vip", "pro", "noël"]), max_size=2),
 )
 conditions_strategy = st.builds(
     Conditions,
     customer_type=st.one_of(st.none(), st.sampled_from(list(CustomerType))),
+    customer_tag=st.one_of(st.none(), st.sampled_from(["VIP", "pro", "Noël"])),
     store_id=st.one_of(st.none(), st.integers(1, 3)),
     sku_prefix=st.one_of(st.none(), st.sampled_from(["BOX", "MUG"])),
     country=st.one_of(st.none(), st.sampled_from(["FR", "BE"])),
@@ -87,6 +89,14 @@ def test_reasons_say_which_condition_failed():
         ("sku_prefix", "MUG", True),
         ("min_total", 1_000, True),
     ]
+
+
+def test_a_customer_tag_matches_whatever_its_case():
+    facts = InvoiceFacts(CustomerType.CONSUMER, None, frozenset(), "FR", "EUR", 4_500,
+                         frozenset({"noël", "vip"}))  # fmt: skip
+    assert Conditions(customer_tag="NOËL").match(facts)
+    assert Conditions(customer_tag=" VIP ").match(facts)
+    assert not Conditions(customer_tag="pro").match(facts)
 
 
 def test_bad_rules_are_refused_with_a_reason():

@@ -125,6 +125,7 @@ def add_rule() -> Response | BaseResponse:
                 customer_type=CustomerType(form.customer_type.data)
                 if form.customer_type.data
                 else None,
+                customer_tag=(form.customer_tag.data or "").strip() or None,
                 store_id=int(form.store_id.data) if form.store_id.data else None,
                 sku_prefix=form.sku_prefix.data or None,
                 country=(form.country.data or "").upper() or None,
@@ -179,6 +180,7 @@ def try_rules() -> Response:
         country=(form.country.data or merchant.country).upper(),
         currency=merchant.currency,
         total=_minor(form.total.data, merchant.currency) or 0,
+        tags=frozenset({form.tag.data.strip().casefold()}) if form.tag.data else frozenset(),
     )
     rules = billing.rules_of(merchant)
     tried = {

@@ -222,6 +222,7 @@ class RuleForm(ConsoleForm):
 
     name = StringField(validators=[DataRequired(), Length(max=80)])
     customer_type = SelectField(validate_choice=True, default="")
+    customer_tag = StringField(validators=[Optional(), Length(max=64)])
     store_id = SelectField(validate_choice=True, default="")
     sku_prefix = StringField(validators=[Optional(), Length(max=64)])
     country = StringField(validators=[Optional(), Length(min=2, max=2)])
@@ -240,6 +241,7 @@ class TryRuleForm(PlainForm):
     """A sample invoice to try the rules on (a GET form: it changes nothing)."""
 
     customer_type = SelectField(validate_choice=True, default="consumer")
+    tag = StringField(validators=[Optional(), Length(max=64)])
     sku = StringField(validators=[Optional(), Length(max=64)])
     country = StringField(validators=[Optional(), Length(min=2, max=2)])
     total = StringField(validators=[Optional(), Length(max=20)])

@@ -40,6 +40,7 @@ def test_an_unpaid_order_through_a_chosen_gateway_becomes_its_invoice(order):
         "bob.norman@mail.example.com",
         "+557734881234",
     )
+    assert invoice.customer.tags == ("Léon", "Noël")  # the customer's tags, for billing rules
 
 
 def test_paid_orders_and_other_gateways_need_no_invoice(order):

@@ -5,6 +5,7 @@ rule allows (and checkout refusing the others)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from core.billing_rules import Conditions, Effects, Rule
 from core.services import billing, invoicing
@@ -92,13 +93,14 @@ def test_a_rule_names_its_store_and_can_stop_reminders(client, ctx, shop):
     added = client.post(
         "/console/billing-rules",
         data={"csrf_token": csrf_token(page), "name": "Boutique web", "customer_type": "",
-              "channel": "", "store_id": str(store.id), "reminders": "off"},
+              "channel": "", "store_id": str(store.id), "reminders": "off", "customer_tag": "VIP"},
     )  # fmt: skip
     assert added.status_code == 303, added.get_data(as_text=True)
     [rule] = billing.rules_of(_merchant(ctx, shop))
     assert rule.conditions.store_id == store.id and rule.effects.reminders is False
     page = client.get("/console/billing-rules").get_data(as_text=True)
     assert "Boutique WooCommerce · lune.example" in page  # words, not the store's id
+    assert "client étiqueté «\u00a0VIP\u00a0»" in page.replace("&#34;", '"')
 
 
 def _merchant(ctx, shop):
@@ -140,6 +142,25 @@ def test_the_api_reads_and_sets_the_early_payer_reward(client, auth):
     assert refused.status_code == 422 and "1 to 50" in refused.json["error"]["message"]
     off = client.put("/api/v1/early-payer-reward", json={"enabled": False}, headers=auth)
     assert off.json == {"enabled": False}
+
+
+def test_the_api_s_customer_tags_meet_a_rule_on_them(client, auth):
+    vip = {"name": "VIP", "when": {"customer_tag": "vip"}, "then": {"payment_terms_days": 45}}
+    rules = {"rules": [vip]}
+    assert client.put("/api/v1/billing-rules", json=rules, headers=auth).status_code == 200
+    body = {"currency": "EUR", "lines": [{"label": "Thé", "unit_price": 1200}],
+            "customer": {"name": "Paul", "email": "paul@example.fr", "tags": ["VIP", "Lyon"]},
+            "reference": "tagged"}  # fmt: skip
+    created = client.post("/api/v1/invoices", json=body, headers=auth)
+    plain = client.post(
+        "/api/v1/invoices",
+        json={**body, "reference": "plain", "customer": {"name": "Zoé", "email": "z@example.fr"}},
+        headers=auth,
+    )
+    assert created.status_code == plain.status_code == 201
+    due = [datetime.fromisoformat(a.json["due_at"]) - datetime.fromisoformat(a.json["created_at"])
+           for a in (created, plain)]  # fmt: skip
+    assert due[0].days == 45 and due[1].days != 45
 
 
 def test_the_invoice_page_names_the_rules_that_applied(client, ctx, shop):
