@@ -66,6 +66,9 @@ def app_factory(clock: Clock = utc_now) -> Flask:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # WeasyPrint tells each of its seven steps per document at INFO: noise in a worker's log.
+    level = logging.getLevelNamesMapping()[settings.log_level]
+    logging.getLogger("weasyprint.progress").setLevel(max(logging.WARNING, level))
     try:
         return create_app(settings, clock=clock)
     except PaylinkError as error:
