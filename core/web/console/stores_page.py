@@ -4,6 +4,7 @@ payers get for their next order in the store."""
 
 from __future__ import annotations
 
+from babel.numbers import get_currency_symbol
 from flask import Response, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
@@ -28,7 +29,9 @@ def _stores_page(error: str | None = None, reward_form: RewardForm | None = None
         status=422 if error or (reward_form and reward_form.errors) else 200,
         error=error,
         reward_form=reward_form or _reward_form(merchant),
-        currency=merchant.currency,
+        currency=get_currency_symbol(
+            merchant.currency, locale="fr_FR" if language() == "fr" else "en_GB"
+        ),
         stores=accounts.store_summaries(services(), current_user.merchant_id),
         default_gateways={name: connector.invoice_gateways for name, connector in connectors},
         installable=[(name, connector.connect_form) for name, connector in connectors],

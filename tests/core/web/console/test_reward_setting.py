@@ -19,6 +19,7 @@ def test_a_merchant_offers_a_fixed_amount_then_turns_it_off(client, ctx, shop):
     page = client.get("/console/stores").get_data(as_text=True)
     assert "Un code de remerciement pour les bons payeurs" in page
     assert '<option value="amount">Montant fixe</option>' in page
+    assert "Valeur (% ou €)" in page  # the currency as people write it
     fields = {"enabled": "y", "window_hours": "24", "kind": "amount", "value": "5,00",
               "valid_days": "60", "csrf_token": csrf_token(page)}  # fmt: skip
     assert client.post("/console/stores/reward", data=fields).status_code == 303
