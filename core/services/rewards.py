@@ -108,8 +108,13 @@ def _reward(row: RewardCode) -> Reward:
     )
 
 
+def _code_row(session: Session, invoice_id: int) -> RewardCode | None:
+    """An invoice's code (one at most: unique per invoice)."""
+    return session.scalars(select(RewardCode).where(RewardCode.invoice_id == invoice_id)).first()
+
+
 def reward_of(session: Session, invoice_id: int) -> Reward | None:
-    row = session.scalars(select(RewardCode).where(RewardCode.invoice_id == invoice_id)).first()
+    row = _code_row(session, invoice_id)
     return _reward(row) if row else None
 
 
@@ -121,7 +126,7 @@ def invoice_reward(ctx: ServiceContext, invoice_id: int) -> Reward | None:
 def receipt_waits_for(session: Session, invoice_id: int, now: datetime) -> datetime | None:
     """Until when a receipt should wait for its code: None when there is nothing to wait for
     (no code, made already, refused, or waited long enough)."""
-    row = session.scalars(select(RewardCode).where(RewardCode.invoice_id == invoice_id)).first()
+    row = _code_row(session, invoice_id)
     if row is None or row.store_ref is not None or row.failure is not None:
         return None
     until = row.created_at + RECEIPT_WAIT
@@ -131,7 +136,7 @@ def receipt_waits_for(session: Session, invoice_id: int, now: datetime) -> datet
 def create_code(ctx: ServiceContext, connectors: dict[str, Connector], invoice_id: int) -> None:
     """Have the store make the invoice's code (once: a made code is not asked again)."""
     with ctx.db.transaction() as session:
-        row = session.scalars(select(RewardCode).where(RewardCode.invoice_id == invoice_id)).first()
+        row = _code_row(session, invoice_id)
         if row is None:
             raise NotFound(f"no reward code for invoice {invoice_id}")
         if row.store_ref is not None or row.failure is not None:
@@ -155,7 +160,8 @@ def create_code(ctx: ServiceContext, connectors: dict[str, Connector], invoice_i
     except AccessRevoked as revoked:
         failure = accounts.disconnect_refused_store(ctx, store, revoked)
     with ctx.db.transaction() as session:
-        row = session.scalars(select(RewardCode).where(RewardCode.invoice_id == invoice_id)).one()
+        row = _code_row(session, invoice_id)
+        assert row is not None
         row.store_ref, row.failure = store_ref_made, failure and failure[:255]
         if failure:
             ctx.record(session, invoice_id, "reward_code_failed", code=code.code, reason=failure)

@@ -20,7 +20,6 @@ from core.errors import PaylinkError
 from core.money import Money
 from core.payments.provider import PaymentMethod
 from core.services import accounts, billing
-from core.storage.models import Merchant
 from core.web.console.forms import ActionForm, RuleForm, TryRuleForm
 from core.web.console.pages import (
     form_locales,
@@ -28,17 +27,11 @@ from core.web.console.pages import (
     platform_name,
     render,
     require_csrf,
+    signed_in_merchant,
     submitted,
 )
 from core.web.console.texts import console_text, said
 from core.web.current import services
-
-
-def _merchant() -> Merchant:
-    with services().db.reading() as session:
-        merchant = session.get(Merchant, current_user.merchant_id)
-    assert merchant is not None
-    return merchant
 
 
 def _store_names(merchant_id: int) -> dict[int, str]:
@@ -86,7 +79,7 @@ def _page(
     tried: object = None,
     status: int = 200,
 ) -> Response:
-    merchant = _merchant()
+    merchant = signed_in_merchant()
     rule_form = rule_form or RuleForm(meta=form_locales())
     try_form = try_form or TryRuleForm(meta=form_locales())
     _choices(rule_form)
@@ -113,7 +106,7 @@ def billing_rules() -> Response:
 
 @login_required
 def add_rule() -> Response | BaseResponse:
-    merchant = _merchant()
+    merchant = signed_in_merchant()
     form = RuleForm(meta=form_locales())
     _choices(form)
     if not submitted(form):
@@ -153,7 +146,7 @@ def add_rule() -> Response | BaseResponse:
 def change_rule(position: int, action: str) -> BaseResponse:
     """Remove a rule, or move it one place up (it then wins before the one above it)."""
     require_csrf()
-    merchant = _merchant()
+    merchant = signed_in_merchant()
     rules = billing.rules_of(merchant)
     if 0 <= position < len(rules):
         if action == "remove":
@@ -168,7 +161,7 @@ def change_rule(position: int, action: str) -> BaseResponse:
 @login_required
 def try_rules() -> Response:
     """A sample invoice against the rules: the decision and every rule's reasons."""
-    merchant = _merchant()
+    merchant = signed_in_merchant()
     form = TryRuleForm(meta=form_locales(), formdata=request.args)
     _choices(form)
     if not form.validate():

@@ -4,7 +4,7 @@ preview), its logo (checked by content), and the legal details its invoice docum
 from __future__ import annotations
 
 from flask import Response, current_app, flash, redirect, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.branding import contrast_ratio, text_colour_on
@@ -14,20 +14,13 @@ from core.services.legal_details import LegalDetails, set_legal_details
 from core.storage.models import Merchant
 from core.web.console.forms import BrandingForm, LegalForm
 from core.web.console.logos import save_logo
-from core.web.console.pages import form_locales, language, render, submitted
+from core.web.console.pages import form_locales, language, render, signed_in_merchant, submitted
 from core.web.console.texts import console_text, said
 from core.web.current import services, settings
 
 #: WCAG 2.1 AA: 4.5:1 for text (the page picks dark or white text, whichever reads better), and
 #: 3:1 for controls against the page (1.4.11): a very light colour makes buttons fade on white.
 TEXT_CONTRAST, CONTROL_CONTRAST = 4.5, 3.0
-
-
-def _merchant() -> Merchant:
-    with services().db.transaction() as session:
-        merchant = session.get(Merchant, current_user.merchant_id)
-    assert merchant is not None
-    return merchant
 
 
 def contrast_warnings(colour: str) -> list[str]:
@@ -43,7 +36,7 @@ def contrast_warnings(colour: str) -> list[str]:
 
 @login_required
 def branding() -> Response | BaseResponse:
-    merchant = _merchant()
+    merchant = signed_in_merchant()
     form = BrandingForm(meta=form_locales(), obj=merchant)
     if submitted(form):
         try:
@@ -79,7 +72,7 @@ def _page(merchant: Merchant, form: BrandingForm, legal_form: LegalForm | None =
 @login_required
 def legal_details() -> Response | BaseResponse:
     """The seller's legal details, as invoice documents print them."""
-    merchant = _merchant()
+    merchant = signed_in_merchant()
     legal_form = LegalForm(meta=form_locales())
     if submitted(legal_form):
         details = LegalDetails(**{name: legal_form[name].data for name in LEGAL_FIELDS})

@@ -34,7 +34,14 @@ from core.services.invoice_queries import (
 )
 from core.storage.models import Merchant, Payment
 from core.web.console.forms import ActionForm, InvoiceForm, MarkPaidForm, VoidForm
-from core.web.console.pages import form_locales, language, render, require_csrf, submitted
+from core.web.console.pages import (
+    form_locales,
+    language,
+    render,
+    require_csrf,
+    signed_in_merchant,
+    submitted,
+)
 from core.web.console.texts import TEXTS, console_text, said, step_label
 from core.web.current import services, settings
 from core.web.document_download import document_response
@@ -55,13 +62,6 @@ def _day(raw: str | None, zone: ZoneInfo) -> datetime | None:
         return datetime.combine(date.fromisoformat(raw or ""), time(0), zone)
     except ValueError:
         return None
-
-
-def _merchant() -> Merchant:
-    with services().db.transaction() as session:
-        merchant = session.get(Merchant, current_user.merchant_id)
-    assert merchant is not None
-    return merchant
 
 
 def _detail(invoice_id: int, **forms: object) -> Response:
@@ -194,7 +194,7 @@ def invoice_new() -> Response | BaseResponse:
     form = InvoiceForm(meta=form_locales())
     error = None
     if submitted(form):
-        merchant = _merchant()
+        merchant = signed_in_merchant()
         try:
             invoice, _ = invoicing.create_invoice(
                 services(), merchant.id, _invoice_request(form, merchant)
@@ -210,7 +210,7 @@ def invoice_new() -> Response | BaseResponse:
 def filter_from_request(limit: int = PAGE_SIZE) -> InvoiceFilter:
     """The list's filters as the query string gives them (status, search, store, days in the
     merchant's time zone, cursor): the list and its CSV export read the same ones."""
-    zone = ZoneInfo(_merchant().timezone)
+    zone = ZoneInfo(signed_in_merchant().timezone)
     since, until = _day(request.args.get("from"), zone), _day(request.args.get("to"), zone)
     return InvoiceFilter(
         status=_status(request.args.get("status")),

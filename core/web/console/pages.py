@@ -65,6 +65,14 @@ def local_day(moment: datetime, language: str) -> str:
     return str(format_date(moment.astimezone(_merchant_zone()), "d MMM y", _babel_locale(language)))
 
 
+def signed_in_merchant() -> Merchant:
+    """The signed-in user's merchant, read as it is now (detached: its columns stay loaded)."""
+    with services().db.reading() as session:
+        merchant = session.get(Merchant, current_user.merchant_id)
+    assert merchant is not None
+    return merchant
+
+
 def platform_name(platform: str) -> str:
     """A store platform as people write it ("WooCommerce"), from its connector."""
     connector = current_app.extensions["paylink.connectors"].get(platform)

@@ -15,7 +15,14 @@ from core.money import Money
 from core.services import accounts, rewards
 from core.storage.models import Merchant
 from core.web.console.forms import RewardForm
-from core.web.console.pages import form_locales, language, render, require_csrf, submitted
+from core.web.console.pages import (
+    form_locales,
+    language,
+    render,
+    require_csrf,
+    signed_in_merchant,
+    submitted,
+)
 from core.web.console.texts import console_text, said
 from core.web.current import services
 
@@ -23,7 +30,7 @@ from core.web.current import services
 def _stores_page(error: str | None = None, reward_form: RewardForm | None = None) -> Response:
     """The merchant's stores, and each platform's connect form and default gateways."""
     connectors = sorted(current_app.extensions["paylink.connectors"].items())
-    merchant = _merchant()
+    merchant = signed_in_merchant()
     return render(
         "console/stores.html",
         status=422 if error or (reward_form and reward_form.errors) else 200,
@@ -53,13 +60,6 @@ def store_gateways(store_id: int) -> Response | BaseResponse:
         return _stores_page(said(language(), refusal))
     flash(console_text(language(), "saved"))
     return redirect(url_for("console.stores"), code=303)
-
-
-def _merchant() -> Merchant:
-    with services().db.reading() as session:
-        merchant = session.get(Merchant, current_user.merchant_id)
-        assert merchant is not None
-        return merchant
 
 
 def _worded(form: RewardForm) -> RewardForm:
@@ -105,7 +105,7 @@ def save_reward() -> Response | BaseResponse:
         typed = "".join((form.value.data or "").split()).replace(",", ".")
         try:
             value = (
-                Money.parse(typed, _merchant().currency).minor
+                Money.parse(typed, signed_in_merchant().currency).minor
                 if kind == RewardKind.AMOUNT
                 else int(typed)
                 if typed.isdigit()
