@@ -55,6 +55,9 @@ class InvoiceRequested:
     #: An order placed in the customer's currency: its total in the store's own currency, as
     #: the store converted it (its rate, not ours); None when both are one currency.
     shop_total: Money | None = None
+    #: A subscription's period paid by the customer's saved method: no message asks for
+    #: payment unless the charge fails (`core.services.autopay`).
+    autopay: bool = False
 
 
 @dataclass(frozen=True, slots=True)

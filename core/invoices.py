@@ -164,6 +164,16 @@ class InvoiceStatus(enum.StrEnum):
 
 S = InvoiceStatus
 
+
+class Autopay(enum.StrEnum):
+    """Where a subscription's period paid by the customer's saved method stands (beside its
+    status): the charge is running (nothing asks the customer for payment), or it failed and
+    the invoice's link took over, with the failed charge's own messages."""
+
+    PENDING = "pending"
+    FAILED = "failed"
+
+
 #: Every allowed change of status. A partial refund leaves a paid invoice paid (goods returned do
 #: not make it due again); a payment arriving after expiry is still money received, so an expired
 #: invoice can become paid. A transfer the bank takes back (a reversal) makes a paid invoice due

@@ -68,6 +68,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "subscription_cancel_yes": "Oui, résilier",
         "subscription_keep": "Non, garder mon abonnement",
         "subscription_cancel_note": "Les factures déjà émises restent dues.",
+        "save_method": "Régler automatiquement les prochaines factures de cet abonnement "
+        "avec la carte ou le compte que j'utilise maintenant",
+        "save_method_note": "Pour la carte bancaire ou le prélèvement. Vous pourrez l'arrêter "
+        "à tout moment depuis la page de votre abonnement.",
+        "autopay_running": "Cette facture est réglée automatiquement avec le moyen de paiement "
+        "enregistré pour votre abonnement : vous n'avez rien à faire.",
+        "autopay_failed": "Le paiement automatique de cette facture n'a pas abouti. Vous pouvez "
+        "la régler ici.",
+        "autopay_on": "Paiement automatique avec {method}, depuis le {date}.",
+        "autopay_off": "Pas de paiement automatique : chaque facture arrive avec son lien.",
+        "autopay_stop": "Arrêter le paiement automatique",
         "receipt_title": "Reçu de paiement",
         "download_credit_note": "Télécharger l'avoir {number} (PDF)",
         "reward_title": "Merci d'avoir payé si vite",
@@ -127,6 +138,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "sandbox.pay": "Payer {amount}",
         "sandbox.pending": "Laisser en attente (comme un virement)",
         "sandbox.decline": "Refuser",
+        "sandbox.saves": "Comme chez un vrai prestataire, la carte de test ({card}) sera "
+        "enregistrée pour régler les prochaines factures de l'abonnement.",
         "sandbox.cancel": "Annuler et revenir",
     },
     "en": {
@@ -191,6 +204,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "subscription_cancel_yes": "Yes, cancel it",
         "subscription_keep": "No, keep my subscription",
         "subscription_cancel_note": "Invoices already issued remain due.",
+        "save_method": "Pay this subscription's next invoices automatically with the card or "
+        "account I use now",
+        "save_method_note": "For a card or a bank debit. You can stop it at any time from "
+        "your subscription's page.",
+        "autopay_running": "This invoice is paid automatically with the payment method saved "
+        "for your subscription: nothing to do.",
+        "autopay_failed": "The automatic payment of this invoice did not go through. You can "
+        "pay it here.",
+        "autopay_on": "Automatic payment with {method}, since {date}.",
+        "autopay_off": "No automatic payment: each invoice comes with its link.",
+        "autopay_stop": "Stop automatic payment",
         "receipt_title": "Payment receipt",
         "download_credit_note": "Download credit note {number} (PDF)",
         "reward_title": "Thank you for paying so quickly",
@@ -232,6 +256,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "sandbox.pay": "Pay {amount}",
         "sandbox.pending": "Leave pending (like a bank transfer)",
         "sandbox.decline": "Decline",
+        "sandbox.saves": "As at a real provider, the test card ({card}) will be saved to pay "
+        "the subscription's next invoices.",
         "sandbox.cancel": "Cancel and go back",
         "error.title.400": "Page out of date",
         "error.400": "This page is out of date: go back to the payment link and try again.",

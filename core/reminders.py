@@ -42,6 +42,8 @@ class MessageKind(enum.StrEnum):
     REMINDER = "reminder"  # before the due date: a gentle reminder
     OVERDUE = "overdue"  # after it: the invoice is late
     FINAL_NOTICE = "final_notice"  # the last one: polite, firm
+    CHARGE_FAILED = "charge_failed"  # a subscription's automatic payment failed: pay by link
+    CHARGE_FAILED_REMINDER = "charge_failed_reminder"  # still unpaid after it
     ABANDONED_CART = "abandoned_cart"
     FLASH_SALE = "flash_sale"
     RECEIPT = "receipt"
@@ -62,8 +64,22 @@ class MessageStatus(enum.StrEnum):
 MARKETING = frozenset({MessageKind.ABANDONED_CART, MessageKind.FLASH_SALE})
 #: The texts of an invoice's own schedule (a cart's schedule speaks of the basket instead).
 ASKING_FOR_PAYMENT = frozenset(
-    {MessageKind.INVOICE, MessageKind.REMINDER, MessageKind.OVERDUE, MessageKind.FINAL_NOTICE}
+    {
+        MessageKind.INVOICE,
+        MessageKind.REMINDER,
+        MessageKind.OVERDUE,
+        MessageKind.FINAL_NOTICE,
+        MessageKind.CHARGE_FAILED,
+        MessageKind.CHARGE_FAILED_REMINDER,
+    }
 )
+#: A failed automatic charge's own words for the invoice's schedule: its first message says
+#: the charge failed, the reminders recall it; a final notice stays one.
+FAILED_CHARGE_WORDS = {
+    MessageKind.INVOICE: MessageKind.CHARGE_FAILED,
+    MessageKind.REMINDER: MessageKind.CHARGE_FAILED_REMINDER,
+    MessageKind.OVERDUE: MessageKind.CHARGE_FAILED_REMINDER,
+}
 
 
 def parse_offset(text: str) -> timedelta:
@@ -179,6 +195,16 @@ class ReminderPolicy:
                 else step
                 for step in self.steps
                 if step.anchor == Anchor.SENT
+            )
+        )
+
+    def for_failed_charge(self) -> ReminderPolicy:
+        """The same rhythm, counted from the failure, in a failed charge's words (the
+        customer expected nothing to do: the messages say why they now have)."""
+        return ReminderPolicy(
+            tuple(
+                replace(step, template=FAILED_CHARGE_WORDS.get(step.template, step.template))
+                for step in self.steps
             )
         )
 

@@ -95,6 +95,9 @@ class CheckoutRequest:
     customer_phone: str | None = None
     #: For PaymentMethod.INSTALMENTS: the schedule shown to the customer, summing to `amount`.
     instalments: tuple[Instalment, ...] = ()
+    #: The customer agreed that the method they pay with now pays the next periods of their
+    #: subscription: the provider keeps it (a card saved for off-session use, a mandate).
+    save_method: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,30 @@ class ProviderEvent:
     amount: Money | None = None
     refund_reference: str | None = None
     method: str | None = None
+    #: Why a payment failed, as the provider codes it ("insufficient_funds"), when it says.
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SavedMethod:
+    """A payment method the customer agreed to have charged again: the provider's reference
+    to charge it (opaque to the core, kept encrypted) and how people recognise it."""
+
+    reference: str
+    label: str  # "Visa •••• 4242", "BNP PARIBAS •• 11"
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeRequest:
+    """Charge a saved method for one invoice, without the customer (the next period of their
+    subscription). The idempotency key is the invoice's: a retried job is the same charge."""
+
+    invoice_id: int
+    invoice_number: str
+    amount: Money
+    description: str
+    saved_reference: str
+    idempotency_key: str
 
 
 class PaymentProvider(Protocol):
@@ -145,6 +172,19 @@ class PaymentProvider(Protocol):
         (raises OutsideServiceFailed with the provider's own message)."""
 
 
+class SavesPaymentMethods(Protocol):
+    """A provider whose factory names `saves_methods`: it keeps a method the customer agreed
+    to, and charges it later without them."""
+
+    def saved_method(self, checkout_reference: str) -> SavedMethod | None:
+        """What a paid checkout made with `save_method` kept, read from the provider (None if
+        it kept nothing usable: the customer paid with a method that cannot be reused)."""
+
+    def charge_saved(self, request: ChargeRequest) -> ProviderEvent:
+        """Charge the saved method: PAID, PENDING (a debit takes days; its events follow) or
+        FAILED with the provider's reason. Both references are the charge's payment id."""
+
+
 class ProviderFactory(Protocol):
     """A provider class, as its entry point names it: its capabilities are data, readable
     without credentials, and calling it with an account's credentials gives the provider."""
@@ -159,6 +199,9 @@ class ProviderFactory(Protocol):
     max_body_bytes: int
     settles_on_return: bool
     credential_fields: tuple[CredentialField, ...]
+    #: The methods whose checkouts can keep the customer's means of payment for the next
+    #: periods of a subscription (the provider then implements `SavesPaymentMethods`).
+    saves_methods: frozenset[PaymentMethod]
 
     def checkout_origins(self, environment: ProviderEnvironment) -> frozenset[str]:
         """Origins the payment page may send customers to (its CSP form-action)."""

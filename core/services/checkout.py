@@ -23,6 +23,7 @@ from core.payments.provider import (
     origin_of,
 )
 from core.payments.registry import allowed_checkout_origins, provider_factory
+from core.services import autopay
 from core.services.context import ServiceContext
 from core.services.invoicing import customer_of, state_of
 from core.services.payment_accounts import instalment_plan, payment_options, provider_for
@@ -37,9 +38,12 @@ def start_checkout(
     invoice: Invoice,
     method: PaymentMethod,
     page_url: str,
+    save_method: bool = False,
 ) -> str:
     """Create a checkout for what is due now and return the provider's URL to send the
-    customer to. The invoice must still be payable; the return URL never marks it paid."""
+    customer to. The invoice must still be payable; the return URL never marks it paid.
+    `save_method`: the customer agreed that this method pays their subscription's next
+    periods (honoured where the subscription runs and the provider keeps the method)."""
     if invoice.status not in PAYABLE:
         raise ValidationError(f"invoice {invoice.number} is {invoice.status.value}: nothing to pay")
     option = next(
@@ -53,6 +57,7 @@ def start_checkout(
         merchant = session.get(Merchant, invoice.merchant_id)
         assert account is not None and merchant is not None
     provider = provider_for(ctx, env, account)
+    save = save_method and autopay.may_save(ctx, invoice, account.provider, method)
     state = state_of(invoice)
     # Paying in full earns an early-payment discount still on offer; instalments do not.
     due = (
@@ -83,6 +88,7 @@ def start_checkout(
             customer_name=customer.name,
             customer_phone=customer.phone,
             instalments=schedule,
+            save_method=save,
         )
     )
     if origin_of(checkout.redirect_url) not in allowed_checkout_origins(account.provider, env):
@@ -98,6 +104,7 @@ def start_checkout(
                 method=method.value,
                 amount=due.minor,
                 currency=due.currency,
+                save_method=save,
                 created_at=ctx.clock(),
             )
         )
@@ -108,6 +115,7 @@ def start_checkout(
             provider=account.provider,
             method=method.value,
             amount=due.minor,
+            **({"save_method": True} if save else {}),
         )
     return checkout.redirect_url
 

@@ -18,6 +18,7 @@ from core.errors import Conflict, NotFound
 from core.events import InvoiceRequested, SourceKind
 from core.invoices import (
     PAYABLE,
+    Autopay,
     Customer,
     InvoiceState,
     InvoiceStatus,
@@ -415,6 +416,7 @@ def _insert_invoice(
         allowed_methods=settings.methods,
         preferred_channel=settings.channel,
         reminders_off=not settings.reminders,
+        autopay=Autopay.PENDING.value if request.autopay else None,
         **_shop_amount(request.shop_total, content.currency),
         created_at=now,
         updated_at=now,
@@ -431,7 +433,9 @@ def _insert_invoice(
         ],
     )
     set_customer(invoice, customer, ctx)
-    due_steps = [] if request.draft else plan_reminders(ctx, invoice, merchant)
+    # A period charged automatically sends nothing until its charge fails (`autopay`).
+    planned = not (request.draft or request.autopay)
+    due_steps = plan_reminders(ctx, invoice, merchant) if planned else []
     session.add(invoice)
     session.flush()
     ctx.record(

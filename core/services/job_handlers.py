@@ -13,6 +13,8 @@ from core.payments.provider import ProviderEnvironment
 from core.payments.sandbox.web import JOB_DELIVER_WEBHOOK
 from core.reminders import MessageKind
 from core.services import (
+    autopay,
+    autopay_jobs,
     carts,
     checkout,
     credit_notes,
@@ -101,6 +103,15 @@ def core_handlers(
     def process_provider_event(job: ClaimedJob) -> None:
         provider_events.process_provider_event(ctx, env, job.payload["event_id"])
 
+    def save_payment_method(job: ClaimedJob) -> None:
+        autopay_jobs.save_method(ctx, env, job.payload["checkout_id"])
+
+    def charge_period(job: ClaimedJob) -> None:
+        autopay_jobs.charge(ctx, env, job.payload["invoice_id"])
+
+    def charge_deadline(job: ClaimedJob) -> None:
+        autopay_jobs.deadline(ctx, job.payload["invoice_id"])
+
     def settle_checkout(job: ClaimedJob) -> None:
         provider_events.settle_checkout(ctx, env, job.payload["checkout_id"])
 
@@ -138,5 +149,8 @@ def core_handlers(
         payments.JOB_PUSH_PAYMENT: push_payment,
         rewards.JOB_CREATE_CODE: create_reward_code,
         checkout.JOB_SETTLE_CHECKOUT: settle_checkout,
+        autopay.JOB_SAVE_METHOD: save_payment_method,
+        autopay.JOB_CHARGE: charge_period,
+        autopay.JOB_DEADLINE: charge_deadline,
         JOB_DELIVER_WEBHOOK: deliver_sandbox_webhook,
     }

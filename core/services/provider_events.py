@@ -26,7 +26,7 @@ from core.payments.provider import (
     ProviderEvent,
 )
 from core.payments.registry import provider_factory
-from core.services import payments
+from core.services import autopay, payments
 from core.services.context import ServiceContext
 from core.services.payment_accounts import provider_for
 from core.storage.database import insert_once
@@ -273,6 +273,7 @@ def _apply(ctx: ServiceContext, account: PaymentAccount, event: ProviderEvent) -
                 event.method,
             ),
         )
+        autopay.after_paid(ctx, account, event)
     elif event.kind == EventKind.REFUNDED:
         assert event.amount is not None and event.refund_reference is not None
         payments.record_refund(
@@ -290,4 +291,6 @@ def _apply(ctx: ServiceContext, account: PaymentAccount, event: ProviderEvent) -
                 provider=provider,
                 checkout=event.checkout_reference,
             )
+        if event.kind == EventKind.FAILED:  # a subscription's charge: its link takes over
+            autopay.fall_back(ctx, invoice_id, event.reason or "declined")
     return event.kind.value

@@ -11,7 +11,7 @@ the two. Periods that fall while a schedule is paused are skipped, not invoiced 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from core.invoice_document import Party
 from core.invoices import InvoiceContent, InvoiceLine, make_customer
 from core.money import Money
 from core.recurrence import Frequency, Recurrence
+from core.services import autopay
 from core.services.context import ServiceContext
 from core.services.invoicing import create_invoice_in
 from core.storage.database import insert_once
@@ -201,11 +202,17 @@ def _issue(ctx: ServiceContext, session: Session, schedule: RecurringSchedule) -
     today = ctx.clock().astimezone(zone).date()
     recurrence = recurrence_of(schedule)
     periods = recurrence.due_periods(schedule.issued, today)
+    charged = schedule.autopay_account_id is not None
     for period in periods:
-        invoice, _ = create_invoice_in(
-            ctx, session, schedule.merchant_id, _period_request(ctx, schedule, period, zone)
+        invoice, created = create_invoice_in(
+            ctx,
+            session,
+            schedule.merchant_id,
+            replace(_period_request(ctx, schedule, period, zone), autopay=charged),
         )
         ctx.record(session, invoice.id, "recurring_period", schedule=schedule.id, period=period + 1)
+        if created and charged:
+            ctx.enqueue_many(session, autopay.charge_jobs(invoice, ctx.clock()))
     if periods:
         _move_to(schedule, recurrence, periods[-1] + 1, ctx.clock())
     return len(periods), bool(periods)
@@ -261,6 +268,7 @@ def cancel(ctx: ServiceContext, merchant_id: int, schedule_id: int) -> Recurring
         if schedule.status in (CANCELLED, ENDED):
             raise Conflict(f"this schedule is {schedule.status}", key="recurring_over")
         schedule.status, schedule.next_on, schedule.updated_at = CANCELLED, None, ctx.clock()
+        autopay.forget_method(schedule, ctx.clock())  # no period left to pay with it
         return schedule
 
 
@@ -301,16 +309,16 @@ def schedule_of(ctx: ServiceContext, merchant_id: int, schedule_id: int) -> Recu
 
 def schedule_of_invoice(ctx: ServiceContext, invoice: Invoice) -> RecurringSchedule | None:
     """The schedule that issued an invoice (read from its key, within its merchant)."""
-    if invoice.source_kind != SourceKind.RECURRING.value or not invoice.external_id:
+    schedule_id = autopay.schedule_id_of(invoice)
+    if schedule_id is None:
         return None
-    schedule_id = int(invoice.external_id.split(":")[1])
     with ctx.db.reading() as session:
         schedule = session.get(RecurringSchedule, schedule_id)
     return schedule if schedule and schedule.merchant_id == invoice.merchant_id else None
 
 
 #: What merchants (console, API) and customers (an invoice's page) may do to a schedule.
-ACTIONS = {"pause": pause, "resume": resume, "cancel": cancel}
+ACTIONS = {"pause": pause, "resume": resume, "cancel": cancel, "stop_autopay": autopay.stop}
 
 
 def customer_action(ctx: ServiceContext, invoice: Invoice, action: str) -> RecurringSchedule:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
 from core.events import SourceKind
+from core.invoices import Autopay
 from core.jobs import NewJob
 from core.reminders import DEFAULT_POLICY, ReminderPolicy, ReminderStep
 from core.services.context import ServiceContext
@@ -33,15 +34,25 @@ SWEEP_BATCH = 1000
 
 def policy_of(merchant: Merchant, invoice: Invoice | None = None) -> ReminderPolicy:
     """The merchant's policy; for an invoice made from an abandoned cart, its cart form; for
-    an invoice a billing rule keeps from reminders, its first message only."""
+    a subscription's period whose automatic charge failed, a failed charge's words; for an
+    invoice a billing rule keeps from reminders, its first message only."""
     policy = (
         ReminderPolicy.from_json(merchant.reminder_policy)
         if merchant.reminder_policy
         else DEFAULT_POLICY
     )
-    if invoice is not None and invoice.source_kind == SourceKind.CART:
+    if invoice is None:
+        return policy
+    if invoice.source_kind == SourceKind.CART:
         policy = policy.for_carts()
-    return policy.first_only() if invoice is not None and invoice.reminders_off else policy
+    if invoice.autopay == Autopay.FAILED:
+        policy = policy.for_failed_charge()
+    return policy.first_only() if invoice.reminders_off else policy
+
+
+def _policy_key(invoice: Invoice) -> tuple[object, ...]:
+    """What of an invoice its policy depends on, beside its merchant's settings."""
+    return (invoice.merchant_id, invoice.source_kind, invoice.autopay, invoice.reminders_off)
 
 
 def plan_reminders(ctx: ServiceContext, invoice: Invoice, merchant: Merchant) -> list[ReminderStep]:
@@ -114,10 +125,10 @@ def sweep_due_reminders(ctx: ServiceContext, limit: int = SWEEP_BATCH) -> int:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             ).all()
-            policies: dict[tuple[int, str], ReminderPolicy] = {}
+            policies: dict[tuple[object, ...], ReminderPolicy] = {}
             jobs = []
             for invoice in invoices:
-                key = (invoice.merchant_id, invoice.source_kind)
+                key = _policy_key(invoice)
                 if key not in policies:
                     merchant = session.get(Merchant, invoice.merchant_id)
                     assert merchant is not None

@@ -269,6 +269,10 @@ class Invoice(Base):
     preferred_channel: Mapped[str | None] = mapped_column(String(8))
     #: A billing rule's "no reminders": the first message only.
     reminders_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: A subscription's period charged to the customer's saved method: "pending" while the
+    #: charge runs (no message asks for payment), "failed" once it fell back to the link (the
+    #: failed charge's own messages); None for every other invoice.
+    autopay: Mapped[str | None] = mapped_column(String(16))
     #: An order in the customer's currency: its total in the store's currency, as the store
     #: converted it (what the merchant's figures count payments at); None for one currency.
     shop_currency: Mapped[str | None] = mapped_column(String(3))
@@ -505,6 +509,8 @@ class Checkout(Base):
     # The provider's payment id, once an event names it beside the checkout: later events that
     # name only the payment (GoCardless, PayPlug instalments) find the invoice through it.
     payment_reference: Mapped[str | None] = mapped_column(String(255))
+    #: The customer agreed to keep this method for their subscription's next periods.
+    save_method: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime]
 
 

@@ -52,5 +52,11 @@ class RecurringSchedule(Base):
     taxes_included: Mapped[bool] = mapped_column(Boolean, default=True)
     payment_terms_days: Mapped[int] = mapped_column(Integer)
     buyer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The payment method the customer agreed to have charged for each period (`core.services
+    #: .autopay`): the account that keeps it, its reference there (encrypted), its name.
+    autopay_account_id: Mapped[int | None] = mapped_column(ForeignKey("payment_accounts.id"))
+    autopay_ciphertext: Mapped[str | None] = mapped_column(Text)
+    autopay_label: Mapped[str | None] = mapped_column(String(64))
+    autopay_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -33,7 +33,14 @@ def schedule_json(schedule: RecurringSchedule) -> dict[str, Any]:
         currency=schedule.currency,
         total=content.totals().total.minor,
         customer_name=schedule.customer_name,
+        autopay=_autopay_json(schedule),
     ).model_dump(mode="json")
+
+
+def _autopay_json(schedule: RecurringSchedule) -> schemas.AutopayOut | None:
+    if schedule.autopay_account_id is None or schedule.autopay_since is None:
+        return None
+    return schemas.AutopayOut(method=schedule.autopay_label or "", since=schedule.autopay_since)
 
 
 def add_recurring_routes(api: Blueprint) -> None:

@@ -430,6 +430,11 @@ class RecurringCreate(ContentIn):
     )
 
 
+class AutopayOut(BaseModel):
+    method: str = Field(description='How the customer knows it: "Visa •••• 4242"')
+    since: datetime = Field(description="When the customer agreed")
+
+
 class RecurringOut(BaseModel):
     id: int
     reference: str
@@ -443,6 +448,10 @@ class RecurringOut(BaseModel):
     currency: str
     total: MinorUnits = Field(description="Each period's invoice total, as things stand")
     customer_name: str
+    autopay: AutopayOut | None = Field(
+        description="The payment method the customer agreed to have charged each period; "
+        "null: each period's invoice goes out with its link"
+    )
 
 
 class RecurringList(BaseModel):

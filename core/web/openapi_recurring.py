@@ -14,7 +14,14 @@ ACTIONS = {
     "pause": "Pause: no invoice until resumed (periods falling meanwhile are skipped)",
     "resume": "Resume from the next period to come",
     "cancel": "Cancel: no further invoice (those issued stay as they are)",
+    "stop_autopay": "Stop automatic payment: the next periods' invoices go out with their link "
+    "(the saved payment method is forgotten)",
 }
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(word.title() for word in rest)
 
 
 def recurring_paths(
@@ -121,7 +128,7 @@ def recurring_paths(
     for action, summary in ACTIONS.items():
         paths[f"/api/v1/recurring-invoices/{{schedule_id}}/{action}"] = {
             "post": {
-                "operationId": f"{action}RecurringInvoice",
+                "operationId": _camel(action) + "RecurringInvoice",
                 "summary": summary,
                 "parameters": [schedule_id],
                 "responses": {"200": one, **errors(404, 409, *common)},

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from core.branding import text_colour_on
 from core.errors import Conflict, NotFound, ValidationError
+from core.events import SourceKind
 from core.invoices import PAYABLE, InvoiceStatus
 from core.links import InvalidToken, TokenPurpose, TokenSigner, looks_like_link_code, payment_url
 from core.money import Money
@@ -34,6 +35,7 @@ from core.payments.provider import PaymentMethod
 from core.payments.registry import allowed_checkout_origins
 from core.satisfaction import SurveyAnswer
 from core.services import (
+    autopay,
     checkout,
     credit_notes,
     documents,
@@ -245,6 +247,9 @@ def _invoice_page(code: str, version: PageVersion, language: str) -> RenderedPag
         nonce=NONCE_SLOT,
         form_token=FORM_TOKEN_SLOT,
         css=_css(),
+        # A subscription's invoice may keep the method it is paid with for the next ones.
+        offers_autopay=invoice.source_kind == SourceKind.RECURRING
+        and any(autopay.saves(o.provider, o.method) for o in options),
     )
     deadlines = (invoice.early_discount_until, invoice.due_at, invoice.expires_at)
     return RenderedPage(body, origins, version, valid_until(view.now, deadlines))
@@ -336,7 +341,14 @@ def create_pay_blueprint() -> Blueprint:
             abort(400, description="choose a payment method")
         page_url = payment_url(providers().base_url, code)
         try:
-            target = checkout.start_checkout(services(), providers(), invoice, method, page_url)
+            target = checkout.start_checkout(
+                services(),
+                providers(),
+                invoice,
+                method,
+                page_url,
+                save_method=request.form.get("save_method") == "yes",
+            )
         except ValidationError as error:
             abort(409, description=error.message)
         return redirect(target, code=303)

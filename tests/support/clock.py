@@ -29,3 +29,7 @@ class TickingClock:
 
     def __call__(self) -> datetime:
         return self.start + timedelta(seconds=time.monotonic() - self.origin)
+
+    def advance(self, **delta: float) -> None:
+        """Jump ahead (a period passing while the server runs), then keep ticking."""
+        self.start += timedelta(**delta)

@@ -98,6 +98,7 @@ class BankTransferProvider:
         CredentialField("bic", optional=True),
     )
     settles_on_return: ClassVar[bool] = False
+    saves_methods: ClassVar[frozenset[PaymentMethod]] = frozenset()
     receives_webhooks: ClassVar[bool] = False
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:

@@ -19,6 +19,7 @@ from core.payments.gocardless import mapping
 from core.payments.gocardless.client import GoCardlessClient
 from core.payments.payouts import Payout
 from core.payments.provider import (
+    ChargeRequest,
     Checkout,
     CheckoutRequest,
     CredentialField,
@@ -26,6 +27,7 @@ from core.payments.provider import (
     PaymentMethod,
     ProviderEnvironment,
     ProviderEvent,
+    SavedMethod,
 )
 
 DEFAULT_API_BASE = "https://api.gocardless.com"
@@ -42,6 +44,7 @@ class GoCardlessProvider:
         CredentialField("webhook_secrets", secret=True, many=True),
     )
     settles_on_return: ClassVar[bool] = True
+    saves_methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.BANK_PAY})
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
         token = str(credentials.get("access_token", ""))
@@ -100,6 +103,27 @@ class GoCardlessProvider:
         if billing_request.get("status") in mapping.ABANDONED_REQUESTS:
             return [ProviderEvent(EventKind.FAILED, utc_now(), checkout_reference=reference)]
         return []
+
+    def saved_method(self, checkout_reference: str) -> SavedMethod | None:
+        """The mandate the billing request set up, named by the account it debits."""
+        billing_request = self.client.get("billing_requests", quote(checkout_reference, safe=""))
+        mandate_id = billing_request.get("links", {}).get("mandate_request_mandate")
+        if not mandate_id:
+            return None
+        mandate = self.client.get("mandates", quote(str(mandate_id), safe=""))
+        if mandate.get("status") in mapping.DEAD_MANDATES:
+            return None
+        account_id = str(mandate.get("links", {}).get("customer_bank_account", ""))
+        account = self.client.get("customer_bank_accounts", quote(account_id, safe=""))
+        return mapping.saved_mandate(mandate, account)
+
+    def charge_saved(self, request: ChargeRequest) -> ProviderEvent:
+        """A payment against the mandate: pending until the debit is collected (days), then
+        its events say confirmed or failed."""
+        payment = self.client.create(
+            "payments", mapping.mandate_payment(request), request.idempotency_key
+        )
+        return mapping.payment_event(payment, str(payment["id"]), utc_now())
 
     def check_connection(self) -> None:
         self.client.list_one("creditors")

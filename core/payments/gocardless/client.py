@@ -25,10 +25,18 @@ class GoCardlessClient:
         }
 
     def create(self, resource: str, fields: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
-        """POST /<resource> with {"<resource>": fields}; returns the created resource."""
+        """POST /<resource> with {"<resource>": fields}; returns the created resource. A key
+        used before (a retry after a lost answer) is answered 409 naming what it created:
+        that resource is read and returned."""
         headers = {**self.headers, "Idempotency-Key": idempotency_key}
-        body = self._call("POST", f"/{resource}", json={resource: fields}, headers=headers)
-        return dict(body[resource])
+        url = f"{self.base_url}/{resource}"
+        status, body = send_json(
+            self.session, "GoCardless", "POST", url, json={resource: fields}, headers=headers
+        )
+        created_before = _conflicting_resource(status, body)
+        if created_before:
+            return self.get(resource, created_before)
+        return dict(self._checked(status, body)[resource])
 
     def list_one(self, resource: str) -> dict[str, Any]:
         return self._call("GET", f"/{resource}", params={"limit": 1}, headers=self.headers)
@@ -51,6 +59,10 @@ class GoCardlessClient:
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         url = f"{self.base_url}{path}"
         status, body = send_json(self.session, "GoCardless", method, url, **kwargs)
+        return self._checked(status, body)
+
+    @staticmethod
+    def _checked(status: int, body: dict[str, Any]) -> dict[str, Any]:
         if status >= 400:
             refusal = body.get("error", {})
             reasons = ", ".join(
@@ -62,3 +74,15 @@ class GoCardlessClient:
                 f"GoCardless refused the request ({status}): {message}{detail}"
             )
         return body
+
+
+def _conflicting_resource(status: int, body: dict[str, Any]) -> str | None:
+    """The id GoCardless names in an `idempotent_creation_conflict` (409), if that is the
+    answer."""
+    if status != 409:
+        return None
+    for error in body.get("error", {}).get("errors", []):
+        if error.get("reason") == "idempotent_creation_conflict":
+            found = (error.get("links") or {}).get("conflicting_resource_id")
+            return str(found) if found else None
+    return None

@@ -44,6 +44,7 @@ class PayPalProvider:
         CredentialField("webhook_id"),
     )
     settles_on_return: ClassVar[bool] = True
+    saves_methods: ClassVar[frozenset[PaymentMethod]] = frozenset()
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
         missing = [

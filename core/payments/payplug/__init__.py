@@ -48,6 +48,7 @@ class PayPlugProvider:
         CredentialField("instalment_minimum", optional=True),
     )
     settles_on_return: ClassVar[bool] = True
+    saves_methods: ClassVar[frozenset[PaymentMethod]] = frozenset()
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
         secret_key = str(credentials.get("secret_key", ""))

@@ -4,6 +4,7 @@ the default, so a first run pays invoices end to end with no account anywhere.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from collections.abc import Mapping
@@ -11,11 +12,13 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from core.clock import utc_now
 from core.errors import MALFORMED_PAYLOAD
 from core.links import TokenPurpose, TokenSigner
 from core.money import Money
 from core.payments import signatures
 from core.payments.provider import (
+    ChargeRequest,
     Checkout,
     CheckoutRequest,
     CredentialField,
@@ -23,11 +26,14 @@ from core.payments.provider import (
     PaymentMethod,
     ProviderEnvironment,
     ProviderEvent,
+    SavedMethod,
     body_digest_key,
     origin_of,
 )
 
 SIGNATURE_HEADER = "Paylink-Sandbox-Signature"
+#: The card the sandbox pretends to keep (Stripe's test card's last digits).
+SAVED_CARD_LABEL = "Visa •••• 4242"
 CHECKOUT_LIFETIME_SECONDS = 3600
 OUTCOMES: dict[str, EventKind] = {
     "payment.succeeded": EventKind.PAID,
@@ -50,6 +56,8 @@ class SandboxSession:
     cancel_url: str
     #: The customer's language (fr or en), as on the payment page they came from.
     locale: str = "fr"
+    #: The customer agreed to keep the card for their subscription's next periods.
+    save_method: bool = False
 
 
 def sandbox_event(session: SandboxSession, outcome: str, now: datetime) -> bytes:
@@ -75,6 +83,7 @@ class SandboxProvider:
     max_body_bytes: ClassVar[int] = 8 * 1024  # our own sandbox sends one small event
     credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
     settles_on_return: ClassVar[bool] = False
+    saves_methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.SANDBOX})
     receives_webhooks: ClassVar[bool] = True
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
@@ -103,6 +112,7 @@ class SandboxProvider:
             return_url=request.return_url,
             cancel_url=request.cancel_url,
             locale=request.locale,
+            save_method=request.save_method,
         )
         token = self.signer.sign(TokenPurpose.SANDBOX_CHECKOUT, asdict(session))
         return Checkout(f"{self.base_url}/sandbox/checkout/{token}", session.reference)
@@ -135,6 +145,23 @@ class SandboxProvider:
         """Nothing to ask: the sandbox's signed webhook is its only word, as with a provider
         whose API cannot be queried."""
         return []
+
+    def saved_method(self, checkout_reference: str) -> SavedMethod | None:
+        """The sandbox keeps a test card for every checkout that asked it to."""
+        return SavedMethod(f"pm_sbx_{checkout_reference}", SAVED_CARD_LABEL)
+
+    def charge_saved(self, request: ChargeRequest) -> ProviderEvent:
+        """A test card always pays; the payment's id follows from the idempotency key, so a
+        retried charge is the same payment, as at a real provider."""
+        digest = hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:16]
+        return ProviderEvent(
+            kind=EventKind.PAID,
+            occurred_at=utc_now(),
+            checkout_reference=f"pay_sbx_{digest}",
+            payment_reference=f"pay_sbx_{digest}",
+            amount=request.amount,
+            method="sandbox",
+        )
 
     def check_connection(self) -> None:
         """The sandbox runs inside Paylink: nothing to reach."""

@@ -16,7 +16,13 @@ from core.jobs import NewJob
 from core.links import InvalidToken, TokenPurpose, TokenSigner
 from core.money import Money
 from core.page_texts import page_language, translate
-from core.payments.sandbox import CHECKOUT_LIFETIME_SECONDS, OUTCOMES, SandboxSession, sandbox_event
+from core.payments.sandbox import (
+    CHECKOUT_LIFETIME_SECONDS,
+    OUTCOMES,
+    SAVED_CARD_LABEL,
+    SandboxSession,
+    sandbox_event,
+)
 from core.services.context import ServiceContext
 
 JOB_DELIVER_WEBHOOK = "sandbox.deliver_webhook"
@@ -47,6 +53,7 @@ def create_sandbox_blueprint() -> Blueprint:
                 token=token,
                 amount=amount.format(locale),
                 lang=language,
+                saved_card=SAVED_CARD_LABEL,
                 t=lambda key, **values: translate(language, key, **values),
             ),
             mimetype="text/html",

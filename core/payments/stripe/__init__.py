@@ -14,12 +14,14 @@ from core.http import http_session
 from core.payments import signatures
 from core.payments.payouts import Payout
 from core.payments.provider import (
+    ChargeRequest,
     Checkout,
     CheckoutRequest,
     CredentialField,
     PaymentMethod,
     ProviderEnvironment,
     ProviderEvent,
+    SavedMethod,
 )
 from core.payments.stripe import mapping
 from core.payments.stripe.client import StripeClient
@@ -38,6 +40,7 @@ class StripeProvider:
         CredentialField("webhook_secrets", secret=True, many=True),
     )
     settles_on_return: ClassVar[bool] = True
+    saves_methods: ClassVar[frozenset[PaymentMethod]] = frozenset({PaymentMethod.CARD})
 
     def __init__(self, credentials: Mapping[str, Any], environment: ProviderEnvironment) -> None:
         secret_key = credentials.get("secret_key", "")
@@ -73,6 +76,21 @@ class StripeProvider:
         """Read the session back, so a lost webhook does not leave a paid invoice open."""
         session = self.client.get(f"/v1/checkout/sessions/{quote(reference, safe='')}")
         return [mapping.fetched_session_event(session, utc_now())]
+
+    def saved_method(self, checkout_reference: str) -> SavedMethod | None:
+        session = self.client.get(
+            f"/v1/checkout/sessions/{quote(checkout_reference, safe='')}"
+            "?expand[]=payment_intent.payment_method"
+        )
+        return mapping.saved_card(session)
+
+    def charge_saved(self, request: ChargeRequest) -> ProviderEvent:
+        """One PaymentIntent, created and confirmed off-session; retried under the same key,
+        Stripe answers what it answered the first time (a refusal included)."""
+        accepted, body = self.client.charge(mapping.charge_form(request), request.idempotency_key)
+        if accepted:
+            return mapping.intent_event(body, utc_now())
+        return mapping.refused_charge_event(body, utc_now())
 
     def check_connection(self) -> None:
         self.client.get("/v1/balance")

@@ -23,11 +23,25 @@ class StripeClient:
         headers = {**self.headers, "Idempotency-Key": idempotency_key}
         return self._call("POST", path, data=form, headers=headers)
 
+    def charge(self, form: dict[str, str], idempotency_key: str) -> tuple[bool, dict[str, Any]]:
+        """Create and confirm a PaymentIntent: (True, the intent), or (False, the error) when
+        the card was refused (402, a card error: an answer, not a failure to retry)."""
+        headers = {**self.headers, "Idempotency-Key": idempotency_key}
+        url = f"{self.base_url}/v1/payment_intents"
+        status, body = send_json(self.session, "Stripe", "POST", url, data=form, headers=headers)
+        if status == 402 and body.get("error", {}).get("type") == "card_error":
+            return False, dict(body["error"])
+        return True, self._checked(status, body)
+
     def get(self, path: str) -> dict[str, Any]:
         return self._call("GET", path, headers=self.headers)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         status, body = send_json(self.session, "Stripe", method, f"{self.base_url}{path}", **kwargs)
+        return self._checked(status, body)
+
+    @staticmethod
+    def _checked(status: int, body: dict[str, Any]) -> dict[str, Any]:
         if status >= 400:
             message = body.get("error", {}).get("message", "no message")
             raise OutsideServiceFailed(f"Stripe refused the request ({status}): {message}")

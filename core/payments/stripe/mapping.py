@@ -14,7 +14,14 @@ from typing import Any
 from core.errors import MALFORMED_PAYLOAD, ValidationError
 from core.money import Money
 from core.payments.payouts import Payout, PayoutPayment, PayoutStatus
-from core.payments.provider import CheckoutRequest, EventKind, ProviderEvent, body_digest_key
+from core.payments.provider import (
+    ChargeRequest,
+    CheckoutRequest,
+    EventKind,
+    ProviderEvent,
+    SavedMethod,
+    body_digest_key,
+)
 
 #: Currencies whose Stripe amount differs from ISO minor units: ISK is zero-decimal in ISO 4217
 #: but Stripe still takes it times 100 (https://stripe.com/docs/currencies).
@@ -63,7 +70,105 @@ def checkout_form(request: CheckoutRequest, now: datetime) -> dict[str, str]:
     }
     if request.customer_email:
         form["customer_email"] = request.customer_email
+    if request.save_method:
+        # The card is kept on a Customer of its own for off-session charges; Stripe's page
+        # tells the customer so, beside the consent they gave on ours.
+        form["payment_intent_data[setup_future_usage]"] = "off_session"
+        form["customer_creation"] = "always"
     return form
+
+
+#: How people write the card networks Stripe names (`card.brand`); others are capitalised.
+CARD_BRANDS = {
+    "amex": "American Express",
+    "cartes_bancaires": "CB",
+    "diners": "Diners Club",
+    "jcb": "JCB",
+    "mastercard": "Mastercard",
+    "unionpay": "UnionPay",
+    "visa": "Visa",
+}
+#: Marks the PaymentIntents Paylink creates off-session, so their own events are read (a
+#: checkout's PaymentIntent is read through its session's events instead).
+AUTOPAY_METADATA = "paylink_autopay"
+
+
+def saved_card(session: Mapping[str, Any]) -> SavedMethod | None:
+    """The card a completed session kept (fetched with its PaymentIntent's payment method
+    expanded): its Customer and PaymentMethod, both needed to charge it off-session."""
+    intent = session.get("payment_intent")
+    method = intent.get("payment_method") if isinstance(intent, Mapping) else None
+    customer = session.get("customer")
+    if isinstance(customer, Mapping):
+        customer = customer.get("id")
+    if not customer or not isinstance(method, Mapping) or method.get("type") != "card":
+        return None
+    card = method.get("card") or {}
+    brand = str(card.get("brand") or "")
+    name = CARD_BRANDS.get(brand, brand.replace("_", " ").title())
+    label = f"{name} •••• {card.get('last4', '')}".strip()
+    return SavedMethod(f"{customer} {method['id']}", label)
+
+
+def charge_form(request: ChargeRequest) -> dict[str, str]:
+    """POST /v1/payment_intents: charge the saved card now, the customer away."""
+    customer, method = request.saved_reference.split(" ", 1)
+    return {
+        "amount": str(to_stripe_amount(request.amount)),
+        "currency": request.amount.currency.lower(),
+        "customer": customer,
+        "payment_method": method,
+        "off_session": "true",
+        "confirm": "true",
+        "description": request.description,
+        "metadata[invoice_id]": str(request.invoice_id),
+        "metadata[invoice_number]": request.invoice_number,
+        f"metadata[{AUTOPAY_METADATA}]": "1",
+    }
+
+
+#: A PaymentIntent's statuses as the outcome of an off-session charge.
+INTENT_STATUSES = {
+    "succeeded": EventKind.PAID,
+    "processing": EventKind.PENDING,
+    "requires_payment_method": EventKind.FAILED,
+    "requires_action": EventKind.FAILED,  # the bank wants the customer: they pay by link
+    "canceled": EventKind.FAILED,
+}
+
+
+def intent_event(intent: Mapping[str, Any], at: datetime) -> ProviderEvent:
+    """What an off-session PaymentIntent says, answered to its creation or sent in an event."""
+    kind = INTENT_STATUSES.get(str(intent.get("status")), EventKind.IGNORED)
+    error = intent.get("last_payment_error") or {}
+    return ProviderEvent(
+        kind=kind,
+        occurred_at=at,
+        checkout_reference=str(intent["id"]),
+        payment_reference=str(intent["id"]),
+        amount=from_stripe_amount(int(intent["amount_received"]), str(intent["currency"]))
+        if kind == EventKind.PAID
+        else None,
+        method="card",
+        reason=(error.get("decline_code") or error.get("code"))
+        if kind == EventKind.FAILED
+        else None,
+    )
+
+
+def refused_charge_event(error: Mapping[str, Any], at: datetime) -> ProviderEvent:
+    """A 402 answer to an off-session charge (a card error): declined, or the bank asks for
+    the customer (`authentication_required`). The error names its PaymentIntent."""
+    intent = error.get("payment_intent") or {}
+    reference = str(intent["id"]) if intent.get("id") else None
+    return ProviderEvent(
+        kind=EventKind.FAILED,
+        occurred_at=at,
+        checkout_reference=reference,
+        payment_reference=reference,
+        method="card",
+        reason=str(error.get("decline_code") or error.get("code") or "card_error"),
+    )
 
 
 def event_key(raw_body: bytes) -> str:
@@ -121,6 +226,8 @@ def parse_event(raw_body: bytes) -> list[ProviderEvent]:
     obj: dict[str, Any] = event["data"]["object"]
     if kind.startswith("checkout.session."):
         return [session_event(kind, obj, _at(event))]
+    if kind.startswith("payment_intent.") and (obj.get("metadata") or {}).get(AUTOPAY_METADATA):
+        return [intent_event(obj, _at(event))]
     if kind in REFUND_EVENTS:
         return [_refund_event(obj)] if obj.get("status") == "succeeded" else []
     if kind == "charge.refunded":

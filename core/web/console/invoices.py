@@ -123,6 +123,9 @@ def _timeline_detail(key: str, value: object) -> str:
         return console_text(lang, f"medium.{text}")
     if key == "step":
         return step_label(lang, text)
+    if key == "decline":  # why an automatic payment failed, as the provider coded it
+        known = f"decline.{text}"
+        return console_text(lang, known if known in TEXTS[lang] else "decline.other", code=text)
     if key == "reason":
         code = f"reason.{text.replace(' ', '_')}"
         if code in TEXTS[lang]:

@@ -4,6 +4,9 @@ or by the store's subscription app)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from babel.dates import format_date
 from flask import Response, flash, redirect, url_for
 from flask_login import current_user, login_required
@@ -13,7 +16,7 @@ from core.errors import PaylinkError
 from core.money import Money
 from core.services import recurring
 from core.web.console.forms import ActionForm
-from core.web.console.pages import language, render, require_csrf
+from core.web.console.pages import language, render, require_csrf, signed_in_merchant
 from core.web.console.texts import console_text, said
 from core.web.current import services
 
@@ -22,13 +25,22 @@ DONE = {
     "pause": "recurring_paused",
     "resume": "recurring_resumed",
     "cancel": "recurring_cancelled",
+    "stop_autopay": "recurring_autopay_stopped",
 }
 
 
 @login_required
 def recurring_list() -> Response:
     locale = "fr_FR" if language() == "fr" else "en_GB"
+    zone = ZoneInfo(signed_in_merchant().timezone)
     schedules = recurring.schedules_of(services(), current_user.merchant_id)
+
+    def on_day(day: date | datetime | None) -> str:
+        """A day (or a moment, on the merchant's calendar) in words."""
+        if isinstance(day, datetime):
+            day = day.astimezone(zone).date()
+        return format_date(day, "long", locale=locale) if day else "—"
+
     return render(
         "console/recurring.html",
         schedules=schedules,
@@ -36,7 +48,7 @@ def recurring_list() -> Response:
         total=lambda s: Money(recurring.content_of(s).totals().total.minor, s.currency).format(
             locale
         ),
-        on_day=lambda d: format_date(d, "long", locale=locale) if d else "—",
+        on_day=on_day,
     )
 
 

@@ -142,7 +142,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "recurring": "Abonnements",
         "recurring_hint": (
             "Les factures récurrentes partent seules à chaque période, avec leur lien de "
-            "paiement et leurs relances. Elles se créent par l'API."
+            "paiement et leurs relances. Elles se créent par l'API. En payant une facture, "
+            "un client peut accepter que les suivantes soient réglées automatiquement (carte "
+            "ou prélèvement) ; si un paiement automatique échoue, la facture part avec son lien."
         ),
         "rhythm": "Rythme",
         "next_invoice": "Prochaine facture",
@@ -161,6 +163,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "recurring_paused": "Abonnement suspendu : aucune facture jusqu'à sa reprise.",
         "recurring_resumed": "Abonnement repris à la prochaine période.",
         "recurring_cancelled": "Abonnement résilié : plus aucune facture.",
+        "recurring_stop_autopay": "Arrêter le paiement automatique",
+        "recurring_autopay_stopped": (
+            "Paiement automatique arrêté : les prochaines factures partiront avec leur lien."
+        ),
+        "autopay": "Paiement automatique",
+        "autopay_since": "{method}, depuis le {date}",
+        "decline.insufficient_funds": "fonds insuffisants",
+        "decline.expired_card": "carte expirée",
+        "decline.card_declined": "carte refusée",
+        "decline.generic_decline": "carte refusée",
+        "decline.lost_card": "carte déclarée perdue",
+        "decline.stolen_card": "carte déclarée volée",
+        "decline.authentication_required": "la banque demande la confirmation du client",
+        "decline.method_unavailable": "moyen de paiement plus disponible",
+        "decline.no_answer": "le prestataire n'a pas répondu",
+        "decline.declined": "refusé par le prestataire",
+        "decline.refused": "refusé par le prestataire",
+        "decline.other": "refus de la banque (code {code})",
         "no_recurring_yet": "Aucun abonnement pour l'instant.",
         "legal_hint": (
             "Ce que vos factures PDF indiquent du vendeur. Pour vos clients professionnels, "
@@ -429,6 +449,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "kind.reminder": "Relance",
         "kind.overdue": "Relance après échéance",
         "kind.final_notice": "Dernier rappel",
+        "kind.charge_failed": "Paiement automatique refusé",
+        "kind.charge_failed_reminder": "Relance après un paiement automatique refusé",
         "kind.abandoned_cart": "Panier abandonné",
         "kind.flash_sale": "Vente flash",
         "kind.receipt": "Reçu",
@@ -693,7 +715,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "recurring": "Subscriptions",
         "recurring_hint": (
             "Recurring invoices go out by themselves each period, with their payment link and "
-            "reminders. They are created through the API."
+            "reminders. They are created through the API. Paying an invoice, a customer may "
+            "agree that the next ones are paid automatically (card or direct debit); if an "
+            "automatic payment fails, the invoice goes out with its link."
         ),
         "rhythm": "Rhythm",
         "next_invoice": "Next invoice",
@@ -712,6 +736,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "recurring_paused": "Subscription paused: no invoice until it resumes.",
         "recurring_resumed": "Subscription resumed from the next period.",
         "recurring_cancelled": "Subscription cancelled: no further invoice.",
+        "recurring_stop_autopay": "Stop automatic payment",
+        "recurring_autopay_stopped": (
+            "Automatic payment stopped: the next invoices go out with their link."
+        ),
+        "autopay": "Automatic payment",
+        "autopay_since": "{method}, since {date}",
+        "decline.insufficient_funds": "insufficient funds",
+        "decline.expired_card": "card expired",
+        "decline.card_declined": "card declined",
+        "decline.generic_decline": "card declined",
+        "decline.lost_card": "card reported lost",
+        "decline.stolen_card": "card reported stolen",
+        "decline.authentication_required": "the bank asks the customer to confirm",
+        "decline.method_unavailable": "payment method no longer available",
+        "decline.no_answer": "the provider did not answer",
+        "decline.declined": "declined by the provider",
+        "decline.refused": "declined by the provider",
+        "decline.other": "declined by the bank (code {code})",
         "no_recurring_yet": "No subscription yet.",
         "legal_hint": (
             "What your PDF invoices say of the seller. For business customers, the invoice is "
@@ -970,6 +1012,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "kind.reminder": "Reminder",
         "kind.overdue": "Past-due reminder",
         "kind.final_notice": "Final reminder",
+        "kind.charge_failed": "Automatic payment failed",
+        "kind.charge_failed_reminder": "Reminder after a failed automatic payment",
         "kind.abandoned_cart": "Abandoned cart",
         "kind.flash_sale": "Flash sale",
         "kind.receipt": "Receipt",
@@ -1122,6 +1166,7 @@ ERRORS_FR: dict[str, str] = {
     "recurring_not_active": "cet abonnement n'est pas actif",
     "recurring_not_paused": "cet abonnement n'est pas suspendu",
     "recurring_over": "cet abonnement est déjà terminé",
+    "autopay_off": "cet abonnement n'est pas payé automatiquement",
     "experiment_holdout": "la part témoin va de 0 à 50\u00a0% des factures",
     "experiment_split": "B reçoit au moins 1\u00a0%, et avec la part témoin au plus 100\u00a0%",
     "experiment_window": "un paiement compte dans 1 à 60 jours",
@@ -1227,6 +1272,11 @@ EVENTS: dict[str, dict[str, str]] = {
         "subscription_pause_by_customer": "Abonnement suspendu par le client",
         "subscription_resume_by_customer": "Abonnement repris par le client",
         "subscription_cancel_by_customer": "Abonnement résilié par le client",
+        "subscription_stop_autopay_by_customer": "Paiement automatique arrêté par le client",
+        "autopay_on": "Paiement automatique accepté par le client",
+        "autopay_not_saved": "Moyen de paiement non enregistré par le prestataire",
+        "autopay_charged": "Paiement automatique demandé au prestataire",
+        "autopay_failed": "Paiement automatique refusé : le lien de paiement part au client",
         "survey_answered": "Avis du client reçu",
         "experiment_assigned": "Groupe de test A/B attribué",
         "cart_ordered_in_store": "Panier aussi commandé en boutique : rembourser un paiement",
@@ -1268,6 +1318,11 @@ EVENTS: dict[str, dict[str, str]] = {
         "subscription_pause_by_customer": "Subscription paused by the customer",
         "subscription_resume_by_customer": "Subscription resumed by the customer",
         "subscription_cancel_by_customer": "Subscription cancelled by the customer",
+        "subscription_stop_autopay_by_customer": "Automatic payment stopped by the customer",
+        "autopay_on": "Automatic payment agreed by the customer",
+        "autopay_not_saved": "Payment method not saved by the provider",
+        "autopay_charged": "Automatic payment asked of the provider",
+        "autopay_failed": "Automatic payment failed: the payment link goes to the customer",
         "survey_answered": "Customer's opinion received",
         "experiment_assigned": "A/B test group given",
         "cart_ordered_in_store": "Basket also ordered in the store: refund one payment",

@@ -182,3 +182,84 @@ def test_payouts_are_read_page_by_page_with_the_payments_they_settled(httpserver
         ("pi_3QeOtherShop9", 4100, 100),
     ]
     assert payout.fees == Money(230, "EUR") and payout.bank_reference == "TRC2611300042"
+
+
+def intent_event_body(kind: str, metadata: dict, status: str, error: dict | None = None) -> bytes:
+    intent = {
+        "id": "pi_3SXq9zLkdIwHu7ix1Autopay",
+        "object": "payment_intent",
+        "amount": 1990,
+        "amount_received": 1990 if status == "succeeded" else 0,
+        "currency": "eur",
+        "status": status,
+        "metadata": metadata,
+        "last_payment_error": error,
+    }
+    event = {"id": "evt_pi", "type": kind, "created": 1775116800, "data": {"object": intent}}
+    return json.dumps(event).encode()
+
+
+def test_only_paylink_s_off_session_intents_are_read_from_their_own_events():
+    autopay = {"paylink_autopay": "1", "invoice_id": "2"}
+    [paid] = mapping.parse_event(
+        intent_event_body("payment_intent.succeeded", autopay, "succeeded")
+    )
+    assert (paid.kind, paid.amount, paid.payment_reference) == (
+        EventKind.PAID,
+        Money(1990, "EUR"),
+        "pi_3SXq9zLkdIwHu7ix1Autopay",
+    )
+    error = {"type": "card_error", "code": "card_declined", "decline_code": "expired_card"}
+    [failed] = mapping.parse_event(
+        intent_event_body(
+            "payment_intent.payment_failed", autopay, "requires_payment_method", error
+        )
+    )
+    assert (failed.kind, failed.reason, failed.amount) == (EventKind.FAILED, "expired_card", None)
+    # A checkout's own PaymentIntent is read through its session's events, never twice.
+    [ignored] = mapping.parse_event(
+        intent_event_body("payment_intent.payment_failed", {}, "requires_payment_method", error)
+    )
+    assert ignored.kind == EventKind.IGNORED
+
+
+def test_a_saved_card_needs_its_customer_and_a_card():
+    card = {"id": "pm_1", "type": "card", "card": {"brand": "amex", "last4": "0005"}}
+    session = {"customer": "cus_1", "payment_intent": {"id": "pi_1", "payment_method": card}}
+    saved = mapping.saved_card(session)
+    assert (saved.reference, saved.label) == ("cus_1 pm_1", "American Express •••• 0005")
+    assert mapping.saved_card({**session, "customer": None}) is None
+    link = {"id": "pm_2", "type": "link", "link": {}}
+    assert mapping.saved_card({**session, "payment_intent": {"payment_method": link}}) is None
+    assert mapping.saved_card({**session, "payment_intent": "pi_1"}) is None  # not expanded
+
+
+def test_an_authentication_the_bank_asks_for_is_a_failed_charge(httpserver):
+    from core.payments.provider import ChargeRequest
+
+    refusal = {
+        "error": {
+            "type": "card_error",
+            "code": "authentication_required",
+            "message": "This payment requires authentication.",
+            "payment_intent": {"id": "pi_auth", "status": "requires_payment_method"},
+        }
+    }
+    httpserver.expect_oneshot_request("/v1/payment_intents", method="POST").respond_with_response(
+        Response(json.dumps(refusal), 402, content_type="application/json")
+    )
+    event = provider(httpserver).charge_saved(
+        ChargeRequest(2, "F-2", Money(1990, "EUR"), "Boutique Lune F-2", "cus_1 pm_1", "k")
+    )
+    assert (event.kind, event.reason, event.payment_reference) == (
+        EventKind.FAILED,
+        "authentication_required",
+        "pi_auth",
+    )
+    httpserver.expect_oneshot_request("/v1/payment_intents", method="POST").respond_with_response(
+        Response(json.dumps({"error": {"type": "invalid_request_error"}}), 400)
+    )
+    with pytest.raises(OutsideServiceFailed):  # our mistake, not the card's: the job retries
+        provider(httpserver).charge_saved(
+            ChargeRequest(2, "F-2", Money(1990, "EUR"), "Boutique Lune F-2", "cus_1 pm_1", "k")
+        )
