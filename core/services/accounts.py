@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -128,6 +128,11 @@ def create_api_key(ctx: ServiceContext, merchant_id: int, name: str) -> tuple[Ap
     return key, f"{API_KEY_PREFIX}_{public_id}_{secret}"
 
 
+_KEY_BY_PUBLIC_ID = select(
+    ApiKey.id, ApiKey.merchant_id, ApiKey.secret_hash, ApiKey.revoked_at, ApiKey.last_used_at
+).where(ApiKey.public_id == bindparam("public_id"))
+
+
 def authenticate_api_key(ctx: ServiceContext, presented: str) -> int:
     """The merchant id a presented key belongs to, or Unauthorized (same answer for every
     failure, and the hash compared in constant time)."""
@@ -136,15 +141,19 @@ def authenticate_api_key(ctx: ServiceContext, presented: str) -> int:
     if prefix != API_KEY_PREFIX or not public_id or not secret:
         raise Unauthorized("invalid API key")
     now = ctx.clock()
-    with ctx.db.transaction() as session:
-        key = session.scalars(select(ApiKey).where(ApiKey.public_id == public_id)).one_or_none()
-        expected = key.secret_hash if key is not None else _hash_secret("")
-        valid = hmac.compare_digest(expected, _hash_secret(secret))
-        if key is None or not valid or key.revoked_at is not None:
-            raise Unauthorized("invalid API key")
-        if key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION:
-            key.last_used_at = now
-        return key.merchant_id
+    # Read in one statement outside any transaction: every API call pays this, and on SQLite
+    # a write transaction would queue it behind the one writer.
+    with ctx.db.single_read() as connection:
+        key = connection.execute(_KEY_BY_PUBLIC_ID, {"public_id": public_id}).first()
+    expected = key.secret_hash if key is not None else _hash_secret("")
+    valid = hmac.compare_digest(expected, _hash_secret(secret))
+    if key is None or not valid or key.revoked_at is not None:
+        raise Unauthorized("invalid API key")
+    last_used = key.last_used_at
+    if last_used is None or now - last_used >= LAST_USED_PRECISION:
+        with ctx.db.transaction() as session:  # at most once a minute per key
+            session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+    return int(key.merchant_id)
 
 
 # Stores --------------------------------------------------------------------------------------

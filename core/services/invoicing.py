@@ -269,16 +269,15 @@ def create_invoice(
 ) -> tuple[Invoice, bool]:
     """The invoice for `request`, and whether it was created now.
 
-    The same order twice, even concurrently, gives one invoice: the INSERT is tried first and the
-    database's unique constraint decides; a replay or the loser of a race reads the existing row
-    in a new transaction (so the usual case, a new order, costs no look-up before it).
+    Written in a transaction shared with the process's concurrent creations (group commit:
+    one commit for many API calls), returning once it committed. The same order twice, even
+    concurrently, gives one invoice: the INSERT is tried first and the database's unique
+    constraint decides; a replay or the loser of a race reads the existing row afterwards (so
+    the usual case, a new order, costs no look-up before it).
     """
     for _ in range(LINK_CODE_ATTEMPTS):
         try:
-            with ctx.db.transaction() as session:
-                merchant, sequence = _take_number(session, merchant_id)
-                _check_store(session, merchant_id, request)
-                return _insert_invoice(ctx, session, merchant, sequence, request), True
+            return ctx.db.batched(lambda session: _create(ctx, session, merchant_id, request)), True
         except IntegrityError:
             with ctx.db.reading() as session:
                 existing = _find_by_source(session, merchant_id, request)
@@ -288,21 +287,24 @@ def create_invoice(
     raise Conflict("could not allocate a unique link code")
 
 
+def _create(
+    ctx: ServiceContext, session: Session, merchant_id: int, request: InvoiceRequested
+) -> Invoice:
+    merchant, sequence = _take_number(session, merchant_id)
+    _check_store(session, merchant_id, request)
+    return _insert_invoice(ctx, session, merchant, sequence, request)
+
+
 def create_invoice_in(
     ctx: ServiceContext, session: Session, merchant_id: int, request: InvoiceRequested
 ) -> tuple[Invoice, bool]:
     """`create_invoice` inside the caller's transaction (an abandoned cart becomes its invoice
-    in the same transaction that marks it invoiced): a look-up first, then the INSERT in a
-    savepoint, so a lost race leaves the caller's transaction usable."""
-    _check_store(session, merchant_id, request)
-    existing = _find_by_source(session, merchant_id, request)
-    if existing is not None:
-        return _same_invoice(existing, request), False
+    in the same transaction that marks it invoiced): the INSERT in a savepoint, so a replay or
+    a lost race reads the existing row and leaves the caller's transaction usable."""
     for _ in range(LINK_CODE_ATTEMPTS):
         try:
             with session.begin_nested():
-                merchant, sequence = _take_number(session, merchant_id)
-                invoice = _insert_invoice(ctx, session, merchant, sequence, request)
+                invoice = _create(ctx, session, merchant_id, request)
         except IntegrityError:
             existing = _find_by_source(session, merchant_id, request)
             if existing is not None:
