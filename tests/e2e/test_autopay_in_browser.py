@@ -13,6 +13,7 @@ import pytest
 from core.events import CustomerDetails
 from core.recurrence import Frequency, Recurrence
 from core.services import invoicing, recurring
+from core.services.merchant_users import create_user
 from core.services.recurring import ScheduleRequest
 from tests.core.services.test_recurring import invoices_of
 from tests.e2e.conftest import PHONE
@@ -61,6 +62,23 @@ def shot(page, lang: str, name: str) -> None:
     page.set_viewport_size(PHONE)
 
 
+def look_in_console(browser, ctx, shop, base_url: str, invoice_id: int) -> None:
+    create_user(ctx, shop.id, "lea@boutique-lune.fr", "Léa", "correct horse battery")
+    page = browser.new_page(viewport=PHONE, locale="fr-FR")
+    page.goto(f"{base_url}/console/login")
+    page.get_by_label("Email").fill("lea@boutique-lune.fr")
+    page.get_by_label("Mot de passe").fill("correct horse battery")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name="Tableau de bord").wait_for()
+    page.goto(f"{base_url}/console/recurring")
+    page.get_by_text("Visa •••• 4242, depuis le 2 mars 2026").wait_for()
+    shot(page, "fr", "console-subscriptions")
+    page.goto(f"{base_url}/console/invoices/{invoice_id}")
+    page.get_by_text("Paiement automatique demandé au prestataire").wait_for()
+    shot(page, "fr", "console-invoice")
+    page.close()
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_a_subscriber_agrees_is_charged_next_period_then_stops(browser, shop_online, lang):
@@ -96,6 +114,8 @@ def test_a_subscriber_agrees_is_charged_next_period_then_stops(browser, shop_onl
     page.goto(f"{base_url}/i/{second.link_code}")
     assert page.locator(".status").inner_text() == words["paid"]
     shot(page, lang, "charged")
+    if lang == "fr":  # the merchant sees it in the console: the subscription, the invoice
+        look_in_console(browser, ctx, shop, base_url, second.id)
     page.get_by_role("link", name=words["manage"]).click()
     page.get_by_text(words["on"]).wait_for()
     shot(page, lang, "subscription")
