@@ -17,8 +17,10 @@ from flask import Blueprint, Request
 
 from connectors.magento.mapping import (
     DEFAULT_INVOICE_METHODS,
+    OrderState,
     amount,
     order_changes,
+    order_state,
     quote_invoice,
     quote_seen,
 )
@@ -102,10 +104,33 @@ class MagentoConnector:
             order_id = int(event["order_id"])
         except MALFORMED_PAYLOAD as error:
             return (Unusable(f"{delivery.topic} not usable: {error}"),)
-        status, order = self.api(store).call("GET", f"orders/{order_id}")
+        api = self.api(store)
+        status, order = api.call("GET", f"orders/{order_id}")
         if status == 404:
             return (Ignored(f"order {order_id} is no longer in the store"),)
-        return order_changes(order, store.id, self._methods(store))
+        return self._order_changes(api, store, order)
+
+    def _order_changes(
+        self, api: MagentoApi, store: StoreRef, order: dict[str, Any]
+    ) -> tuple[StoreChange, ...]:
+        methods = self._methods(store)
+        tags = self._group(api, order) if order_state(order, methods) == OrderState.INVOICE else ()
+        return order_changes(order, store.id, methods, tags)
+
+    @staticmethod
+    def _group(api: MagentoApi, order: dict[str, Any]) -> tuple[str, ...]:
+        """The order's customer group by its code ("Wholesale"), for billing rules; none for a
+        guest (group 0). An integration not given customer groups answers 401 right after
+        the order was read: no tag, rather than a disconnected store."""
+        group_id = order.get("customer_group_id")
+        if not group_id or not str(group_id).isdigit():
+            return ()
+        try:
+            status, group = api.call("GET", f"customerGroups/{int(group_id)}")
+        except AccessRevoked:
+            return ()
+        code = str((group or {}).get("code") or "").strip() if status == 200 else ""
+        return (code,) if code else ()
 
     def poll(self, store: StoreRef, since: datetime) -> Iterator[PolledRecord]:
         """Orders, then quotes with items, changed since `since` (Magento keeps UTC)."""
@@ -114,7 +139,7 @@ class MagentoConnector:
         for order in self._pages(
             api, "orders", [("updated_at", after, "gt")], ("entity_id", "ASC")
         ):
-            changes = order_changes(order, store.id, self._methods(store))
+            changes = self._order_changes(api, store, order)
             yield PolledRecord(f"order {order.get('increment_id')}", changes)
         quotes = [("updated_at", after, "gt"), ("items_count", 0, "gt")]
         for quote in self._pages(api, "carts/search", quotes):

@@ -18,6 +18,7 @@ import contextlib
 import enum
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -64,10 +65,13 @@ def order_state(order: Mapping[str, Any], methods: Iterable[str]) -> OrderState:
 
 
 def order_changes(
-    order: Mapping[str, Any], store_id: int, methods: Iterable[str]
+    order: Mapping[str, Any],
+    store_id: int,
+    methods: Iterable[str],
+    customer_tags: tuple[str, ...] = (),
 ) -> tuple[StoreChange, ...]:
     """What an order, as the store has it now, asks of Paylink (the module's event and the
-    poller give the same answer)."""
+    poller give the same answer); `customer_tags`: its customer group's name, read apart."""
     try:
         order_id = str(int(order["entity_id"]))
         state = order_state(order, methods)
@@ -75,7 +79,7 @@ def order_changes(
         if order.get("quote_id"):
             changes.append(CartOrdered(quote_token(order["quote_id"]), order_id, known_only=True))
         if state == OrderState.INVOICE:
-            return (*changes, order_invoice(order, store_id))
+            return (*changes, order_invoice(order, store_id, customer_tags))
     except MALFORMED_PAYLOAD as error:
         return (Unusable(f"order {order.get('increment_id')} not usable: {error}"),)
     if state == OrderState.PAID:
@@ -140,7 +144,9 @@ def _customer(email: Any, first: Any, last: Any, address: Mapping[str, Any]) -> 
     return CustomerDetails(name=name, email=email or None, phone=phone)
 
 
-def order_invoice(order: Mapping[str, Any], store_id: int) -> InvoiceRequested:
+def order_invoice(
+    order: Mapping[str, Any], store_id: int, customer_tags: tuple[str, ...] = ()
+) -> InvoiceRequested:
     currency = str(order["order_currency_code"])
     content = _content(
         order.get("items") or [],
@@ -154,11 +160,14 @@ def order_invoice(order: Mapping[str, Any], store_id: int) -> InvoiceRequested:
         source_kind=SourceKind.ORDER,
         external_id=str(int(order["entity_id"])),
         content=content,
-        customer=_customer(
-            order.get("customer_email"),
-            order.get("customer_firstname"),
-            order.get("customer_lastname"),
-            order.get("billing_address") or {},
+        customer=replace(
+            _customer(
+                order.get("customer_email"),
+                order.get("customer_firstname"),
+                order.get("customer_lastname"),
+                order.get("billing_address") or {},
+            ),
+            tags=customer_tags,
         ),
         store_id=store_id,
         shop_total=(

@@ -29,6 +29,7 @@ from connectors.prestashop.mapping import (
     amount_text,
     cart_invoice,
     cart_seen,
+    in_language,
     order_changes,
     order_state,
 )
@@ -72,6 +73,7 @@ ONE_OF = {
     "countries": "country",
     "currencies": "currency",
     "languages": "language",
+    "groups": "group",
 }
 
 
@@ -196,7 +198,21 @@ class PrestaShopConnector:
             locale=language.get("iso_code") or None,
             currency=str(currency["iso_code"]),
             shop_currency=str(shop_currency) if shop_currency else None,
+            tags=self._group(one, customer.get("id_default_group"), order.get("id_lang")),
         )
+
+    @staticmethod
+    def _group(one: Any, group_id: Any, language_id: Any) -> tuple[str, ...]:
+        """The customer's default group by its name, for billing rules. A module before 1.2.0
+        did not let the key read groups (401 right after the customer was read): no tag."""
+        if not group_id or not str(group_id).isdigit():
+            return ()
+        try:
+            group = one("groups", group_id)
+        except AccessRevoked:
+            return ()
+        name = in_language(group.get("name"), language_id).strip()
+        return (name,) if name else ()
 
     def poll(self, store: StoreRef, since: datetime) -> Iterator[PolledRecord]:
         """Orders the shop changed since `since` (what the module could not send)."""

@@ -62,6 +62,8 @@ class Buyer:
     currency: str
     #: The shop's default currency, when the order is in another one.
     shop_currency: str | None = None
+    #: The customer's group ("Professionnels"), as billing rules' customer tags.
+    tags: tuple[str, ...] = ()
 
 
 def cart_token(id_cart: Any) -> str:
@@ -148,7 +150,9 @@ def _customer(buyer: Buyer) -> CustomerDetails:
     if phone:  # read for the buyer's country; left as typed when unreadable
         with contextlib.suppress(ValidationError):
             phone = normalise_phone(phone, buyer.country)
-    return CustomerDetails(buyer.name, buyer.email or None, phone or None, buyer.locale)
+    return CustomerDetails(
+        buyer.name, buyer.email or None, phone or None, buyer.locale, tags=buyer.tags
+    )
 
 
 def order_invoice(order: Mapping[str, Any], buyer: Buyer, store_id: int) -> InvoiceRequested:
@@ -258,3 +262,13 @@ def amount_text(money: Money) -> str:
     """An amount as the Webservice writes it ("59.90")."""
     exponent = minor_unit_exponent(money.currency)
     return str(Decimal(money.minor).scaleb(-exponent))
+
+
+def in_language(value: Any, language_id: Any) -> str:
+    """A multilingual field as the Webservice's JSON gives it (`[{"id": "1", "value": ...}]`,
+    or the text itself), in the order's language, else the first one."""
+    if not isinstance(value, list):
+        return str(value or "")
+    texts = [entry for entry in value if isinstance(entry, Mapping)]
+    chosen = next((e for e in texts if str(e.get("id")) == str(language_id)), None)
+    return str((chosen or (texts[0] if texts else {})).get("value") or "")

@@ -58,6 +58,13 @@ def magento_credentials(url: str) -> dict[str, str]:
     }
 
 
+#: A store's customer groups as Magento ships them, plus one of the merchant's.
+CUSTOMER_GROUPS = [
+    {"id": i, "code": c, "tax_class_id": 3}
+    for i, c in enumerate(("NOT LOGGED IN", "General", "Wholesale", "Retailer"))
+]
+
+
 def mg_order(**changes: Any) -> dict[str, Any]:
     """An order as `GET /V1/orders/{id}` returns it: two candles at 18,00 € tax included (15,00 €
     + 20 % VAT) and 4,90 € shipping, placed with "Pay by link", waiting for payment."""
@@ -84,6 +91,7 @@ def mg_order(**changes: Any) -> dict[str, Any]:
         "customer_firstname": "Marie",
         "customer_lastname": "Curie",
         "customer_is_guest": 0,
+        "customer_group_id": 1,
         "created_at": "2026-03-02 09:21:45",
         "updated_at": "2026-03-02 09:21:46",
         "items": [
@@ -269,11 +277,18 @@ class FakeMagento:
                 ]
             )  # type: ignore[arg-type]
         if path == "customerGroups/search":
-            groups = [
-                {"id": i, "code": c, "tax_class_id": 3}
-                for i, c in enumerate(("NOT LOGGED IN", "General", "Wholesale", "Retailer"))
-            ]
-            return json_answer(self._found(groups, request.args))
+            return json_answer(self._found(CUSTOMER_GROUPS, request.args))
+        if match := re.fullmatch(r"customerGroups/(\d+)", path):
+            if "Magento_Customer::group" in self.denied:
+                return self._error(
+                    401,
+                    "The consumer isn't authorized to access %resources.",
+                    ["Magento_Customer::group"],
+                )
+            group_id = int(match.group(1))
+            if group_id >= len(CUSTOMER_GROUPS):
+                return self._error(404, "No such entity with id = %1", [str(group_id)])
+            return json_answer(CUSTOMER_GROUPS[group_id])
         if match := re.fullmatch(r"orders/(\d+)", path):
             order = self.orders.get(int(match.group(1)))
             if order is None:

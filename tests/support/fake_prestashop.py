@@ -177,7 +177,21 @@ class FakePrestaShop:
         self.denied: set[str] = set()
         self.resources: dict[str, dict[int, dict[str, Any]]] = {
             "customers": {
-                5: {"id": 5, "firstname": "Marie", "lastname": "Curie", "email": "marie@example.fr"}
+                5: {
+                    "id": 5,
+                    "firstname": "Marie",
+                    "lastname": "Curie",
+                    "email": "marie@example.fr",
+                    "id_default_group": "3",
+                }
+            },
+            # Multilingual names as the Webservice's JSON writes them, one per language.
+            "groups": {
+                3: {"id": 3, "name": [{"id": "1", "value": "Client"}]},
+                4: {
+                    "id": 4,
+                    "name": [{"id": "2", "value": "Professionals"}, {"id": "1", "value": "Pros"}],
+                },
             },
             "addresses": {
                 8: {"id": 8, "phone": "", "phone_mobile": "06 12 34 56 78", "id_country": "8"}
@@ -287,7 +301,7 @@ class FakePrestaShop:
             ]
             return json_answer({"configurations": rows})
         if match := re.fullmatch(
-            r"(customers|addresses|countries|currencies|languages)/(\d+)", path
+            r"(customers|addresses|countries|currencies|languages|groups)/(\d+)", path
         ):
             found = self.resources[match.group(1)].get(int(match.group(2)))
             singular = {"addresses": "address", "countries": "country", "currencies": "currency"}

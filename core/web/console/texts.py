@@ -119,7 +119,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "rule_any_store": "Toutes les boutiques et l'API",
         "rule_tag": "client étiqueté «\u00a0{tag}\u00a0»",
         "rule_tag_label": "Étiquette du client",
-        "rule_tag_hint": "telle que la boutique la donne (Shopify) ou l'API",
+        "rule_tag_hint": (
+            "une étiquette du client (Shopify), son groupe (PrestaShop, Magento) ou une "
+            "étiquette donnée par l'API"
+        ),
         "decided_by": "règle « {rule} »",
         "rule_none_applies": "Aucune règle ne s'applique : vos réglages généraux s'appliquent.",
         "rule_new": "Nouvelle règle",
@@ -692,7 +695,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "rule_any_store": "Every store and the API",
         "rule_tag": "customer tagged “{tag}”",
         "rule_tag_label": "Customer tag",
-        "rule_tag_hint": "as the store (Shopify) or the API gives it",
+        "rule_tag_hint": (
+            "a customer tag (Shopify), their group (PrestaShop, Magento) or a tag the API gives"
+        ),
         "decided_by": "rule \u201c{rule}\u201d",
         "rule_none_applies": "No rule applies: your general settings do.",
         "rule_new": "New rule",

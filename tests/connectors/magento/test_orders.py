@@ -5,10 +5,13 @@ one comment, refusals with Magento's message on the timeline, a revoked token, a
 quotes placed and invoiced once paid."""
 
 import json
+from datetime import timedelta
 
 from connectors import signed_events
 from connectors.magento.mapping import order_invoice
+from core.billing_rules import Conditions, Effects, Rule
 from core.money import Money
+from core.services import billing
 from core.services.store_sync import schedule_polls
 from core.storage.models import Invoice, Job, JobStatus, Message, Store, StoreEvent
 from tests.support.fake_magento import CONSUMER_SECRET, mg_order, mg_quote
@@ -156,3 +159,31 @@ def test_an_order_in_the_customer_s_currency_keeps_the_store_s_conversion():
     invoice = order_invoice(pounds, 7)
     assert invoice.content.totals().total == Money(4090, "GBP")
     assert invoice.shop_total == Money(4750, "EUR")
+
+
+def test_the_customer_group_is_a_tag_billing_rules_follow(
+    client, ctx, shop, store, magento, run_jobs, clock
+):
+    trade = Rule("Grossistes", Conditions(customer_tag="wholesale"), Effects(payment_terms_days=45))
+    billing.set_rules(ctx, shop.id, [trade])
+    magento.add(mg_order(customer_group_id=2))
+    magento.add(mg_order(entity_id=43, quote_id=78, customer_group_id=0, customer_is_guest=1))
+    send(client, store, placed(), clock)
+    send(client, store, placed(43), clock, "e3")
+    run_jobs()
+    wholesale, guest = rows(ctx, Invoice)
+    assert wholesale.due_at - wholesale.created_at == timedelta(days=45)
+    assert guest.due_at - guest.created_at != timedelta(days=45)
+    asked = [path for method, path, _ in magento.received if path.startswith("customerGroups")]
+    assert asked == ["customerGroups/2"]  # a guest has no group to read
+
+
+def test_an_integration_without_customer_groups_still_invoices(
+    client, ctx, store, magento, run_jobs, clock
+):
+    magento.denied.add("Magento_Customer::group")
+    magento.add(mg_order(customer_group_id=2))
+    send(client, store, placed(), clock)
+    run_jobs()
+    (invoice,) = rows(ctx, Invoice)
+    assert invoice.status.value == "open" and rows(ctx, Store)[0].active

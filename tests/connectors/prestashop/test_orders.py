@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 
 from connectors import signed_events as auth
+from core.billing_rules import Conditions, Effects, Rule
+from core.services import billing
 from core.services.invoice_queries import invoice_timeline
 from core.services.store_sync import schedule_polls
 from core.storage.models import Invoice, Job, JobStatus, Message, Store, StoreEvent
@@ -278,3 +280,30 @@ def test_an_order_in_the_customer_s_currency_keeps_the_shop_s_conversion(
     (invoice,) = rows(ctx, Invoice)
     assert (invoice.currency, invoice.total) == ("USD", 4090)
     assert (invoice.shop_currency, invoice.shop_total) == ("EUR", 3787)  # 40.90 / 1.08
+
+
+def test_the_customer_s_group_is_a_tag_billing_rules_follow(
+    client, ctx, shop, store, presta, run_jobs, clock
+):
+    pros = Rule("Pros à 30 jours", Conditions(customer_tag="PROS"), Effects(payment_terms_days=30))
+    billing.set_rules(ctx, shop.id, [pros])
+    presta.resources["customers"][5]["id_default_group"] = "4"
+    presta.add(ps_order())
+    send(client, store, validated(), clock)
+    run_jobs()
+    (invoice,) = rows(ctx, Invoice)
+    assert invoice.due_at - invoice.created_at == timedelta(days=30)  # "Pros", in French
+    assert ("GET", "groups/4", None) in presta.received
+
+
+def test_a_module_that_cannot_read_groups_still_invoices(
+    client, ctx, shop, store, presta, run_jobs, clock
+):
+    presta.denied.add("groups")  # a module before 1.2.0
+    presta.add(ps_order())
+    send(client, store, validated(), clock)
+    run_jobs()
+    (invoice,) = rows(ctx, Invoice)
+    assert invoice.status.value == "open"
+    with ctx.db.reading() as session:
+        assert session.get(Store, store.id).active

@@ -32,7 +32,7 @@ class Paylink extends PaymentModule
     {
         $this->name = 'paylink';
         $this->tab = 'payments_gateways';
-        $this->version = '1.1.0';
+        $this->version = '1.2.0';
         $this->author = 'Paylink';
         $this->need_instance = 0;
         $this->ps_versions_compliancy = array('min' => '1.7.8.0', 'max' => '9.99.99');

@@ -262,6 +262,20 @@ final class ModuleTest extends TestCase
         $this->assertTrue(upgrade_module_1_1_0(null)); // not paired: nothing to grant
     }
 
+    public function testTheUpgradeTo120LetsThePairedKeyReadCustomerGroups()
+    {
+        require_once __DIR__ . '/../../../../connectors/prestashop/module/paylink/upgrade/upgrade-1.2.0.php';
+        $key = new WebserviceKey();
+        $key->add();
+        WebserviceKey::setPermissionForAccount($key->id, array('orders' => array('GET' => 1, 'HEAD' => 1)));
+        Configuration::updateValue('PAYLINK_WS_KEY_ID', (int) $key->id);
+        $this->assertTrue(upgrade_module_1_2_0(null));
+        $permissions = WebserviceKey::$permissions[$key->id];
+        $this->assertSame(array('GET' => 1, 'HEAD' => 1), $permissions['groups']);
+        $this->assertArrayNotHasKey('POST', $permissions['groups']);
+        $this->assertSame(array('GET' => 1, 'HEAD' => 1, 'POST' => 1), $permissions['cart_rules']);
+    }
+
     public function testPairingSaysWhyPaylinkRefused()
     {
         $pairing = new PaylinkPairing(new PaylinkClient($this->transport()));

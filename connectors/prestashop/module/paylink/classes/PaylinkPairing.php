@@ -16,7 +16,8 @@ class PaylinkPairing
 {
     /**
      * What Paylink's key may do: read orders and what they name, record payments and notes,
-     * and make vouchers (cart rules: early payers' thank-you codes, since 1.1.0).
+     * make vouchers (cart rules: early payers' thank-you codes, since 1.1.0), and read customer
+     * groups (billing rules by the customer's group, since 1.2.0).
      */
     const PERMISSIONS = array(
         'orders' => array('GET', 'HEAD'),
@@ -26,6 +27,7 @@ class PaylinkPairing
         'messages' => array('GET', 'HEAD', 'POST'),
         'configurations' => array('GET', 'HEAD'),
         'customers' => array('GET', 'HEAD'),
+        'groups' => array('GET', 'HEAD'),
         'addresses' => array('GET', 'HEAD'),
         'countries' => array('GET', 'HEAD'),
         'currencies' => array('GET', 'HEAD'),
