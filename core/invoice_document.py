@@ -103,6 +103,7 @@ class InvoiceDocument:
     penalty_rate: Decimal  # percent a year
     payment_reference: str | None  # the RF creditor reference, for transfers
     preceding_number: str | None = None  # a credit note's invoice
+    preceding_issued_on: date | None = None  # and that invoice's date
 
     @property
     def due(self) -> int:
@@ -201,6 +202,7 @@ def make_document(
     penalty_rate: Decimal,
     payment_reference: str | None,
     preceding_number: str | None = None,
+    preceding_issued_on: date | None = None,
 ) -> InvoiceDocument:
     """The document with its VAT groups and totals, which add up by construction."""
     groups = vat_groups(lines)
@@ -225,4 +227,5 @@ def make_document(
         penalty_rate=penalty_rate,
         payment_reference=payment_reference,
         preceding_number=preceding_number,
+        preceding_issued_on=preceding_issued_on,
     )

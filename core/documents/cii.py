@@ -83,7 +83,11 @@ def _party(parent: etree._Element, path: str, party: Party, business: bool) -> N
         if party.city:
             _element(address, "ram:CityName", party.city)
         _element(address, "ram:CountryID", party.country)
-    if party.email:
+    # Its electronic address (BT-34, BT-49): under France's e-invoicing reform a French
+    # company is addressed by its SIREN in the directory (scheme 0225); others by email.
+    if party.siren and party.country == "FR":
+        _element(node, "ram:URIUniversalCommunication/ram:URIID", party.siren, schemeID="0225")
+    elif party.email:
         _element(node, "ram:URIUniversalCommunication/ram:URIID", party.email, schemeID="EM")
     if party.vat_number:
         _element(node, "ram:SpecifiedTaxRegistration/ram:ID", party.vat_number, schemeID="VA")
@@ -191,12 +195,16 @@ def cii_xml(
     _element(totals, "ram:GrandTotalAmount", money(document.gross_total))
     _element(totals, "ram:TotalPrepaidAmount", money(document.paid))
     _element(totals, "ram:DuePayableAmount", money(document.due))
-    if document.preceding_number:
-        _element(
-            settlement,
-            "ram:InvoiceReferencedDocument/ram:IssuerAssignedID",
-            document.preceding_number,
-        )
+    if document.preceding_number:  # a credit note names the invoice it credits (BT-25, BT-26)
+        reference = _element(settlement, "ram:InvoiceReferencedDocument")
+        _element(reference, "ram:IssuerAssignedID", document.preceding_number)
+        if document.preceding_issued_on:
+            _element(
+                reference,
+                "ram:FormattedIssueDateTime/qdt:DateTimeString",
+                document.preceding_issued_on.strftime("%Y%m%d"),
+                format="102",
+            )
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 

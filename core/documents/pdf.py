@@ -72,7 +72,7 @@ def with_facturx(pdf: bytes, xml: bytes, title: str, lang: str) -> bytes:
         flavor="factur-x",
         level=FACTURX_LEVEL,
         check_xsd=True,
-        check_schematron=False,  # needs a Saxon server; the XSD and our own tests check
+        check_schematron=False,  # needs a Saxon server; the tests run both Schematrons
         afrelationship="alternative",
         pdf_metadata={"title": title, "author": "Paylink", "subject": PROFILE},
         lang=lang,

@@ -39,6 +39,7 @@ from core.services.documents import (
     amounts_of,
     buyer_of,
     document_pdf,
+    issued_on,
 )
 from core.services.legal_details import seller_of
 from core.storage.document_models import CreditNote
@@ -131,6 +132,7 @@ def credit_note_document(
         penalty_rate=Decimal(merchant.penalty_rate) if merchant.penalty_rate else Decimal(0),
         payment_reference=None,
         preceding_number=invoice.number,
+        preceding_issued_on=issued_on(invoice, zone),
     )
 
 
@@ -160,7 +162,8 @@ def make_credit_note(ctx: ServiceContext, env: DocumentEnvironment, refund_id: i
         legal_mentions = merchant.legal_mentions
     pdf = document_pdf(document, view, legal_mentions, env.logo_dir, None)
     with ctx.db.transaction() as session:
-        stored = session.get(CreditNote, note.id)
+        # Locked: of two workers that made the PDF at once, the second sees the first's.
+        stored = session.get(CreditNote, note.id, with_for_update=True)
         assert stored is not None
         if stored.pdf is not None:
             return False

@@ -80,6 +80,11 @@ def amounts_of(invoice: Invoice) -> Amounts:
     )
 
 
+def issued_on(invoice: Invoice, zone: ZoneInfo) -> date:
+    """The invoice's date: the day it was issued (opened), on the merchant's calendar."""
+    return (invoice.opened_at or invoice.created_at).astimezone(zone).date()
+
+
 def invoice_document(ctx: ServiceContext, invoice: Invoice, merchant: Merchant) -> InvoiceDocument:
     """The invoice as issued: its lines, VAT, totals and terms."""
     language = page_language(None, invoice.customer_locale)
@@ -90,7 +95,7 @@ def invoice_document(ctx: ServiceContext, invoice: Invoice, merchant: Merchant) 
     return make_document(
         kind=DocumentKind.INVOICE,
         number=invoice.number,
-        issued_on=(invoice.opened_at or invoice.created_at).astimezone(zone).date(),
+        issued_on=issued_on(invoice, zone),
         currency=invoice.currency,
         exponent=minor_unit_exponent(invoice.currency),
         seller=seller_of(merchant),

