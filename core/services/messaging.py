@@ -23,9 +23,9 @@ from core.channels.channel import MessageChannel
 from core.channels.outbox import OutboxChannel
 from core.channels.registry import build_channels
 from core.early_payer_reward import RewardKind
-from core.errors import InvalidTransition, NotFound
+from core.errors import Conflict, InvalidTransition, NotFound
 from core.experiments import Arm
-from core.invoices import PAYABLE, Customer, InvoiceStatus
+from core.invoices import PAYABLE, Autopay, Customer, InvoiceStatus
 from core.jobs import DeferJob, NewJob
 from core.links import payment_url, receipt_url, survey_url
 from core.message_templates import (
@@ -340,6 +340,10 @@ def resend_invoice(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> st
             raise NotFound(f"no invoice {invoice_id}")
         if invoice.status not in PAYABLE:
             raise InvalidTransition(f"invoice {invoice.number} is {invoice.status.value}")
+        if invoice.autopay == Autopay.PENDING:  # its link now could have it paid twice
+            raise Conflict(
+                f"invoice {invoice.number} is being paid automatically", key="autopay_pending"
+            )
         earlier = session.scalar(
             select(func.count()).where(
                 Message.invoice_id == invoice_id, Message.step.like("resend-%")

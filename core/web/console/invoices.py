@@ -11,7 +11,7 @@ from flask import Response, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from core.errors import PaylinkError, ValidationError
+from core.errors import Conflict, PaylinkError, ValidationError
 from core.events import CustomerDetails, InvoiceRequested, SourceKind
 from core.invoices import InvoiceContent, InvoiceLine, InvoiceStatus
 from core.links import payment_url
@@ -255,8 +255,12 @@ def invoice_detail(invoice_id: int) -> Response:
 @login_required
 def resend(invoice_id: int) -> BaseResponse:
     require_csrf()
-    messaging.resend_invoice(services(), current_user.merchant_id, invoice_id)
-    flash(console_text(language(), "resent"))
+    try:
+        messaging.resend_invoice(services(), current_user.merchant_id, invoice_id)
+    except Conflict as refusal:  # its automatic payment is under way
+        flash(said(language(), refusal))
+    else:
+        flash(console_text(language(), "resent"))
     return redirect(url_for("console.invoice_detail", invoice_id=invoice_id), code=303)
 
 

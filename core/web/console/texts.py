@@ -1172,6 +1172,7 @@ ERRORS_FR: dict[str, str] = {
     "recurring_not_paused": "cet abonnement n'est pas suspendu",
     "recurring_over": "cet abonnement est déjà terminé",
     "autopay_off": "cet abonnement n'est pas payé automatiquement",
+    "autopay_pending": "cette facture est en cours de paiement automatique : rien à renvoyer",
     "experiment_holdout": "la part témoin va de 0 à 50\u00a0% des factures",
     "experiment_split": "B reçoit au moins 1\u00a0%, et avec la part témoin au plus 100\u00a0%",
     "experiment_window": "un paiement compte dans 1 à 60 jours",

@@ -411,3 +411,25 @@ def test_the_merchant_sees_and_stops_it_in_the_console(client, ctx, shop, subscr
     page = client.get("/console/recurring").get_data(as_text=True)
     assert "Paiement automatique arrêté" in page and "Visa •••• 4242" not in page
     assert recurring.schedule_of(ctx, shop.id, schedule.id).autopay_account_id is None
+
+
+def test_a_period_being_charged_cannot_be_sent_again(
+    client, ctx, shop, subscribed, clock, run_jobs
+):
+    _, _, fake = subscribed
+    clock.advance(days=31)
+    fake.charge_answers.append((200, intent("pi_slow", 1990, "processing")))  # a debit, say
+    recurring.issue_due_invoices(ctx)
+    run_jobs()
+    second = invoices_of(ctx, shop)[1]
+    assert invoicing.load_invoice_by_id(ctx, shop.id, second.id).autopay == "pending"
+    sign_in(client, ctx, shop.id)
+    page = client.get(f"/console/invoices/{second.id}").get_data(as_text=True)
+    answer = client.post(
+        f"/console/invoices/{second.id}/resend", data={"csrf_token": csrf_token(page)}
+    )
+    assert answer.status_code == 303
+    page = client.get(f"/console/invoices/{second.id}").get_data(as_text=True)
+    assert "en cours de paiement automatique" in page
+    run_jobs()
+    assert kinds_sent(ctx, second) == []  # its link was not sent: it cannot be paid twice
