@@ -117,6 +117,34 @@ def test_offsets():
     assert parse_offset("PT1H30M") == timedelta(hours=1, minutes=30)
 
 
+def test_a_failed_charge_keeps_the_rhythm_in_its_own_words():
+    failed = DEFAULT_POLICY.for_failed_charge()
+    assert [(s.name, s.template.value) for s in failed.steps] == [
+        ("invoice", "charge_failed"),
+        ("reminder-1", "charge_failed_reminder"),
+        ("reminder-2", "charge_failed_reminder"),
+        ("reminder-3", "final_notice"),  # a final notice stays one
+    ]
+    timing = [(s.anchor, s.offset, s.channel) for s in failed.steps]
+    assert timing == [(s.anchor, s.offset, s.channel) for s in DEFAULT_POLICY.steps]
+    assert failed.first_only().steps == failed.steps[:1]  # a rule's "no reminders" still holds
+
+
+@given(st.lists(st.sampled_from(list(MessageKind)), min_size=1, max_size=12))
+def test_a_failed_charge_changes_words_never_steps(kinds):
+    policy = ReminderPolicy.from_json(
+        [{"name": f"s{n}", "offset": f"PT{n}H", "template": k.value} for n, k in enumerate(kinds)]
+    )
+    failed = policy.for_failed_charge()
+    assert [s.name for s in failed.steps] == [s.name for s in policy.steps]
+    asking = {MessageKind.INVOICE, MessageKind.REMINDER, MessageKind.OVERDUE}
+    failed_words = {MessageKind.CHARGE_FAILED, MessageKind.CHARGE_FAILED_REMINDER}
+    for before, after in zip(policy.steps, failed.steps, strict=True):
+        assert (after.template in failed_words) == (before.template in asking | failed_words)
+        if before.template not in asking:
+            assert after.template == before.template  # receipts, final notices... unchanged
+
+
 def test_a_cart_follows_the_invoice_rhythm_in_a_basket_s_words():
     cart = DEFAULT_POLICY.for_carts()
     assert [(s.name, s.template.value) for s in cart.steps] == [

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from connectors import signed_events as auth
+from connectors.prestashop.mapping import in_language
 from core.billing_rules import Conditions, Effects, Rule
 from core.services import billing
 from core.services.invoice_queries import invoice_timeline
@@ -307,3 +308,11 @@ def test_a_module_that_cannot_read_groups_still_invoices(
     assert invoice.status.value == "open"
     with ctx.db.reading() as session:
         assert session.get(Store, store.id).active
+
+
+def test_a_multilingual_name_is_read_in_the_order_s_language():
+    name = [{"id": "1", "value": "Pros"}, {"id": "2", "value": "Professionals"}]
+    assert in_language(name, "2") == "Professionals"
+    assert in_language(name, 3) == "Pros"  # a language the group has no name in: the first
+    assert in_language("Pros", "2") == "Pros"  # asked with ?language=: the text itself
+    assert in_language([], "1") == in_language(None, "1") == ""
