@@ -101,3 +101,25 @@ def test_a_rule_can_keep_an_invoice_from_reminders(ctx, clock):
     sweep_due_reminders(ctx)
     with ctx.db.reading() as session:
         assert session.get(Invoice, pro.id).next_reminder_at is None
+
+
+def test_one_sweep_keeps_each_invoice_to_its_own_policy(ctx, clock):
+    """A first message an hour after the invoice, then reminders: in one sweep, the invoice a
+    rule keeps from reminders gets its first message and nothing planned after it, however
+    the sweep met the other invoice's policy first."""
+    shop = merchant(ctx)
+    with ctx.db.transaction() as session:
+        session.get(Merchant, shop.id).reminder_policy = [
+            {"name": "invoice", "offset": "PT1H", "template": "invoice"},
+            {"name": "reminder-1", "offset": "PT24H", "channel": "email"},
+        ]
+    quiet = Rule("Pros suivis au téléphone", Conditions(customer_type=CustomerType.BUSINESS),
+                 Effects(reminders=False))  # fmt: skip
+    billing.set_rules(ctx, shop.id, [quiet])
+    consumer, _ = invoicing.create_invoice(ctx, shop.id, order("b2c-first"))  # swept first
+    pro, _ = invoicing.create_invoice(ctx, shop.id, order("b2b-then", buyer=ACME))
+    clock.advance(hours=1, minutes=1)
+    assert sweep_due_reminders(ctx) == 2
+    with ctx.db.reading() as session:
+        assert session.get(Invoice, consumer.id).next_reminder_step == "reminder-1"
+        assert session.get(Invoice, pro.id).next_reminder_at is None
