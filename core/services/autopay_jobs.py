@@ -35,6 +35,8 @@ from core.storage.recurring_models import RecurringSchedule
 def _saving(
     ctx: ServiceContext, env: ProviderEnvironment, account: PaymentAccount
 ) -> SavesPaymentMethods:
+    """The account's provider as one that keeps methods (checked when the customer agreed:
+    only such a provider's checkout or schedule gets here)."""
     if not provider_factory(account.provider).saves_methods:
         raise NotFound(f"{account.provider} keeps no payment method")
     return cast(SavesPaymentMethods, provider_for(ctx, env, account))
