@@ -167,6 +167,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "recurring_resumed": "Abonnement repris à la prochaine période.",
         "recurring_cancelled": "Abonnement résilié : plus aucune facture.",
         "recurring_stop_autopay": "Arrêter le paiement automatique",
+        "autopay_running": (
+            "Paiement automatique en cours : le lien de paiement ne part au client que s'il échoue."
+        ),
         "recurring_autopay_stopped": (
             "Paiement automatique arrêté : les prochaines factures partiront avec leur lien."
         ),
@@ -742,6 +745,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "recurring_resumed": "Subscription resumed from the next period.",
         "recurring_cancelled": "Subscription cancelled: no further invoice.",
         "recurring_stop_autopay": "Stop automatic payment",
+        "autopay_running": (
+            "Automatic payment under way: the payment link goes to the customer only if it fails."
+        ),
         "recurring_autopay_stopped": (
             "Automatic payment stopped: the next invoices go out with their link."
         ),

@@ -425,6 +425,7 @@ def test_a_period_being_charged_cannot_be_sent_again(
     assert invoicing.load_invoice_by_id(ctx, shop.id, second.id).autopay == "pending"
     sign_in(client, ctx, shop.id)
     page = client.get(f"/console/invoices/{second.id}").get_data(as_text=True)
+    assert "Paiement automatique en cours" in page and "/resend" not in page
     answer = client.post(
         f"/console/invoices/{second.id}/resend", data={"csrf_token": csrf_token(page)}
     )
