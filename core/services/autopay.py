@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, NotFound
 from core.events import SourceKind
 from core.invoices import PAYABLE, Autopay
 from core.jobs import NewJob
@@ -121,19 +120,6 @@ def forget_method(schedule: RecurringSchedule, now: datetime) -> None:
     schedule.autopay_account_id = None
     schedule.autopay_ciphertext = schedule.autopay_label = schedule.autopay_since = None
     schedule.updated_at = now
-
-
-def stop(ctx: ServiceContext, merchant_id: int, schedule_id: int) -> RecurringSchedule:
-    """No more automatic payment: the next periods are sent with their link, as before the
-    customer agreed. A period whose charge already runs is not called back."""
-    with ctx.db.transaction() as session:
-        schedule = session.get(RecurringSchedule, schedule_id, with_for_update=True)
-        if schedule is None or schedule.merchant_id != merchant_id:
-            raise NotFound(f"no recurring invoice {schedule_id}")
-        if schedule.autopay_account_id is None:
-            raise Conflict("this subscription is not paid automatically", key="autopay_off")
-        forget_method(schedule, ctx.clock())
-        return schedule
 
 
 def charge_jobs(invoice: Invoice, now: datetime) -> list[NewJob]:

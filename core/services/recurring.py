@@ -317,8 +317,19 @@ def schedule_of_invoice(ctx: ServiceContext, invoice: Invoice) -> RecurringSched
     return schedule if schedule and schedule.merchant_id == invoice.merchant_id else None
 
 
+def stop_autopay(ctx: ServiceContext, merchant_id: int, schedule_id: int) -> RecurringSchedule:
+    """No more automatic payment: the next periods are sent with their link, as before the
+    customer agreed. A period whose charge already runs is not called back."""
+    with ctx.db.transaction() as session:
+        schedule = _locked(session, merchant_id, schedule_id)
+        if schedule.autopay_account_id is None:
+            raise Conflict("this subscription is not paid automatically", key="autopay_off")
+        autopay.forget_method(schedule, ctx.clock())
+        return schedule
+
+
 #: What merchants (console, API) and customers (an invoice's page) may do to a schedule.
-ACTIONS = {"pause": pause, "resume": resume, "cancel": cancel, "stop_autopay": autopay.stop}
+ACTIONS = {"pause": pause, "resume": resume, "cancel": cancel, "stop_autopay": stop_autopay}
 
 
 def customer_action(ctx: ServiceContext, invoice: Invoice, action: str) -> RecurringSchedule:

@@ -10,14 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from core.events import CustomerDetails
-from core.recurrence import Frequency, Recurrence
+from core.recurrence import Frequency
 from core.services import invoicing, recurring
 from core.services.merchant_users import create_user
-from core.services.recurring import ScheduleRequest
 from tests.core.services.test_recurring import invoices_of
 from tests.e2e.conftest import PHONE
-from tests.support.factories import content
+from tests.e2e.test_subscription_in_browser import subscribe
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "autopay"
 WORDS = {
@@ -84,16 +82,7 @@ def look_in_console(browser, ctx, shop, base_url: str, invoice_id: int) -> None:
 def test_a_subscriber_agrees_is_charged_next_period_then_stops(browser, shop_online, lang):
     ctx, shop, base_url = shop_online
     words = WORDS[lang]
-    schedule, _ = recurring.create_schedule(
-        ctx,
-        shop.id,
-        ScheduleRequest(
-            reference=f"abo-{lang}",
-            customer=CustomerDetails("Marie Curie", "marie@example.fr", None, lang),
-            content=content("19.90", shipping="0.00"),
-            recurrence=Recurrence(Frequency.WEEKLY, ctx.clock().date()),
-        ),
-    )
+    schedule = subscribe(ctx, shop.id, lang, Frequency.WEEKLY)
     recurring.issue_due_invoices(ctx)
     [first] = invoices_of(ctx, shop)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

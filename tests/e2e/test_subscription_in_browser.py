@@ -22,21 +22,26 @@ WORDS = {
 }
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("lang", ["fr", "en"])
-def test_a_customer_pauses_a_subscription_from_an_invoice(browser, shop_online, lang):
-    ctx, shop, base_url = shop_online
-    today = ctx.clock().date()
-    recurring.create_schedule(
+def subscribe(ctx, merchant_id: int, lang: str, frequency: Frequency):
+    """A subscription from today for a customer who reads `lang` (email only), 19,90 €."""
+    schedule, _ = recurring.create_schedule(
         ctx,
-        shop.id,
+        merchant_id,
         ScheduleRequest(
             reference=f"abo-{lang}",
             customer=CustomerDetails("Marie Curie", "marie@example.fr", None, lang),
             content=content("19.90", shipping="0.00"),
-            recurrence=Recurrence(Frequency.MONTHLY, today),
+            recurrence=Recurrence(frequency, ctx.clock().date()),
         ),
     )
+    return schedule
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_customer_pauses_a_subscription_from_an_invoice(browser, shop_online, lang):
+    ctx, shop, base_url = shop_online
+    subscribe(ctx, shop.id, lang, Frequency.MONTHLY)
     recurring.issue_due_invoices(ctx)
     [invoice] = invoices_of(ctx, shop)
     manage, pause, paused = WORDS[lang]
