@@ -105,7 +105,8 @@ def _enqueue_statement(dialect: str) -> Any:
         "max_attempts": bindparam("max_attempts"),
         "created_at": bindparam("created_at", type_=Job.created_at.type),
     }
-    return insert(Job).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    table = Job.__table__  # Core, not the ORM class: its bulk path costs more than the insert
+    return insert(table).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 def enqueue(session: Session, job: NewJob, now: datetime, max_attempts: int) -> None:
