@@ -22,9 +22,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
@@ -105,7 +105,8 @@ def _enqueue_statement(dialect: str) -> Any:
         "max_attempts": bindparam("max_attempts"),
         "created_at": bindparam("created_at", type_=Job.created_at.type),
     }
-    table = Job.__table__  # Core, not the ORM class: its bulk path costs more than the insert
+    # On the table, not the ORM class: the ORM's bulk path costs more than the insert itself.
+    table = cast(Table, Job.__table__)
     return insert(table).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
