@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from core.errors import MALFORMED_PAYLOAD, NotFound, UnusablePayload
 from core.events import PaymentReceived, RefundIssued
-from core.jobs import NewJob
 from core.payments.provider import (
     EventKind,
     InvalidSignature,
@@ -28,8 +27,8 @@ from core.payments.provider import (
 from core.payments.registry import provider_factory
 from core.services import autopay, payments
 from core.services.context import ServiceContext
+from core.services.inbox import Inbox
 from core.services.payment_accounts import provider_for
-from core.storage.database import insert_once
 from core.storage.models import Checkout, Payment, PaymentAccount
 from core.storage.models import ProviderEvent as InboxEvent
 
@@ -62,35 +61,17 @@ def receive_webhook(
     kept = {name: headers[name] for name in kept_names if headers.get(name) is not None}
     received_at, merchant_id = ctx.clock(), account.merchant_id
 
-    def store(session: Session) -> bool:
-        event_id = insert_once(
-            session,
-            InboxEvent,
-            {
-                "account_id": account_id,
-                "provider": provider_name,
-                "event_key": key,
-                "body": raw_body.decode("utf-8", errors="replace"),
-                "headers": kept,
-                "received_at": received_at,
-            },
-            ["account_id", "event_key"],
-        )
-        if event_id is None:
-            return False
-        ctx.enqueue(
-            session,
-            NewJob(
-                JOB_PROCESS_EVENT,
-                {"event_id": event_id},
-                f"provider-event:{event_id}",
-                received_at,
-                merchant_id,
-            ),
-        )
-        return True
+    values = {
+        "account_id": account_id,
+        "provider": provider_name,
+        "event_key": key,
+        "body": raw_body.decode("utf-8", errors="replace"),
+        "headers": kept,
+        "received_at": received_at,
+    }
 
-    return ctx.db.batched(store)
+    inbox = Inbox(ctx, InboxEvent, ("account_id", "event_key"), JOB_PROCESS_EVENT, "provider-event")
+    return inbox.keep(values, merchant_id)
 
 
 def process_provider_event(ctx: ServiceContext, env: ProviderEnvironment, event_id: int) -> None:

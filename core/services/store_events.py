@@ -8,20 +8,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select
-from sqlalchemy.orm import Session
 
 from core.connector import Connector
 from core.errors import AccessRevoked, NotFound
 from core.events import SourceKind
 from core.invoices import InvoiceStatus
-from core.jobs import NewJob
 from core.money import Money
 from core.services import accounts, carts, invoicing
 from core.services.accounts import STORE_EVENT_JOB
 from core.services.context import ServiceContext
+from core.services.inbox import Inbox
 from core.services.store_changes import apply_changes
 from core.services.store_secrets import store_ref
-from core.storage.database import insert_once
 from core.storage.models import CartStatus, Invoice, Store, StoreEvent
 from core.store_changes import CartToOrder, Delivery, InvoiceForStore, StoreRef
 
@@ -56,37 +54,20 @@ def receive_store_event(
     """Keep a verified delivery once; False when this event was stored already (a retry). The
     write shares a transaction with the process's concurrent deliveries (group commit)."""
     received_at = ctx.clock()
+    values = {
+        "store_id": store_ref.id,
+        "platform": store_ref.platform,
+        "event_key": event_key[:255],
+        "topic": topic[:64],
+        "body": raw_body.decode("utf-8", errors="replace"),
+        "triggered_at": triggered_at,
+        "received_at": received_at,
+    }
 
-    def store(session: Session) -> bool:
-        event_id = insert_once(
-            session,
-            StoreEvent,
-            {
-                "store_id": store_ref.id,
-                "platform": store_ref.platform,
-                "event_key": event_key[:255],
-                "topic": topic[:64],
-                "body": raw_body.decode("utf-8", errors="replace"),
-                "triggered_at": triggered_at,
-                "received_at": received_at,
-            },
-            ["store_id", "event_key"],
-        )
-        if event_id is None:
-            return False
-        ctx.enqueue(
-            session,
-            NewJob(
-                JOB_PROCESS_STORE_EVENT,
-                {"event_id": event_id, "store_id": store_ref.id},
-                f"store-event:{event_id}",
-                received_at,
-                store_ref.merchant_id,
-            ),
-        )
-        return True
-
-    return ctx.db.batched(store)
+    inbox = Inbox(
+        ctx, StoreEvent, ("store_id", "event_key"), JOB_PROCESS_STORE_EVENT, "store-event"
+    )
+    return inbox.keep(values, store_ref.merchant_id, store_id=store_ref.id)
 
 
 def process_store_event(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort
 from flask_limiter import Limiter
 from limits import parse
 
@@ -23,7 +23,6 @@ def limit_failed_lookups(
 ) -> None:
     """Refuse (429) an address that spent its budget on any payment page; spend it on 404s."""
     item = parse(limit)
-    limiter.request_filter(lambda: request.blueprint == pages.name)
 
     @pages.before_request
     def _refuse_guessers() -> None:

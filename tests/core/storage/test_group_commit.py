@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import func, select
 
-from core.storage.group_commit import GroupCommit
+from core.storage.group_commit import GroupCommit, _Work
 from core.storage.models import Merchant
 
 
@@ -32,6 +32,23 @@ class Recorder:
         self.batches.append(self.current)
 
 
+def queue_behind_a_commit(recorder, group, write, names):
+    """`write("a")` held in its transaction while `write(name)` for each of `names` queues; then
+    all of them run to the end."""
+    first = threading.Thread(target=write, args=("a",))
+    first.start()
+    while recorder.first:  # the writer holds "a" in its transaction
+        pass
+    others = [threading.Thread(target=write, args=(name,)) for name in names]
+    for thread in others:
+        thread.start()
+    while group._queue.qsize() < len(names):
+        pass
+    recorder.hold.set()
+    for thread in [first, *others]:
+        thread.join(5)
+
+
 def test_writes_that_arrive_during_a_commit_share_the_next_one():
     recorder = Recorder()
     group = GroupCommit(recorder.transaction)
@@ -40,18 +57,7 @@ def test_writes_that_arrive_during_a_commit_share_the_next_one():
     def write(name):
         results[name] = group.run(lambda session: session.current.append(name) or name.upper())
 
-    first = threading.Thread(target=write, args=("a",))
-    first.start()
-    while recorder.first:  # the writer holds "a" in its transaction
-        pass
-    others = [threading.Thread(target=write, args=(name,)) for name in "bcde"]
-    for thread in others:
-        thread.start()
-    while group._queue.qsize() < 4:
-        pass
-    recorder.hold.set()
-    for thread in [first, *others]:
-        thread.join(5)
+    queue_behind_a_commit(recorder, group, write, list("bcde"))
     assert results == {"a": "A", "b": "B", "c": "C", "d": "D", "e": "E"}
     assert recorder.batches[0] == ["a"] and sorted(recorder.batches[1]) == ["b", "c", "d", "e"]
 
@@ -101,3 +107,46 @@ def test_concurrent_writes_on_a_real_database_all_land_each_with_its_result(data
     with database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Merchant)) == 40
     assert sorted(results) == list(range(40))
+
+
+class Together:
+    """A bulk writer that records the items of each call, and fails on "boom"."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, session, items):
+        self.calls.append(list(items))
+        if "boom" in items:
+            raise ValueError("boom")
+        return [item.upper() for item in items]
+
+
+def test_items_of_one_kind_share_one_call_and_plain_works_run_beside_them():
+    recorder, together = Recorder(), Together()
+    group = GroupCommit(recorder.transaction)
+    results = {}
+
+    def write(name):
+        if name == "plain":
+            results[name] = group.run(lambda session: session.current.append(name) or "P")
+        else:
+            results[name] = group.run_together(together, name)
+
+    queue_behind_a_commit(recorder, group, write, ["b", "c", "plain", "d"])
+    assert results == {"a": "A", "b": "B", "c": "C", "d": "D", "plain": "P"}
+    assert together.calls[0] == ["a"] and sorted(together.calls[1]) == ["b", "c", "d"]
+    assert recorder.batches[1] == ["plain"]
+
+
+def test_a_failing_item_of_a_shared_call_fails_alone():
+    recorder, together = Recorder(), Together()
+    recorder.first = False
+    group = GroupCommit(recorder.transaction)
+    works = [_Work(None, together, name) for name in ["x", "boom", "y"]]
+    group._commit(works)
+    assert [work.result for work in works] == ["X", None, "Y"]
+    assert isinstance(works[1].error, ValueError)
+    assert works[0].error is None and works[2].error is None
+    assert all(work.done.is_set() for work in works)
+    assert together.calls == [["x", "boom", "y"], ["x"], ["boom"], ["y"]]
