@@ -2,12 +2,12 @@
 (`core.services.page_version`) are unchanged and the minute they were made in lasts.
 
 A flash sale's customers open their link again and again (refreshing, coming back from the
-store); rendering the page costs ten times more than checking that nothing changed. What must
-differ per response is left as a slot and filled on the way out: the CSP nonce (so the policy
-stays per response, as strict as without a cache) and the signed form token (it carries its
-time). The minute bounds everything the page says relative to now ("expires in 3 days",
-"today"), and a deadline of the invoice (early-payment offer, due date, expiry) inside the
-minute ends the rendering at that deadline.
+store); rendering the page costs ten times more than checking that nothing changed. The signed
+form token (it carries its time) is left as a slot and filled on the way out; the page's CSP
+allows its style by hash, so nothing else differs between responses. The minute bounds
+everything the page says relative to now ("expires in 3 days", "today"), and a deadline of the
+invoice (early-payment offer, due date, expiry) inside the minute ends the rendering at that
+deadline.
 
 One cache per process: entries are small (~2 KB) and bounded in number; a changed row is seen
 by every process on its next view, since each checks the version itself.
@@ -25,23 +25,23 @@ from cachetools import LRUCache
 
 from core.services.page_version import PageVersion
 
-#: Where the nonce and the form token go: random per process, so no merchant text can hold them.
-NONCE_SLOT = f"nonce-{secrets.token_hex(16)}"
+#: Where the form token goes: random per process, so no merchant text can hold it.
 FORM_TOKEN_SLOT = f"token-{secrets.token_hex(16)}"
 CACHED_PAGES = 2048
 
 
 @dataclass(frozen=True)
 class RenderedPage:
-    """A page with its per-response parts left as slots."""
+    """A page with its form token left as a slot; `style_source`: its style's CSP hash."""
 
     body: str
     checkout_origins: frozenset[str]
+    style_source: str
     version: PageVersion
     valid_until: datetime
 
-    def fill(self, nonce: str, form_token: str) -> str:
-        return self.body.replace(NONCE_SLOT, nonce).replace(FORM_TOKEN_SLOT, form_token)
+    def fill(self, form_token: str) -> str:
+        return self.body.replace(FORM_TOKEN_SLOT, form_token)
 
 
 def valid_until(now: datetime, deadlines: Iterable[datetime | None]) -> datetime:
