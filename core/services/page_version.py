@@ -11,12 +11,15 @@ does not throw away its other pages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, func, select
+from sqlalchemy import Dialect, String, bindparam, cast, func, select
 
 from core.services.context import ServiceContext
+from core.storage.database import compiled_for_driver
 from core.storage.models import Invoice, Merchant, PaymentAccount
 
 _MERCHANT_COLUMNS = [
@@ -65,8 +68,20 @@ class PageVersion:
     viewed: bool = field(compare=False)  # opened before: nothing to record
 
 
+_LOCALE = list(_PAGE_ROWS.selected_columns.keys()).index("customer_locale")
+
+
 def page_version(ctx: ServiceContext, code: str) -> PageVersion | None:
-    """The version of the page behind `code`, or None when no invoice has that code."""
-    with ctx.db.single_read() as connection:
-        row = connection.execute(_PAGE_ROWS, {"code": code}).first()
-    return None if row is None else PageVersion(tuple(row[:-1]), row.customer_locale, row.viewed)
+    """The version of the page behind `code`, or None when no invoice has that code. Its row
+    is compared, never read field by field (but for the customer's language), so it comes as
+    the driver reads it: converting its seventy values cost more than the query."""
+    sql, parameters = _page_rows_sql(ctx.db.engine.dialect)
+    row = ctx.db.fetch_row(sql, parameters(code))
+    if row is None:
+        return None
+    return PageVersion(row[:-1], str(row[_LOCALE]), bool(row[-1]))
+
+
+@lru_cache(maxsize=2)
+def _page_rows_sql(dialect: Dialect) -> tuple[str, Callable[[Any], Any]]:
+    return compiled_for_driver(_PAGE_ROWS, dialect, "code")

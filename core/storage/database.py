@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Dialect, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
@@ -186,6 +186,24 @@ class Database:
         with self.single_reader.connect() as connection:
             yield connection
 
+    def fetch_row(self, sql: str, parameters: Any) -> tuple[Any, ...] | None:
+        """One row of a read run on the driver's own cursor, outside any transaction, as the
+        driver returns it: for the hottest read (the payment page's version, once per view),
+        where SQLAlchemy's execution and result machinery cost three times the query itself.
+        `sql` and `parameters` in the driver's style (`compiled_for_driver`). The engine's
+        listeners still hear of the statement, so statement counts stay honest."""
+        with self.single_reader.connect() as connection:
+            cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                connection.dispatch.before_cursor_execute(
+                    connection, cursor, sql, parameters, None, False
+                )
+                cursor.execute(sql, parameters)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        return None if row is None else tuple(row)
+
     def batched(self, work: Callable[[Session], T]) -> T:
         """Run `work` in a transaction shared with the concurrent writes of this process (group
         commit); returns once it committed. For short, independent writes on a hot path."""
@@ -198,6 +216,22 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def compiled_for_driver(
+    statement: Any, dialect: Dialect, parameter: str
+) -> tuple[str, Callable[[Any], Any]]:
+    """`statement` as the dialect's SQL (its literals rendered in, as SQLAlchemy does when it
+    executes), and a function giving its parameters for a value of its one bound `parameter`,
+    in the driver's style: positional on SQLite, named on PostgreSQL. For `Database.fetch_row`."""
+    expanded = statement.compile(dialect=dialect).construct_expanded_state({parameter: None})
+    fixed = expanded.parameters
+    names = expanded.positiontup
+    if names is None:
+        return expanded.statement, lambda value: {**fixed, parameter: value}
+    return expanded.statement, lambda value: tuple(
+        value if name == parameter else fixed[name] for name in names
+    )
 
 
 def insert_once(

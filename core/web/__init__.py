@@ -7,7 +7,6 @@ so tests, the CLI and gunicorn (`gunicorn 'core.web:create_app()'`) each make th
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, redirect, request, url_for
-from flask_limiter import Limiter
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
@@ -30,6 +29,7 @@ from core.web.lookup_budget import limit_failed_lookups
 from core.web.messages import create_messages_blueprint
 from core.web.metrics import install_metrics
 from core.web.pay import create_pay_blueprint
+from core.web.rate_limits import BlueprintLimiter
 from core.web.sessions import SessionOutsidePaymentPages
 from core.web.store_host import AppStoreHost
 from core.web.webhooks import create_webhooks_blueprint
@@ -90,7 +90,7 @@ def create_app(
         # customer, not per proxy.
         proxied = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxied, x_proto=proxied)  # type: ignore[method-assign]
-    limiter = Limiter(
+    limiter = BlueprintLimiter(
         rate_limit_key,
         app=app,
         storage_uri=settings.redis_url or "memory://",
@@ -121,10 +121,6 @@ def create_app(
     )
     app.register_blueprint(create_console_blueprint(login_limit))
     app.register_blueprint(create_logos_blueprint(settings.data_dir))
-    # Flask-Limiter looks for limits on every request, which costs more than a stored webhook's
-    # insert even where none apply: only the blueprints that have limits go through it.
-    limited = frozenset({api.name, webhooks.name, "console"})
-    limiter.request_filter(lambda: request.blueprint not in limited)
     connectors = build_connectors(settings)
     app.extensions["paylink.connectors"] = connectors
     store_host = app.extensions["paylink.store_host"] = AppStoreHost(ctx)

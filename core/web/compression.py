@@ -7,14 +7,13 @@ merchant's own search words with its customers' data and its form token, the mix
 reads through compression sizes; the payment pages reflect nothing a third party can choose.
 
 A view whose body repeats (the invoice page: the same bytes for every view while its rows and
-form token last) marks it with `same_body_for_a_while`: its compressed forms are kept per
-process, under the body's digest, so a flash sale's crowd costs one compression per page and
-encoding, not one per view (compressing cost as much as the rest of a repeat view).
+form token last) names it with `same_body_for_a_while`: its compressed forms are kept per
+process under that name, so a flash sale's crowd costs one compression per page and encoding,
+not one per view (compressing cost as much as the rest of a repeat view).
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 
 from cachetools import LRUCache
@@ -28,9 +27,10 @@ KEPT_BODIES = 4096
 _BODY_KEY = "paylink_same_body"
 
 
-def same_body_for_a_while(body: str) -> None:
-    """Say that this response's body will be served again as it is: compress it once."""
-    g.setdefault(_BODY_KEY, hashlib.blake2b(body.encode(), digest_size=16).hexdigest())
+def same_body_for_a_while(name: str) -> None:
+    """Say that this response's body will be served again as it is, under `name`, which no
+    other body ever has in this process: compress it once."""
+    g.setdefault(_BODY_KEY, name)
 
 
 class _CompressedBodies:
@@ -56,6 +56,9 @@ class _CompressedBodies:
 def compress_public_pages(app: Flask) -> None:
     """Compress the payment pages and static files; leave every other answer as it is."""
     app.config.setdefault("COMPRESS_REGISTER", False)
+    # Nothing compressed has an ETag (pages are no-store; static files answer conditional
+    # requests themselves), so Flask-Compress need not evaluate them again.
+    app.config.setdefault("COMPRESS_EVALUATE_CONDITIONAL_REQUEST", False)
     bodies = _CompressedBodies()
     app.config.setdefault("COMPRESS_CACHE_BACKEND", lambda: bodies)
     app.config.setdefault("COMPRESS_CACHE_KEY", lambda _request: g.get(_BODY_KEY, ""))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cachetools import LRUCache
@@ -39,9 +39,12 @@ class RenderedPage:
     style_source: str
     version: PageVersion
     valid_until: datetime
+    #: Names this rendering (random): the page it fills for one form token is always the same.
+    name: str = field(default_factory=lambda: secrets.token_hex(12))
 
-    def fill(self, form_token: str) -> str:
-        return self.body.replace(FORM_TOKEN_SLOT, form_token)
+    def fill(self, form_token: str) -> tuple[str, str]:
+        """The page with its form token, and that page's name in this process."""
+        return self.body.replace(FORM_TOKEN_SLOT, form_token), f"{self.name}:{form_token}"
 
 
 def valid_until(now: datetime, deadlines: Iterable[datetime | None]) -> datetime:

@@ -341,8 +341,8 @@ def create_pay_blueprint() -> Blueprint:
         if rendered is None or not version.viewed:
             rendered = _invoice_page(code, version, language)
             cache.put(code, language, rendered)
-        body = rendered.fill(_form_token(code))
-        same_body_for_a_while(body)
+        body, name = rendered.fill(_form_token(code))
+        same_body_for_a_while(name)
         return _html(body, rendered.checkout_origins, rendered.style_source)
 
     @pay.post("/<code>/pay")

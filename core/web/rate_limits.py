@@ -1,0 +1,24 @@
+"""Flask-Limiter, asked only by the requests of the blueprints that have limits.
+
+Flask-Limiter looks at every request the app serves: even one it is told to skip (a request
+filter) goes through its whole per-request resolution of limits and exemptions, ~50 µs, a
+seventh of a cached payment page and more than a stored webhook's insert. Here the limiter's
+hook returns at once for a blueprint that has no limit of its own; the ones that do (the API,
+the provider webhooks, the console's sign-in) are limited exactly as before.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask_limiter import Limiter
+
+#: The blueprints whose routes carry limits (`core.web.create_app`).
+LIMITED_BLUEPRINTS = frozenset({"api", "webhooks", "console"})
+
+
+class BlueprintLimiter(Limiter):
+    def _check_request_limit(
+        self, callable_name: str | None = None, in_middleware: bool = True
+    ) -> None:
+        if request.blueprint in LIMITED_BLUEPRINTS:
+            super()._check_request_limit(callable_name, in_middleware)
