@@ -1,0 +1,37 @@
+"""Flask-Limiter is asked by the requests of the blueprints that carry limits, and by no other:
+a payment page or a store's delivery never pays for its per-request resolution."""
+
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_qualified_name
+
+from core.web.rate_limits import LIMITED_BLUEPRINTS
+
+
+def test_only_limited_blueprints_ask_the_limiter(app, client, auth, invoice, monkeypatch):
+    asked = []
+    original = Limiter._check_request_limit
+
+    def recording(self, *args, **kwargs):
+        asked.append(request.blueprint)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Limiter, "_check_request_limit", recording)
+    client.get(f"/i/{invoice.link_code}")
+    client.post("/connectors/shopify/webhooks", data=b"{}")
+    client.get("/healthz")
+    assert asked == []
+    client.get("/api/v1/invoices", headers=auth)
+    client.post("/webhooks/sandbox/1", data=b"{}")
+    client.get("/console/login")
+    assert list(dict.fromkeys(asked)) == ["api", "webhooks", "console"]  # the sign-in asks twice
+
+
+def test_every_limit_is_on_a_blueprint_the_hook_asks_about(app):
+    """A limit put on another blueprint later would silently never apply: this says so."""
+    (limiter,) = app.extensions["limiter"]
+    manager = limiter.limit_manager
+    views = {get_qualified_name(view): endpoint for endpoint, view in app.view_functions.items()}
+    on_routes = {views[route].split(".")[0] for route in manager._decorated_limits}
+    assert set(manager._blueprint_limits) | on_routes <= LIMITED_BLUEPRINTS
+    assert on_routes == {"console"}  # the sign-in
