@@ -56,9 +56,15 @@ def wrk(
     threads: int = 2,
     requests: Sequence[tuple[str, str, dict[str, str], bytes]] = (),
     headers: dict[str, str] | None = None,
+    rate: int | None = None,
 ) -> Result:
     """Throughput with keep-alive connections; `requests` (method, path, headers, body) are
-    sent in turn when given, else GETs of `url` (with `headers`)."""
+    sent in turn when given, else GETs of `url` (with `headers`). With `rate`, latency at about
+    that many requests a second instead (prepared requests that must each differ, which `hey`
+    cannot send): each of 10 connections waits 10/rate s between its requests, so the served
+    rate is a little under `rate` and is printed as measured."""
+    if rate:
+        connections = PACED_CONNECTIONS
     if requests:
         threads = 1  # one event loop sends the prepared list in order: no request sent twice
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
@@ -67,17 +73,17 @@ def wrk(
     with tempfile.TemporaryDirectory() as folder:
         if requests:
             script = Path(folder) / "requests.lua"
-            script.write_text(_lua(requests))
+            script.write_text(_lua(requests, rate))
             command += ["-s", str(script)]
         done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
     out = done.stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} answers were not 2xx\n{out}")
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    served = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _milliseconds(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _milliseconds(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    return Result(rate, p50, p99)
+    return Result(served, p50, p99)
 
 
 def _lua_string(value: str | bytes) -> str:
@@ -93,7 +99,11 @@ def _lua_string(value: str | bytes) -> str:
     )
 
 
-def _lua(requests: Sequence[tuple[str, str, dict[str, str], bytes]]) -> str:
+#: Connections of a paced wrk run (`wrk(rate=...)`).
+PACED_CONNECTIONS = 10
+
+
+def _lua(requests: Sequence[tuple[str, str, dict[str, str], bytes]], rate: int | None) -> str:
     lines = ["local requests = {}"]
     for method, path, headers, body in requests:
         table = ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items())
@@ -120,6 +130,8 @@ def _lua(requests: Sequence[tuple[str, str, dict[str, str], bytes]]) -> str:
         "  return r",
         "end",
     ]
+    if rate:
+        lines.append(f"function delay() return {1000 * PACED_CONNECTIONS // rate} end")
     return "\n".join(lines) + "\n"
 
 
