@@ -30,6 +30,9 @@ _STORE_BY_DOMAIN = select(Store.__table__).where(
     Store.platform == bindparam("platform"), Store.domain == bindparam("domain")
 )
 _ACTIVE_STORE_BY_DOMAIN = _STORE_BY_DOMAIN.where(Store.active.is_(True))
+_ACTIVE_STORE_BY_ID = select(Store.__table__).where(
+    Store.id == bindparam("id"), Store.platform == bindparam("platform"), Store.active.is_(True)
+)
 
 
 def known_store(
@@ -41,6 +44,15 @@ def known_store(
     statement = _ACTIVE_STORE_BY_DOMAIN if active_only else _STORE_BY_DOMAIN
     with ctx.db.single_read() as connection:
         return connection.execute(statement, {"platform": platform, "domain": domain}).first()
+
+
+def active_store(ctx: ServiceContext, platform: str, store_id: int) -> Row[Any] | None:
+    """The active store of `platform` a delivery's address names by id (WooCommerce's and
+    PrestaShop's deliveries are signed with that store's own secret): as `known_store`, one
+    prebuilt statement outside any transaction."""
+    with ctx.db.single_read() as connection:
+        parameters = {"id": store_id, "platform": platform}
+        return connection.execute(_ACTIVE_STORE_BY_ID, parameters).first()
 
 
 def receive_store_event(

@@ -13,7 +13,6 @@ from core.merchant_profile import MerchantProfile
 from core.services import accounts, store_events, store_sync
 from core.services.context import ServiceContext
 from core.services.store_secrets import store_ref
-from core.storage.models import Store
 from core.store_changes import StoreRef
 from core.web.console.pages import language, render, require_csrf
 from core.web.console.texts import console_text
@@ -34,11 +33,8 @@ class AppStoreHost:
         return store_ref(self.ctx, store) if store is not None else None
 
     def store(self, platform: str, store_id: int) -> StoreRef | None:
-        with self.ctx.db.reading() as session:
-            store = session.get(Store, store_id)
-        if store is None or store.platform != platform or not store.active:
-            return None
-        return store_ref(self.ctx, store)
+        store = store_events.active_store(self.ctx, platform, store_id)
+        return store_ref(self.ctx, store) if store is not None else None
 
     def receive(
         self,

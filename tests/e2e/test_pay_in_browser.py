@@ -63,3 +63,26 @@ def test_a_mistyped_link_explains_itself_in_the_browser_s_language(
     page.screenshot(path=str(tmp_path / f"wrong-link-{locale}.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_pages_own_style_and_script_are_allowed_by_their_policy(browser, shop_online):
+    """The style element is allowed by its hash (the same bytes on every view), the return
+    page's script by its nonce: a policy that did not match would leave the page unstyled or
+    still, and Chromium would say so on its console."""
+    ctx, shop, base_url = shop_online
+    invoice, _ = create_invoice(ctx, shop.id, order())
+    page = browser.new_page(viewport=PHONE, locale="fr-FR")
+    refused = []
+    page.on("console", lambda message: refused.append(message.text))
+    header = "getComputedStyle(document.querySelector('header.brand')).backgroundColor"
+    for _ in range(2):  # the first view, then the one served from the page cache
+        page.goto(f"{base_url}/i/{invoice.link_code}")
+        assert page.evaluate(header) == "rgb(31, 111, 235)"  # the merchant's #1f6feb
+    fetched = lambda request: request.resource_type == "fetch"  # noqa: E731
+    with page.expect_request(fetched, timeout=10_000) as asked_again:  # its script, after 3 s
+        page.goto(f"{base_url}/i/{invoice.link_code}/return")
+        assert page.evaluate(header) == "rgb(31, 111, 235)"
+    assert asked_again.value.url.endswith(f"/i/{invoice.link_code}/return")
+    assert not [text for text in refused if "Content Security Policy" in text], refused
+    page.close()
