@@ -20,5 +20,6 @@ class BlueprintLimiter(Limiter):
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
     ) -> None:
-        if request.blueprint in LIMITED_BLUEPRINTS:
+        # A blueprint nested in a limited one is limited with it: its name starts with theirs.
+        if (request.blueprint or "").partition(".")[0] in LIMITED_BLUEPRINTS:
             super()._check_request_limit(callable_name, in_middleware)
