@@ -32,6 +32,7 @@ from core.web.pay import create_pay_blueprint
 from core.web.rate_limits import BlueprintLimiter
 from core.web.sessions import SessionOutsidePaymentPages
 from core.web.store_host import AppStoreHost
+from core.web.typography import unbroken
 from core.web.webhooks import create_webhooks_blueprint
 
 
@@ -73,6 +74,7 @@ def create_app(
         WTF_I18N_ENABLED=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.add_template_filter(unbroken)
     app.session_interface = SessionOutsidePaymentPages()
     db = database or Database(settings.database_url)
     ctx = ServiceContext(

@@ -25,7 +25,7 @@ WORDS = {
         "pay": "Payer 19,90\u00a0€",
         "received": "Paiement reçu. Merci !",
         "manage": "Gérer mon abonnement (suspendre ou résilier)",
-        "on": "Paiement automatique avec Visa •••• 4242",
+        "on": "Paiement automatique avec Visa\u00a0••••\u00a04242",
         "stop": "Arrêter le paiement automatique",
         "off": "Pas de paiement automatique",
         "paid": "Payée",
@@ -36,7 +36,7 @@ WORDS = {
         "pay": "Pay €19.90",
         "received": "Payment received. Thank you!",
         "manage": "Manage my subscription (pause or cancel)",
-        "on": "Automatic payment with Visa •••• 4242",
+        "on": "Automatic payment with Visa\u00a0••••\u00a04242",
         "stop": "Stop automatic payment",
         "off": "No automatic payment",
         "paid": "Paid",
@@ -69,7 +69,7 @@ def look_in_console(browser, ctx, shop, base_url: str, invoice_id: int) -> None:
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("heading", name="Tableau de bord").wait_for()
     page.goto(f"{base_url}/console/recurring")
-    page.get_by_text("Visa •••• 4242, depuis le 2 mars 2026").wait_for()
+    page.get_by_text("Visa\u00a0••••\u00a04242, depuis le 2 mars 2026").wait_for()
     shot(page, "fr", "console-subscriptions")
     page.goto(f"{base_url}/console/invoices/{invoice_id}")
     page.get_by_text("Paiement automatique demandé au prestataire").wait_for()
