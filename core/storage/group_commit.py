@@ -37,10 +37,19 @@ class BulkWrite(Hashable, Protocol[I_contra, R_co]):
     def __call__(self, session: Session, items: Sequence[I_contra], /) -> Sequence[R_co]: ...
 
 
+class _Alone(Generic[T]):
+    """A plain work as a writer of its own: equal to no other, so it is called alone."""
+
+    def __init__(self, run: Callable[[Session], T]) -> None:
+        self.run = run
+
+    def __call__(self, session: Session, items: Sequence[None], /) -> list[T]:
+        return [self.run(session)]
+
+
 @dataclass
 class _Work(Generic[T]):
-    run: Callable[[Session], T] | None
-    bulk: BulkWrite[Any, T] | None = None
+    write: BulkWrite[Any, T]
     item: Any = None
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
@@ -58,12 +67,12 @@ class GroupCommit:
     def run(self, work: Callable[[Session], T]) -> T:
         """Run `work` in a shared transaction; returns its result once that transaction
         committed, or raises what it (or the commit) raised."""
-        return self._wait(_Work(work))
+        return self._wait(_Work(_Alone(work)))
 
     def run_together(self, write: BulkWrite[Any, T], item: Any) -> T:
         """Have `write` write `item` along with the other items of its kind in the shared
         transaction; returns its result for `item` once that transaction committed."""
-        return self._wait(_Work(None, write, item))
+        return self._wait(_Work(write, item))
 
     def _wait(self, item: _Work[T]) -> T:
         self._start()
@@ -100,10 +109,7 @@ class GroupCommit:
             with self._transaction() as session:
                 together: dict[BulkWrite[Any, Any], list[_Work[Any]]] = {}
                 for item in batch:
-                    if item.run is not None:
-                        item.result = item.run(session)
-                    elif item.bulk is not None:
-                        together.setdefault(item.bulk, []).append(item)
+                    together.setdefault(item.write, []).append(item)
                 for write, works in together.items():
                     results = write(session, [work.item for work in works])
                     for work, result in zip(works, results, strict=True):

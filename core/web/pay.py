@@ -169,7 +169,7 @@ class PageView:
         return f"{request.path}?lang={other}"
 
 
-def _csp(form_origins: frozenset[str], style: str, script_nonce: str | None = None) -> str:
+def _csp(form_origins: frozenset[str], style_source: str, script_nonce: str | None = None) -> str:
     """The pages' policy: nothing but our stylesheet and the page's one style element, allowed
     by its hash (the same bytes on every view, so a repeat view is the same response,
     compressed once); a page that polls (the return page while a payment is confirmed) also
@@ -178,7 +178,7 @@ def _csp(form_origins: frozenset[str], style: str, script_nonce: str | None = No
     script = f"script-src 'nonce-{script_nonce}'; connect-src 'self'; " if script_nonce else ""
     return (
         "default-src 'none'; "
-        f"style-src 'self' '{style}'; "
+        f"style-src 'self' '{style_source}'; "
         f"{script}"
         "img-src 'self' data: https:; "
         f"form-action {form_action}; "
@@ -221,12 +221,12 @@ def _style(view: PageView) -> tuple[Markup, str]:
 def _html(
     body: str,
     origins: frozenset[str],
-    style: str,
+    style_source: str,
     status: int = 200,
     script_nonce: str | None = None,
 ) -> Response:
     response = Response(body, status=status, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = _csp(origins, style, script_nonce)
+    response.headers["Content-Security-Policy"] = _csp(origins, style_source, script_nonce)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -143,7 +143,7 @@ def test_a_failing_item_of_a_shared_call_fails_alone():
     recorder, together = Recorder(), Together()
     recorder.first = False
     group = GroupCommit(recorder.transaction)
-    works = [_Work(None, together, name) for name in ["x", "boom", "y"]]
+    works = [_Work(together, name) for name in ["x", "boom", "y"]]
     group._commit(works)
     assert [work.result for work in works] == ["X", None, "Y"]
     assert isinstance(works[1].error, ValueError)
