@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from core.clock import Clock, utc_now
@@ -15,6 +17,7 @@ from core.storage.database import Database
 from core.storage.models import TimelineEvent
 
 HELD_JOBS = "paylink.held_jobs"
+_INSERT_EVENT = insert(cast(Table, TimelineEvent.__table__))
 JOBS_PER_STATEMENT = 1_000
 
 
@@ -75,3 +78,13 @@ class ServiceContext:
     def record(self, session: Session, invoice_id: int, kind: str, **data: object) -> None:
         """Append to the invoice's timeline, in the caller's transaction."""
         session.add(TimelineEvent(invoice_id=invoice_id, kind=kind, at=self.clock(), data=data))
+
+    def record_now(self, session: Session, invoice_id: int, kind: str, **data: object) -> None:
+        """`record`, written at once by one prebuilt INSERT rather than by the session's next
+        flush: a hot path that writes nothing else through the ORM (creating an invoice) is
+        spared the unit of work (~0.3 ms a row). Where a transaction records many events
+        (a bank statement's payments), `record` lets the flush write them together."""
+        session.execute(
+            _INSERT_EVENT,
+            {"invoice_id": invoice_id, "kind": kind, "at": self.clock(), "data": data},
+        )

@@ -97,7 +97,8 @@ def test_settings_an_older_version_kept_in_the_credentials_move_to_their_columns
 def test_rotate_keys_reencrypts_everything_under_the_newest_key(ctx, database, clock):
     shop = merchant(ctx)
     accounts.connect_store(ctx, shop.id, "shopify", "lune.myshopify.com", {"token": "shpat_abc"})
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    created, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice = invoicing.load_invoice_by_id(ctx, shop.id, created.id)
     old_spec = f"test1:{generate_key()}"
     # write the store token and the contact details again, under an old key
     old = ServiceContext(database, Keyring.parse(old_spec), clock)

@@ -43,16 +43,17 @@ def test_create_then_get_an_invoice(client, auth):
 
 def test_a_new_invoice_costs_six_statements_and_a_replay_writes_nothing(client, auth, ctx):
     """Key look-up; numbering (the merchant row read back); the invoice row carrying its
-    reminder schedule; its lines (one INSERT on PostgreSQL, one per line on SQLite, whose
-    driver cannot return the ids of a multi-row INSERT in order); its timeline; its jobs in one
+    reminder schedule; its lines, however many, in one INSERT; its timeline; its jobs in one
     INSERT."""
     client.get("/api/v1/invoices", headers=auth)  # the key notes its use (once a minute)
-    one_line = {"lines": [{"label": "Coffret", "unit_price": 990}]}
+    lines = {
+        "lines": [{"label": "Coffret", "unit_price": 990}, {"label": "Bougie", "unit_price": 1490}]
+    }
     with counted_statements(ctx.db.engine) as created:
-        assert create(client, auth, **one_line).status_code == 201
+        assert create(client, auth, **lines).status_code == 201
     assert len(created.statements) == 6, created.statements
     with counted_statements(ctx.db.engine) as replayed:
-        assert create(client, auth, **one_line).status_code == 200
+        assert create(client, auth, **lines).status_code == 200
     assert [s.split()[0] for s in replayed.writes] == ["UPDATE", "INSERT"]  # rolled back
     assert next_number(client, auth) == "F-2026-000002"  # nothing consumed by the replay
 

@@ -12,7 +12,7 @@ from core.services.recurring import ACTIONS
 from core.web.console.texts import EVENTS, step_label
 
 CORE = Path(__file__).resolve().parents[4] / "core"
-RECORDED = re.compile(r'record\(\s*session,\s*[^,()]+,\s*(f?)"([a-z_{}]+)"')
+RECORDED = re.compile(r'record(?:_now)?\(\s*session,\s*[^,()]+,\s*(f?)"([a-z_{}]+)"')
 
 
 def recorded_kinds() -> set[str]:
