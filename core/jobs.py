@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import Clock, utc_now
 from core.errors import AccessRevoked, Throttled, UnusablePayload
-from core.storage.database import Database
+from core.storage.database import Database, bound
 from core.storage.models import CLAIMABLE, Job, JobStatus
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ def enqueue_many(
         }
         for job in jobs
     ]
-    session.execute(statement, rows if len(rows) > 1 else rows[0])
+    session.execute(statement, bound(rows))
 
 
 def bring_forward(session: Session, key: str, at: datetime) -> None:

@@ -7,10 +7,13 @@ applies and stores.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, inspect, or_, select, update
+from sqlalchemy import ColumnDefault, Table, bindparam, insert, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,10 +36,11 @@ from core.money import Money
 from core.payments.provider import PaymentMethod
 from core.reconcile import reference_key
 from core.reminders import ReminderStep
-from core.services.billing import invoice_settings
+from core.services.billing import InvoiceSettings, invoice_settings
 from core.services.context import ServiceContext
 from core.services.reminder_schedule import due_job, plan_reminders
 from core.storage import models
+from core.storage.database import bound
 from core.storage.models import Invoice
 
 EMAIL_INDEX = "invoices.customer_email"
@@ -275,15 +279,15 @@ def create_invoice(
 ) -> tuple[Invoice, bool]:
     """The invoice for `request`, and whether it was created now.
 
-    Written in a transaction shared with the process's concurrent creations (group commit:
-    one commit for many API calls), returning once it committed. The same order twice, even
-    concurrently, gives one invoice: the INSERT is tried first and the database's unique
-    constraint decides; a replay or the loser of a race reads the existing row afterwards (so
-    the usual case, a new order, costs no look-up before it).
+    Written with the creations that wait for the same group commit (one commit, and a few
+    statements, for many API calls or orders), returning once it committed. The same order
+    twice, even concurrently, gives one invoice: the INSERT is tried first and the database's
+    unique constraint decides; a replay or the loser of a race reads the existing row
+    afterwards (so the usual case, a new order, costs no look-up before it).
     """
     for _ in range(LINK_CODE_ATTEMPTS):
         try:
-            return ctx.db.batched(lambda session: _create(ctx, session, merchant_id, request)), True
+            return ctx.db.batched_together(Creations(ctx), (merchant_id, request)), True
         except IntegrityError:
             with ctx.db.reading() as session:
                 existing = _find_by_source(session, merchant_id, request)
@@ -291,14 +295,6 @@ def create_invoice(
                 return _same_invoice(existing, request), False
             # else a link code collision (72 random bits): draw another
     raise Conflict("could not allocate a unique link code")
-
-
-def _create(
-    ctx: ServiceContext, session: Session, merchant_id: int, request: InvoiceRequested
-) -> Invoice:
-    merchant, sequence = _take_number(session, merchant_id)
-    _check_store(session, merchant_id, request)
-    return _insert_invoice(ctx, session, merchant, sequence, request)
 
 
 def create_invoice_in(
@@ -310,7 +306,7 @@ def create_invoice_in(
     for _ in range(LINK_CODE_ATTEMPTS):
         try:
             with session.begin_nested():
-                invoice = _create(ctx, session, merchant_id, request)
+                [invoice] = _insert_invoices(ctx, session, [(merchant_id, request)])
         except IntegrityError:
             existing = _find_by_source(session, merchant_id, request)
             if existing is not None:
@@ -318,13 +314,6 @@ def create_invoice_in(
             continue  # a link code collision (72 random bits): draw another
         return invoice, True
     raise Conflict("could not allocate a unique link code")
-
-
-def _check_store(session: Session, merchant_id: int, request: InvoiceRequested) -> None:
-    if request.store_id is not None:
-        store = session.get(models.Store, request.store_id)
-        if store is None or store.merchant_id != merchant_id:
-            raise NotFound(f"no store {request.store_id}")
 
 
 def _same_invoice(existing: Invoice, request: InvoiceRequested) -> Invoice:
@@ -337,15 +326,131 @@ def _same_invoice(existing: Invoice, request: InvoiceRequested) -> Invoice:
     return existing
 
 
-def _take_number(session: Session, merchant_id: int) -> tuple[models.Merchant, int]:
-    """The merchant, with the next number of its continuous sequence: its counter incremented
-    under the row lock, the row read back by the same statement (a plain copy: a merchant the
-    caller's session holds keeps its own, and nothing here changes it)."""
-    row = session.execute(_TAKE_NUMBER, {"merchant": merchant_id}).one_or_none()
-    if row is None:
-        raise NotFound(f"no merchant {merchant_id}")
-    merchant = models.Merchant(**row._mapping)
-    return merchant, merchant.last_invoice_sequence
+Creation = tuple[int, InvoiceRequested]  # the merchant, and what it asked for
+
+
+@dataclass(frozen=True)
+class Creations:
+    """The creations waiting for one group commit, written together (`BulkWrite`). Any failure
+    (a reference already invoiced, a link code drawn twice) fails the batch, which the group
+    commit then replays one creation at a time: only that creation fails."""
+
+    ctx: ServiceContext
+
+    def __call__(self, session: Session, creations: Sequence[Creation]) -> list[Invoice]:
+        return _insert_invoices(self.ctx, session, creations)
+
+
+@dataclass(frozen=True)
+class _NewInvoice:
+    invoice: Invoice
+    lines: list[dict[str, object]]
+    settings: InvoiceSettings
+    due_steps: list[ReminderStep]
+
+
+# A creation's statements, built once on the tables (Core): through the ORM's unit of work
+# (flush, identity map, one INSERT per line on SQLite) an invoice cost ~2 ms of CPU, most of it
+# SQLAlchemy's, while the merchant's numbering lock was held.
+_MERCHANTS = cast(Table, models.Merchant.__table__)
+_TAKE_NUMBERS = (
+    update(_MERCHANTS)
+    .where(_MERCHANTS.c.id == bindparam("merchant"))
+    .values(last_invoice_sequence=_MERCHANTS.c.last_invoice_sequence + bindparam("count"))
+    .returning(*_MERCHANTS.c)
+)
+_STORES = cast(Table, models.Store.__table__)
+_STORE_OWNERS = select(_STORES.c.id, _STORES.c.merchant_id).where(
+    _STORES.c.id.in_(bindparam("ids", expanding=True))
+)
+_INVOICES = cast(Table, Invoice.__table__)
+_INVOICE_COLUMNS = tuple(column.key for column in _INVOICES.c if column.key != "id")
+_INVOICE_DEFAULTS = {
+    column.key: column.default.arg
+    for column in _INVOICES.c
+    if isinstance(column.default, ColumnDefault) and column.default.is_scalar
+}
+_INSERT_INVOICES = insert(_INVOICES).returning(_INVOICES.c.id, _INVOICES.c.link_code)
+_INSERT_LINES = insert(cast(Table, models.InvoiceLine.__table__))
+
+
+def _insert_invoices(
+    ctx: ServiceContext, session: Session, creations: Sequence[Creation]
+) -> list[Invoice]:
+    """Each creation's invoice row (already carrying its reminder schedule), lines, timeline
+    and jobs: one UPDATE per merchant numbers its invoices, then one INSERT each for all the
+    invoices, all their lines, each kind of timeline event and all their jobs. The invoices
+    returned are plain copies of what was written, ids and lines included: not in the
+    session."""
+    now = ctx.clock()
+    _check_stores(session, creations)
+    numbering = _take_numbers(session, Counter(merchant_id for merchant_id, _ in creations))
+    made = []
+    for merchant_id, request in creations:
+        merchant, sequence = numbering[merchant_id]
+        numbering[merchant_id] = merchant, sequence + 1
+        made.append(_new_invoice(ctx, merchant, sequence, request, now))
+    inserted = session.execute(_INSERT_INVOICES, bound([_row_of(new.invoice) for new in made]))
+    ids = {code: invoice_id for invoice_id, code in inserted}
+    for new in made:
+        new.invoice.id = ids[new.invoice.link_code]
+    lines = [{"invoice_id": new.invoice.id, **line} for new in made for line in new.lines]
+    session.execute(_INSERT_LINES, bound(lines))
+    ctx.record_together(
+        session,
+        "created",
+        [
+            (new.invoice.id, {"source": new.invoice.source_kind, "total": new.invoice.total})
+            for new in made
+        ],
+    )
+    ctx.record_together(
+        session,
+        "rules_applied",
+        [
+            (new.invoice.id, {"rules": new.settings.decision.rules})
+            for new in made
+            if new.settings.decision.rules
+        ],
+    )
+    ctx.enqueue_many(
+        session,
+        [
+            job
+            for new in made
+            if new.invoice.status != InvoiceStatus.DRAFT
+            for job in _opening_jobs(ctx, session, new.invoice, new.due_steps)
+        ],
+    )
+    return [new.invoice for new in made]
+
+
+def _check_stores(session: Session, creations: Sequence[Creation]) -> None:
+    """An order's store must be the merchant's own."""
+    stores = {request.store_id for _, request in creations if request.store_id is not None}
+    if not stores:
+        return
+    owners = dict(session.execute(_STORE_OWNERS, {"ids": sorted(stores)}).all())
+    for merchant_id, request in creations:
+        if request.store_id is not None and owners.get(request.store_id) != merchant_id:
+            raise NotFound(f"no store {request.store_id}")
+
+
+def _take_numbers(
+    session: Session, counts: dict[int, int]
+) -> dict[int, tuple[models.Merchant, int]]:
+    """Each merchant (a plain copy) with the first of the `count` next numbers of its
+    continuous sequence: its counter moved on under the row lock, the row read back by the
+    same statement. Merchants locked in id order: two processes' batches never deadlock."""
+    numbering = {}
+    for merchant_id in sorted(counts):
+        count = counts[merchant_id]
+        row = session.execute(_TAKE_NUMBERS, {"merchant": merchant_id, "count": count}).first()
+        if row is None:
+            raise NotFound(f"no merchant {merchant_id}")
+        merchant = models.Merchant(**row._mapping)
+        numbering[merchant_id] = merchant, merchant.last_invoice_sequence - count + 1
+    return numbering
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -361,33 +466,14 @@ def _shop_amount(shop_total: Money | None, currency: str) -> dict[str, object]:
     return {"shop_currency": shop_total.currency, "shop_total": shop_total.minor}
 
 
-# A creation's statements, built once on the tables (Core): through the ORM's unit of work
-# (flush, identity map, one INSERT per line on SQLite) an invoice cost ~2 ms of CPU, most of it
-# SQLAlchemy's, while the merchant's numbering lock was held.
-_MERCHANTS = cast(Table, models.Merchant.__table__)
-_TAKE_NUMBER = (
-    update(_MERCHANTS)
-    .where(_MERCHANTS.c.id == bindparam("merchant"))
-    .values(last_invoice_sequence=_MERCHANTS.c.last_invoice_sequence + 1)
-    .returning(*_MERCHANTS.c)
-)
-_INVOICES = cast(Table, Invoice.__table__)
-_INVOICE_COLUMNS = tuple(column.key for column in _INVOICES.c if column.key != "id")
-_INSERT_INVOICE = insert(_INVOICES).returning(_INVOICES.c.id)
-_INSERT_LINES = insert(cast(Table, models.InvoiceLine.__table__))
-
-
-def _insert_invoice(
+def _new_invoice(
     ctx: ServiceContext,
-    session: Session,
     merchant: models.Merchant,
     sequence: int,
     request: InvoiceRequested,
-) -> Invoice:
-    """The invoice's row (already carrying its reminder schedule), its lines, timeline and
-    jobs, each in one statement. The invoice returned is a plain copy of what was written, its
-    id and lines included: it is not in the session."""
-    now = ctx.clock()
+    now: datetime,
+) -> _NewInvoice:
+    """The invoice `request` asks for, numbered `sequence`, not yet written."""
     customer = make_customer(
         request.customer.name,
         request.customer.email,
@@ -409,7 +495,7 @@ def _insert_invoice(
     if not request.draft:
         state = state.open()
     number = format_invoice_number(merchant.invoice_prefix, now.year, sequence)
-    lines = [
+    lines: list[dict[str, object]] = [
         {
             "position": position,
             "label": line.label,
@@ -456,29 +542,22 @@ def _insert_invoice(
     # A period charged automatically sends nothing until its charge fails (`autopay`).
     planned = not (request.draft or request.autopay)
     due_steps = plan_reminders(ctx, invoice, merchant) if planned else []
-    invoice.id = session.execute(_INSERT_INVOICE, _row_of(invoice)).scalar_one()
-    session.execute(_INSERT_LINES, [{"invoice_id": invoice.id, **line} for line in lines])
-    source, total = request.source_kind.value, totals.total.minor
-    ctx.record_now(session, invoice.id, "created", source=source, total=total)
-    if settings.decision.rules:
-        ctx.record_now(session, invoice.id, "rules_applied", rules=settings.decision.rules)
-    if not request.draft:
-        _on_open(ctx, session, invoice, due_steps)
-    return invoice
+    return _NewInvoice(invoice, lines, settings, due_steps)
 
 
 def _row_of(invoice: Invoice) -> dict[str, object]:
-    """The columns a new invoice was given (the others take their defaults)."""
+    """Every column of a new invoice, as given or else its default (the rows of one multi-row
+    INSERT all bind the same columns)."""
     given = inspect(invoice).dict
-    return {column: given[column] for column in _INVOICE_COLUMNS if column in given}
+    return {column: given.get(column, _INVOICE_DEFAULTS.get(column)) for column in _INVOICE_COLUMNS}
 
 
-def _on_open(
+def _opening_jobs(
     ctx: ServiceContext, session: Session, invoice: Invoice, due_steps: list[ReminderStep]
-) -> None:
-    """An invoice just opened (its reminders planned on the row): jobs that move it to overdue
-    or expired when its dates pass, and its messages (the invoice itself, then reminders) on
-    the merchant's schedule, written in one statement."""
+) -> list[NewJob]:
+    """The jobs of an invoice just opened (its reminders planned on the row): they move it to
+    overdue or expired when its dates pass, send its messages (the invoice itself, then
+    reminders) on the merchant's schedule, and render its document."""
     payload = {"merchant_id": invoice.merchant_id, "invoice_id": invoice.id}
     jobs = [due_job(ctx, session, invoice, due_steps)]
     if invoice.due_at is not None:
@@ -510,7 +589,7 @@ def _on_open(
             invoice.merchant_id,
         )
     )
-    ctx.enqueue_many(session, [job for job in jobs if job is not None])
+    return [job for job in jobs if job is not None]
 
 
 # Status changes ------------------------------------------------------------------------------
@@ -524,7 +603,9 @@ def open_invoice(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> Invo
         ctx.record(session, invoice.id, "opened")
         merchant = session.get(models.Merchant, merchant_id)
         assert merchant is not None
-        _on_open(ctx, session, invoice, plan_reminders(ctx, invoice, merchant))
+        ctx.enqueue_many(
+            session, _opening_jobs(ctx, session, invoice, plan_reminders(ctx, invoice, merchant))
+        )
         return invoice
 
 

@@ -246,6 +246,12 @@ def insert_once(
     return None if created is None else int(created[0])
 
 
+def bound(rows: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
+    """A statement's parameters for `rows`: one row as itself (a plain execution), several as
+    a list (one executemany: for an INSERT, SQLAlchemy's multi-row "insertmanyvalues")."""
+    return rows if len(rows) != 1 else rows[0]
+
+
 @lru_cache(maxsize=32)
 def insert_once_statement(dialect: str, table: Table, unique: tuple[str, ...]) -> Any:
     """INSERT ... ON CONFLICT (unique) DO NOTHING RETURNING the id and the unique columns,

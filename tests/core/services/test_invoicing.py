@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from core.events import CustomerDetails, SourceKind
@@ -14,6 +15,7 @@ from core.services.invoice_queries import InvoiceFilter, invoice_timeline, list_
 from core.services.job_handlers import core_handlers
 from core.storage.models import Invoice, Job, TimelineEvent
 from tests.support.factories import content, merchant, order, provider_env
+from tests.support.sql_counts import counted_statements
 
 
 def count(ctx, model) -> int:
@@ -175,3 +177,87 @@ def test_listing_filters_and_pages_newest_first(ctx, clock):
         ctx, shop.id, InvoiceFilter(created_from=start, created_to=start + timedelta(hours=2))
     )
     assert [i.id for i in window.invoices] == [ids[3], ids[2]]
+
+
+def stored_lines(ctx) -> dict[str, list[str]]:
+    """Each stored invoice's line labels, by its external reference."""
+    with ctx.db.reading() as session:
+        return {
+            invoice.external_id: [line.label for line in invoice.lines]
+            for invoice in session.scalars(select(Invoice))
+        }
+
+
+def test_creations_waiting_for_one_commit_are_a_few_statements(ctx):
+    """However many creations share a commit: the stores checked in one read, each merchant's
+    numbers taken in one UPDATE, then one INSERT each for the invoices, their lines, their
+    timeline and their jobs; every line under its own invoice, numbers continuous per
+    merchant, a draft without jobs."""
+    lune, soleil = merchant(ctx), merchant(ctx, "Boutique Soleil")
+    store = connect_store(ctx, soleil.id, "shopify", "soleil.myshopify.com", {"token": "t"})
+    batch = [
+        (lune.id, order("a", content=content("10.00", "20.00"))),
+        (soleil.id, order("b", store_id=store.id, content=content("30.00"))),
+        (lune.id, order("c", content=content("40.00"), draft=True)),
+        (lune.id, order("d", content=content("50.00", "60.00", "70.00"))),
+    ]
+    with counted_statements(ctx.db.engine) as counted, ctx.db.transaction() as session:
+        made = invoicing.Creations(ctx)(session, batch)
+    assert len(counted.statements) == 7, counted.statements
+    numbers = [(invoice.external_id, invoice.number[-2:]) for invoice in made]
+    assert numbers == [("a", "01"), ("b", "01"), ("c", "02"), ("d", "03")]
+    assert stored_lines(ctx) == {
+        "a": ["Article 1", "Article 2"],
+        "b": ["Article 1"],
+        "c": ["Article 1"],
+        "d": ["Article 1", "Article 2", "Article 3"],
+    }
+    for invoice in made:  # the copies handed back are what was stored
+        stored = invoicing.load_invoice_by_id(ctx, invoice.merchant_id, invoice.id)
+        assert (stored.number, stored.link_code, stored.total) == (
+            invoice.number,
+            invoice.link_code,
+            invoice.total,
+        )
+        assert [e.kind for e in invoice_timeline(ctx, invoice.merchant_id, invoice.id)] == [
+            "created"
+        ]
+    with ctx.db.reading() as session:
+        jobs = session.scalars(select(Job.payload)).all()
+    assert {job["invoice_id"] for job in jobs} == {made[0].id, made[1].id, made[3].id}
+
+
+def test_a_failing_creation_leaves_its_batch_unwritten(ctx):
+    """A reference already invoiced fails the whole batch (the group commit replays it one
+    creation at a time): nothing of it is kept, and no number is spent."""
+    shop = merchant(ctx)
+    invoicing.create_invoice(ctx, shop.id, order("a"))
+    with pytest.raises(IntegrityError), ctx.db.transaction() as session:
+        invoicing.Creations(ctx)(session, [(shop.id, order("b")), (shop.id, order("a"))])
+    assert count(ctx, Invoice) == 1
+    assert invoicing.create_invoice(ctx, shop.id, order("b"))[0].number.endswith("-000002")
+
+
+def test_creations_from_many_threads_are_numbered_without_gaps(ctx):
+    """Thirty creations at once for two merchants, a third of them replays: one invoice per
+    reference, each with its own lines, each merchant's numbers continuous from 1."""
+    shops = [merchant(ctx), merchant(ctx, "Boutique Soleil")]
+
+    def create(n):
+        shop = shops[n % 2]
+        reference = f"ref-{n % 20}"
+        request = order(reference, content=content(*(["9.90"] * (1 + n % 20 % 3))))
+        return invoicing.create_invoice(ctx, shop.id, request)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(create, range(30)))
+    invoices = {invoice.id: invoice for invoice, _ in results}
+    assert sum(created for _, created in results) == len(invoices) == 20
+    for shop in shops:
+        numbers = sorted(i.number for i in invoices.values() if i.merchant_id == shop.id)
+        assert [number[-6:] for number in numbers] == [f"{n:06d}" for n in range(1, 11)]
+    lines = stored_lines(ctx)
+    assert {ref: len(labels) for ref, labels in lines.items()} == {
+        f"ref-{n}": 1 + n % 3 for n in range(20)
+    }
+    assert count(ctx, Invoice) == 20

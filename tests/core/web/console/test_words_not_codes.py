@@ -12,17 +12,20 @@ from core.services.recurring import ACTIONS
 from core.web.console.texts import EVENTS, step_label
 
 CORE = Path(__file__).resolve().parents[4] / "core"
-RECORDED = re.compile(r'record(?:_now)?\(\s*session,\s*[^,()]+,\s*(f?)"([a-z_{}]+)"')
+RECORDED = re.compile(r'record\(\s*session,\s*[^,()]+,\s*(f?)"([a-z_{}]+)"')
+RECORDED_TOGETHER = re.compile(r'record_together\(\s*session,\s*"([a-z_]+)"')
 
 
 def recorded_kinds() -> set[str]:
     kinds = set()
     for source in CORE.rglob("*.py"):
-        for is_format, kind in RECORDED.findall(source.read_text("utf-8")):
+        text = source.read_text("utf-8")
+        for is_format, kind in RECORDED.findall(text):
             if is_format:  # the one f-string kind: a customer's action on a subscription
                 kinds |= {kind.replace("{action}", action) for action in ACTIONS}
             else:
                 kinds.add(kind)
+        kinds.update(RECORDED_TOGETHER.findall(text))
     return kinds
 
 
