@@ -70,6 +70,14 @@ def look_in_console(browser, ctx, shop, base_url: str, invoice_id: int) -> None:
     page.get_by_role("heading", name="Tableau de bord").wait_for()
     page.goto(f"{base_url}/console/recurring")
     page.get_by_text("Visa\u00a0••••\u00a04242, depuis le 2 mars 2026").wait_for()
+    # On a phone each subscription is a block of labelled values, its actions within reach.
+    for action in ("Suspendre", "Arrêter le paiement automatique", "Résilier"):
+        box = page.get_by_role("button", name=action).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= PHONE["width"], action
+    next_label = page.evaluate(
+        "getComputedStyle(document.querySelector('td[data-label]'), '::before').content"
+    )
+    assert next_label == '"Montant"'
     shot(page, "fr", "console-subscriptions")
     page.goto(f"{base_url}/console/invoices/{invoice_id}")
     page.get_by_text("Paiement automatique demandé au prestataire").wait_for()
