@@ -16,26 +16,22 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
-import os
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, request
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text
-from sqlalchemy.exc import DBAPIError
 
 from bench import load
+from bench.floor import DurableInsert
 from bench.pay_page import gunicorn, stop
 from connectors import signed_events
 from core.services.accounts import connect_store
 from core.settings import Settings
-from core.storage.database import Database
 from core.storage.migrate import upgrade
 from core.web import create_app
 from tests.support.factories import merchant
@@ -173,17 +169,7 @@ def prepare(data_dir: Path, database_url: str | None) -> tuple[dict[str, str], i
 def floor_app() -> Flask:
     """The floor of a delivery: the HMAC checked on the raw body, the JSON parsed, and one durable
     INSERT (its own transaction, on the same engine settings as Paylink's), nothing else."""
-    settings = Settings.from_env(dict(os.environ))
-    db = Database(settings.database_url)
-    table = Table(
-        "floor_deliveries",
-        MetaData(),
-        Column("id", Integer, primary_key=True),
-        Column("event_key", String(255), unique=True),
-        Column("body", Text),
-    )
-    with contextlib.suppress(DBAPIError):  # the other gunicorn worker made it meanwhile
-        table.create(db.engine, checkfirst=True)
+    deliveries = DurableInsert("floor_deliveries")
     app = Flask("floor")
 
     @app.post("/floor")
@@ -195,12 +181,7 @@ def floor_app() -> Flask:
         ):
             return "", 401
         json.loads(raw)
-        with db.transaction() as session:
-            session.execute(
-                table.insert().values(
-                    event_key=request.headers["X-Shopify-Event-Id"], body=raw.decode()
-                )
-            )
+        deliveries.keep(request.headers["X-Shopify-Event-Id"], raw)
         return "", 200
 
     return app
