@@ -79,6 +79,11 @@ def look_in_console(browser, ctx, shop, base_url: str, invoice_id: int) -> None:
     )
     assert next_label == '"Montant"'
     shot(page, "fr", "console-subscriptions")
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("heading", name="Subscriptions").wait_for()
+    shot(page, "en", "console-subscriptions")
+    page.get_by_role("button", name="Français").click()
+    page.get_by_role("heading", name="Abonnements").wait_for()
     page.goto(f"{base_url}/console/invoices/{invoice_id}")
     page.get_by_text("Paiement automatique demandé au prestataire").wait_for()
     shot(page, "fr", "console-invoice")
