@@ -17,8 +17,8 @@ from core.storage.database import Database, bound
 from core.storage.models import TimelineEvent
 
 HELD_JOBS = "paylink.held_jobs"
-_INSERT_EVENT = insert(cast(Table, TimelineEvent.__table__))
 JOBS_PER_STATEMENT = 1_000
+_INSERT_EVENT = insert(cast(Table, TimelineEvent.__table__))
 
 
 @dataclass(frozen=True)

@@ -395,7 +395,7 @@ def _insert_invoices(
     for new in made:
         new.invoice.id = ids[new.invoice.link_code]
     lines = [{"invoice_id": new.invoice.id, **line} for new in made for line in new.lines]
-    session.execute(_INSERT_LINES, bound(lines))
+    session.execute(_INSERT_LINES, bound(lines))  # every invoice has lines (`InvoiceContent`)
     ctx.record_together(
         session,
         "created",

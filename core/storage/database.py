@@ -248,8 +248,12 @@ def insert_once(
 
 def bound(rows: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
     """A statement's parameters for `rows`: one row as itself (a plain execution), several as
-    a list (one executemany: for an INSERT, SQLAlchemy's multi-row "insertmanyvalues")."""
-    return rows if len(rows) != 1 else rows[0]
+    a list (one executemany: for an INSERT, SQLAlchemy's multi-row "insertmanyvalues"). No
+    rows is a caller's mistake, refused: SQLAlchemy would run the statement once, unbound (an
+    INSERT of a row of defaults)."""
+    if not rows:
+        raise ValueError("no rows to bind")
+    return rows if len(rows) > 1 else rows[0]
 
 
 @lru_cache(maxsize=32)
