@@ -1,7 +1,7 @@
-"""The durable-write floor the HTTP benchmarks compare against: one row INSERTed in its own
-transaction, on the engine and settings Paylink uses (SQLite WAL with synchronous=FULL, or the
-same PostgreSQL), in a table of its own. What an endpoint cannot go below when it must keep a
-request on disk before it answers."""
+"""The floors the HTTP benchmarks compare against, on the engine and settings Paylink uses
+(SQLite WAL with synchronous=FULL, or the same PostgreSQL): for a write, one row INSERTed in its
+own transaction, in a table of its own (what an endpoint cannot go below when it must keep a
+request on disk before it answers); for a page, one indexed read of the row it shows."""
 
 from __future__ import annotations
 
@@ -15,10 +15,15 @@ from core.settings import Settings
 from core.storage.database import Database
 
 
+def environment_database() -> Database:
+    """The database the environment names, as Paylink opens it."""
+    return Database(Settings.from_env(dict(os.environ)).database_url)
+
+
 class DurableInsert:
     def __init__(self, name: str) -> None:
         """The `name` table (a unique key and a body) in the database the environment names."""
-        self.db = Database(Settings.from_env(dict(os.environ)).database_url)
+        self.db = environment_database()
         self.table = Table(
             name,
             MetaData(),

@@ -1,6 +1,7 @@
-"""Payment page: `/i/<code>` through gunicorn against a bare Flask endpoint on the same settings,
-on durable SQLite and PostgreSQL, measured with wrk (throughput, three interleaved runs,
-medians) and hey (latency at a constant rate); and the page's weight (HTML + CSS).
+"""Payment page: `/i/<code>` through gunicorn against a bare Flask endpoint and the floor (the
+invoice's row read by its code, a fixed page) on the same settings, on durable SQLite and
+PostgreSQL, measured with wrk (throughput, three interleaved runs, medians) and hey (latency at
+a constant rate); and the page's weight (HTML + CSS).
 
 The first view is recorded; the repeat views measured here read in one read-only transaction
 and write nothing. Run: `python -m bench.pay_page [--seconds 5] [--rate 300]`.
@@ -16,16 +17,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 import requests
 from flask import Flask
+from sqlalchemy import Table, bindparam, select
 
 from bench import load
+from bench.floor import environment_database
 from bench.jobs import postgres_databases
 from core.services.invoicing import create_invoice
 from core.services.payment_accounts import configure_payment_account
 from core.settings import Settings
 from core.storage.migrate import upgrade
+from core.storage.models import Invoice
 from core.web import create_app
 from tests.support.factories import merchant, order
 from tests.support.live_server import free_port
@@ -44,6 +49,23 @@ def bare_app() -> Flask:
     @app.get("/bare")
     def bare() -> str:
         return "<!doctype html><title>bare</title><p>ok</p>"
+
+    return app
+
+
+def floor_app() -> Flask:
+    """The floor of a view: the invoice's row read by its link code (one indexed SELECT on
+    Paylink's engine, outside any transaction) and a fixed small page, nothing else."""
+    db = environment_database()
+    invoices = cast(Table, Invoice.__table__)
+    by_code = select(invoices).where(invoices.c.link_code == bindparam("code"))
+    app = Flask("floor")
+
+    @app.get("/floor/<code>")
+    def floor(code: str) -> tuple[str, int]:
+        with db.single_read() as connection:
+            row = connection.execute(by_code, {"code": code}).first()
+        return ("<!doctype html><title>floor</title><p>ok</p>", 200) if row else ("", 404)
 
     return app
 
@@ -103,14 +125,16 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None:
-    page_port, bare_port = free_port(), free_port()
+    page_port, bare_port, floor_port = free_port(), free_port(), free_port()
     with tempfile.TemporaryDirectory(prefix="paylink-bench-") as data_dir:
         env, code = prepare(Path(data_dir), f"http://127.0.0.1:{page_port}", database_url)
         page_server = gunicorn("core.web:create_app()", page_port, env)
         bare_server = gunicorn("bench.pay_page:bare_app()", bare_port, env)
+        floor_server = gunicorn("bench.pay_page:floor_app()", floor_port, env)
         try:
             page_url = f"http://127.0.0.1:{page_port}/i/{code}"
             bare_url = f"http://127.0.0.1:{bare_port}/bare"
+            floor_url = f"http://127.0.0.1:{floor_port}/floor/{code}"
             html = requests.get(page_url, timeout=10).content  # the first view, recorded
             css = requests.get(f"http://127.0.0.1:{page_port}/static/pay.css", timeout=10).content
             wire = len(
@@ -123,12 +147,14 @@ def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None
                         page_url, args.seconds, headers=PHONE
                     ),
                     f"bare Flask GET ({engine})": lambda: load.wrk(bare_url, args.seconds),
+                    f"floor: one read ({engine})": lambda: load.wrk(floor_url, args.seconds),
                 }
             )
             load.table(
                 f"throughput, wrk {args.seconds} s x3 interleaved, medians",
                 results,
                 f"bare Flask GET ({engine})",
+                f"floor: one read ({engine})",
             )
             paced = load.hey(page_url, args.rate, args.seconds)
             print(
@@ -138,6 +164,7 @@ def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None
         finally:
             stop(page_server)
             stop(bare_server)
+            stop(floor_server)
     print(
         f"page weight: {len(html)} B HTML with its CSS inside ({len(css)} B of it), "
         f"{wire} B on the wire compressed (no JavaScript, no font, no image but the "
