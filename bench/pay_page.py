@@ -26,7 +26,7 @@ from sqlalchemy import Table, bindparam, select
 from bench import load
 from bench.floor import environment_database
 from bench.jobs import postgres_databases
-from core.services.invoicing import create_invoice
+from core.services.invoice_creation import create_invoice
 from core.services.payment_accounts import configure_payment_account
 from core.settings import Settings
 from core.storage.migrate import upgrade

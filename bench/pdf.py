@@ -16,7 +16,7 @@ from bench.jobs import sqlite_databases
 from core.business_buyer import business_buyer
 from core.encryption import Keyring, generate_key
 from core.invoices import InvoiceContent, InvoiceLine
-from core.services import documents, invoicing
+from core.services import documents, invoice_creation
 from core.services.context import ServiceContext
 from core.storage.database import Database
 from tests.support.factories import eur, merchant, order
@@ -33,7 +33,7 @@ def measure(ctx: ServiceContext, count: int, business: bool, logo_dir: Path) -> 
     shop = merchant(ctx, f"Boutique {'pro' if business else 'particuliers'}")
     content = InvoiceContent("EUR", LINES, eur("4.90"), eur("0.00"))
     ids = [
-        invoicing.create_invoice(
+        invoice_creation.create_invoice(
             ctx,
             shop.id,
             order(f"pdf-{business}-{n}", content=content, buyer=ACME if business else None),

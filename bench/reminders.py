@@ -21,7 +21,8 @@ from bench.jobs import in_processes, postgres_databases, sqlite_databases
 from core.encryption import Keyring, generate_key
 from core.jobs import JobQueue, Worker
 from core.services.context import ServiceContext
-from core.services.invoicing import JOB_RENDER_DOCUMENT, create_invoice
+from core.services.invoice_creation import create_invoice
+from core.services.invoicing import JOB_RENDER_DOCUMENT
 from core.services.job_handlers import core_handlers
 from core.services.reminder_schedule import sweep_due_reminders
 from core.storage.database import Database

@@ -22,7 +22,7 @@ from core.errors import MALFORMED_PAYLOAD, NotFound, UnusablePayload, Validation
 from core.events import CartSeen
 from core.invoices import PAYABLE
 from core.jobs import NewJob
-from core.services import invoicing
+from core.services import invoice_creation, invoicing
 from core.services.context import ServiceContext
 from core.services.store_secrets import store_ref
 from core.storage.database import insert_once
@@ -166,7 +166,7 @@ def abandon_cart(ctx: ServiceContext, connectors: dict[str, Connector], cart_id:
             if request is None:
                 cart.status, cart.body_ciphertext = CartStatus.UNREACHABLE, None
                 return "abandoned, but no email or phone to reach the customer"
-            invoice, _ = invoicing.create_invoice_in(
+            invoice, _ = invoice_creation.create_invoice_in(
                 ctx, session, store.merchant_id, replace(request, expires_at=now + CART_OFFER)
             )
         except MALFORMED_PAYLOAD as error:

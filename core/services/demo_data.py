@@ -12,7 +12,7 @@ from datetime import timedelta
 from core.events import CustomerDetails, InvoiceRequested, PaymentReceived, SourceKind
 from core.invoices import InvoiceContent, InvoiceLine
 from core.money import Money
-from core.services import invoicing, payments
+from core.services import invoice_creation, invoicing, payments
 from core.services.context import ServiceContext
 from core.storage.models import Invoice
 
@@ -63,7 +63,7 @@ def create_demo_invoices(ctx: ServiceContext, merchant_id: int) -> list[Invoice]
             due_at=due_at,
             draft=index == 4,
         )
-        invoice, _ = invoicing.create_invoice(ctx, merchant_id, request)
+        invoice, _ = invoice_creation.create_invoice(ctx, merchant_id, request)
         if index in (1, 2):
             paid = invoice.total // 2 if index == 1 else invoice.total
             payments.record_payment(

@@ -1,4 +1,6 @@
-"""Invoice use cases: create (idempotently), open, void, mark overdue, expire.
+"""Invoice use cases: open, void, mark overdue, expire (creating one is
+`core.services.invoice_creation`), and what they share: the invoice's state and customer to and
+from its row, its look-ups, the jobs an invoice opening causes.
 
 Each is one transaction that changes the invoice, appends to its timeline and enqueues the jobs
 the change causes. Rules about amounts and statuses live in `core.invoices`; this module loads,
@@ -7,45 +9,31 @@ applies and stores.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import cast
+from datetime import datetime
 
-from sqlalchemy import ColumnDefault, Table, bindparam, insert, inspect, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from core.business_buyer import party_json
-from core.errors import Conflict, NotFound
-from core.events import InvoiceRequested, SourceKind
+from core.errors import NotFound
+from core.events import SourceKind
 from core.invoices import (
     PAYABLE,
-    Autopay,
     Customer,
     InvoiceState,
     InvoiceStatus,
-    format_invoice_number,
-    make_customer,
     normalise_email,
 )
 from core.jobs import NewJob
-from core.links import new_link_code
 from core.money import Money
 from core.payments.provider import PaymentMethod
-from core.reconcile import reference_key
 from core.reminders import ReminderStep
-from core.services.billing import InvoiceSettings, invoice_settings
 from core.services.context import ServiceContext
 from core.services.reminder_schedule import due_job, plan_reminders
 from core.storage import models
-from core.storage.database import bound
 from core.storage.models import Invoice
 
 EMAIL_INDEX = "invoices.customer_email"
 PHONE_INDEX = "invoices.customer_phone"
-LINK_CODE_ATTEMPTS = 3
 
 JOB_MARK_OVERDUE = "invoice.mark_overdue"
 #: Its document (PDF, Factur-X for a business), made by the worker (`core.services.documents`).
@@ -227,23 +215,6 @@ def invoice_payments(ctx: ServiceContext, invoice_id: int) -> list[models.Paymen
         )
 
 
-def _find_by_source(
-    session: Session, merchant_id: int, request: InvoiceRequested
-) -> Invoice | None:
-    if request.external_id is None:
-        return None
-    query = select(Invoice).where(
-        Invoice.merchant_id == merchant_id,
-        Invoice.source_kind == request.source_kind.value,
-        Invoice.external_id == request.external_id,
-    )
-    if request.store_id is None:
-        query = query.where(Invoice.store_id.is_(None))
-    else:
-        query = query.where(Invoice.store_id == request.store_id)
-    return session.scalars(query).one_or_none()
-
-
 def instalment_plan_on_track(session: Session, invoice: Invoice) -> bool:
     """Whether the customer is paying through an instalment plan that keeps up: its first
     payment arrived and the latest news of the invoice's payments is a payment, not a failure
@@ -271,288 +242,10 @@ def instalment_plan_on_track(session: Session, invoice: Invoice) -> bool:
     return latest == "payment_received"
 
 
-# Create --------------------------------------------------------------------------------------
+# Opening -------------------------------------------------------------------------------------
 
 
-def create_invoice(
-    ctx: ServiceContext, merchant_id: int, request: InvoiceRequested
-) -> tuple[Invoice, bool]:
-    """The invoice for `request`, and whether it was created now.
-
-    Written with the creations that wait for the same group commit (one commit, and a few
-    statements, for many API calls or orders), returning once it committed. The same order
-    twice, even concurrently, gives one invoice: the INSERT is tried first and the database's
-    unique constraint decides; a replay or the loser of a race reads the existing row
-    afterwards (so the usual case, a new order, costs no look-up before it).
-    """
-    for _ in range(LINK_CODE_ATTEMPTS):
-        try:
-            return ctx.db.batched_together(Creations(ctx), (merchant_id, request)), True
-        except IntegrityError:
-            with ctx.db.reading() as session:
-                existing = _find_by_source(session, merchant_id, request)
-            if existing is not None:
-                return _same_invoice(existing, request), False
-            # else a link code collision (72 random bits): draw another
-    raise Conflict("could not allocate a unique link code")
-
-
-def create_invoice_in(
-    ctx: ServiceContext, session: Session, merchant_id: int, request: InvoiceRequested
-) -> tuple[Invoice, bool]:
-    """`create_invoice` inside the caller's transaction (an abandoned cart becomes its invoice
-    in the same transaction that marks it invoiced): the INSERT in a savepoint, so a replay or
-    a lost race reads the existing row and leaves the caller's transaction usable."""
-    for _ in range(LINK_CODE_ATTEMPTS):
-        try:
-            with session.begin_nested():
-                [invoice] = _insert_invoices(ctx, session, [(merchant_id, request)])
-        except IntegrityError:
-            existing = _find_by_source(session, merchant_id, request)
-            if existing is not None:
-                return _same_invoice(existing, request), False
-            continue  # a link code collision (72 random bits): draw another
-        return invoice, True
-    raise Conflict("could not allocate a unique link code")
-
-
-def _same_invoice(existing: Invoice, request: InvoiceRequested) -> Invoice:
-    totals = request.content.totals()
-    if (existing.currency, existing.total) != (request.content.currency, totals.total.minor):
-        raise Conflict(
-            f"invoice {existing.number} already exists for {request.source_kind} "
-            f"{request.external_id} with a different total"
-        )
-    return existing
-
-
-Creation = tuple[int, InvoiceRequested]  # the merchant, and what it asked for
-
-
-@dataclass(frozen=True)
-class Creations:
-    """The creations waiting for one group commit, written together (`BulkWrite`). Any failure
-    (a reference already invoiced, a link code drawn twice) fails the batch, which the group
-    commit then replays one creation at a time: only that creation fails."""
-
-    ctx: ServiceContext
-
-    def __call__(self, session: Session, creations: Sequence[Creation]) -> list[Invoice]:
-        return _insert_invoices(self.ctx, session, creations)
-
-
-@dataclass(frozen=True)
-class _NewInvoice:
-    invoice: Invoice
-    lines: list[dict[str, object]]
-    settings: InvoiceSettings
-    due_steps: list[ReminderStep]
-
-
-# A creation's statements, built once on the tables (Core): through the ORM's unit of work
-# (flush, identity map, one INSERT per line on SQLite) an invoice cost ~2 ms of CPU, most of it
-# SQLAlchemy's, while the merchant's numbering lock was held.
-_MERCHANTS = cast(Table, models.Merchant.__table__)
-_TAKE_NUMBERS = (
-    update(_MERCHANTS)
-    .where(_MERCHANTS.c.id == bindparam("merchant"))
-    .values(last_invoice_sequence=_MERCHANTS.c.last_invoice_sequence + bindparam("count"))
-    .returning(*_MERCHANTS.c)
-)
-_STORES = cast(Table, models.Store.__table__)
-_STORE_OWNERS = select(_STORES.c.id, _STORES.c.merchant_id).where(
-    _STORES.c.id.in_(bindparam("ids", expanding=True))
-)
-_INVOICES = cast(Table, Invoice.__table__)
-_INVOICE_COLUMNS = tuple(column.key for column in _INVOICES.c if column.key != "id")
-_INVOICE_DEFAULTS = {
-    column.key: column.default.arg
-    for column in _INVOICES.c
-    if isinstance(column.default, ColumnDefault) and column.default.is_scalar
-}
-_INSERT_INVOICES = insert(_INVOICES).returning(_INVOICES.c.id, _INVOICES.c.link_code)
-_INSERT_LINES = insert(cast(Table, models.InvoiceLine.__table__))
-
-
-def _insert_invoices(
-    ctx: ServiceContext, session: Session, creations: Sequence[Creation]
-) -> list[Invoice]:
-    """Each creation's invoice row (already carrying its reminder schedule), lines, timeline
-    and jobs: one UPDATE per merchant numbers its invoices, then one INSERT each for all the
-    invoices, all their lines, each kind of timeline event and all their jobs. The invoices
-    returned are plain copies of what was written, ids and lines included: not in the
-    session."""
-    now = ctx.clock()
-    _check_stores(session, creations)
-    numbering = _take_numbers(session, Counter(merchant_id for merchant_id, _ in creations))
-    made = []
-    for merchant_id, request in creations:
-        merchant, sequence = numbering[merchant_id]
-        numbering[merchant_id] = merchant, sequence + 1
-        made.append(_new_invoice(ctx, merchant, sequence, request, now))
-    inserted = session.execute(_INSERT_INVOICES, bound([_row_of(new.invoice) for new in made]))
-    ids = {code: invoice_id for invoice_id, code in inserted}
-    for new in made:
-        new.invoice.id = ids[new.invoice.link_code]
-    lines = [{"invoice_id": new.invoice.id, **line} for new in made for line in new.lines]
-    session.execute(_INSERT_LINES, bound(lines))  # every invoice has lines (`InvoiceContent`)
-    ctx.record_together(
-        session,
-        "created",
-        [
-            (new.invoice.id, {"source": new.invoice.source_kind, "total": new.invoice.total})
-            for new in made
-        ],
-    )
-    ctx.record_together(
-        session,
-        "rules_applied",
-        [
-            (new.invoice.id, {"rules": new.settings.decision.rules})
-            for new in made
-            if new.settings.decision.rules
-        ],
-    )
-    ctx.enqueue_many(
-        session,
-        [
-            job
-            for new in made
-            if new.invoice.status != InvoiceStatus.DRAFT
-            for job in _opening_jobs(ctx, session, new.invoice, new.due_steps)
-        ],
-    )
-    return [new.invoice for new in made]
-
-
-def _check_stores(session: Session, creations: Sequence[Creation]) -> None:
-    """An order's store must be the merchant's own."""
-    stores = {request.store_id for _, request in creations if request.store_id is not None}
-    if not stores:
-        return
-    owners = dict(session.execute(_STORE_OWNERS, {"ids": sorted(stores)}).all())
-    for merchant_id, request in creations:
-        if request.store_id is not None and owners.get(request.store_id) != merchant_id:
-            raise NotFound(f"no store {request.store_id}")
-
-
-def _take_numbers(
-    session: Session, counts: dict[int, int]
-) -> dict[int, tuple[models.Merchant, int]]:
-    """Each merchant (a plain copy) with the first of the `count` next numbers of its
-    continuous sequence: its counter moved on under the row lock, the row read back by the
-    same statement. Merchants locked in id order: two processes' batches never deadlock."""
-    numbering = {}
-    for merchant_id in sorted(counts):
-        count = counts[merchant_id]
-        row = session.execute(_TAKE_NUMBERS, {"merchant": merchant_id, "count": count}).first()
-        if row is None:
-            raise NotFound(f"no merchant {merchant_id}")
-        merchant = models.Merchant(**row._mapping)
-        numbering[merchant_id] = merchant, merchant.last_invoice_sequence - count + 1
-    return numbering
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """Stored and answered in UTC, whatever offset the caller wrote."""
-    return moment.astimezone(UTC) if moment else None
-
-
-def _shop_amount(shop_total: Money | None, currency: str) -> dict[str, object]:
-    """The store's own conversion of an order in another currency, when it gave a usable one
-    (only the merchant's figures read it: a nonsensical one is left out, not refused)."""
-    if shop_total is None or shop_total.currency == currency or shop_total.minor <= 0:
-        return {}
-    return {"shop_currency": shop_total.currency, "shop_total": shop_total.minor}
-
-
-def _new_invoice(
-    ctx: ServiceContext,
-    merchant: models.Merchant,
-    sequence: int,
-    request: InvoiceRequested,
-    now: datetime,
-) -> _NewInvoice:
-    """The invoice `request` asks for, numbered `sequence`, not yet written."""
-    customer = make_customer(
-        request.customer.name,
-        request.customer.email,
-        request.customer.phone,
-        request.customer.locale or merchant.default_locale,
-        merchant.country,
-    )
-    content = request.content
-    totals = content.totals()
-    settings = invoice_settings(merchant, request, now)
-    due_at = settings.due_at
-    state = InvoiceState.new(
-        totals.total,
-        due_at,
-        request.expires_at,
-        settings.early_discount,
-        settings.early_discount_until,
-    )
-    if not request.draft:
-        state = state.open()
-    number = format_invoice_number(merchant.invoice_prefix, now.year, sequence)
-    lines: list[dict[str, object]] = [
-        {
-            "position": position,
-            "label": line.label,
-            "sku": line.sku,
-            "quantity": line.quantity,
-            "unit_price": line.unit_price.minor,
-            "tax": line.tax.minor,
-        }
-        for position, line in enumerate(content.lines, start=1)
-    ]
-    invoice = Invoice(
-        merchant_id=merchant.id,
-        store_id=request.store_id,
-        source_kind=request.source_kind.value,
-        external_id=request.external_id,
-        number=number,
-        reference_key=reference_key(number),
-        link_code=new_link_code(),
-        status=state.status,
-        currency=content.currency,
-        subtotal=totals.subtotal.minor,
-        tax=totals.tax.minor,
-        shipping=totals.shipping.minor,
-        discount=totals.discount.minor,
-        total=totals.total.minor,
-        taxes_included=content.taxes_included,
-        amount_paid=0,
-        amount_refunded=0,
-        due_at=_utc(due_at),
-        expires_at=_utc(request.expires_at),
-        early_discount=settings.early_discount.minor if settings.early_discount else 0,
-        early_discount_until=_utc(settings.early_discount_until),
-        buyer=party_json(request.buyer) if request.buyer else None,
-        allowed_methods=settings.methods,
-        preferred_channel=settings.channel,
-        reminders_off=not settings.reminders,
-        autopay=Autopay.PENDING.value if request.autopay else None,
-        **_shop_amount(request.shop_total, content.currency),
-        created_at=now,
-        updated_at=now,
-        lines=[models.InvoiceLine(**line) for line in lines],
-    )
-    set_customer(invoice, customer, ctx)
-    # A period charged automatically sends nothing until its charge fails (`autopay`).
-    planned = not (request.draft or request.autopay)
-    due_steps = plan_reminders(ctx, invoice, merchant) if planned else []
-    return _NewInvoice(invoice, lines, settings, due_steps)
-
-
-def _row_of(invoice: Invoice) -> dict[str, object]:
-    """Every column of a new invoice, as given or else its default (the rows of one multi-row
-    INSERT all bind the same columns)."""
-    given = inspect(invoice).dict
-    return {column: given.get(column, _INVOICE_DEFAULTS.get(column)) for column in _INVOICE_COLUMNS}
-
-
-def _opening_jobs(
+def opening_jobs(
     ctx: ServiceContext, session: Session, invoice: Invoice, due_steps: list[ReminderStep]
 ) -> list[NewJob]:
     """The jobs of an invoice just opened (its reminders planned on the row): they move it to
@@ -604,7 +297,7 @@ def open_invoice(ctx: ServiceContext, merchant_id: int, invoice_id: int) -> Invo
         merchant = session.get(models.Merchant, merchant_id)
         assert merchant is not None
         ctx.enqueue_many(
-            session, _opening_jobs(ctx, session, invoice, plan_reminders(ctx, invoice, merchant))
+            session, opening_jobs(ctx, session, invoice, plan_reminders(ctx, invoice, merchant))
         )
         return invoice
 

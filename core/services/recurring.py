@@ -28,7 +28,7 @@ from core.money import Money
 from core.recurrence import Frequency, Recurrence
 from core.services import autopay
 from core.services.context import ServiceContext
-from core.services.invoicing import create_invoice_in
+from core.services.invoice_creation import create_invoice_in
 from core.storage.database import insert_once
 from core.storage.models import Invoice, Merchant
 from core.storage.recurring_models import RecurringSchedule

@@ -9,7 +9,7 @@ from functools import singledispatch
 
 from core.errors import Conflict, UnusablePayload
 from core.events import CartSeen, InvoiceRequested, SourceKind
-from core.services import accounts, carts, invoicing, privacy
+from core.services import accounts, carts, invoice_creation, invoicing, privacy
 from core.services.context import ServiceContext
 from core.store_changes import (
     CartOrdered,
@@ -46,7 +46,7 @@ def _apply(change: StoreChange, ctx: ServiceContext, store: StoreRef) -> str:
 @_apply.register
 def _invoice(change: InvoiceRequested, ctx: ServiceContext, store: StoreRef) -> str:
     try:
-        invoice, created = invoicing.create_invoice(ctx, store.merchant_id, change)
+        invoice, created = invoice_creation.create_invoice(ctx, store.merchant_id, change)
     except Conflict as error:  # the order was edited after its invoice was sent
         raise UnusablePayload(f"order {change.external_id} changed: {error.message}") from error
     return f"invoice {invoice.number}" + ("" if created else " (already made)")

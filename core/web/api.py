@@ -17,7 +17,7 @@ from core.events import InvoiceRequested, SourceKind
 from core.invoices import InvoiceStatus
 from core.links import payment_url
 from core.money import Money
-from core.services import invoice_queries, invoicing, job_admin, payments
+from core.services import invoice_creation, invoice_queries, invoicing, job_admin, payments
 from core.services.accounts import authenticate_api_key
 from core.storage.models import Invoice, Job, JobStatus
 from core.web import api_schemas as schemas
@@ -201,7 +201,9 @@ def create_api_blueprint() -> Blueprint:
     @api.post("/invoices")
     def create_invoice() -> tuple[Response, int]:
         invoice_request = to_request(json_body(schemas.InvoiceCreate))
-        invoice, created = invoicing.create_invoice(services(), g.merchant_id, invoice_request)
+        invoice, created = invoice_creation.create_invoice(
+            services(), g.merchant_id, invoice_request
+        )
         return jsonify(invoice_json(invoice)), 201 if created else 200
 
     @api.get("/invoices")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core.connector import ENTRY_POINT_GROUP, Connector
 from core.events import PaymentReceived
 from core.money import Money
-from core.services import invoicing, payments, store_events
+from core.services import invoice_creation, payments, store_events
 from core.services.invoice_queries import invoice_timeline
 from core.services.store_secrets import store_ref
 from core.storage.models import StoreEvent
@@ -126,7 +126,9 @@ def test_unknown_topics_are_ignored_and_malformed_bodies_unusable(ctx, kit, conn
 
 
 def test_pushing_a_payment_twice_changes_the_store_once(app, ctx, kit, store, fake):  # noqa: F811
-    invoice, _ = invoicing.create_invoice(ctx, store.merchant_id, kit.order_to_push(fake, store))
+    invoice, _ = invoice_creation.create_invoice(
+        ctx, store.merchant_id, kit.order_to_push(fake, store)
+    )
     payments.record_payment(
         ctx,
         PaymentReceived(

@@ -12,7 +12,7 @@ import pytest
 
 from core.events import PaymentReceived
 from core.money import Money
-from core.services import invoicing, payments, recurring
+from core.services import invoice_creation, payments, recurring
 from core.services.merchant_users import create_user
 from tests.core.services.test_recurring import request as subscription_request
 from tests.support.factories import order
@@ -29,8 +29,8 @@ def small_targets(page, url: str) -> list[str]:
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_customer_pages_have_targets_a_finger_can_hit(browser, shop_online):
     ctx, shop, base_url = shop_online
-    unpaid, _ = invoicing.create_invoice(ctx, shop.id, order("t-unpaid"))
-    paid, _ = invoicing.create_invoice(ctx, shop.id, order("t-paid"))
+    unpaid, _ = invoice_creation.create_invoice(ctx, shop.id, order("t-unpaid"))
+    paid, _ = invoice_creation.create_invoice(ctx, shop.id, order("t-paid"))
     payments.record_payment(
         ctx,
         PaymentReceived("sandbox", "t-1", paid.id, Money(7550, "EUR"),
@@ -53,7 +53,7 @@ def test_customer_pages_have_targets_a_finger_can_hit(browser, shop_online):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_console_pages_have_targets_a_finger_can_hit(browser, shop_online):
     ctx, shop, base_url = shop_online
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order("t-console"))
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order("t-console"))
     recurring.create_schedule(ctx, shop.id, subscription_request("abo-c"))
     create_user(ctx, shop.id, "lea@boutique-lune.fr", "Léa", "correct horse battery")
     failures = []

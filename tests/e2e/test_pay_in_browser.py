@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.services.invoicing import create_invoice
+from core.services.invoice_creation import create_invoice
 from tests.e2e.conftest import PHONE
 from tests.support.factories import order
 

@@ -15,7 +15,14 @@ from core.events import PaymentReceived
 from core.message_templates import Part
 from core.money import Money
 from core.satisfaction import SurveyAnswer
-from core.services import billing, experiments, invoicing, payments, recurring, survey
+from core.services import (
+    billing,
+    experiments,
+    invoice_creation,
+    payments,
+    recurring,
+    survey,
+)
 from core.services.daily_figures import refresh_merchant
 from core.services.merchant_users import create_user
 from tests.core.services.test_experiments import B
@@ -42,7 +49,7 @@ def test_results_pages_read_well_on_a_laptop_and_a_phone(browser, shop_online, l
     ctx, shop, base_url = shop_online
     now = ctx.clock()
     for n in range(12):
-        invoice, _ = invoicing.create_invoice(ctx, shop.id, order(f"r-{lang}-{n}"))
+        invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order(f"r-{lang}-{n}"))
         if n % 3:
             payments.record_payment(
                 ctx,

@@ -10,7 +10,7 @@ import pytest
 
 from core.events import CustomerDetails, PaymentReceived
 from core.money import Money
-from core.services import invoicing, payments
+from core.services import invoice_creation, payments
 from tests.support.factories import order
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "survey"
@@ -25,7 +25,9 @@ WORDS = {
 def test_a_customer_answers_the_survey_on_a_phone(browser, shop_online, lang):
     ctx, shop, base_url = shop_online
     customer = CustomerDetails("Marie Curie", "marie@example.fr", None, lang)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order(f"s-{lang}", customer=customer))
+    invoice, _ = invoice_creation.create_invoice(
+        ctx, shop.id, order(f"s-{lang}", customer=customer)
+    )
     payments.record_payment(
         ctx, PaymentReceived("sandbox", f"p-{lang}", invoice.id, Money(7550, "EUR"), ctx.clock())
     )

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from core.services import invoicing
+from core.services import invoice_creation
 from tests.support.factories import order
 
 
@@ -21,13 +21,13 @@ def proxied(address: str) -> dict[str, dict[str, str]]:
 
 
 def test_a_valid_link_is_never_refused_however_often_it_is_opened(client, ctx, shop):
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     pages = [f"/i/{invoice.link_code}", f"/i/{invoice.link_code}/return"] * 10
     assert {client.get(page, **proxied("198.51.100.7")).status_code for page in pages} == {200}
 
 
 def test_failed_look_ups_share_one_budget_across_the_pages(client, ctx, shop):
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     guesses = ["/i/AAAAAAAAAAAA", "/i/BBBBBBBBBBBB/receipt", "/i/CCCCCCCCCCCC/return"] * 2
     answers = [client.get(guess, **proxied("198.51.100.8")).status_code for guess in guesses]
     assert answers == [404] * 5 + [429]

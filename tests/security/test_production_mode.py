@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from core.errors import ValidationError
-from core.services import invoicing
+from core.services import invoice_creation
 from core.services.payment_accounts import configure_payment_account
 from core.settings import Settings
 from core.web import create_app
@@ -44,7 +44,7 @@ def test_the_sandbox_is_neither_configured_offered_nor_served_in_production(
     )
     with pytest.raises(ValidationError, match="PAYLINK_ENABLE_SANDBOX"):
         configure_payment_account(prod_ctx, prod_env, shop.id, "sandbox", {})
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     client = production.test_client()
     page = client.get(f"/i/{invoice.link_code}").get_data(as_text=True)
     assert "sandbox" not in page.lower()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from core.payments import signatures
-from core.services import invoicing
+from core.services import invoice_creation, invoicing
 from core.services.accounts import connect_store
 from core.services.payment_accounts import configure_payment_account
 from core.services.store_events import receive_store_event
@@ -102,7 +102,7 @@ def test_a_payment_id_claimed_first_by_another_merchant_still_pays_the_victim(
 
     victim_account, victim_invoice = stripe
     attacker_shop, attacker_account = attacker
-    own_invoice, _ = invoicing.create_invoice(ctx, attacker_shop.id, order("pirate-1"))
+    own_invoice, _ = invoice_creation.create_invoice(ctx, attacker_shop.id, order("pirate-1"))
     created = json.loads((FIXTURES / "checkout_session_created.json").read_bytes())
     created["id"] = "cs_test_attackers_own_checkout"
     httpserver.expect_oneshot_request("/v1/checkout/sessions").respond_with_response(

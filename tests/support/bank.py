@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from core.events import CustomerDetails
-from core.services import invoicing
+from core.services import invoice_creation
 from core.services.context import ServiceContext
 from core.services.payment_accounts import configure_payment_account
 from core.services.reconciliation import ImportSummary, import_statement
@@ -47,7 +47,7 @@ def invoice_of(ctx: ServiceContext, merchant_id: int, total: str, customer: str)
         content=content(total, shipping="0.00"),
         customer=CustomerDetails(customer, "client@example.fr", None, "fr"),
     )
-    created, _ = invoicing.create_invoice(ctx, merchant_id, request)
+    created, _ = invoice_creation.create_invoice(ctx, merchant_id, request)
     return created
 
 

@@ -21,6 +21,7 @@ from core.services import (
     accounts,
     credit_notes,
     documents,
+    invoice_creation,
     invoicing,
     message_settings,
     messaging,
@@ -199,7 +200,7 @@ def invoice_new() -> Response | BaseResponse:
     if submitted(form):
         merchant = signed_in_merchant()
         try:
-            invoice, _ = invoicing.create_invoice(
+            invoice, _ = invoice_creation.create_invoice(
                 services(), merchant.id, _invoice_request(form, merchant)
             )
         except PaylinkError as refusal:

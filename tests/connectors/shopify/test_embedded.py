@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from connectors.shopify.oauth import ID_TOKEN, OFFLINE_TOKEN, TOKEN_EXCHANGE
-from core.services import accounts, carts, invoicing
+from core.services import accounts, carts, invoice_creation
 from core.services.accounts import connect_store
 from core.services.store_secrets import store_credentials
 from core.storage.models import Merchant, Store
@@ -127,8 +127,8 @@ def test_each_shop_sees_only_its_merchant(client, ctx, shop):
     connect_store(ctx, shop.id, "shopify", "lune.myshopify.com", {"access_token": "shpat_x"})
     other = merchant(ctx, "Boutique Soleil")
     connect_store(ctx, other.id, "shopify", "soleil.myshopify.com", {"access_token": "shpat_y"})
-    mine, _ = invoicing.create_invoice(ctx, shop.id, order())
-    theirs, _ = invoicing.create_invoice(ctx, other.id, order())
+    mine, _ = invoice_creation.create_invoice(ctx, shop.id, order())
+    theirs, _ = invoice_creation.create_invoice(ctx, other.id, order())
     page = client.get("/console/invoices", headers=bearer()).get_data(as_text=True)
     assert mine.number in page
     assert client.get(f"/console/invoices/{theirs.id}", headers=bearer()).status_code == 404

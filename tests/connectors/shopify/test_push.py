@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.events import PaymentReceived
 from core.money import Money
-from core.services import accounts, invoicing, payments
+from core.services import accounts, invoice_creation, payments
 from core.services.accounts import connect_store
 from core.services.invoice_queries import invoice_timeline
 from core.storage.models import Job, JobStatus
@@ -28,7 +28,7 @@ def store_invoice(ctx, shop):
         ctx, shop.id, "shopify", "lune.myshopify.com", {"access_token": "shpat_x"}
     )
     request = order_invoice(unpaid_order(), store.id, ["Paylink"])
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, request)
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, request)
     return invoice
 
 

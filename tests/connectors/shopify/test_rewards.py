@@ -13,7 +13,7 @@ from connectors.shopify.mapping import order_invoice
 from core.early_payer_reward import RewardKind, RewardOffer
 from core.events import PaymentReceived
 from core.money import Money
-from core.services import invoicing, payments, rewards
+from core.services import invoice_creation, payments, rewards
 from core.services.accounts import connect_store
 from core.services.invoice_queries import invoice_timeline
 from core.services.store_secrets import store_ref
@@ -40,7 +40,7 @@ def store_invoice(ctx, shop, scope=GRANTED):
     store = connect_store(
         ctx, shop.id, "shopify", "lune.myshopify.com", {"access_token": "shpat_x", "scope": scope}
     )
-    invoice, _ = invoicing.create_invoice(
+    invoice, _ = invoice_creation.create_invoice(
         ctx, shop.id, order_invoice(unpaid_order(), store.id, ["Paylink"])
     )
     return invoice

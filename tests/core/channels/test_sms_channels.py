@@ -14,7 +14,7 @@ from core.channels.twilio import TwilioChannel
 from core.errors import ConfigurationError
 from core.jobs import JobQueue, Worker
 from core.reminders import Channel
-from core.services import invoicing
+from core.services import invoice_creation
 from core.services.job_handlers import core_handlers
 from core.services.messaging import MessagingEnvironment
 from core.settings import Settings
@@ -182,7 +182,7 @@ def test_a_refused_sms_falls_back_to_email(ctx, clock, httpserver):
         "k",
     )
     shop = merchant(ctx)
-    invoicing.create_invoice(ctx, shop.id, order())
+    invoice_creation.create_invoice(ctx, shop.id, order())
     Worker(JobQueue(ctx.db, clock), core_handlers(ctx, provider_env(ctx), messaging)).run(
         until_idle=True
     )

@@ -155,7 +155,7 @@ def test_an_invoice_email_carries_its_pdf_when_the_merchant_wants_it(ctx, clock,
     before the email's delivery job runs) attached; without the setting, no attachment."""
     from core.events import CustomerDetails
     from core.jobs import JobQueue, Worker
-    from core.services import invoicing
+    from core.services import invoice_creation
     from core.services.job_handlers import core_handlers
     from core.services.legal_details import LegalDetails, set_legal_details
     from core.services.messaging import MessagingEnvironment
@@ -170,7 +170,7 @@ def test_an_invoice_email_carries_its_pdf_when_the_merchant_wants_it(ctx, clock,
     email_only = CustomerDetails("Marie Curie", "marie@example.fr", None, "fr")
     for attach, reference in ((False, "plain"), (True, "with-pdf")):
         set_legal_details(ctx, shop.id, LegalDetails("Lune SARL", attach_documents=attach))
-        invoicing.create_invoice(ctx, shop.id, order(reference, customer=email_only))
+        invoice_creation.create_invoice(ctx, shop.id, order(reference, customer=email_only))
         Worker(JobQueue(ctx.db, clock), handlers).run(until_idle=True)
     plain, with_pdf = (
         message_from_bytes(m.content, policy=policy.default) for m in mailbox.received

@@ -13,7 +13,7 @@ from lxml import etree
 from core.documents.cii import NAMESPACES
 from core.events import PaymentReceived, RefundIssued
 from core.invoices import InvoiceContent, InvoiceLine
-from core.services import credit_notes, invoicing, payments
+from core.services import credit_notes, invoice_creation, payments
 from core.services.documents import DocumentEnvironment
 from core.services.invoice_queries import invoice_timeline
 from tests.core.documents.test_documents import ACME, pdf_text
@@ -30,7 +30,7 @@ def paid_then_refunded(ctx, shop, amounts, buyer=None, reference="r-1"):
     request = order(
         reference, content=InvoiceContent("EUR", lines, eur("12.00"), eur("0.00")), buyer=buyer
     )
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, request)
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, request)
     payments.record_payment(
         ctx, PaymentReceived("sandbox", f"p-{reference}", invoice.id, eur("153.10"), ctx.clock())
     )

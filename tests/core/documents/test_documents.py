@@ -22,7 +22,7 @@ from core.documents.pdf import LocalFetcher, RefusedResource, logo_file_url
 from core.errors import ValidationError
 from core.events import CustomerDetails
 from core.invoices import InvoiceContent, InvoiceLine
-from core.services import documents, invoicing
+from core.services import documents, invoice_creation
 from core.services.documents import DocumentEnvironment
 from core.storage.models import Merchant
 from tests.support.factories import eur, merchant, order
@@ -66,7 +66,7 @@ def pdf_a_part(pdf: bytes) -> str:
 
 
 def test_a_consumer_gets_a_pdf_a_3_with_the_legal_mentions(ctx, seller, tmp_path):
-    invoice, _ = invoicing.create_invoice(ctx, seller.id, order("d-1"))
+    invoice, _ = invoice_creation.create_invoice(ctx, seller.id, order("d-1"))
     stored = made(ctx, tmp_path, invoice.id)
     assert stored.pdf.startswith(b"%PDF-") and not stored.facturx
     assert pdf_a_part(stored.pdf) == "3"
@@ -86,7 +86,7 @@ def test_a_business_gets_factur_x_valid_against_the_en16931_xsd(ctx, seller, tmp
     request = order(
         "d-2", content=InvoiceContent("EUR", lines, eur("12.00"), eur("0.00")), buyer=ACME
     )
-    invoice, _ = invoicing.create_invoice(ctx, seller.id, request)
+    invoice, _ = invoice_creation.create_invoice(ctx, seller.id, request)
     stored = made(ctx, tmp_path, invoice.id)
     assert stored.facturx
     name, xml = facturx.get_xml_from_pdf(stored.pdf, check_xsd=True)
@@ -143,7 +143,7 @@ def test_documents_fetch_no_outside_address(tmp_path):
 def test_the_worker_makes_the_document_when_the_invoice_opens(ctx, clock, seller):
     from tests.core.services.test_messaging import settle
 
-    invoice, _ = invoicing.create_invoice(
+    invoice, _ = invoice_creation.create_invoice(
         ctx, seller.id, order("d-3", due_at=clock() + timedelta(days=30))
     )
     assert documents.invoice_pdf(ctx, invoice.id) is None
@@ -170,7 +170,7 @@ def test_the_document_reads_well(ctx, seller, tmp_path, locale):
         content=InvoiceContent("EUR", lines, eur("4.90"), eur("5.00")),
         buyer=ACME,
     )
-    invoice, _ = invoicing.create_invoice(ctx, seller.id, request)
+    invoice, _ = invoice_creation.create_invoice(ctx, seller.id, request)
     stored = made(ctx, tmp_path, invoice.id)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"invoice-{locale}.pdf").write_bytes(stored.pdf)
@@ -186,7 +186,7 @@ def test_an_uploaded_logo_is_on_the_document_and_an_outside_one_is_not(ctx, sell
     assert logo_file_url("/logos/../../etc/passwd", tmp_path, "https://pay.example") is None
     with ctx.db.transaction() as session:
         session.get(Merchant, seller.id).logo_url = f"https://pay.example/logos/{logo.name}"
-    invoice, _ = invoicing.create_invoice(ctx, seller.id, order("logo-1"))
+    invoice, _ = invoice_creation.create_invoice(ctx, seller.id, order("logo-1"))
     stored = made(ctx, tmp_path, invoice.id)
     images = [img for page in PdfReader(io.BytesIO(stored.pdf)).pages for img in page.images]
     assert len(images) == 1

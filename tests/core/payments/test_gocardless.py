@@ -9,7 +9,7 @@ import pytest
 
 from core.errors import ValidationError
 from core.payments.provider import PaymentMethod
-from core.services import invoicing
+from core.services import invoice_creation, invoicing
 from core.services.checkout import start_checkout
 from core.services.payment_accounts import configure_payment_account
 from core.storage.models import Checkout
@@ -31,7 +31,7 @@ def enable(ctx, fake, shop):
 def gocardless(ctx, fake, shop, httpserver):
     """A merchant taking instant bank payments, one invoice, one billing request for it."""
     account = enable(ctx, fake, shop)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     httpserver.expect_oneshot_request("/billing_requests", method="POST").respond_with_response(
         json_answer(fixture("gocardless", "billing_request_created.json"), 201)
     )
@@ -66,7 +66,7 @@ def deliver(client, account, name, secret=SECRETS[1], signature=None):
 
 def test_create_sends_both_envelopes_with_gocardless_headers(ctx, fake, shop, httpserver):
     enable(ctx, fake, shop)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     seen = []
 
     def recorder(name):
@@ -105,7 +105,7 @@ def test_create_sends_both_envelopes_with_gocardless_headers(ctx, fake, shop, ht
 
 def test_instant_bank_pay_is_for_pounds_and_euros_only(ctx, fake, shop):
     enable(ctx, fake, shop)
-    invoice, _ = invoicing.create_invoice(
+    invoice, _ = invoice_creation.create_invoice(
         ctx, shop.id, order(content=content("1000", shipping="0", currency="USD"))
     )
     with pytest.raises(ValidationError, match="GBP or EUR"):

@@ -13,7 +13,7 @@ from core.money import Money
 from core.payments.paypal import client as paypal_client
 from core.payments.paypal import mapping
 from core.payments.provider import PaymentMethod
-from core.services import invoicing
+from core.services import invoice_creation
 from core.services.checkout import start_checkout
 from core.services.payment_accounts import configure_payment_account
 from core.storage.models import Checkout
@@ -44,7 +44,7 @@ def paypal(app, ctx, env, shop, httpserver):
     """A merchant paying with PayPal, one invoice, and one order created for it."""
     fake = use_fake_apis(app, env, httpserver.url_for("/"))
     account = configure_payment_account(ctx, fake, shop.id, "paypal", CREDENTIALS)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     httpserver.expect_request("/v1/oauth2/token", method="POST").respond_with_response(
         json_answer(fixture("paypal", "oauth_token.json"))
     )
@@ -92,7 +92,7 @@ def verifier(httpserver, verdict="SUCCESS", seen=None):
 def test_create_order_sends_the_exact_body_and_reuses_the_token(ctx, env, shop, app, httpserver):
     fake = use_fake_apis(app, env, httpserver.url_for("/"))
     configure_payment_account(ctx, fake, shop.id, "paypal", CREDENTIALS)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     seen = []
 
     def token(request):
@@ -319,7 +319,7 @@ def choose_paypal_answered_with(ctx, app, client, shop, fake, httpserver, approv
     """The customer chooses PayPal, whose order names `approval_url` as its approval page."""
     app.extensions["paylink.providers"] = fake
     configure_payment_account(ctx, fake, shop.id, "paypal", CREDENTIALS)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     created = fixture_json("paypal", "order_created.json")
     created["links"][1]["href"] = approval_url
     httpserver.expect_request("/v1/oauth2/token").respond_with_response(

@@ -8,7 +8,7 @@ import pytest
 
 from core.errors import ValidationError
 from core.payments.provider import PaymentMethod
-from core.services import invoicing
+from core.services import invoice_creation, invoicing
 from core.services.checkout import start_checkout
 from core.services.payment_accounts import configure_payment_account
 from core.storage.models import Checkout
@@ -36,7 +36,7 @@ def enable(ctx, fake, shop, **settings):
 def payplug(ctx, fake, shop, httpserver):
     """A merchant paying with PayPlug, one invoice, and one hosted payment created for it."""
     account = enable(ctx, fake, shop)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     httpserver.expect_oneshot_request("/v1/payments", method="POST").respond_with_response(
         json_answer(fixture("payplug", "payment_created.json"), 201)
     )
@@ -66,7 +66,7 @@ def test_create_sends_the_payment_with_the_version_and_notification_url(
     ctx, fake, shop, httpserver
 ):
     account = enable(ctx, fake, shop)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     seen = []
 
     def handler(request):
@@ -91,7 +91,7 @@ def test_create_sends_the_payment_with_the_version_and_notification_url(
 
 def test_payplug_takes_euros_only(ctx, fake, shop):
     enable(ctx, fake, shop)
-    invoice, _ = invoicing.create_invoice(
+    invoice, _ = invoice_creation.create_invoice(
         ctx, shop.id, order(content=content("10", shipping="0", currency="GBP"))
     )
     with pytest.raises(ValidationError, match="EUR only"):
@@ -165,7 +165,7 @@ def schedule_on(html: str) -> list[str]:
 
 def test_the_page_offers_the_exact_instalment_schedule(ctx, fake, shop, client):
     enable(ctx, fake, shop, instalments=3)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     html = client.get(f"/i/{invoice.link_code}").get_data(as_text=True)
     assert "Payer en 3 fois" in html
     assert schedule_on(html) == [
@@ -179,7 +179,7 @@ def test_the_page_offers_the_exact_instalment_schedule(ctx, fake, shop, client):
 
 def test_no_instalments_below_the_merchant_s_minimum_or_when_not_offered(ctx, fake, shop, client):
     enable(ctx, fake, shop, instalments=3, instalment_minimum=10000)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     html = client.get(f"/i/{invoice.link_code}").get_data(as_text=True)
     assert "fois" not in html and 'value="card"' in html
     with pytest.raises(ValidationError, match="instalments"):
@@ -192,7 +192,7 @@ def test_an_instalment_plan_is_created_from_the_page_and_paid_part_by_part(
     ctx, fake, shop, client, httpserver, run_jobs
 ):
     account = enable(ctx, fake, shop, instalments=3)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     html = client.get(f"/i/{invoice.link_code}").get_data(as_text=True)
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
     sent = []

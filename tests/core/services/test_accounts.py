@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.encryption import Keyring, generate_key
 from core.errors import NotFound, Unauthorized, ValidationError
-from core.services import accounts, invoicing
+from core.services import accounts, invoice_creation, invoicing
 from core.services.context import ServiceContext
 from core.services.invoice_queries import InvoiceFilter, list_invoices
 from core.services.store_secrets import store_credentials
@@ -97,7 +97,7 @@ def test_settings_an_older_version_kept_in_the_credentials_move_to_their_columns
 def test_rotate_keys_reencrypts_everything_under_the_newest_key(ctx, database, clock):
     shop = merchant(ctx)
     accounts.connect_store(ctx, shop.id, "shopify", "lune.myshopify.com", {"token": "shpat_abc"})
-    created, _ = invoicing.create_invoice(ctx, shop.id, order())
+    created, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     invoice = invoicing.load_invoice_by_id(ctx, shop.id, created.id)
     old_spec = f"test1:{generate_key()}"
     # write the store token and the contact details again, under an old key

@@ -7,7 +7,7 @@ from __future__ import annotations
 from core.events import CustomerDetails, PaymentReceived
 from core.money import Money
 from core.satisfaction import SurveyAnswer
-from core.services import invoicing, payments, survey
+from core.services import invoice_creation, payments, survey
 from core.services.after_payment import SurveyMode
 from tests.core.services.test_messaging import sent, settle
 from tests.support.factories import merchant, order
@@ -21,7 +21,7 @@ def paid(ctx, invoice, minor=7550, reference="pay_1"):
 
 
 def by_email(ctx, shop_id):
-    created, _ = invoicing.create_invoice(
+    created, _ = invoice_creation.create_invoice(
         ctx, shop_id, order(customer=CustomerDetails("Marie Curie", "marie@example.fr", None, "fr"))
     )
     return created
@@ -56,7 +56,7 @@ def test_a_separate_survey_goes_out_after_the_delay_unless_answered(ctx, clock):
     shop = merchant(ctx)
     survey.set_survey_mode(ctx, shop.id, SurveyMode.SEPARATE, 24)
     first = by_email(ctx, shop.id)
-    other, _ = invoicing.create_invoice(ctx, shop.id, order("1002"))
+    other, _ = invoice_creation.create_invoice(ctx, shop.id, order("1002"))
     settle(ctx, clock)
     paid(ctx, first)
     paid(ctx, other, reference="pay_2")

@@ -10,7 +10,7 @@ from core.billing_rules import Conditions, CustomerType, Effects, Rule
 from core.business_buyer import business_buyer
 from core.invoices import InvoiceContent, InvoiceLine
 from core.money import Money
-from core.services import billing, invoicing
+from core.services import billing, invoice_creation
 from core.services.invoice_queries import invoice_timeline
 from core.services.reminder_schedule import policy_of, sweep_due_reminders
 from core.storage.models import Invoice, Merchant
@@ -40,16 +40,16 @@ def basket(*prices: str, sku: str | None = None) -> InvoiceContent:
 def test_rules_set_terms_methods_discount_and_channel(ctx, clock):
     shop = merchant(ctx)
     billing.set_rules(ctx, shop.id, RULES)
-    pro, _ = invoicing.create_invoice(
+    pro, _ = invoice_creation.create_invoice(
         ctx, shop.id, order("b2b", buyer=ACME, content=basket("50.00"))
     )
     assert pro.due_at == clock() + timedelta(days=30)
     assert pro.allowed_methods == ["bank_transfer"] and pro.early_discount == 0
-    big, _ = invoicing.create_invoice(ctx, shop.id, order("big", content=basket("150.00")))
+    big, _ = invoice_creation.create_invoice(ctx, shop.id, order("big", content=basket("150.00")))
     assert big.due_at == clock() + timedelta(days=10)  # "Tout le monde"
     assert big.early_discount == 450 and big.early_discount_until == clock() + timedelta(hours=24)
     assert big.allowed_methods is None
-    box, _ = invoicing.create_invoice(
+    box, _ = invoice_creation.create_invoice(
         ctx, shop.id, order("box", content=basket("20.00", sku="BOX-M"))
     )
     assert box.preferred_channel == "sms"
@@ -62,7 +62,7 @@ def test_what_the_request_says_wins_over_the_rules(ctx, clock):
     shop = merchant(ctx)
     billing.set_rules(ctx, shop.id, RULES)
     due = clock() + timedelta(days=2)
-    invoice, _ = invoicing.create_invoice(
+    invoice, _ = invoice_creation.create_invoice(
         ctx,
         shop.id,
         order(
@@ -78,7 +78,7 @@ def test_what_the_request_says_wins_over_the_rules(ctx, clock):
 
 def test_without_rules_nothing_changes_and_no_timeline_entry(ctx, clock):
     shop = merchant(ctx)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order("plain"))
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order("plain"))
     assert invoice.due_at == clock() + timedelta(days=7)  # the merchant's terms
     assert "rules_applied" not in [e.kind for e in invoice_timeline(ctx, shop.id, invoice.id)]
 
@@ -88,8 +88,8 @@ def test_a_rule_can_keep_an_invoice_from_reminders(ctx, clock):
     quiet = Rule("Pros suivis au téléphone", Conditions(customer_type=CustomerType.BUSINESS),
                  Effects(reminders=False))  # fmt: skip
     billing.set_rules(ctx, shop.id, [quiet])
-    pro, _ = invoicing.create_invoice(ctx, shop.id, order("b2b-q", buyer=ACME))
-    consumer, _ = invoicing.create_invoice(ctx, shop.id, order("b2c-q"))
+    pro, _ = invoice_creation.create_invoice(ctx, shop.id, order("b2b-q", buyer=ACME))
+    consumer, _ = invoice_creation.create_invoice(ctx, shop.id, order("b2c-q"))
     with ctx.db.reading() as session:
         owner = session.get(Merchant, shop.id)
         assert [s.name for s in policy_of(owner, pro).steps] == ["invoice"]
@@ -116,8 +116,8 @@ def test_one_sweep_keeps_each_invoice_to_its_own_policy(ctx, clock):
     quiet = Rule("Pros suivis au téléphone", Conditions(customer_type=CustomerType.BUSINESS),
                  Effects(reminders=False))  # fmt: skip
     billing.set_rules(ctx, shop.id, [quiet])
-    consumer, _ = invoicing.create_invoice(ctx, shop.id, order("b2c-first"))  # swept first
-    pro, _ = invoicing.create_invoice(ctx, shop.id, order("b2b-then", buyer=ACME))
+    consumer, _ = invoice_creation.create_invoice(ctx, shop.id, order("b2c-first"))  # swept first
+    pro, _ = invoice_creation.create_invoice(ctx, shop.id, order("b2b-then", buyer=ACME))
     clock.advance(hours=1, minutes=1)
     assert sweep_due_reminders(ctx) == 2
     with ctx.db.reading() as session:

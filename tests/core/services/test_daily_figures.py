@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from core.events import CustomerDetails, PaymentReceived
 from core.kpis import kpis
 from core.money import Money
-from core.services import invoicing, payments
+from core.services import invoice_creation, payments
 from core.services.daily_figures import figures_of_day, refresh_merchant, stored_days
 from core.storage.models import Merchant
 from tests.core.services.test_messaging import settle
@@ -40,7 +40,7 @@ def test_rollups_equal_the_raw_figures(ctx, clock, invoices):
     delays, collected = [], 0
     for n, (made, paid_after) in enumerate(sorted(invoices, key=lambda item: item[0])):
         clock.now = START + timedelta(hours=made)
-        invoice, _ = invoicing.create_invoice(ctx, shop.id, order(f"o-{n}"))
+        invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order(f"o-{n}"))
         if paid_after is not None:
             clock.now = START + timedelta(hours=made + paid_after)
             payments.record_payment(
@@ -65,7 +65,7 @@ def test_rollups_equal_the_raw_figures(ctx, clock, invoices):
 def test_a_day_splits_by_first_channel_and_by_payment_method(ctx, clock):
     clock.now = START + timedelta(hours=3)  # 10:00 in Paris: SMS may go out
     shop = merchant(ctx)
-    sms_invoice, _ = invoicing.create_invoice(ctx, shop.id, order("c-1"))
+    sms_invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order("c-1"))
     settle(ctx, clock)  # the invoice message goes out by SMS (the customer has a phone)
     payments.record_payment(
         ctx, PaymentReceived("sandbox", "c-p1", sms_invoice.id, Money(7550, "EUR"), clock(), "card")
@@ -81,11 +81,11 @@ def test_money_in_the_customer_s_currency_counts_at_the_store_s_own_rate(ctx, cl
     shop = merchant(ctx)  # counts in euros
     dollars = order("usd-1", content=content("100.00", shipping="0.00", currency="USD"))
     converted = replace(dollars, shop_total=Money(9213, "EUR"))  # the store's rate: 0.9213
-    usd, _ = invoicing.create_invoice(ctx, shop.id, converted)
-    francs, _ = invoicing.create_invoice(
+    usd, _ = invoice_creation.create_invoice(ctx, shop.id, converted)
+    francs, _ = invoice_creation.create_invoice(
         ctx, shop.id, order("chf-1", content=content("50.00", shipping="0.00", currency="CHF"))
     )
-    euro, _ = invoicing.create_invoice(ctx, shop.id, order("eur-1"))
+    euro, _ = invoice_creation.create_invoice(ctx, shop.id, order("eur-1"))
     for invoice, money in ((usd, Money(4000, "USD")), (francs, Money(5000, "CHF")),
                            (euro, Money(7550, "EUR"))):  # fmt: skip
         payments.record_payment(
@@ -102,7 +102,7 @@ def test_money_in_the_customer_s_currency_counts_at_the_store_s_own_rate(ctx, cl
 def test_older_days_are_refreshed_hourly_and_the_last_two_at_every_run(ctx, clock):
     clock.now = START
     shop = merchant(ctx)
-    invoicing.create_invoice(ctx, shop.id, order("h-1"))
+    invoice_creation.create_invoice(ctx, shop.id, order("h-1"))
     clock.now = START + timedelta(days=10)
     assert refresh_merchant(ctx, shop.id) == 11  # the whole history, once
     clock.advance(minutes=10)
@@ -118,7 +118,7 @@ def test_a_customer_is_a_new_payer_on_the_day_of_their_first_paid_invoice(ctx, c
 
     def paid(request, day: int) -> None:
         clock.now = START + timedelta(days=day)
-        invoice, _ = invoicing.create_invoice(ctx, shop.id, request)
+        invoice, _ = invoice_creation.create_invoice(ctx, shop.id, request)
         payments.record_payment(
             ctx,
             PaymentReceived(

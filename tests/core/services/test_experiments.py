@@ -15,7 +15,7 @@ from core.experiments import Arm
 from core.message_templates import Part
 from core.money import Money
 from core.reminders import Channel, MessageKind
-from core.services import experiments, invoicing, message_settings, payments
+from core.services import experiments, invoice_creation, message_settings, payments
 from core.services.invoice_queries import invoice_timeline
 from tests.core.services.test_messaging import sent, settle
 from tests.support.factories import merchant, order
@@ -30,7 +30,7 @@ B = {
 def test_arms_get_their_texts_or_nothing_and_results_count_payments(ctx, clock):
     shop = merchant(ctx)
     test = experiments.start_experiment(ctx, shop.id, "invoice", "fr", B, 40, 20, 14)
-    made = [invoicing.create_invoice(ctx, shop.id, order(f"x-{n}"))[0] for n in range(60)]
+    made = [invoice_creation.create_invoice(ctx, shop.id, order(f"x-{n}"))[0] for n in range(60)]
     settle(ctx, clock)
     arms = {}
     for invoice in made:
@@ -89,7 +89,7 @@ def test_variant_b_may_change_the_channel_and_the_hour_and_be_promoted(ctx, cloc
     test = experiments.start_experiment(
         ctx, shop.id, "invoice", "fr", {}, 50, 0, 14, b_channel=Channel.EMAIL, b_delay_hours=3
     )
-    made = [invoicing.create_invoice(ctx, shop.id, order(f"c-{n}"))[0] for n in range(20)]
+    made = [invoice_creation.create_invoice(ctx, shop.id, order(f"c-{n}"))[0] for n in range(20)]
     settle(ctx, clock)
     first = {m.invoice_id: m for m in sent(ctx)}
     clock.advance(hours=3)
@@ -121,10 +121,10 @@ def test_a_test_without_any_change_is_refused(ctx):
 def test_a_rollout_raises_b_s_share_for_invoices_assigned_from_now_on(ctx, clock):
     shop = merchant(ctx)
     test = experiments.start_experiment(ctx, shop.id, "invoice", "fr", B, 10, 0, 14)
-    early = [invoicing.create_invoice(ctx, shop.id, order(f"r-{n}"))[0] for n in range(30)]
+    early = [invoice_creation.create_invoice(ctx, shop.id, order(f"r-{n}"))[0] for n in range(30)]
     settle(ctx, clock)
     experiments.change_split(ctx, shop.id, test.id, 90)
-    late = [invoicing.create_invoice(ctx, shop.id, order(f"s-{n}"))[0] for n in range(30)]
+    late = [invoice_creation.create_invoice(ctx, shop.id, order(f"s-{n}"))[0] for n in range(30)]
     settle(ctx, clock)
     result = experiments.results(ctx, shop.id, test.id)
     assert result.arms[Arm.B].assigned > result.arms[Arm.A].assigned

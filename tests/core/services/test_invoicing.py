@@ -9,7 +9,7 @@ from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from core.events import CustomerDetails, SourceKind
 from core.invoices import InvoiceStatus
 from core.jobs import JobQueue, Worker
-from core.services import invoicing
+from core.services import invoice_creation, invoicing
 from core.services.accounts import connect_store
 from core.services.invoice_queries import InvoiceFilter, invoice_timeline, list_invoices
 from core.services.job_handlers import core_handlers
@@ -30,7 +30,7 @@ def job_kinds(ctx) -> list[str]:
 
 def test_creates_an_open_invoice_with_totals_number_code_and_deadline(ctx, clock):
     shop = merchant(ctx)
-    invoice, created = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, created = invoice_creation.create_invoice(ctx, shop.id, order())
     assert created
     assert (invoice.status, invoice.total, invoice.currency) == (InvoiceStatus.OPEN, 7550, "EUR")
     assert invoice.number == f"F-{clock().year}-000001"
@@ -43,10 +43,12 @@ def test_creates_an_open_invoice_with_totals_number_code_and_deadline(ctx, clock
 def test_the_same_order_twice_gives_the_same_invoice(ctx):
     shop = merchant(ctx)
     store = connect_store(ctx, shop.id, "shopify", "lune.myshopify.com", {"token": "shpat_x"})
-    first, _ = invoicing.create_invoice(ctx, shop.id, order("450789469", store_id=store.id))
-    again, created = invoicing.create_invoice(ctx, shop.id, order("450789469", store_id=store.id))
+    first, _ = invoice_creation.create_invoice(ctx, shop.id, order("450789469", store_id=store.id))
+    again, created = invoice_creation.create_invoice(
+        ctx, shop.id, order("450789469", store_id=store.id)
+    )
     assert not created and again.id == first.id
-    cart, _ = invoicing.create_invoice(
+    cart, _ = invoice_creation.create_invoice(
         ctx, shop.id, order("450789469", store_id=store.id, source_kind=SourceKind.CART)
     )
     assert cart.id != first.id  # an abandoned checkout with the same id is another source
@@ -55,9 +57,9 @@ def test_the_same_order_twice_gives_the_same_invoice(ctx):
 
 def test_the_same_reference_with_another_total_is_a_conflict(ctx):
     shop = merchant(ctx)
-    invoicing.create_invoice(ctx, shop.id, order("ref-1"))
+    invoice_creation.create_invoice(ctx, shop.id, order("ref-1"))
     with pytest.raises(Conflict, match="different total"):
-        invoicing.create_invoice(ctx, shop.id, order("ref-1", content=content("99.00")))
+        invoice_creation.create_invoice(ctx, shop.id, order("ref-1", content=content("99.00")))
 
 
 def test_the_same_order_from_8_threads_at_once_gives_one_invoice(ctx):
@@ -66,7 +68,7 @@ def test_the_same_order_from_8_threads_at_once_gives_one_invoice(ctx):
     request = order("820982911946154508", store_id=store.id)
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(
-            pool.map(lambda _: invoicing.create_invoice(ctx, shop.id, request), range(8))
+            pool.map(lambda _: invoice_creation.create_invoice(ctx, shop.id, request), range(8))
         )
     assert len({invoice.id for invoice, _ in results}) == 1
     assert sum(created for _, created in results) == 1
@@ -75,7 +77,7 @@ def test_the_same_order_from_8_threads_at_once_gives_one_invoice(ctx):
     # once, not eight
     assert job_kinds(ctx) == ["documents.render", "invoice.mark_overdue", "messages.send_step"]
     # the losers' numbers were rolled back with them: numbering stays continuous
-    second, _ = invoicing.create_invoice(ctx, shop.id, order("2", store_id=store.id))
+    second, _ = invoice_creation.create_invoice(ctx, shop.id, order("2", store_id=store.id))
     assert second.number.endswith("-000002")
 
 
@@ -83,17 +85,17 @@ def test_bad_input_writes_nothing(ctx):
     shop = merchant(ctx)
     bad = order(customer=CustomerDetails("X", "marie@example.fr", "12345", "fr"))
     with pytest.raises(ValidationError, match="phone"):
-        invoicing.create_invoice(ctx, shop.id, bad)
+        invoice_creation.create_invoice(ctx, shop.id, bad)
     with pytest.raises(NotFound):
-        invoicing.create_invoice(ctx, shop.id, order(store_id=999))
+        invoice_creation.create_invoice(ctx, shop.id, order(store_id=999))
     with pytest.raises(NotFound):
-        invoicing.create_invoice(ctx, 999, order())
+        invoice_creation.create_invoice(ctx, 999, order())
     assert count(ctx, Invoice) == count(ctx, Job) == 0
 
 
 def test_contact_details_are_encrypted_at_rest_and_found_by_blind_index(ctx):
     shop = merchant(ctx)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     assert "marie" not in (invoice.customer_email_ciphertext or "")
     assert "612345678" not in (invoice.customer_phone_ciphertext or "")
     customer = invoicing.customer_of(invoice, ctx)
@@ -105,11 +107,11 @@ def test_contact_details_are_encrypted_at_rest_and_found_by_blind_index(ctx):
 
 def test_merchants_never_see_each_others_invoices(ctx):
     one, two = merchant(ctx, "One"), merchant(ctx, "Two")
-    invoice, _ = invoicing.create_invoice(ctx, one.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, one.id, order())
     with pytest.raises(NotFound):
         invoicing.load_invoice_by_id(ctx, two.id, invoice.id)
     assert not list_invoices(ctx, two.id, InvoiceFilter()).invoices
-    other, created = invoicing.create_invoice(
+    other, created = invoice_creation.create_invoice(
         ctx, two.id, order()
     )  # same reference, other merchant
     assert created and other.number.endswith("-000001")
@@ -117,7 +119,7 @@ def test_merchants_never_see_each_others_invoices(ctx):
 
 def test_drafts_get_deadlines_only_when_opened(ctx):
     shop = merchant(ctx)
-    draft, _ = invoicing.create_invoice(ctx, shop.id, order(draft=True))
+    draft, _ = invoice_creation.create_invoice(ctx, shop.id, order(draft=True))
     assert draft.status == InvoiceStatus.DRAFT and count(ctx, Job) == 0
     opened = invoicing.open_invoice(ctx, shop.id, draft.id)
     assert opened.status == InvoiceStatus.OPEN
@@ -128,7 +130,7 @@ def test_drafts_get_deadlines_only_when_opened(ctx):
 
 def test_void_is_recorded_with_its_reason(ctx):
     shop = merchant(ctx)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     voided = invoicing.void_invoice(ctx, shop.id, invoice.id, "customer cancelled")
     assert voided.status == InvoiceStatus.VOID
     events = invoice_timeline(ctx, shop.id, invoice.id)
@@ -137,8 +139,8 @@ def test_void_is_recorded_with_its_reason(ctx):
 
 def test_deadline_jobs_mark_overdue_and_expire_on_time(ctx, clock):
     shop = merchant(ctx)
-    late, _ = invoicing.create_invoice(ctx, shop.id, order("late"))
-    flash, _ = invoicing.create_invoice(
+    late, _ = invoice_creation.create_invoice(ctx, shop.id, order("late"))
+    flash, _ = invoice_creation.create_invoice(
         ctx,
         shop.id,
         order("flash", expires_at=clock() + timedelta(hours=2), due_at=clock() + timedelta(days=1)),
@@ -162,7 +164,7 @@ def test_listing_filters_and_pages_newest_first(ctx, clock):
     shop = merchant(ctx)
     ids = []
     for n in range(5):
-        invoice, _ = invoicing.create_invoice(ctx, shop.id, order(f"o{n}"))
+        invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order(f"o{n}"))
         ids.append(invoice.id)
         clock.advance(hours=1)
     invoicing.void_invoice(ctx, shop.id, ids[0], "")
@@ -202,7 +204,7 @@ def test_creations_waiting_for_one_commit_are_a_few_statements(ctx):
         (lune.id, order("d", content=content("50.00", "60.00", "70.00"))),
     ]
     with counted_statements(ctx.db.engine) as counted, ctx.db.transaction() as session:
-        made = invoicing.Creations(ctx)(session, batch)
+        made = invoice_creation.Creations(ctx)(session, batch)
     assert len(counted.statements) == 7, counted.statements
     numbers = [(invoice.external_id, invoice.number[-2:]) for invoice in made]
     assert numbers == [("a", "01"), ("b", "01"), ("c", "02"), ("d", "03")]
@@ -231,11 +233,11 @@ def test_a_failing_creation_leaves_its_batch_unwritten(ctx):
     """A reference already invoiced fails the whole batch (the group commit replays it one
     creation at a time): nothing of it is kept, and no number is spent."""
     shop = merchant(ctx)
-    invoicing.create_invoice(ctx, shop.id, order("a"))
+    invoice_creation.create_invoice(ctx, shop.id, order("a"))
     with pytest.raises(IntegrityError), ctx.db.transaction() as session:
-        invoicing.Creations(ctx)(session, [(shop.id, order("b")), (shop.id, order("a"))])
+        invoice_creation.Creations(ctx)(session, [(shop.id, order("b")), (shop.id, order("a"))])
     assert count(ctx, Invoice) == 1
-    assert invoicing.create_invoice(ctx, shop.id, order("b"))[0].number.endswith("-000002")
+    assert invoice_creation.create_invoice(ctx, shop.id, order("b"))[0].number.endswith("-000002")
 
 
 def test_creations_from_many_threads_are_numbered_without_gaps(ctx):
@@ -247,7 +249,7 @@ def test_creations_from_many_threads_are_numbered_without_gaps(ctx):
         shop = shops[n % 2]
         reference = f"ref-{n % 20}"
         request = order(reference, content=content(*(["9.90"] * (1 + n % 20 % 3))))
-        return invoicing.create_invoice(ctx, shop.id, request)
+        return invoice_creation.create_invoice(ctx, shop.id, request)
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         results = list(pool.map(create, range(30)))

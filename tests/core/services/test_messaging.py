@@ -16,7 +16,14 @@ from core.events import CustomerDetails, PaymentReceived
 from core.jobs import JobQueue, Worker
 from core.money import Money
 from core.reminders import DEFAULT_POLICY, Channel, QuietHours
-from core.services import invoicing, message_settings, messaging, opt_outs, payments
+from core.services import (
+    invoice_creation,
+    invoicing,
+    message_settings,
+    messaging,
+    opt_outs,
+    payments,
+)
 from core.services.context import ServiceContext
 from core.services.invoice_queries import invoice_timeline
 from core.services.invoicing import PHONE_INDEX
@@ -54,7 +61,7 @@ def pay(ctx, invoice):
 
 def test_the_default_schedule_runs_on_the_clock_until_payment(ctx, clock):
     shop = merchant(ctx)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())  # Monday 10:30 in Paris
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())  # Monday 10:30 in Paris
     settle(ctx, clock)
     (first,) = sent(ctx)
     assert (first.step, first.channel, first.status, first.provider) == (
@@ -96,7 +103,7 @@ def test_the_default_schedule_runs_on_the_clock_until_payment(ctx, clock):
 
 def test_a_step_already_queued_is_not_sent_once_the_invoice_is_paid(ctx, clock):
     shop = merchant(ctx)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     pay(ctx, invoice)  # between the claim job being queued and running
     settle(ctx, clock)
     assert [message.step for message in sent(ctx)] == ["receipt"]
@@ -109,7 +116,7 @@ def test_a_step_already_queued_is_not_sent_once_the_invoice_is_paid(ctx, clock):
 def test_an_sms_due_in_quiet_hours_waits_for_the_morning(ctx, clock):
     clock.now = datetime(2026, 3, 2, 19, 45, tzinfo=UTC)  # 20:45 in Paris
     shop = merchant(ctx)
-    invoicing.create_invoice(ctx, shop.id, order())
+    invoice_creation.create_invoice(ctx, shop.id, order())
     settle(ctx, clock)
     assert sent(ctx) == []
     with ctx.db.transaction() as session:
@@ -126,7 +133,7 @@ def test_a_merchant_s_narrower_sms_hours_hold_the_sms(ctx, clock):
     clock.now = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)  # 08:30 in Paris: open by law
     shop = merchant(ctx)
     message_settings.set_sms_hours(ctx, shop.id, 10, 18)
-    invoicing.create_invoice(ctx, shop.id, order())
+    invoice_creation.create_invoice(ctx, shop.id, order())
     settle(ctx, clock)
     assert sent(ctx) == []
     with ctx.db.transaction() as session:
@@ -142,14 +149,14 @@ def test_email_is_not_held_by_quiet_hours(ctx, clock):
     clock.now = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)
     shop = merchant(ctx)
     details = CustomerDetails("Marie Curie", "marie@example.fr", None, "fr")
-    invoicing.create_invoice(ctx, shop.id, order(customer=details))
+    invoice_creation.create_invoice(ctx, shop.id, order(customer=details))
     settle(ctx, clock)
     assert [(m.step, m.channel) for m in sent(ctx)] == [("invoice", "email")]
 
 
 def test_opted_out_channels_are_honoured_at_every_send(ctx, clock):
     shop = merchant(ctx)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     assert (
         opt_outs.stop_sms_everywhere(
             ctx, ctx.keyring.blind_index("+33612345678", PHONE_INDEX), "sms_stop_reply"
@@ -169,7 +176,7 @@ def test_opted_out_channels_are_honoured_at_every_send(ctx, clock):
 
 def test_one_message_per_step_whatever_runs_it_at_once(ctx, clock):
     shop = merchant(ctx)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     env = outbox_messaging("https://pay.example", "k")
     barrier = threading.Barrier(6)
     errors = []
@@ -192,7 +199,7 @@ def test_one_message_per_step_whatever_runs_it_at_once(ctx, clock):
 
 def test_steps_already_past_are_superseded_by_the_latest(ctx, clock):
     shop = merchant(ctx)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     settle(ctx, clock)
     clock.now = invoice.due_at + timedelta(days=4)  # reminder-1 and reminder-2 both past
     settle(ctx, clock)
@@ -219,7 +226,7 @@ def test_a_merchant_template_and_policy_are_used(ctx, clock):
                 updated_at=clock(),
             )
         )
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     settle(ctx, clock)
     (message,) = sent(ctx)
     assert message.step == "hello"
@@ -246,7 +253,7 @@ def test_no_message_after_payment_no_sms_in_quiet_hours_steps_in_order(
     ctx = ServiceContext(db=database, keyring=keyring, clock=clock, job_max_attempts=3)
     try:
         shop = merchant(ctx)
-        invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+        invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
         paid_at = (
             clock() + timedelta(hours=paid_after_hours) if paid_after_hours is not None else None
         )
@@ -287,7 +294,7 @@ def test_no_reminder_while_an_instalment_plan_keeps_up(ctx, clock):
 
     shop = merchant(ctx)
     configure_payment_account(ctx, provider_env(ctx), shop.id, "sandbox", {})
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     settle(ctx, clock)  # the invoice itself
     with ctx.db.transaction() as session:
         account = session.scalars(select(PaymentAccount)).one()

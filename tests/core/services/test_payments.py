@@ -7,7 +7,7 @@ from core.errors import ValidationError
 from core.events import PaymentReceived, RefundIssued
 from core.invoices import InvoiceStatus
 from core.money import Money
-from core.services import invoicing
+from core.services import invoice_creation, invoicing
 from core.services.invoice_queries import invoice_timeline
 from core.services.payments import PaymentFlag, record_payment, record_refund
 from core.storage.models import Payment
@@ -17,7 +17,7 @@ from tests.support.factories import eur, merchant, order
 @pytest.fixture
 def invoice(ctx):
     shop = merchant(ctx)
-    created, _ = invoicing.create_invoice(ctx, shop.id, order())  # 75.50 EUR
+    created, _ = invoice_creation.create_invoice(ctx, shop.id, order())  # 75.50 EUR
     return created
 
 

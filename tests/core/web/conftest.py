@@ -59,7 +59,7 @@ def sandbox_account(ctx, env, shop):
 
 @pytest.fixture
 def invoice(ctx, shop, sandbox_account):
-    from core.services.invoicing import create_invoice
+    from core.services.invoice_creation import create_invoice
     from tests.support.factories import order
 
     created, _ = create_invoice(ctx, shop.id, order())

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import jsonschema
 import pytest
 
-from core.services import invoicing, payments
+from core.services import invoice_creation, payments
 from core.services.accounts import create_api_key
 from core.services.acquisition import set_spend
 from core.services.daily_figures import refresh_merchant
@@ -106,7 +106,7 @@ def test_another_merchants_lines_are_out_of_reach(client, ctx, auth, banked):
 
 def test_the_metrics_summary_fits_its_schema_and_counts_the_period(client, ctx, clock, auth, shop):
     clock.now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order("m-1"))
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order("m-1"))
     payments.record_manual_payment(ctx, shop.id, invoice.id, invoice.total, "t-1", "cash", None)
     set_spend(ctx, shop.id, date(2026, 11, 1), "Instagram", 12_000, "marie@example.fr")
     clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

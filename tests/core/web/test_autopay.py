@@ -14,7 +14,7 @@ import pytest
 from werkzeug import Request, Response
 
 from core.payments import signatures
-from core.services import invoicing, recurring
+from core.services import invoice_creation, invoicing, recurring
 from core.services.invoice_queries import invoice_timeline
 from core.services.payment_accounts import configure_payment_account
 from core.services.reminder_schedule import sweep_due_reminders
@@ -334,7 +334,7 @@ def test_without_consent_nothing_is_saved_and_the_next_period_has_its_link(
 
 
 def test_a_plain_invoice_offers_no_saving(client, ctx, shop, stripe):
-    created, _ = invoicing.create_invoice(ctx, shop.id, order())
+    created, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     page = client.get(f"/i/{created.link_code}").get_data(as_text=True)
     assert "save_method" not in page
 

@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 
 from core.billing_rules import Conditions, Effects, Rule
-from core.services import billing, invoicing
+from core.services import billing, invoice_creation
 from core.services.payment_accounts import configure_payment_account
 from tests.support.console import csrf_token, sign_in
 from tests.support.factories import order
@@ -27,7 +27,7 @@ def test_a_rule_limiting_methods_hides_the_others(client, ctx, env, shop, sandbo
         shop.id,
         [Rule("Virement seulement", Conditions(), Effects(methods=("bank_transfer",)))],
     )
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order("only-transfer"))
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order("only-transfer"))
     html = client.get(f"/i/{invoice.link_code}").get_data(as_text=True)
     assert 'value="bank_transfer"' in html and 'value="sandbox"' not in html
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
@@ -167,7 +167,7 @@ def test_the_invoice_page_names_the_rules_that_applied(client, ctx, shop):
     billing.set_rules(
         ctx, shop.id, [Rule("Pros à 30 jours", Conditions(), Effects(payment_terms_days=30))]
     )
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order("ruled"))
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order("ruled"))
     sign_in(client, ctx, shop.id)
     page = client.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
     assert "Règles de facturation appliquées · Pros à 30 jours" in page

@@ -10,7 +10,7 @@ import facturx
 
 from core.events import PaymentReceived, RefundIssued
 from core.money import Money
-from core.services import invoicing, payments
+from core.services import invoice_creation, payments
 from tests.support.console import csrf_token, sign_in
 from tests.support.factories import merchant, order
 
@@ -55,9 +55,9 @@ def test_the_api_takes_a_business_customer_whose_invoice_is_factur_x(client, aut
 
 
 def test_the_console_serves_the_merchant_s_own_documents_only(client, ctx, shop, run_jobs):
-    mine, _ = invoicing.create_invoice(ctx, shop.id, order("mine"))
+    mine, _ = invoice_creation.create_invoice(ctx, shop.id, order("mine"))
     other = merchant(ctx, "Autre boutique")
-    theirs, _ = invoicing.create_invoice(ctx, other.id, order("theirs"))
+    theirs, _ = invoice_creation.create_invoice(ctx, other.id, order("theirs"))
     sign_in(client, ctx, shop.id)
     waiting = client.get(f"/console/invoices/{mine.id}/invoice.pdf")
     assert waiting.status_code == 303  # back to the invoice, which says it is being prepared
@@ -99,7 +99,7 @@ def test_the_seller_s_legal_details_are_checked_when_entered(client, ctx, shop):
 def test_a_refund_s_credit_note_is_downloaded_by_its_customer_and_merchant_only(
     client, ctx, shop, run_jobs
 ):
-    mine, _ = invoicing.create_invoice(ctx, shop.id, order("refunded"))
+    mine, _ = invoice_creation.create_invoice(ctx, shop.id, order("refunded"))
     payments.record_payment(
         ctx, PaymentReceived("sandbox", "p-r", mine.id, Money(7550, "EUR"), ctx.clock())
     )
@@ -107,7 +107,7 @@ def test_a_refund_s_credit_note_is_downloaded_by_its_customer_and_merchant_only(
         ctx, RefundIssued("sandbox", "re-1", mine.id, Money(2000, "EUR"), ctx.clock())
     )
     other = merchant(ctx, "Autre boutique")
-    theirs, _ = invoicing.create_invoice(ctx, other.id, order("theirs"))
+    theirs, _ = invoice_creation.create_invoice(ctx, other.id, order("theirs"))
     run_jobs()
     receipt = client.get(f"/i/{mine.link_code}/receipt").get_data(as_text=True)
     [path] = re.findall(r'href="(/i/[^"]+/credit-notes/\d+\.pdf)"', receipt)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from core.reminders import Channel
-from core.services import invoicing
+from core.services import invoice_creation
 from core.services.opt_outs import unsubscribe_token
 from core.storage.models import Invoice, Message, OptOut
 from core.web import create_app
@@ -32,7 +32,7 @@ def app(settings, clock, database):
 def sent_sms(app, ctx, run_jobs):
     """An invoice whose SMS went out (the outbox), as if Twilio had taken it as SM123."""
     shop = merchant(ctx)
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     run_jobs()
     with ctx.db.transaction() as session:
         message = session.scalars(select(Message)).one()
@@ -100,7 +100,7 @@ def test_callbacks_with_a_bad_signature_are_refused(client, ctx, sent_sms):
 
 def test_a_stop_reply_stops_sms_from_every_merchant_that_texted_the_number(client, ctx, sent_sms):
     other = merchant(ctx, "Atelier Soleil")
-    invoicing.create_invoice(ctx, other.id, order("2"))
+    invoice_creation.create_invoice(ctx, other.id, order("2"))
     response = signed_post(
         client,
         "/channels/twilio/inbound",

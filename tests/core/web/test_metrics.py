@@ -13,7 +13,7 @@ from core.cli import make_worker
 from core.events import PaymentReceived
 from core.job_metrics import serve_worker_metrics
 from core.money import Money
-from core.services import invoicing, payments
+from core.services import invoice_creation, payments
 from core.web import create_app
 from tests.support.factories import order
 from tests.support.live_server import free_port
@@ -44,7 +44,7 @@ def test_the_token_is_required_and_the_figures_come_from_the_database(scraped, c
     client = scraped.test_client()
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     payments.record_payment(
         ctx, PaymentReceived("sandbox", "p1", invoice.id, Money(7550, "EUR"), ctx.clock())
     )
@@ -64,7 +64,7 @@ def test_the_token_is_required_and_the_figures_come_from_the_database(scraped, c
 
 def test_a_worker_s_job_timings_show_on_the_metrics(scraped, ctx, shop, clock):
     ctx = scraped.extensions["paylink"]
-    invoicing.create_invoice(ctx, shop.id, order("jobs-1"))
+    invoice_creation.create_invoice(ctx, shop.id, order("jobs-1"))
     clock.advance(seconds=2)
     worker = make_worker(ctx, scraped.config["PAYLINK_SETTINGS"])
     worker.run(until_idle=True)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from core.services import invoicing, payments
+from core.services import invoice_creation, payments
 from core.services.page_version import page_version
 from core.services.payment_accounts import configure_payment_account
 from core.storage.models import Merchant
@@ -90,7 +90,7 @@ def test_each_language_is_its_own_page(client, invoice):
 
 
 def test_what_the_page_says_of_time_follows_the_clock(client, ctx, shop, clock, sandbox_account):
-    flash, _ = invoicing.create_invoice(
+    flash, _ = invoice_creation.create_invoice(
         ctx, shop.id, order("f", expires_at=clock() + timedelta(hours=2, seconds=20))
     )
     assert "Offre valable encore 2\u00a0heures" in view(client, flash)

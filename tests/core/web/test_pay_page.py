@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from core.errors import ValidationError
-from core.services import invoicing, payments
+from core.services import invoice_creation, invoicing, payments
 from core.services.invoice_queries import invoice_timeline
 from core.web import create_app
 from tests.support.factories import order
@@ -140,7 +140,7 @@ def test_bad_pay_requests_are_refused_with_a_reason(client, invoice, data, statu
 
 
 def test_a_form_token_only_pays_its_own_invoice(client, ctx, shop, invoice):
-    other, _ = invoicing.create_invoice(ctx, shop.id, order("other"))
+    other, _ = invoice_creation.create_invoice(ctx, shop.id, order("other"))
     token = form_token(page(client, other).get_data(as_text=True))
     response = client.post(
         f"/i/{invoice.link_code}/pay", data={"token": token, "method": "sandbox"}
@@ -149,9 +149,9 @@ def test_a_form_token_only_pays_its_own_invoice(client, ctx, shop, invoice):
 
 
 def test_paid_void_and_expired_invoices_offer_no_payment(client, ctx, shop, clock, sandbox_account):
-    void, _ = invoicing.create_invoice(ctx, shop.id, order("v"))
+    void, _ = invoice_creation.create_invoice(ctx, shop.id, order("v"))
     invoicing.void_invoice(ctx, shop.id, void.id, "")
-    flash, _ = invoicing.create_invoice(
+    flash, _ = invoice_creation.create_invoice(
         ctx,
         shop.id,
         order("f", expires_at=clock() + timedelta(hours=2), due_at=clock() + timedelta(days=1)),
@@ -212,7 +212,7 @@ def test_sandbox_payment_end_to_end_through_a_signed_webhook(live, clock):
     ctx, env = live.extensions["paylink"], live.extensions["paylink.providers"]
     shop = merchant(ctx)
     configure_payment_account(ctx, env, shop.id, "sandbox", {})
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     client = live.test_client()
     token = form_token(page(client, invoice).get_data(as_text=True))
     checkout_url = client.post(
@@ -276,7 +276,7 @@ def test_an_early_payment_discount_is_shown_charged_and_earned(live, clock):
     ctx, env = live.extensions["paylink"], live.extensions["paylink.providers"]
     shop = merchant(ctx)
     configure_payment_account(ctx, env, shop.id, "sandbox", {})
-    invoice, _ = invoicing.create_invoice(
+    invoice, _ = invoice_creation.create_invoice(
         ctx,
         shop.id,
         order(early_discount=eur("4.00"), early_discount_until=clock() + timedelta(days=2)),

@@ -9,14 +9,14 @@ import pytest
 
 from core.events import PaymentReceived
 from core.money import Money
-from core.services import invoicing, payments, survey
+from core.services import invoice_creation, payments, survey
 from core.services.after_payment import SurveyMode
 from tests.support.factories import order
 
 
 @pytest.fixture
 def paid_invoice(ctx, shop):
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     payments.record_payment(
         ctx, PaymentReceived("sandbox", "p1", invoice.id, Money(7550, "EUR"), ctx.clock(), "card")
     )
@@ -69,7 +69,7 @@ def test_forged_or_foreign_forms_and_unpaid_invoices_are_refused(client, ctx, sh
     url = f"/i/{paid_invoice.link_code}/survey"
     forged = client.post(url, data={"token": "x", "ease": "5", "clarity": "5", "recommend": "10"})
     assert forged.status_code == 400
-    unpaid, _ = invoicing.create_invoice(ctx, shop.id, order("2002"))
+    unpaid, _ = invoice_creation.create_invoice(ctx, shop.id, order("2002"))
     assert client.get(f"/i/{unpaid.link_code}/survey").status_code == 404
     other = token(client.get(url).get_data(as_text=True))
     payments.record_payment(

@@ -9,7 +9,7 @@ from werkzeug import Response
 
 from core.payments import signatures
 from core.payments.provider import PaymentMethod
-from core.services import invoicing
+from core.services import invoice_creation, invoicing
 from core.services.checkout import start_checkout
 from core.services.invoice_queries import invoice_timeline
 from core.services.payment_accounts import configure_payment_account
@@ -36,7 +36,7 @@ def stripe(app, ctx, shop, stripe_env, httpserver):
     account = configure_payment_account(
         ctx, stripe_env, shop.id, "stripe", {"secret_key": "sk_test_1", "webhook_secrets": [SECRET]}
     )
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     httpserver.expect_oneshot_request("/v1/checkout/sessions").respond_with_response(
         Response(
             (FIXTURES / "checkout_session_created.json").read_bytes(),

@@ -8,7 +8,7 @@ from io import BytesIO
 import pytest
 from sqlalchemy import select
 
-from core.services import invoicing
+from core.services import invoice_creation, invoicing
 from core.services.merchant_users import change_password, create_user
 from core.storage.models import Merchant, Message
 from tests.support.factories import merchant, order
@@ -88,8 +88,8 @@ def test_sign_out_needs_the_form(signed_in):
 
 
 def test_invoices_list_filters_and_search(signed_in, ctx, shop):
-    first, _ = invoicing.create_invoice(ctx, shop.id, order("a"))
-    second, _ = invoicing.create_invoice(ctx, shop.id, order("b"))
+    first, _ = invoice_creation.create_invoice(ctx, shop.id, order("a"))
+    second, _ = invoice_creation.create_invoice(ctx, shop.id, order("b"))
     invoicing.void_invoice(ctx, shop.id, second.id, "test")
     html = signed_in.get("/console/invoices").get_data(as_text=True)
     assert first.number in html and second.number in html
@@ -106,7 +106,7 @@ def test_invoices_list_filters_and_search(signed_in, ctx, shop):
 
 def test_another_merchant_s_invoice_is_a_404(signed_in, ctx):
     other = merchant(ctx, "Atelier Soleil")
-    theirs, _ = invoicing.create_invoice(ctx, other.id, order())
+    theirs, _ = invoice_creation.create_invoice(ctx, other.id, order())
     assert signed_in.get(f"/console/invoices/{theirs.id}").status_code == 404
     page = signed_in.get("/console/invoices").get_data(as_text=True)
     response = signed_in.post(
@@ -119,7 +119,7 @@ def test_another_merchant_s_invoice_is_a_404(signed_in, ctx):
 def test_an_invoice_s_lines_add_up_to_its_total_and_mark_paid_offers_what_is_due(
     signed_in, ctx, shop
 ):
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())  # 70,60 + 4,90 shipping
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())  # 70,60 + 4,90 shipping
     page = signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
     assert 'Livraison</td><td class="num">4,90\u00a0€' in page
     assert 'Total</th><td class="num"><strong>75,50\u00a0€' in page
@@ -127,7 +127,7 @@ def test_an_invoice_s_lines_add_up_to_its_total_and_mark_paid_offers_what_is_due
 
 
 def test_mark_paid_by_hand_valid_and_invalid(signed_in, ctx, shop):
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     page = signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
     token = csrf(page)
     bad = signed_in.post(
@@ -157,7 +157,7 @@ def test_mark_paid_by_hand_valid_and_invalid(signed_in, ctx, shop):
 
 
 def test_void_needs_a_reason_then_voids(signed_in, ctx, shop):
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     token = csrf(signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True))
     empty = signed_in.post(f"/console/invoices/{invoice.id}/void", data={"csrf_token": token})
     assert empty.status_code == 422
@@ -171,7 +171,7 @@ def test_void_needs_a_reason_then_voids(signed_in, ctx, shop):
 
 
 def test_resend_queues_a_new_message_of_its_own(signed_in, ctx, shop, run_jobs):
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     run_jobs()
     token = csrf(signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True))
     assert signed_in.post(f"/console/invoices/{invoice.id}/resend").status_code == 400
@@ -473,9 +473,9 @@ def test_invoices_filter_by_store_and_day(signed_in, ctx, shop, clock):
     from core.services.accounts import connect_store
 
     store = connect_store(ctx, shop.id, "shopify", "lune.myshopify.com", {"token": "t"})
-    from_store, _ = invoicing.create_invoice(ctx, shop.id, order("s1", store_id=store.id))
+    from_store, _ = invoice_creation.create_invoice(ctx, shop.id, order("s1", store_id=store.id))
     clock.advance(days=2)
-    by_api, _ = invoicing.create_invoice(ctx, shop.id, order("a1"))
+    by_api, _ = invoice_creation.create_invoice(ctx, shop.id, order("a1"))
     page = signed_in.get(f"/console/invoices?store={store.id}").get_data(as_text=True)
     assert from_store.number in page and by_api.number not in page and "lune.myshopify.com" in page
     day = clock().astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%d")
@@ -489,7 +489,7 @@ def test_stores_and_the_language_switch(signed_in, ctx, shop):
 
     assert "Aucune boutique" in signed_in.get("/console/stores").get_data(as_text=True)
     store = connect_store(ctx, shop.id, "woocommerce", "boutique-lune.fr", {"key": "k"})
-    invoicing.create_invoice(ctx, shop.id, order("w1", store_id=store.id))
+    invoice_creation.create_invoice(ctx, shop.id, order("w1", store_id=store.id))
     page = signed_in.get("/console/stores").get_data(as_text=True)
     assert "boutique-lune.fr" in page and "Connectée" in page
     assert "<td>WooCommerce</td>" in page  # the platform as people write it, not its code
@@ -530,7 +530,7 @@ def test_the_invoice_page_speaks_words_not_identifiers(signed_in, ctx, shop, clo
     """Steps, channels, states and skipped reminders in the merchant's words."""
     from core.services.messaging import outbox_messaging, send_step
 
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     invoicing.void_invoice(ctx, shop.id, invoice.id, "commande annulée")
     send_step(ctx, outbox_messaging("https://pay.example", "s"), invoice.id, "reminder-1")
     page = signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
@@ -541,7 +541,7 @@ def test_the_invoice_page_speaks_words_not_identifiers(signed_in, ctx, shop, clo
 def test_a_message_held_by_the_night_says_when_it_will_go(signed_in, ctx, shop, clock, run_jobs):
     """Created at 22:00 in Paris: no SMS before 08:00, and the page says so at once."""
     clock.now = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)  # 22:00 in Paris
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     page = signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
     assert "En cours d&#39;envoi : premier envoi" in page
     run_jobs()  # the send job runs, and waits for the morning
@@ -557,7 +557,7 @@ def test_each_language_punctuates_its_own_way(client, ctx, shop):
     """French puts a non-breaking space before a colon; English does not."""
     create_user(ctx, shop.id, "en@boutique-lune.fr", "Lea", PASSWORD, "en")
     create_user(ctx, shop.id, "fr@boutique-lune.fr", "Léa", PASSWORD, "fr")
-    invoice, _ = invoicing.create_invoice(ctx, shop.id, order())
+    invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order())
     assert sign_in(client, "en@boutique-lune.fr").status_code == 303
     english = client.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
     assert "Customer: <strong>" in english and "Total: <strong>" in english

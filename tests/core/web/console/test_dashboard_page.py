@@ -13,7 +13,7 @@ import pytest
 from core.events import CustomerDetails, PaymentReceived
 from core.money import Money
 from core.satisfaction import SurveyAnswer
-from core.services import accounts, invoicing, payments, survey
+from core.services import accounts, invoice_creation, payments, survey
 from core.services.daily_figures import refresh_merchant
 from tests.support.console import csrf_token, sign_in
 from tests.support.factories import order
@@ -25,7 +25,7 @@ def history(ctx, clock, shop):
     clock.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     made = []
     for n in range(3):
-        invoice, _ = invoicing.create_invoice(ctx, shop.id, order(f"w-{n}"))
+        invoice, _ = invoice_creation.create_invoice(ctx, shop.id, order(f"w-{n}"))
         made.append(invoice)
     for n, invoice in enumerate(made[:2]):
         clock.now += timedelta(hours=5)
@@ -34,7 +34,7 @@ def history(ctx, clock, shop):
         )
     survey.answer_survey(ctx, made[0].link_code, SurveyAnswer(5, 4, 10, "Très pratique"))
     clock.now = datetime(2026, 10, 20, 9, 0, tzinfo=UTC)
-    invoicing.create_invoice(ctx, shop.id, order("older"))
+    invoice_creation.create_invoice(ctx, shop.id, order("older"))
     clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     refresh_merchant(ctx, shop.id)
     return made
@@ -86,7 +86,7 @@ def test_the_merchant_chooses_how_the_survey_is_asked(client, ctx, shop, history
 def test_the_payment_rate_splits_by_store(client, ctx, clock, shop, history):
     store = accounts.connect_store(ctx, shop.id, "shopify", "lune.myshopify.com", {"token": "x"})
     clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-    invoicing.create_invoice(ctx, shop.id, order("s-1", store_id=store.id))
+    invoice_creation.create_invoice(ctx, shop.id, order("s-1", store_id=store.id))
     clock.now = datetime(2026, 11, 30, 11, 0, tzinfo=UTC)  # older days: refreshed hourly
     refresh_merchant(ctx, shop.id)
     sign_in(client, ctx, shop.id)
@@ -125,9 +125,9 @@ def test_spend_entered_by_month_gives_the_acquisition_cost(client, ctx, shop, hi
 def test_the_invoice_list_as_csv_keeps_its_filters_and_defuses_formulas(client, ctx, shop):
     sign_in(client, ctx, shop.id)
     evil = CustomerDetails('=HYPERLINK("https://evil.example")', "a@example.fr", None, "fr")
-    invoicing.create_invoice(ctx, shop.id, order("csv-1", customer=evil))
+    invoice_creation.create_invoice(ctx, shop.id, order("csv-1", customer=evil))
     for n in range(120):  # more than one page of the list
-        invoicing.create_invoice(ctx, shop.id, order(f"csv-p-{n}"))
+        invoice_creation.create_invoice(ctx, shop.id, order(f"csv-p-{n}"))
     exported = client.get("/console/invoices.csv")
     assert exported.mimetype == "text/csv"
     rows = exported.get_data(as_text=True).splitlines()
