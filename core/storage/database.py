@@ -204,11 +204,6 @@ class Database:
                 cursor.close()
         return None if row is None else tuple(row)
 
-    def batched(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in a transaction shared with the concurrent writes of this process (group
-        commit); returns once it committed. For short, independent writes on a hot path."""
-        return self.group.run(work)
-
     def batched_together(self, write: BulkWrite[Any, T], item: Any) -> T:
         """`item` written by `write` together with the other items of its kind waiting for the
         same group commit; returns `write`'s result for it once that commit is done."""

@@ -1,16 +1,16 @@
 """Group commit: the writes of concurrent requests in one process share a transaction, so one
 durable commit (one fsync on SQLite with synchronous=FULL, one WAL flush on PostgreSQL) serves
-many of them. Each request hands its work and waits; it is answered only once the transaction
-holding its work committed, so a 2xx still means "on disk".
+many of them. Each request hands its item to a `BulkWrite` and waits; it is answered only once
+the transaction holding it committed, so a 2xx still means "on disk".
 
 No delay is added to form a batch: the writer takes whatever is queued, and while it commits,
 the requests that arrive meanwhile queue up for the next round. Under light load a batch is one
 request, as before; under a flood of webhooks, a commit carries everything that came during the
-previous one. A batch that fails is replayed one work at a time, so one bad write fails alone.
+previous one. A batch that fails is replayed one item at a time, so one bad write fails alone.
 
-Works of one kind may also share statements (`run_together`): a `BulkWrite` gets every item of
-its kind in the batch at once, so a flood of deliveries is a few multi-row INSERTs per commit
-rather than two statements each (on PostgreSQL, two round trips each).
+Items of one kind also share statements: their `BulkWrite` gets every item of its kind in the
+batch at once, so a flood of deliveries or invoice creations is a few multi-row INSERTs per
+commit rather than a few statements each (on PostgreSQL, round trips each).
 """
 
 from __future__ import annotations
@@ -37,20 +37,10 @@ class BulkWrite(Hashable, Protocol[I_contra, R_co]):
     def __call__(self, session: Session, items: Sequence[I_contra], /) -> Sequence[R_co]: ...
 
 
-class _Alone(Generic[T]):
-    """A plain work as a writer of its own: equal to no other, so it is called alone."""
-
-    def __init__(self, run: Callable[[Session], T]) -> None:
-        self.run = run
-
-    def __call__(self, session: Session, items: Sequence[None], /) -> list[T]:
-        return [self.run(session)]
-
-
 @dataclass
 class _Work(Generic[T]):
     write: BulkWrite[Any, T]
-    item: Any = None
+    item: Any
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
@@ -64,23 +54,17 @@ class GroupCommit:
         self._writer: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def run(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in a shared transaction; returns its result once that transaction
-        committed, or raises what it (or the commit) raised."""
-        return self._wait(_Work(_Alone(work)))
-
     def run_together(self, write: BulkWrite[Any, T], item: Any) -> T:
         """Have `write` write `item` along with the other items of its kind in the shared
-        transaction; returns its result for `item` once that transaction committed."""
-        return self._wait(_Work(write, item))
-
-    def _wait(self, item: _Work[T]) -> T:
+        transaction; returns its result for `item` once that transaction committed, or raises
+        what writing it (or the commit) raised."""
+        work: _Work[T] = _Work(write, item)
         self._start()
-        self._queue.put(item)
-        item.done.wait()
-        if item.error is not None:
-            raise item.error
-        result: T = item.result
+        self._queue.put(work)
+        work.done.wait()
+        if work.error is not None:
+            raise work.error
+        result: T = work.result
         return result
 
     def _start(self) -> None:

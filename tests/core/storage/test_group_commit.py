@@ -1,6 +1,6 @@
-"""Group commit: concurrent writes share one transaction, each is answered after its commit, and
-a failing write fails alone. On the real databases: writes from many threads at once all land,
-each thread answered with its own result."""
+"""Group commit: concurrent writes share one transaction, each is answered after its commit,
+items of one kind share one call, and a failing write fails alone. On the real databases:
+writes from many threads at once all land, each thread answered with its own result."""
 
 import threading
 from contextlib import contextmanager
@@ -10,6 +10,22 @@ from sqlalchemy import func, select
 
 from core.storage.group_commit import GroupCommit, _Work
 from core.storage.models import Merchant
+
+
+class Upper:
+    """A bulk writer that notes each item in the stand-in transaction and answers it in upper
+    case; an item of `failing` raises instead."""
+
+    def __init__(self, failing=()):
+        self.calls, self.failing = [], failing
+
+    def __call__(self, session, items):
+        self.calls.append(list(items))
+        for item in items:
+            if item in self.failing:
+                raise ZeroDivisionError(item)
+            session.current.append(item)
+        return [item.upper() for item in items]
 
 
 class Recorder:
@@ -50,12 +66,12 @@ def queue_behind_a_commit(recorder, group, write, names):
 
 
 def test_writes_that_arrive_during_a_commit_share_the_next_one():
-    recorder = Recorder()
+    recorder, upper = Recorder(), Upper()
     group = GroupCommit(recorder.transaction)
     results = {}
 
     def write(name):
-        results[name] = group.run(lambda session: session.current.append(name) or name.upper())
+        results[name] = group.run_together(upper, name)
 
     queue_behind_a_commit(recorder, group, write, list("bcde"))
     assert results == {"a": "A", "b": "B", "c": "C", "d": "D", "e": "E"}
@@ -66,12 +82,13 @@ def test_a_failing_write_fails_alone():
     recorder = Recorder()
     recorder.first = False
     group = GroupCommit(recorder.transaction)
-    assert group.run(lambda session: session.current.append("ok") or 1) == 1
+    upper = Upper(failing={"divide"})
+    assert group.run_together(upper, "ok") == "OK"
     with pytest.raises(RuntimeError, match="commit refused"):
-        group.run(lambda session: session.current.append("boom"))
+        group.run_together(upper, "boom")
     with pytest.raises(ZeroDivisionError):
-        group.run(lambda session: 1 / 0)
-    assert group.run(lambda session: session.current.append("after") or 2) == 2
+        group.run_together(upper, "divide")
+    assert group.run_together(upper, "after") == "AFTER"
 
 
 def test_concurrent_writes_on_a_real_database_all_land_each_with_its_result(database):
@@ -79,8 +96,8 @@ def test_concurrent_writes_on_a_real_database_all_land_each_with_its_result(data
 
     results = []
 
-    def add(n):
-        def work(session):
+    def add_merchants(session, numbers):
+        for n in numbers:
             session.add(
                 Merchant(
                     name=f"M{n}",
@@ -95,9 +112,10 @@ def test_concurrent_writes_on_a_real_database_all_land_each_with_its_result(data
                     created_at=datetime(2026, 3, 2, tzinfo=UTC),
                 )
             )
-            return n
+        return numbers
 
-        results.append(database.batched(work))
+    def add(n):
+        results.append(database.batched_together(add_merchants, n))
 
     threads = [threading.Thread(target=add, args=(n,)) for n in range(40)]
     for thread in threads:
@@ -122,21 +140,21 @@ class Together:
         return [item.upper() for item in items]
 
 
-def test_items_of_one_kind_share_one_call_and_plain_works_run_beside_them():
-    recorder, together = Recorder(), Together()
+def test_items_of_one_kind_share_one_call_and_other_kinds_run_beside_them():
+    recorder, together, other = Recorder(), Together(), Upper()
     group = GroupCommit(recorder.transaction)
     results = {}
 
     def write(name):
-        if name == "plain":
-            results[name] = group.run(lambda session: session.current.append(name) or "P")
+        if name == "other":
+            results[name] = group.run_together(other, name)
         else:
             results[name] = group.run_together(together, name)
 
-    queue_behind_a_commit(recorder, group, write, ["b", "c", "plain", "d"])
-    assert results == {"a": "A", "b": "B", "c": "C", "d": "D", "plain": "P"}
+    queue_behind_a_commit(recorder, group, write, ["b", "c", "other", "d"])
+    assert results == {"a": "A", "b": "B", "c": "C", "d": "D", "other": "OTHER"}
     assert together.calls[0] == ["a"] and sorted(together.calls[1]) == ["b", "c", "d"]
-    assert recorder.batches[1] == ["plain"]
+    assert other.calls == [["other"]] and recorder.batches[1] == ["other"]
 
 
 def test_a_failing_item_of_a_shared_call_fails_alone():
