@@ -9,9 +9,9 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -128,14 +128,25 @@ def create_api_key(ctx: ServiceContext, merchant_id: int, name: str) -> tuple[Ap
     return key, f"{API_KEY_PREFIX}_{public_id}_{secret}"
 
 
-_KEY_BY_PUBLIC_ID = select(
-    ApiKey.id, ApiKey.merchant_id, ApiKey.secret_hash, ApiKey.revoked_at, ApiKey.last_used_at
-).where(ApiKey.public_id == bindparam("public_id"))
+_MERCHANTS = cast(Table, Merchant.__table__)
+#: The key and its merchant's row, in one read: an API call needs both (a new invoice the
+#: merchant's settings), and every call pays this.
+_KEY_BY_PUBLIC_ID = (
+    select(
+        ApiKey.id.label("key_id"),
+        ApiKey.secret_hash.label("key_secret_hash"),
+        ApiKey.revoked_at.label("key_revoked_at"),
+        ApiKey.last_used_at.label("key_last_used_at"),
+        *_MERCHANTS.c,
+    )
+    .join_from(ApiKey, _MERCHANTS, ApiKey.merchant_id == _MERCHANTS.c.id)
+    .where(ApiKey.public_id == bindparam("public_id"))
+)
 
 
-def authenticate_api_key(ctx: ServiceContext, presented: str) -> int:
-    """The merchant id a presented key belongs to, or Unauthorized (same answer for every
-    failure, and the hash compared in constant time)."""
+def authenticate_api_key(ctx: ServiceContext, presented: str) -> Merchant:
+    """The merchant a presented key belongs to (a plain copy, read with the key), or
+    Unauthorized (same answer for every failure, and the hash compared in constant time)."""
     prefix, _, rest = presented.partition("_")
     public_id, _, secret = rest.partition("_")
     if prefix != API_KEY_PREFIX or not public_id or not secret:
@@ -145,15 +156,15 @@ def authenticate_api_key(ctx: ServiceContext, presented: str) -> int:
     # a write transaction would queue it behind the one writer.
     with ctx.db.single_read() as connection:
         key = connection.execute(_KEY_BY_PUBLIC_ID, {"public_id": public_id}).first()
-    expected = key.secret_hash if key is not None else _hash_secret("")
+    expected = key.key_secret_hash if key is not None else _hash_secret("")
     valid = hmac.compare_digest(expected, _hash_secret(secret))
-    if key is None or not valid or key.revoked_at is not None:
+    if key is None or not valid or key.key_revoked_at is not None:
         raise Unauthorized("invalid API key")
-    last_used = key.last_used_at
+    last_used = key.key_last_used_at
     if last_used is None or now - last_used >= LAST_USED_PRECISION:
         with ctx.db.transaction() as session:  # at most once a minute per key
-            session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-    return int(key.merchant_id)
+            session.execute(update(ApiKey).where(ApiKey.id == key.key_id).values(last_used_at=now))
+    return Merchant.copy_of(key._mapping)
 
 
 # Stores --------------------------------------------------------------------------------------

@@ -41,20 +41,37 @@ LINK_CODE_ATTEMPTS = 3
 def create_invoice(
     ctx: ServiceContext, merchant_id: int, request: InvoiceRequested
 ) -> tuple[Invoice, bool]:
+    """`create_invoice_for` the merchant with this id (its row read first, outside any
+    transaction)."""
+    with ctx.db.single_read() as connection:
+        row = connection.execute(_MERCHANT, {"merchant": merchant_id}).first()
+    if row is None:
+        raise NotFound(f"no merchant {merchant_id}")
+    return create_invoice_for(ctx, models.Merchant.copy_of(row._mapping), request)
+
+
+def create_invoice_for(
+    ctx: ServiceContext, merchant: models.Merchant, request: InvoiceRequested
+) -> tuple[Invoice, bool]:
     """The invoice for `request`, and whether it was created now.
 
-    Written with the creations that wait for the same group commit (one commit, and a few
-    statements, for many API calls or orders), returning once it committed. The same order
-    twice, even concurrently, gives one invoice: the INSERT is tried first and the database's
-    unique constraint decides; a replay or the loser of a race reads the existing row
-    afterwards (so the usual case, a new order, costs no look-up before it).
+    Prepared here, in the caller's thread, from the merchant's settings as read (customer,
+    amounts, dates, reminder schedule); numbered and written with the creations that wait for
+    the same group commit (one commit, and a few statements, for many API calls or orders),
+    returning once it committed. The group commit's writer holds the write lock (SQLite) or
+    the merchant's row lock (PostgreSQL) from its first statement to its commit, so it only
+    numbers and writes. The same order twice, even concurrently, gives one invoice: the INSERT
+    is tried first and the database's unique constraint decides; a replay or the loser of a
+    race reads the existing row afterwards (so the usual case, a new order, costs no look-up
+    before it).
     """
     for _ in range(LINK_CODE_ATTEMPTS):
+        new = prepare_invoice(ctx, merchant, request)
         try:
-            return ctx.db.batched_together(Creations(ctx), (merchant_id, request)), True
+            return ctx.db.batched_together(Creations(ctx), new), True
         except IntegrityError:
             with ctx.db.reading() as session:
-                existing = _find_by_source(session, merchant_id, request)
+                existing = _find_by_source(session, merchant.id, request)
             if existing is not None:
                 return _same_invoice(existing, request), False
             # else a link code collision (72 random bits): draw another
@@ -67,10 +84,14 @@ def create_invoice_in(
     """`create_invoice` inside the caller's transaction (an abandoned cart becomes its invoice
     in the same transaction that marks it invoiced): the INSERT in a savepoint, so a replay or
     a lost race reads the existing row and leaves the caller's transaction usable."""
+    merchant = session.get(models.Merchant, merchant_id)
+    if merchant is None:
+        raise NotFound(f"no merchant {merchant_id}")
     for _ in range(LINK_CODE_ATTEMPTS):
+        new = prepare_invoice(ctx, merchant, request)
         try:
             with session.begin_nested():
-                [invoice] = _insert_invoices(ctx, session, [(merchant_id, request)])
+                [invoice] = _insert_invoices(ctx, session, [new])
         except IntegrityError:
             existing = _find_by_source(session, merchant_id, request)
             if existing is not None:
@@ -90,9 +111,6 @@ def _same_invoice(existing: Invoice, request: InvoiceRequested) -> Invoice:
     return existing
 
 
-Creation = tuple[int, InvoiceRequested]  # the merchant, and what it asked for
-
-
 @dataclass(frozen=True)
 class Creations:
     """The creations waiting for one group commit, written together (`BulkWrite`). Any failure
@@ -101,12 +119,14 @@ class Creations:
 
     ctx: ServiceContext
 
-    def __call__(self, session: Session, creations: Sequence[Creation]) -> list[Invoice]:
+    def __call__(self, session: Session, creations: Sequence[PreparedInvoice]) -> list[Invoice]:
         return _insert_invoices(self.ctx, session, creations)
 
 
 @dataclass(frozen=True)
-class _NewInvoice:
+class PreparedInvoice:
+    """An invoice prepared from its merchant's settings, all but its number and id."""
+
     invoice: Invoice
     lines: list[dict[str, object]]
     settings: InvoiceSettings
@@ -117,11 +137,12 @@ class _NewInvoice:
 # (flush, identity map, one INSERT per line on SQLite) an invoice cost ~2 ms of CPU, most of it
 # SQLAlchemy's, while the merchant's numbering lock was held.
 _MERCHANTS = cast(Table, models.Merchant.__table__)
+_MERCHANT = select(_MERCHANTS).where(_MERCHANTS.c.id == bindparam("merchant"))
 _TAKE_NUMBERS = (
     update(_MERCHANTS)
     .where(_MERCHANTS.c.id == bindparam("merchant"))
     .values(last_invoice_sequence=_MERCHANTS.c.last_invoice_sequence + bindparam("count"))
-    .returning(*_MERCHANTS.c)
+    .returning(_MERCHANTS.c.invoice_prefix, _MERCHANTS.c.last_invoice_sequence)
 )
 _STORES = cast(Table, models.Store.__table__)
 _STORE_OWNERS = select(_STORES.c.id, _STORES.c.merchant_id).where(
@@ -139,21 +160,20 @@ _INSERT_LINES = insert(cast(Table, models.InvoiceLine.__table__))
 
 
 def _insert_invoices(
-    ctx: ServiceContext, session: Session, creations: Sequence[Creation]
+    ctx: ServiceContext, session: Session, made: Sequence[PreparedInvoice]
 ) -> list[Invoice]:
-    """Each creation's invoice row (already carrying its reminder schedule), lines, timeline
-    and jobs: one UPDATE per merchant numbers its invoices, then one INSERT each for all the
-    invoices, all their lines, each kind of timeline event and all their jobs. The invoices
-    returned are plain copies of what was written, ids and lines included: not in the
-    session."""
-    now = ctx.clock()
-    _check_stores(session, creations)
-    numbering = _take_numbers(session, Counter(merchant_id for merchant_id, _ in creations))
-    made = []
-    for merchant_id, request in creations:
-        merchant, sequence = numbering[merchant_id]
-        numbering[merchant_id] = merchant, sequence + 1
-        made.append(_new_invoice(ctx, merchant, sequence, request, now))
+    """Each prepared invoice numbered and written with its lines, timeline and jobs: one
+    UPDATE per merchant numbers its invoices, then one INSERT each for all the invoices (their
+    rows already carrying their reminder schedules), all their lines, each kind of timeline
+    event and all their jobs. The invoices returned are plain copies of what was written, ids
+    and lines included: not in the session."""
+    _check_stores(session, made)
+    numbering = _take_numbers(session, Counter(new.invoice.merchant_id for new in made))
+    for new in made:
+        prefix, sequence = numbering[new.invoice.merchant_id]
+        numbering[new.invoice.merchant_id] = prefix, sequence + 1
+        new.invoice.number = format_invoice_number(prefix, new.invoice.created_at.year, sequence)
+        new.invoice.reference_key = reference_key(new.invoice.number)
     inserted = session.execute(_INSERT_INVOICES, bound([_row_of(new.invoice) for new in made]))
     ids = {code: invoice_id for invoice_id, code in inserted}
     for new in made:
@@ -189,31 +209,29 @@ def _insert_invoices(
     return [new.invoice for new in made]
 
 
-def _check_stores(session: Session, creations: Sequence[Creation]) -> None:
+def _check_stores(session: Session, made: Sequence[PreparedInvoice]) -> None:
     """An order's store must be the merchant's own."""
-    stores = {request.store_id for _, request in creations if request.store_id is not None}
+    stores = {new.invoice.store_id for new in made if new.invoice.store_id is not None}
     if not stores:
         return
     owners = dict(session.execute(_STORE_OWNERS, {"ids": sorted(stores)}).all())
-    for merchant_id, request in creations:
-        if request.store_id is not None and owners.get(request.store_id) != merchant_id:
-            raise NotFound(f"no store {request.store_id}")
+    for new in made:
+        store = new.invoice.store_id
+        if store is not None and owners.get(store) != new.invoice.merchant_id:
+            raise NotFound(f"no store {store}")
 
 
-def _take_numbers(
-    session: Session, counts: dict[int, int]
-) -> dict[int, tuple[models.Merchant, int]]:
-    """Each merchant (a plain copy) with the first of the `count` next numbers of its
-    continuous sequence: its counter moved on under the row lock, the row read back by the
-    same statement. Merchants locked in id order: two processes' batches never deadlock."""
+def _take_numbers(session: Session, counts: dict[int, int]) -> dict[int, tuple[str, int]]:
+    """Each merchant's invoice prefix and the first of the `count` next numbers of its
+    continuous sequence: its counter moved on under the row lock, read back by the same
+    statement. Merchants locked in id order: two processes' batches never deadlock."""
     numbering = {}
     for merchant_id in sorted(counts):
         count = counts[merchant_id]
         row = session.execute(_TAKE_NUMBERS, {"merchant": merchant_id, "count": count}).first()
         if row is None:
             raise NotFound(f"no merchant {merchant_id}")
-        merchant = models.Merchant(**row._mapping)
-        numbering[merchant_id] = merchant, merchant.last_invoice_sequence - count + 1
+        numbering[merchant_id] = row.invoice_prefix, row.last_invoice_sequence - count + 1
     return numbering
 
 
@@ -230,14 +248,12 @@ def _shop_amount(shop_total: Money | None, currency: str) -> dict[str, object]:
     return {"shop_currency": shop_total.currency, "shop_total": shop_total.minor}
 
 
-def _new_invoice(
-    ctx: ServiceContext,
-    merchant: models.Merchant,
-    sequence: int,
-    request: InvoiceRequested,
-    now: datetime,
-) -> _NewInvoice:
-    """The invoice `request` asks for, numbered `sequence`, not yet written."""
+def prepare_invoice(
+    ctx: ServiceContext, merchant: models.Merchant, request: InvoiceRequested
+) -> PreparedInvoice:
+    """The invoice `request` asks for, prepared from the merchant's settings: all but its
+    number (taken under the write lock) and id."""
+    now = ctx.clock()
     customer = make_customer(
         request.customer.name,
         request.customer.email,
@@ -258,7 +274,6 @@ def _new_invoice(
     )
     if not request.draft:
         state = state.open()
-    number = format_invoice_number(merchant.invoice_prefix, now.year, sequence)
     lines: list[dict[str, object]] = [
         {
             "position": position,
@@ -275,8 +290,6 @@ def _new_invoice(
         store_id=request.store_id,
         source_kind=request.source_kind.value,
         external_id=request.external_id,
-        number=number,
-        reference_key=reference_key(number),
         link_code=new_link_code(),
         status=state.status,
         currency=content.currency,
@@ -306,7 +319,7 @@ def _new_invoice(
     # A period charged automatically sends nothing until its charge fails (`autopay`).
     planned = not (request.draft or request.autopay)
     due_steps = plan_reminders(ctx, invoice, merchant) if planned else []
-    return _NewInvoice(invoice, lines, settings, due_steps)
+    return PreparedInvoice(invoice, lines, settings, due_steps)
 
 
 def _row_of(invoice: Invoice) -> dict[str, object]:

@@ -9,6 +9,7 @@ one job per idempotency key, one link code per invoice.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -133,6 +134,13 @@ class Merchant(Base):
     #: None: no offer.
     early_payer_reward: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
+
+    @classmethod
+    def copy_of(cls, row: Mapping[Any, Any]) -> Merchant:
+        """A plain copy (in no session) of the merchant from a Core row holding its columns,
+        for the hot paths that read its settings without a session (an API call, a batch of
+        creations)."""
+        return cls(**{column.key: row[column] for column in cls.__table__.c})
 
 
 class Store(Base):

@@ -19,7 +19,7 @@ from core.links import payment_url
 from core.money import Money
 from core.services import invoice_creation, invoice_queries, invoicing, job_admin, payments
 from core.services.accounts import authenticate_api_key
-from core.storage.models import Invoice, Job, JobStatus
+from core.storage.models import Invoice, Job, JobStatus, Merchant
 from core.web import api_schemas as schemas
 from core.web.api_bank import add_bank_routes
 from core.web.api_billing import add_billing_routes
@@ -42,24 +42,24 @@ def rate_limit_key() -> str:
     attempts therefore count against whoever makes them (their address), never against the key
     they name: knowing a key's public id is not enough to lock its merchant out, and inventing
     public ids does not escape the per-address limit."""
-    merchant_id = _authenticated_merchant()
+    merchant = _authenticated_merchant()
     presented = api_key_from_request()
-    if merchant_id is not None and presented is not None:
+    if merchant is not None and presented is not None:
         return "key:" + presented.split("_")[1]
     return "ip:" + (request.remote_addr or "unknown")
 
 
-def _authenticated_merchant() -> int | None:
-    """The merchant of the request's API key, checked once per request (the rate limiter asks
-    first, the routes after); None without a valid key."""
+def _authenticated_merchant() -> Merchant | None:
+    """The merchant of the request's API key (read with it), checked once per request (the
+    rate limiter asks first, the routes after); None without a valid key."""
     if "api_merchant" not in g:
         presented = api_key_from_request()
         try:
             g.api_merchant = authenticate_api_key(services(), presented) if presented else None
         except Unauthorized:
             g.api_merchant = None
-    merchant_id: int | None = g.api_merchant
-    return merchant_id
+    merchant: Merchant | None = g.api_merchant
+    return merchant
 
 
 # Serialisation -------------------------------------------------------------------------------
@@ -183,10 +183,10 @@ def create_api_blueprint() -> Blueprint:
             return
         if api_key_from_request() is None:
             raise Unauthorized("send your API key as 'Authorization: Bearer <key>'")
-        merchant_id = _authenticated_merchant()
-        if merchant_id is None:
+        merchant = _authenticated_merchant()
+        if merchant is None:
             raise Unauthorized("invalid API key")
-        g.merchant_id = merchant_id
+        g.merchant_id = merchant.id
 
     add_message_routes(api, query_args)
     add_bank_routes(api, query_args)
@@ -201,8 +201,8 @@ def create_api_blueprint() -> Blueprint:
     @api.post("/invoices")
     def create_invoice() -> tuple[Response, int]:
         invoice_request = to_request(json_body(schemas.InvoiceCreate))
-        invoice, created = invoice_creation.create_invoice(
-            services(), g.merchant_id, invoice_request
+        invoice, created = invoice_creation.create_invoice_for(
+            services(), g.api_merchant, invoice_request
         )
         return jsonify(invoice_json(invoice)), 201 if created else 200
 

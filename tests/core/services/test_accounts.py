@@ -21,7 +21,7 @@ def test_api_keys_are_shown_once_stored_hashed_and_checked(ctx):
     with ctx.db.transaction() as session:
         stored = session.scalars(select(ApiKey)).one()
         assert clear.split("_", 2)[2] not in stored.secret_hash
-    assert accounts.authenticate_api_key(ctx, clear) == shop.id
+    assert accounts.authenticate_api_key(ctx, clear).id == shop.id
     for wrong in ("", "pl_", clear[:-1] + "x", clear.replace("pl_", "sk_"), f"pl_{'0' * 12}_abc"):
         with pytest.raises(Unauthorized):
             accounts.authenticate_api_key(ctx, wrong)

@@ -190,6 +190,12 @@ def stored_lines(ctx) -> dict[str, list[str]]:
         }
 
 
+def prepared(ctx, creations):
+    """Each (merchant, request) prepared as `create_invoice_for` does before the group
+    commit."""
+    return [invoice_creation.prepare_invoice(ctx, shop, request) for shop, request in creations]
+
+
 def test_creations_waiting_for_one_commit_are_a_few_statements(ctx):
     """However many creations share a commit: the stores checked in one read, each merchant's
     numbers taken in one UPDATE, then one INSERT each for the invoices, their lines, their
@@ -197,12 +203,15 @@ def test_creations_waiting_for_one_commit_are_a_few_statements(ctx):
     merchant, a draft without jobs."""
     lune, soleil = merchant(ctx), merchant(ctx, "Boutique Soleil")
     store = connect_store(ctx, soleil.id, "shopify", "soleil.myshopify.com", {"token": "t"})
-    batch = [
-        (lune.id, order("a", content=content("10.00", "20.00"))),
-        (soleil.id, order("b", store_id=store.id, content=content("30.00"))),
-        (lune.id, order("c", content=content("40.00"), draft=True)),
-        (lune.id, order("d", content=content("50.00", "60.00", "70.00"))),
-    ]
+    batch = prepared(
+        ctx,
+        [
+            (lune, order("a", content=content("10.00", "20.00"))),
+            (soleil, order("b", store_id=store.id, content=content("30.00"))),
+            (lune, order("c", content=content("40.00"), draft=True)),
+            (lune, order("d", content=content("50.00", "60.00", "70.00"))),
+        ],
+    )
     with counted_statements(ctx.db.engine) as counted, ctx.db.transaction() as session:
         made = invoice_creation.Creations(ctx)(session, batch)
     assert len(counted.statements) == 7, counted.statements
@@ -235,7 +244,8 @@ def test_a_failing_creation_leaves_its_batch_unwritten(ctx):
     shop = merchant(ctx)
     invoice_creation.create_invoice(ctx, shop.id, order("a"))
     with pytest.raises(IntegrityError), ctx.db.transaction() as session:
-        invoice_creation.Creations(ctx)(session, [(shop.id, order("b")), (shop.id, order("a"))])
+        batch = prepared(ctx, [(shop, order("b")), (shop, order("a"))])
+        invoice_creation.Creations(ctx)(session, batch)
     assert count(ctx, Invoice) == 1
     assert invoice_creation.create_invoice(ctx, shop.id, order("b"))[0].number.endswith("-000002")
 
