@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from core.services import invoice_creation
+from core.web import create_app
 from tests.support.factories import order
 
 
@@ -34,3 +35,17 @@ def test_failed_look_ups_share_one_budget_across_the_pages(client, ctx, shop):
     # The guesser is refused even a real code now; another customer behind the proxy is not.
     assert client.get(f"/i/{invoice.link_code}", **proxied("198.51.100.8")).status_code == 429
     assert client.get(f"/i/{invoice.link_code}", **proxied("198.51.100.9")).status_code == 200
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_pages_outlive_the_rate_limiter_s_redis(settings, clock, database, shop, tmp_path):
+    """Redis gone (a socket nobody listens on): the pages still answer, and the budget is
+    counted in the process's memory meanwhile rather than failing every page with a 500."""
+    gone = replace(settings, redis_url=f"redis+unix://{tmp_path}/gone.sock")
+    app = create_app(gone, clock, database)
+    invoice, _ = invoice_creation.create_invoice(app.extensions["paylink"], shop.id, order())
+    client = app.test_client()
+    assert client.get(f"/i/{invoice.link_code}", **proxied("198.51.100.10")).status_code == 200
+    guesses = [client.get("/i/AAAAAAAAAAAA", **proxied("198.51.100.11")) for _ in range(6)]
+    assert [answer.status_code for answer in guesses] == [404] * 5 + [429]
+    assert client.get(f"/i/{invoice.link_code}", **proxied("198.51.100.10")).status_code == 200
