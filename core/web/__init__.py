@@ -29,6 +29,7 @@ from core.web.lookup_budget import limit_failed_lookups
 from core.web.messages import create_messages_blueprint
 from core.web.metrics import install_metrics
 from core.web.pay import create_pay_blueprint
+from core.web.rate_counts import RateCounts, limit_blueprint
 from core.web.rate_limits import BlueprintLimiter
 from core.web.sessions import SessionOutsidePaymentPages
 from core.web.store_host import AppStoreHost
@@ -93,7 +94,7 @@ def create_app(
         proxied = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxied, x_proto=proxied)  # type: ignore[method-assign]
     limiter = BlueprintLimiter(
-        rate_limit_key,
+        client_address,
         app=app,
         storage_uri=settings.redis_url or "memory://",
         headers_enabled=True,
@@ -102,16 +103,20 @@ def create_app(
         in_memory_fallback_enabled=settings.redis_url is not None,
     )
     api = create_api_blueprint()
-    limiter.limit(settings.api_rate_limit)(api)
+    api_counts = RateCounts(limiter, settings.api_rate_limit, "api")
+    limit_blueprint(app, api.name, api_counts, rate_limit_key, headers=True)
     app.register_blueprint(api)
     pay = create_pay_blueprint()
-    limit_failed_lookups(pay, limiter, settings.pay_page_rate_limit, client_address)
+    lookups = RateCounts(limiter, settings.pay_page_rate_limit, "payment-link-lookups")
+    limit_failed_lookups(pay, lookups, client_address)
     app.register_blueprint(pay)
     webhooks = create_webhooks_blueprint()
     # Per payment account (one merchant's endpoint cannot be flooded into the database) and
     # per sending address (the providers' own servers send for every merchant: a larger one).
-    limiter.limit(settings.webhook_rate_limit, key_func=webhook_account)(webhooks)
-    limiter.limit(settings.webhook_address_rate_limit, key_func=client_address)(webhooks)
+    per_account = RateCounts(limiter, settings.webhook_rate_limit, "webhooks-account")
+    limit_blueprint(app, webhooks.name, per_account, webhook_account)
+    per_address = RateCounts(limiter, settings.webhook_address_rate_limit, "webhooks-address")
+    limit_blueprint(app, webhooks.name, per_address, client_address)
     app.register_blueprint(webhooks)
     if settings.sandbox_enabled:
         app.register_blueprint(create_sandbox_blueprint())

@@ -60,7 +60,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         413: "Body too large",
         415: "Body is not JSON",
         422: "Invalid input, field by field",
-        429: "Rate limit exceeded",
+        429: "Rate limit exceeded: `Retry-After` says in how many seconds to try again",
     }
     return {str(status): _json(schemas.Error, reasons[status]) for status in statuses}
 

@@ -1,10 +1,11 @@
-"""Flask-Limiter, asked only by the requests of the blueprints that have limits.
+"""Flask-Limiter, asked only by the requests of the blueprints that have limits of its own.
 
 Flask-Limiter looks at every request the app serves: even one it is told to skip (a request
 filter) goes through its whole per-request resolution of limits and exemptions, ~50 µs, a
 seventh of a cached payment page and more than a stored webhook's insert. Here the limiter's
-hook returns at once for a blueprint that has no limit of its own; the ones that do (the API,
-the provider webhooks, the console's sign-in) are limited exactly as before.
+hook returns at once for a blueprint that has no limit of its own. Only the console's sign-in
+has one now; the hot paths (the API, the provider webhooks, the payment pages) count on the
+limiter's storage themselves (`core.web.rate_counts`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from flask import request
 from flask_limiter import Limiter
 
 #: The blueprints whose routes carry limits (`core.web.create_app`).
-LIMITED_BLUEPRINTS = frozenset({"api", "webhooks", "console"})
+LIMITED_BLUEPRINTS = frozenset({"console"})
 
 
 class BlueprintLimiter(Limiter):

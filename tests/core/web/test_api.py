@@ -213,10 +213,13 @@ def test_rate_limit_per_api_key(settings, clock, database, shop):
     _, key = create_api_key(app.extensions["paylink"], shop.id, "limited")
     client = app.test_client()
     headers = {"Authorization": f"Bearer {key}"}
-    statuses = [client.get("/api/v1/invoices", headers=headers).status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
+    answers = [client.get("/api/v1/invoices", headers=headers) for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert [answer.headers["X-RateLimit-Remaining"] for answer in answers] == ["2", "1", "0", "0"]
+    assert {answer.headers["X-RateLimit-Limit"] for answer in answers} == {"3"}
     limited = client.get("/api/v1/invoices", headers=headers)
-    assert limited.is_json and limited.headers.get("Retry-After")
+    assert limited.is_json and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.json["error"]["message"] == "rate limit exceeded: 3 per 1 minute"
     _, other_key = create_api_key(app.extensions["paylink"], shop.id, "another key")
     other = client.get("/api/v1/invoices", headers={"Authorization": f"Bearer {other_key}"})
     assert other.status_code == 200  # each key has its own budget
@@ -235,6 +238,18 @@ def test_rate_limits_hold_across_processes_with_redis(
     statuses = [
         clients[n % 2].get("/api/v1/invoices", headers=headers).status_code for n in range(4)
     ]
+    assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_api_outlives_the_rate_limiter_s_redis(settings, clock, database, shop, tmp_path):
+    """Redis gone (a socket nobody listens on): calls are answered, limited in the process's
+    memory meanwhile, rather than failed with a 500."""
+    app = limited_app(settings, clock, database, "3 per minute", f"redis+unix://{tmp_path}/x")
+    _, key = create_api_key(app.extensions["paylink"], shop.id, "no redis")
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+    statuses = [client.get("/api/v1/invoices", headers=headers).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
 
 
