@@ -14,55 +14,61 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_limiter import Limiter
-from limits import RateLimitItem, WindowStats, parse
+from limits import RateLimitItem, WindowStats, parse_many
 from limits.storage import MemoryStorage
-from limits.strategies import FixedWindowRateLimiter, RateLimiter
+from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 #: How long counting stays in memory after the shared storage failed, before it is tried again.
 RETRY_SHARED_SECONDS = 30.0
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class RateCounts:
-    """One limit's counts per key (an address, an API key, a payment account) in one scope."""
+    """One setting's limits ("300 per minute", or several: "10/second;1000/day") counted per key
+    (an address, an API key, a payment account) in one scope."""
 
     def __init__(self, limiter: Limiter, limit: str, scope: str) -> None:
         self.limiter = limiter
-        self.item: RateLimitItem = parse(limit)
+        self.items: list[RateLimitItem] = parse_many(limit)
         self.scope = scope
         self.local = FixedWindowRateLimiter(MemoryStorage())
         self.failed_at: float | None = None
 
     def allows(self, key: str) -> bool:
-        """Whether `key` has some of its budget left (spending none)."""
-        return self._ask(lambda counts: counts.test(self.item, self.scope, key))
+        """Whether `key` has some of every budget left (spending none)."""
+        return all(self._ask("test", item, key) for item in self.items)
 
     def spend(self, key: str) -> bool:
-        """Spend one of `key`'s budget: False (and nothing spent) when none is left."""
-        return self._ask(lambda counts: counts.hit(self.item, self.scope, key))
+        """Spend one of each of `key`'s budgets in turn: False at the first one with none left
+        (as Flask-Limiter does, that one and the rest are not spent)."""
+        return all(self._ask("hit", item, key) for item in self.items)
 
-    def window(self, key: str) -> WindowStats:
-        """When `key`'s window ends (epoch seconds) and how much of its budget is left."""
-        return self._ask(lambda counts: counts.get_window_stats(self.item, self.scope, key))
+    def tightest(self, key: str) -> tuple[RateLimitItem, WindowStats]:
+        """The limit `key` has least left of, with its window (when it ends, in epoch seconds,
+        and what is left): what the answer's headers tell."""
+        windows = [(item, self._ask("get_window_stats", item, key)) for item in self.items]
+        return min(windows, key=lambda window: window[1].remaining)
 
-    def _ask(self, question: Callable[[RateLimiter], T]) -> T:
+    def _ask(self, question: str, item: RateLimitItem, key: str) -> Any:
+        """A strategy's `question` (`test`, `hit`, `get_window_stats`) about `key`'s count for
+        `item`, asked of the shared storage, or of this process's memory while that one
+        fails."""
         if self.failed_at is not None:
             if time.monotonic() - self.failed_at < RETRY_SHARED_SECONDS:
-                return question(self.local)
+                return getattr(self.local, question)(item, self.scope, key)
             self.failed_at = None
         try:
-            return question(self.limiter.limiter)
+            return getattr(self.limiter.limiter, question)(item, self.scope, key)
         except self.limiter.storage.base_exceptions as error:
             log.warning("rate limit storage unreachable, counting in memory: %s", error)
             self.failed_at = time.monotonic()
-            return question(self.local)
+            return getattr(self.local, question)(item, self.scope, key)
 
 
 def limit_blueprint(
@@ -85,10 +91,9 @@ def limit_blueprint(
         if headers:
             g.rate_counts = counts, spender
         if not counts.spend(spender):
-            reset_at, _ = counts.window(spender)
+            item, (reset_at, _) = counts.tightest(spender)
             raise TooManyRequests(
-                f"rate limit exceeded: {counts.item}",
-                retry_after=max(1, int(reset_at - time.time())),
+                f"rate limit exceeded: {item}", retry_after=max(1, int(reset_at - time.time()))
             )
 
     if headers:
@@ -98,8 +103,8 @@ def limit_blueprint(
             counted = g.get("rate_counts")
             if counted is not None:
                 spent, spender = counted
-                reset_at, remaining = spent.window(spender)
-                response.headers["X-RateLimit-Limit"] = str(spent.item.amount)
+                item, (reset_at, remaining) = spent.tightest(spender)
+                response.headers["X-RateLimit-Limit"] = str(item.amount)
                 response.headers["X-RateLimit-Remaining"] = str(remaining)
                 response.headers["X-RateLimit-Reset"] = str(int(reset_at))
             return response
