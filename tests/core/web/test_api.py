@@ -227,13 +227,12 @@ def test_rate_limit_per_api_key(settings, clock, database, shop):
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_every_limit_of_a_setting_applies(settings, clock, database, shop):
-    """"5 per minute;2 per hour": the hour's budget runs out first, and the headers tell of it."""
+    """ "5 per minute;2 per hour": the hour's budget runs out first, and the headers tell of it."""
     app = limited_app(settings, clock, database, "5 per minute;2 per hour")
     _, key = create_api_key(app.extensions["paylink"], shop.id, "two limits")
     client = app.test_client()
     answers = [
-        client.get("/api/v1/invoices", headers={"Authorization": f"Bearer {key}"})
-        for _ in range(3)
+        client.get("/api/v1/invoices", headers={"Authorization": f"Bearer {key}"}) for _ in range(3)
     ]
     assert [answer.status_code for answer in answers] == [200, 200, 429]
     assert [answer.headers["X-RateLimit-Limit"] for answer in answers] == ["2", "2", "2"]
