@@ -177,7 +177,7 @@ def _choice(
 
 
 def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
-    """A limit as Flask-Limiter reads it ("300 per minute", "10/second;1000/day"): a malformed
+    """A limit as `limits` reads it ("300 per minute", "10/second;1000/day"): a malformed
     one would silently turn the limit off, so it stops the start instead."""
     value = env.get(name) or default
     try:

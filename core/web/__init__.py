@@ -29,8 +29,7 @@ from core.web.lookup_budget import limit_failed_lookups
 from core.web.messages import create_messages_blueprint
 from core.web.metrics import install_metrics
 from core.web.pay import create_pay_blueprint
-from core.web.rate_counts import RateCounts, limit_blueprint
-from core.web.rate_limits import BlueprintLimiter
+from core.web.rate_counts import RateCounts, limit_blueprint, limit_view, rate_limit_storage
 from core.web.sessions import SessionOutsidePaymentPages
 from core.web.store_host import AppStoreHost
 from core.web.typography import unbroken
@@ -93,29 +92,21 @@ def create_app(
         # customer, not per proxy.
         proxied = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxied, x_proto=proxied)  # type: ignore[method-assign]
-    limiter = BlueprintLimiter(
-        client_address,
-        app=app,
-        storage_uri=settings.redis_url or "memory://",
-        headers_enabled=True,
-        key_prefix="paylink",
-        # If Redis goes away, keep limiting per process rather than failing every request.
-        in_memory_fallback_enabled=settings.redis_url is not None,
-    )
+    rate_storage = rate_limit_storage(settings.redis_url)
     api = create_api_blueprint()
-    api_counts = RateCounts(limiter, settings.api_rate_limit, "api")
+    api_counts = RateCounts(rate_storage, settings.api_rate_limit, "api")
     limit_blueprint(app, api.name, api_counts, rate_limit_key, headers=True)
     app.register_blueprint(api)
     pay = create_pay_blueprint()
-    lookups = RateCounts(limiter, settings.pay_page_rate_limit, "payment-link-lookups")
+    lookups = RateCounts(rate_storage, settings.pay_page_rate_limit, "payment-link-lookups")
     limit_failed_lookups(pay, lookups, client_address)
     app.register_blueprint(pay)
     webhooks = create_webhooks_blueprint()
     # Per payment account (one merchant's endpoint cannot be flooded into the database) and
     # per sending address (the providers' own servers send for every merchant: a larger one).
-    per_account = RateCounts(limiter, settings.webhook_rate_limit, "webhooks-account")
+    per_account = RateCounts(rate_storage, settings.webhook_rate_limit, "webhooks-account")
     limit_blueprint(app, webhooks.name, per_account, webhook_account)
-    per_address = RateCounts(limiter, settings.webhook_address_rate_limit, "webhooks-address")
+    per_address = RateCounts(rate_storage, settings.webhook_address_rate_limit, "webhooks-address")
     limit_blueprint(app, webhooks.name, per_address, client_address)
     app.register_blueprint(webhooks)
     if settings.sandbox_enabled:
@@ -123,9 +114,8 @@ def create_app(
     app.register_blueprint(create_messages_blueprint())
     install_metrics(app, ctx, settings.metrics_token, settings.metrics_multiprocess)
     init_console_auth(app)
-    login_limit = limiter.limit(
-        settings.login_rate_limit, key_func=client_address, methods=["POST"]
-    )
+    sign_ins = RateCounts(rate_storage, settings.login_rate_limit, "console-sign-in")
+    login_limit = limit_view(sign_ins, client_address, frozenset({"POST"}))
     app.register_blueprint(create_console_blueprint(login_limit))
     app.register_blueprint(create_logos_blueprint(settings.data_dir))
     connectors = build_connectors(settings)
@@ -135,19 +125,16 @@ def create_app(
         app.register_blueprint(connector.blueprint(store_host))
 
     @app.get("/")
-    @limiter.exempt
     def home() -> BaseResponse:
         """The address people open first leads to the console (its sign-in when signed out)."""
         return redirect(url_for("console.home"), code=302)
 
     @app.get("/favicon.ico")
-    @limiter.exempt
     def favicon() -> BaseResponse:
         """Browsers ask for it on any page without a link to an icon: ours, not a 404."""
         return redirect(url_for("static", filename="favicon.svg"), code=301)
 
     @app.get("/healthz")
-    @limiter.exempt
     def healthz() -> Response:
         """Liveness and readiness: answers only when the database does."""
         with db.engine.connect() as connection:

@@ -1,12 +1,13 @@
-"""Rate limits checked on the hot paths themselves, on the rate limiter's storage.
+"""Rate limits: the API's per key, the provider webhooks' per account and per address, the
+payment pages' budget of failed look-ups, the console's sign-in attempts.
 
-Flask-Limiter's per-request machinery (resolving each request's limits and exemptions, keeping
-them for the response's headers) costs more than a cached payment page, and about a tenth of
-an API call's CPU. The API, the provider webhooks and the payment pages' look-up budget count
-here instead, with `limits` (the library under Flask-Limiter) on Flask-Limiter's own storage:
-memory, or Redis shared by every process. When that storage fails (Redis gone), counting goes
-on in this process's memory until it answers again, as Flask-Limiter does for its own limits:
-an outage of the rate limiter must not take the payment pages or the API down with it.
+Counted with `limits` (fixed windows) in memory, or in Redis shared by every process, by a hook
+on the blueprints (or the one view) they limit. Flask-Limiter did this before; its per-request
+machinery (resolving every request's limits and exemptions, even a request it is told to skip,
+and keeping them for the response's headers) cost more than a cached payment page, and about a
+tenth of an API call. When Redis fails, counting goes on in this process's memory until it
+answers again: an outage of the rate limiter must not take the payment pages, the webhooks or
+the API down with it.
 """
 
 from __future__ import annotations
@@ -14,30 +15,41 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from functools import wraps
+from typing import Any, NoReturn
 
 from flask import Flask, Response, g, request
-from flask_limiter import Limiter
 from limits import RateLimitItem, WindowStats, parse_many
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 #: How long counting stays in memory after the shared storage failed, before it is tried again.
 RETRY_SHARED_SECONDS = 30.0
 
+#: Before every key in the shared storage: another application on the same Redis keeps apart.
+KEY_PREFIX = "paylink"
+
 log = logging.getLogger(__name__)
+
+
+def rate_limit_storage(redis_url: str | None) -> Storage:
+    """Where the counts live: Redis, shared by every process, or this process's memory."""
+    storage = storage_from_string(redis_url or "memory://")
+    assert isinstance(storage, Storage)  # a synchronous one: our URLs are not async schemes
+    return storage
 
 
 class RateCounts:
     """One setting's limits ("300 per minute", or several: "10/second;1000/day") counted per key
     (an address, an API key, a payment account) in one scope."""
 
-    def __init__(self, limiter: Limiter, limit: str, scope: str) -> None:
-        self.limiter = limiter
-        self.items: list[RateLimitItem] = parse_many(limit)
-        self.scope = scope
+    def __init__(self, storage: Storage, limit: str, scope: str) -> None:
+        self.storage = storage
+        self.shared = FixedWindowRateLimiter(storage)
         self.local = FixedWindowRateLimiter(MemoryStorage())
+        self.items: list[RateLimitItem] = parse_many(limit)
+        self.scope = f"{KEY_PREFIX}/{scope}"
         self.failed_at: float | None = None
 
     def allows(self, key: str) -> bool:
@@ -46,7 +58,7 @@ class RateCounts:
 
     def spend(self, key: str) -> bool:
         """Spend one of each of `key`'s budgets in turn: False at the first one with none left
-        (as Flask-Limiter does, that one and the rest are not spent)."""
+        (as Flask-Limiter did: that one and the rest are not spent)."""
         return all(self._ask("hit", item, key) for item in self.items)
 
     def tightest(self, key: str) -> tuple[RateLimitItem, WindowStats]:
@@ -64,8 +76,8 @@ class RateCounts:
                 return getattr(self.local, question)(item, self.scope, key)
             self.failed_at = None
         try:
-            return getattr(self.limiter.limiter, question)(item, self.scope, key)
-        except self.limiter.storage.base_exceptions as error:
+            return getattr(self.shared, question)(item, self.scope, key)
+        except self.storage.base_exceptions as error:
             log.warning("rate limit storage unreachable, counting in memory: %s", error)
             self.failed_at = time.monotonic()
             return getattr(self.local, question)(item, self.scope, key)
@@ -81,7 +93,7 @@ def limit_blueprint(
     """Refuse (429, with Retry-After) the requests to `blueprint`'s routes (and those of the
     blueprints nested in it) over `counts`' limit per `key`, before the blueprint's own hooks
     (authentication included: failed attempts count too). With `headers`, every answer
-    carries X-RateLimit-Limit, -Remaining and -Reset, as Flask-Limiter wrote them."""
+    carries X-RateLimit-Limit, -Remaining and -Reset."""
 
     @app.before_request
     def _spend() -> None:
@@ -91,10 +103,7 @@ def limit_blueprint(
         if headers:
             g.rate_counts = counts, spender
         if not counts.spend(spender):
-            item, (reset_at, _) = counts.tightest(spender)
-            raise TooManyRequests(
-                f"rate limit exceeded: {item}", retry_after=max(1, int(reset_at - time.time()))
-            )
+            _refuse(counts, spender)
 
     if headers:
 
@@ -108,3 +117,33 @@ def limit_blueprint(
                 response.headers["X-RateLimit-Remaining"] = str(remaining)
                 response.headers["X-RateLimit-Reset"] = str(int(reset_at))
             return response
+
+
+View = Callable[..., Any]
+
+
+def limit_view(
+    counts: RateCounts, key: Callable[[], str], methods: frozenset[str]
+) -> Callable[[View], View]:
+    """A decorator refusing (429) the `methods` requests to one view over `counts`' limit per
+    `key` (the console's sign-in: its form's POSTs, not the page)."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            if request.method in methods:
+                spender = key()
+                if not counts.spend(spender):
+                    _refuse(counts, spender)
+            return view(*args, **kwargs)
+
+        return limited
+
+    return decorate
+
+
+def _refuse(counts: RateCounts, spender: str) -> NoReturn:
+    item, (reset_at, _) = counts.tightest(spender)
+    raise TooManyRequests(
+        f"rate limit exceeded: {item}", retry_after=max(1, int(reset_at - time.time()))
+    )

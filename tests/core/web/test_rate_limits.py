@@ -1,38 +1,37 @@
-"""Flask-Limiter is asked only by the console's sign-in, the one limit left to it: the API, the
-provider webhooks, a payment page or a store's delivery never pay for its per-request
-resolution (the hot paths count on its storage themselves, `core.web.rate_counts`)."""
+"""Each limit is counted by the requests it limits, and by no other: a store's delivery or the
+health check never touch the counts, a payment page only reads its look-up budget, the
+console's sign-in page is free and only its form's POSTs count."""
 
-from flask import request
-from flask_limiter import Limiter
-from flask_limiter.util import get_qualified_name
-
-from core.web.rate_limits import LIMITED_BLUEPRINTS
+from core.web.rate_counts import KEY_PREFIX, RateCounts
 
 
-def test_only_limited_blueprints_ask_the_limiter(app, client, auth, invoice, monkeypatch):
+def test_each_request_counts_against_its_own_limits_only(client, auth, invoice, monkeypatch):
     asked = []
-    original = Limiter._check_request_limit
+    original = RateCounts._ask
 
-    def recording(self, *args, **kwargs):
-        asked.append(request.blueprint)
-        return original(self, *args, **kwargs)
+    def recording(self, question, item, key):
+        asked.append((self.scope.removeprefix(f"{KEY_PREFIX}/"), question))
+        return original(self, question, item, key)
 
-    monkeypatch.setattr(Limiter, "_check_request_limit", recording)
-    client.get(f"/i/{invoice.link_code}")
-    client.post("/connectors/shopify/webhooks", data=b"{}")
-    client.get("/healthz")
-    client.get("/api/v1/invoices", headers=auth)
-    client.post("/webhooks/sandbox/1", data=b"{}")
-    assert asked == []
-    client.get("/console/login")
-    assert list(dict.fromkeys(asked)) == ["console"]
+    monkeypatch.setattr(RateCounts, "_ask", recording)
 
+    def counted(request) -> list[tuple[str, str]]:
+        asked.clear()
+        request()
+        return sorted(set(asked))
 
-def test_every_limit_is_on_a_blueprint_the_hook_asks_about(app):
-    """A limit put on another blueprint later would silently never apply: this says so."""
-    (limiter,) = app.extensions["limiter"]
-    manager = limiter.limit_manager
-    views = {get_qualified_name(view): endpoint for endpoint, view in app.view_functions.items()}
-    on_routes = {views[route].split(".")[0] for route in manager._decorated_limits}
-    assert set(manager._blueprint_limits) | on_routes <= LIMITED_BLUEPRINTS
-    assert on_routes == {"console"}  # the sign-in
+    assert counted(lambda: client.post("/connectors/shopify/webhooks", data=b"{}")) == []
+    assert counted(lambda: client.get("/healthz")) == []
+    assert counted(lambda: client.get("/console/login")) == []
+    assert counted(lambda: client.get(f"/i/{invoice.link_code}")) == [
+        ("payment-link-lookups", "test")
+    ]
+    assert counted(lambda: client.get("/api/v1/invoices", headers=auth)) == [
+        ("api", "get_window_stats"),
+        ("api", "hit"),
+    ]
+    assert counted(lambda: client.post("/webhooks/sandbox/1", data=b"{}")) == [
+        ("webhooks-account", "hit"),
+        ("webhooks-address", "hit"),
+    ]
+    assert counted(lambda: client.post("/console/login", data={})) == [("console-sign-in", "hit")]
