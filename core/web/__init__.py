@@ -29,7 +29,7 @@ from core.web.lookup_budget import limit_failed_lookups
 from core.web.messages import create_messages_blueprint
 from core.web.metrics import install_metrics
 from core.web.pay import create_pay_blueprint
-from core.web.rate_counts import RateCounts, limit_blueprint, limit_view, rate_limit_storage
+from core.web.rate_counts import RateCounts, limit_blueprint, rate_limit_storage
 from core.web.sessions import SessionOutsidePaymentPages
 from core.web.store_host import AppStoreHost
 from core.web.typography import unbroken
@@ -115,8 +115,7 @@ def create_app(
     install_metrics(app, ctx, settings.metrics_token, settings.metrics_multiprocess)
     init_console_auth(app)
     sign_ins = RateCounts(rate_storage, settings.login_rate_limit, "console-sign-in")
-    login_limit = limit_view(sign_ins, client_address, frozenset({"POST"}))
-    app.register_blueprint(create_console_blueprint(login_limit))
+    app.register_blueprint(create_console_blueprint(sign_ins, client_address))
     app.register_blueprint(create_logos_blueprint(settings.data_dir))
     connectors = build_connectors(settings)
     app.extensions["paylink.connectors"] = connectors

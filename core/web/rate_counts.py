@@ -2,12 +2,12 @@
 payment pages' budget of failed look-ups, the console's sign-in attempts.
 
 Counted with `limits` (fixed windows) in memory, or in Redis shared by every process, by a hook
-on the blueprints (or the one view) they limit. Flask-Limiter did this before; its per-request
-machinery (resolving every request's limits and exemptions, even a request it is told to skip,
-and keeping them for the response's headers) cost more than a cached payment page, and about a
-tenth of an API call. When Redis fails, counting goes on in this process's memory until it
-answers again: an outage of the rate limiter must not take the payment pages, the webhooks or
-the API down with it.
+on the blueprints they limit (the sign-in form counts its own POSTs). Flask-Limiter did this
+before; its per-request machinery (resolving every request's limits and exemptions, even a
+request it is told to skip, and keeping them for the response's headers) cost more than a
+cached payment page, and about a tenth of an API call. When Redis fails, counting goes on in
+this process's memory until it answers again: an outage of the rate limiter must not take the
+payment pages, the webhooks or the API down with it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, NoReturn
 
 from flask import Flask, Response, g, request
@@ -66,6 +65,11 @@ class RateCounts:
         and what is left): what the answer's headers tell."""
         windows = [(item, self._ask("get_window_stats", item, key)) for item in self.items]
         return min(windows, key=lambda window: window[1].remaining)
+
+    def retry_after(self, key: str) -> int:
+        """In how many seconds (at least 1) `key` has some of its tightest budget again."""
+        _, (reset_at, _) = self.tightest(key)
+        return max(1, int(reset_at - time.time()))
 
     def _ask(self, question: str, item: RateLimitItem, key: str) -> Any:
         """A strategy's `question` (`test`, `hit`, `get_window_stats`) about `key`'s count for
@@ -119,31 +123,6 @@ def limit_blueprint(
             return response
 
 
-View = Callable[..., Any]
-
-
-def limit_view(
-    counts: RateCounts, key: Callable[[], str], methods: frozenset[str]
-) -> Callable[[View], View]:
-    """A decorator refusing (429) the `methods` requests to one view over `counts`' limit per
-    `key` (the console's sign-in: its form's POSTs, not the page)."""
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def limited(*args: Any, **kwargs: Any) -> Any:
-            if request.method in methods:
-                spender = key()
-                if not counts.spend(spender):
-                    _refuse(counts, spender)
-            return view(*args, **kwargs)
-
-        return limited
-
-    return decorate
-
-
 def _refuse(counts: RateCounts, spender: str) -> NoReturn:
-    item, (reset_at, _) = counts.tightest(spender)
-    raise TooManyRequests(
-        f"rate limit exceeded: {item}", retry_after=max(1, int(reset_at - time.time()))
-    )
+    item, _ = counts.tightest(spender)
+    raise TooManyRequests(f"rate limit exceeded: {item}", retry_after=counts.retry_after(spender))

@@ -5,7 +5,7 @@ form with a CSRF token, and another merchant's objects answering 404 like missin
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, request, url_for
@@ -42,6 +42,7 @@ from core.web.console.pages import (
 )
 from core.web.console.texts import console_text, said
 from core.web.current import services
+from core.web.rate_counts import RateCounts
 
 
 def _safe_next() -> str | None:
@@ -74,14 +75,21 @@ CONSOLE_AREAS = (
 )
 
 
-def create_console_blueprint(login_limit: Any) -> Blueprint:
+def create_console_blueprint(sign_ins: RateCounts, address: Callable[[], str]) -> Blueprint:
+    """The console; `sign_ins` limits the sign-in form's attempts per `address`."""
     console = Blueprint("console", __name__, url_prefix="/console")
 
     @console.route("/login", methods=["GET", "POST"])
-    @login_limit
     def login() -> Response | BaseResponse:
         form = LoginForm(meta=form_locales())
         error = None
+        if request.method == "POST" and not sign_ins.spend(address()):
+            # The form again, saying why and for how long, rather than a bare error page.
+            wait = sign_ins.retry_after(address())
+            message = console_text(language(), "too_many_attempts", minutes=-(-wait // 60))
+            refused = render("console/login.html", status=429, form=form, error=message)
+            refused.headers["Retry-After"] = str(wait)
+            return refused
         if submitted(form):
             try:
                 user = merchant_users.authenticate(

@@ -25,7 +25,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "email": "Email",
         "password": "Mot de passe",
         "wrong_credentials": "Email ou mot de passe incorrect.",
-        "too_many_attempts": "Trop de tentatives : réessayez dans une minute.",
+        "too_many_attempts": "Trop de tentatives depuis cette adresse : réessayez dans "
+        "{minutes} min.",
         "invoices": "Factures",
         "new_invoice": "Nouvelle facture",
         "customer_name": "Nom du client",
@@ -605,7 +606,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "email": "Email",
         "password": "Password",
         "wrong_credentials": "Wrong email or password.",
-        "too_many_attempts": "Too many attempts: try again in a minute.",
+        "too_many_attempts": "Too many attempts from this address: try again in {minutes} min.",
         "invoices": "Invoices",
         "new_invoice": "New invoice",
         "customer_name": "Customer name",

@@ -236,8 +236,16 @@ def test_sign_in_attempts_are_limited_per_address(app, client, user):
 
     settings = replace(app.config["PAYLINK_SETTINGS"], login_rate_limit="3 per minute")
     limited = create_app(settings, database=app.extensions["paylink"].db).test_client()
-    statuses = [sign_in(limited, password="guess").status_code for _ in range(4)]
-    assert statuses == [401, 401, 401, 429]
+    answers = [sign_in(limited, password="guess") for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [401, 401, 401, 429]
+    refused = answers[-1]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    # The sign-in form again, saying why in the merchant's words, not an error page.
+    page = refused.get_data(as_text=True)
+    assert "Trop de tentatives depuis cette adresse : réessayez dans 1 min." in page
+    assert 'name="password"' in page
+    # The page itself is never refused: only the form's attempts count.
+    assert limited.get("/console/login").status_code == 200
 
 
 def test_create_an_invoice_from_the_console(signed_in, ctx, shop, run_jobs):
