@@ -2,7 +2,10 @@
 health check never touch the counts, a payment page only reads its look-up budget, the
 console's sign-in page is free and only its form's POSTs count."""
 
-from core.web.rate_counts import KEY_PREFIX, RateCounts
+from limits import parse_many
+from limits.strategies import FixedWindowRateLimiter
+
+from core.web.rate_counts import KEY_PREFIX, SWEEP_SECONDS, RateCounts, SweptMemoryStorage
 
 
 def test_each_request_counts_against_its_own_limits_only(client, auth, invoice, monkeypatch):
@@ -35,3 +38,15 @@ def test_each_request_counts_against_its_own_limits_only(client, auth, invoice, 
         ("webhooks-address", "hit"),
     ]
     assert counted(lambda: client.post("/console/login", data={})) == [("console-sign-in", "hit")]
+
+
+def test_counts_in_memory_sweep_once_a_second_not_a_thread_per_count():
+    storage = SweptMemoryStorage()
+    limiter = FixedWindowRateLimiter(storage)
+    item = parse_many("1000/minute")[0]
+    for _ in range(50):
+        assert limiter.hit(item, "key")
+    # The library's own hook would have left its 10 ms timer, restarted after each firing.
+    assert storage.timer.interval == SWEEP_SECONDS == 1.0
+    assert storage.timer.daemon
+    assert limiter.get_window_stats(item, "key").remaining == 950
