@@ -104,7 +104,7 @@ def raw_period(database: Database, merchant_id: int, since: datetime, until: dat
                 Invoice.paid_at.is_not(None),
             )
         ).all()
-    hours = sorted((paid - made).total_seconds() // 3600 for made, paid in delays)
+    hours = sorted((paid - made).total_seconds() // 3600 for made, paid in delays if paid)
     return (*cohort, collected, hours[len(hours) // 2] if hours else None)
 
 

@@ -22,6 +22,7 @@ import json
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from flask import Flask, request
@@ -230,9 +231,7 @@ def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None
             ),
         }
         for platform, path, delivery in platforms:
-            runs[f"{platform} ({engine})"] = lambda path=path, delivery=delivery: measure(
-                app_base, path, delivery
-            )
+            runs[f"{platform} ({engine})"] = partial(measure, app_base, path, delivery)
         try:
             results = load.interleaved(runs)
             load.table(
