@@ -42,11 +42,11 @@ class SweptMemoryStorage(MemoryStorage):
 
     The library sweeps on a 10 ms `threading.Timer` that the next count restarts once it has
     fired: under load, a new thread for nearly every request counted (a few percent of an API
-    call). The sweep only frees memory: every count already drops its own expired window
+    call). The sweep only frees memory: every count already drops its own expired fixed window
     before it reads it (`MemoryStorage.get`), so sweeping less often changes no answer. The
     override is of the library's private hook (`__schedule_expiry`, name-mangled);
-    tests/core/web/test_rate_limits.py counts the threads, so a `limits` that renames it fails
-    there, not in production."""
+    tests/core/web/test_rate_limits.py checks the timer counting leaves behind, so a `limits`
+    that renames the hook fails there, not in production."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,8 +55,10 @@ class SweptMemoryStorage(MemoryStorage):
 
     def _MemoryStorage__schedule_expiry(self) -> None:
         if not self.timer.is_alive():
-            self.timer = self._sweep()
-            self.timer.start()
+            # Started through a local name: two threads arriving together each start their
+            # own timer (one sweep more), never the same one twice (a RuntimeError).
+            self.timer = timer = self._sweep()
+            timer.start()
 
     def _sweep(self) -> threading.Timer:
         expire = self._MemoryStorage__expire_events  # type: ignore[attr-defined]
