@@ -12,6 +12,7 @@ import argparse
 import hmac
 import json
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -87,24 +88,24 @@ def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None
         rounds = iter(range(1, 10_000))
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
 
-        def measure(base: str, path: str) -> load.Result:
+        def measure(server: subprocess.Popen[bytes], base: str, path: str) -> load.Result:
             offset = next(rounds) * 1_000_000
             batch = [
                 ("POST", path, headers, invoice_body(offset + n)) for n in range(args.requests)
             ]
-            return load.wrk(f"{base}{path}", args.seconds, requests=batch)
+            return load.wrk(f"{base}{path}", args.seconds, requests=batch, server=server)
 
         try:
             results = load.interleaved(
                 {
                     f"POST /api/v1/invoices ({engine})": lambda: measure(
-                        f"http://127.0.0.1:{port}", "/api/v1/invoices"
+                        app_server, f"http://127.0.0.1:{port}", "/api/v1/invoices"
                     ),
                     f"bare Flask POST ({engine})": lambda: measure(
-                        f"http://127.0.0.1:{bare_port}", "/bare"
+                        bare_server, f"http://127.0.0.1:{bare_port}", "/bare"
                     ),
                     f"floor: key+JSON+INSERT ({engine})": lambda: measure(
-                        f"http://127.0.0.1:{floor_port}", "/floor"
+                        floor_server, f"http://127.0.0.1:{floor_port}", "/floor"
                     ),
                 }
             )

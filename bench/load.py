@@ -5,7 +5,10 @@ apt-get) and says so loudly when it cannot, in which case the benchmarks stop ra
 measure the Python client instead.
 
 Every comparison is run interleaved (endpoint, bare, floor, endpoint, ...) three times and the
-medians are printed, so a machine's drift hits all of them alike.
+medians are printed, so a machine's drift hits all of them alike. Beside each rate, the server's
+CPU time per request served (gunicorn's processes, user and system, from /proc; PostgreSQL's
+own processes not counted): on a shared machine whose speed drifts between runs, the steadier
+measure of what a change saved.
 """
 
 from __future__ import annotations
@@ -42,6 +45,23 @@ class Result:
     rate: float  # requests per second
     p50_ms: float
     p99_ms: float
+    cpu_ms: float | None = None  # the server's CPU time per request served, when measured
+
+
+def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
+    """The CPU time (user and system) a server has used so far: its own process and its
+    children's (gunicorn's workers), read from /proc."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # After the command's closing parenthesis: state, ppid, ..., utime, stime.
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # a process that ended meanwhile
+            continue
+        pid = int(stat.parent.name)
+        if pid == server.pid or int(fields[1]) == server.pid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _milliseconds(text: str) -> float:
@@ -57,12 +77,14 @@ def wrk(
     requests: Sequence[tuple[str, str, dict[str, str], bytes]] = (),
     headers: dict[str, str] | None = None,
     rate: int | None = None,
+    server: subprocess.Popen[bytes] | None = None,
 ) -> Result:
     """Throughput with keep-alive connections; `requests` (method, path, headers, body) are
     sent in turn when given, else GETs of `url` (with `headers`). With `rate`, latency at about
     that many requests a second instead (prepared requests that must each differ, which `hey`
     cannot send): each of 10 connections waits 10/rate s between its requests, so the served
-    rate is a little under `rate` and is printed as measured."""
+    rate is a little under `rate` and is printed as measured. With `server`, its CPU time per
+    request served too."""
     if rate:
         connections = PACED_CONNECTIONS
     if requests:
@@ -75,7 +97,9 @@ def wrk(
             script = Path(folder) / "requests.lua"
             script.write_text(_lua(requests, rate))
             command += ["-s", str(script)]
+        cpu_before = server_cpu_seconds(server) if server else 0.0
         done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+        cpu = server_cpu_seconds(server) - cpu_before if server else None
     out = done.stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
@@ -83,7 +107,8 @@ def wrk(
     served = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _milliseconds(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _milliseconds(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    return Result(served, p50, p99)
+    answered = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return Result(served, p50, p99, cpu * 1000 / answered if cpu is not None and answered else None)
 
 
 def _lua_string(value: str | bytes) -> str:
@@ -163,6 +188,7 @@ def interleaved(runs: dict[str, Callable[[], Result]], rounds: int = 3) -> dict[
             statistics.median(r.rate for r in results),
             statistics.median(r.p50_ms for r in results),
             statistics.median(r.p99_ms for r in results),
+            statistics.median(cpu) if (cpu := [r.cpu_ms for r in results if r.cpu_ms]) else None,
         )
         for name, results in found.items()
     }
@@ -171,7 +197,7 @@ def interleaved(runs: dict[str, Callable[[], Result]], rounds: int = 3) -> dict[
 def table(title: str, results: dict[str, Result], bare: str, floor: str | None = None) -> None:
     print(f"\n{title}")
     header = f"{'endpoint':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x bare':>7}"
-    print(header + (f" {'x floor':>8}" if floor else ""))
+    print(header + (f" {'x floor':>8}" if floor else "") + f" {'CPU ms/req':>11}")
     for name, result in results.items():
         line = (
             f"{name:<34} {result.rate:8.0f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} "
@@ -179,6 +205,7 @@ def table(title: str, results: dict[str, Result], bare: str, floor: str | None =
         )
         if floor:
             line += f" {result.rate / results[floor].rate:8.2f}"
+        line += f" {result.cpu_ms:11.2f}" if result.cpu_ms is not None else f" {'-':>11}"
         print(line, flush=True)
 
 

@@ -142,12 +142,18 @@ def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None
             )  # the bytes as sent, still compressed
             results = load.interleaved(
                 {
-                    f"GET /i/<code> ({engine})": lambda: load.wrk(page_url, args.seconds),
-                    f"GET /i/<code>, compressed ({engine})": lambda: load.wrk(
-                        page_url, args.seconds, headers=PHONE
+                    f"GET /i/<code> ({engine})": lambda: load.wrk(
+                        page_url, args.seconds, server=page_server
                     ),
-                    f"bare Flask GET ({engine})": lambda: load.wrk(bare_url, args.seconds),
-                    f"floor: one read ({engine})": lambda: load.wrk(floor_url, args.seconds),
+                    f"GET /i/<code>, compressed ({engine})": lambda: load.wrk(
+                        page_url, args.seconds, headers=PHONE, server=page_server
+                    ),
+                    f"bare Flask GET ({engine})": lambda: load.wrk(
+                        bare_url, args.seconds, server=bare_server
+                    ),
+                    f"floor: one read ({engine})": lambda: load.wrk(
+                        floor_url, args.seconds, server=floor_server
+                    ),
                 }
             )
             load.table(

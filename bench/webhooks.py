@@ -19,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import json
+import subprocess
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -215,23 +216,28 @@ def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None
         rounds = iter(range(1, 10_000))
 
         def measure(
-            base: str, path: str, delivery: Delivery, rate: int | None = None
+            server: subprocess.Popen[bytes],
+            base: str,
+            path: str,
+            delivery: Delivery,
+            rate: int | None = None,
         ) -> load.Result:
             offset = next(rounds) * 1_000_000
             batch = prepared(delivery, path, args.deliveries, offset)
-            return load.wrk(f"{base}{path}", args.seconds, requests=batch, rate=rate)
+            url = f"{base}{path}"
+            return load.wrk(url, args.seconds, requests=batch, rate=rate, server=server)
 
         app_base = f"http://127.0.0.1:{port}"
         runs = {
             f"bare Flask POST ({engine})": lambda: measure(
-                f"http://127.0.0.1:{bare_port}", "/bare", shopify_delivery
+                bare_server, f"http://127.0.0.1:{bare_port}", "/bare", shopify_delivery
             ),
             f"floor: HMAC+JSON+INSERT ({engine})": lambda: measure(
-                f"http://127.0.0.1:{floor_port}", "/floor", shopify_delivery
+                floor_server, f"http://127.0.0.1:{floor_port}", "/floor", shopify_delivery
             ),
         }
         for platform, path, delivery in platforms:
-            runs[f"{platform} ({engine})"] = partial(measure, app_base, path, delivery)
+            runs[f"{platform} ({engine})"] = partial(measure, app_server, app_base, path, delivery)
         try:
             results = load.interleaved(runs)
             load.table(
@@ -241,7 +247,7 @@ def run(engine: str, database_url: str | None, args: argparse.Namespace) -> None
                 f"floor: HMAC+JSON+INSERT ({engine})",
             )
             for platform, path, delivery in platforms:
-                paced = measure(app_base, path, delivery, PACED_RATE)
+                paced = measure(app_server, app_base, path, delivery, PACED_RATE)
                 print(
                     f"{platform} ({engine}) at a constant {PACED_RATE} req/s (wrk, paced): "
                     f"{paced.rate:.0f} req/s served, p50 {paced.p50_ms:.1f} ms, "
