@@ -32,7 +32,7 @@ from core.web.pay import create_pay_blueprint
 from core.web.rate_counts import RateCounts, limit_blueprint, rate_limit_storage
 from core.web.sessions import SessionOutsidePaymentPages
 from core.web.store_host import AppStoreHost
-from core.web.typography import unbroken
+from core.web.typography import readable_phone, unbroken
 from core.web.webhooks import create_webhooks_blueprint
 
 
@@ -75,6 +75,7 @@ def create_app(
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.add_template_filter(unbroken)
+    app.add_template_filter(readable_phone)
     app.session_interface = SessionOutsidePaymentPages()
     db = database or Database(settings.database_url)
     ctx = ServiceContext(

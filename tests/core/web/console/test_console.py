@@ -182,7 +182,7 @@ def test_resend_queues_a_new_message_of_its_own(signed_in, ctx, shop, run_jobs):
         steps = [m.step for m in session.scalars(select(Message).order_by(Message.id))]
     assert steps[0] == "invoice" and steps[1].startswith("resend-1-")
     log = signed_in.get("/console/messages").get_data(as_text=True)
-    assert "Bonjour Marie" in log and "gsm7" in log
+    assert "Bonjour Marie" in log and "160 caractères par SMS" in log and "gsm7" not in log
 
 
 def test_branding_saves_name_colour_and_a_checked_logo(signed_in, ctx, shop, client):
@@ -544,6 +544,7 @@ def test_the_invoice_page_speaks_words_not_identifiers(signed_in, ctx, shop, clo
     page = signed_in.get(f"/console/invoices/{invoice.id}").get_data(as_text=True)
     assert "relance 1" in page and "facture annulée" in page and "commande annulée" in page
     assert "reminder-1" not in page
+    assert "+33\u00a06" in page and "+33612345678" not in page  # the phone, grouped
 
 
 def test_a_message_held_by_the_night_says_when_it_will_go(signed_in, ctx, shop, clock, run_jobs):
