@@ -102,7 +102,7 @@ class Kpis:
     cart_collected: int
     sms_segments: int
     sms_cost_micros: int
-    cost_per_collected: float | None  # what messages cost per major unit collected
+    cost_per_collected: float | None  # what messages cost, as a part of what was collected
     paid_after_step: Mapping[str, int]
     by_channel: Mapping[str, tuple[int, int]]
     by_method: Mapping[str, tuple[int, int]]

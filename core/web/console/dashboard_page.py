@@ -55,6 +55,11 @@ class Formats:
     def rate(self, value: float | None) -> str:
         return "—" if value is None else format_percent(value, "#,##0.#%", locale=self.locale)
 
+    def share(self, value: float | None) -> str:
+        """A small part of a whole (messages' cost against the money collected: a few tenths
+        of a percent), to the hundredth of a percent."""
+        return "—" if value is None else format_percent(value, "#,##0.##%", locale=self.locale)
+
     def number(self, value: float | None, digits: int = 0) -> str:
         if value is None:
             return "—"

@@ -49,6 +49,8 @@ def test_the_home_page_is_the_dashboard_with_its_figures(client, ctx, shop, hist
     assert "151,00" in page  # collected
     assert "Très pratique" in page and "NPS 100" in page
     assert "Avant tout message" in page  # no worker ran: paid before any message went out
+    # No message cost yet against 151,00 € collected: a share, in no particular currency.
+    assert re.search(r'part de l&#39;encaissé</h2><p class="kpi-value">0\s?%</p>', page)
 
 
 def test_charts_are_svg_images_with_nothing_to_run_or_fetch(client, ctx, shop, history):
