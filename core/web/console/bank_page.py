@@ -103,10 +103,14 @@ def _summary(summary: reconciliation.ImportSummary) -> str:
         lines=summary.lines,
         matched=summary.matched,
         queued=summary.unmatched,
-        collected=collected or "0",
+        collected=f" ({collected})" if collected else "",
     )
-    if summary.duplicates or summary.already_imported:
+    if summary.already_imported:  # a whole statement seen before
+        text += " " + console_text(lang, "bank_already_statements", count=summary.already_imported)
+    if summary.duplicates:  # lines of a new statement that an earlier one carried
         text += " " + console_text(lang, "bank_already", count=summary.duplicates)
+    if summary.already_imported or summary.duplicates:
+        text += " " + console_text(lang, "bank_nothing_twice")
     return text
 
 

@@ -358,10 +358,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "bank_preset.la-banque-postale": "CSV La Banque Postale",
         "bank_preset.iso": "CSV simple (date, amount, label, payer)",
         "bank_import_button": "Importer",
-        "bank_imported": "{lines} lignes lues : {matched} virements ont réglé leur facture"
-        " ({collected}), {queued}"
-        " attendent votre décision.",
-        "bank_already": "{count} lignes étaient déjà importées : rien n'a été compté deux fois.",
+        # Counts after a colon, as elsewhere in the console: right for 0, 1 or many.
+        "bank_imported": "Lignes lues\u00a0: {lines} · réglées par virement\u00a0: {matched}"
+        "{collected} · en attente de votre décision\u00a0: {queued}.",
+        "bank_already_statements": "Relevés déjà importés\u00a0: {count}.",
+        "bank_already": "Lignes déjà importées\u00a0: {count}.",
+        "bank_nothing_twice": "Rien n'a été compté deux fois.",
         "bank_queue": "Virements à rapprocher",
         "bank_queue_empty": "Aucun virement n'attend : tout ce qui est arrivé a trouvé sa facture.",
         "bank_booked": "reçu le {date}",
@@ -929,10 +931,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "bank_preset.la-banque-postale": "La Banque Postale CSV",
         "bank_preset.iso": "Plain CSV (date, amount, label, payer)",
         "bank_import_button": "Import",
-        "bank_imported": "{lines} lines read: {matched} transfers paid their invoice"
-        " ({collected}), {queued} wait "
-        "for your decision.",
-        "bank_already": "{count} lines were imported before: nothing was counted twice.",
+        "bank_imported": "Lines read: {lines} · paid by transfer: {matched}{collected}"
+        " · waiting for your decision: {queued}.",
+        "bank_already_statements": "Statements imported before: {count}.",
+        "bank_already": "Lines imported before: {count}.",
+        "bank_nothing_twice": "Nothing was counted twice.",
         "bank_queue": "Transfers to match",
         "bank_queue_empty": "No transfer is waiting: everything that arrived found its invoice.",
         "bank_booked": "received on {date}",

@@ -42,7 +42,8 @@ def test_upload_then_pay_by_a_suggestion_and_see_who_decided(client, ctx, banked
     done = upload(client, camt("camt.053.001.02.xml"))
     assert done.status_code == 303
     page = client.get("/console/bank").get_data(as_text=True)
-    assert "5 lignes lues : 3 virements ont réglé leur facture" in page
+    assert "Lignes lues\u00a0: 5 · réglées par virement\u00a0: 3 (214,20\u00a0€)" in page
+    assert "en attente de votre décision\u00a0: 1." in page  # one, said right
     assert "De Bernard Lucie" in page and f"Régler {lucie.number}" in page
     assert "même montant, nom proche" in page
     line_id = page.split("/console/bank/lines/")[1].split("/")[0]
@@ -111,3 +112,18 @@ def test_another_merchants_line_is_not_found(client, ctx, banked):
         f"/console/bank/lines/{line_id}/ignore", data={"csrf_token": csrf_token(theirs)}
     )
     assert answer.status_code == 404
+
+
+def test_the_same_statement_twice_counts_nothing_twice_and_says_so(client, ctx, banked):
+    for n in range(5):
+        invoice_of(ctx, banked.id, "1000.00", f"Client {n}")
+    sign_in(client, ctx, banked.id)
+    assert upload(client, camt("camt.053.001.02.xml")).status_code == 303
+    client.get("/console/bank")  # the first summary, read
+    assert upload(client, camt("camt.053.001.02.xml")).status_code == 303
+    page = client.get("/console/bank").get_data(as_text=True)
+    assert (
+        "Lignes lues\u00a0: 0 · réglées par virement\u00a0: 0"
+        " · en attente de votre décision\u00a0: 0."
+        " Relevés déjà importés\u00a0: 1. Rien n&#39;a été compté deux fois."
+    ) in page
