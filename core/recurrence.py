@@ -41,7 +41,9 @@ class Recurrence:
     def __post_init__(self) -> None:
         if self.end_after is not None and not 1 <= self.end_after <= MAX_PERIODS:
             raise ValidationError(
-                f"a schedule ends after 1 to {MAX_PERIODS} invoices", key="recurrence_count"
+                f"a schedule ends after 1 to {MAX_PERIODS} invoices",
+                key="recurrence_count",
+                most=MAX_PERIODS,
             )
         if self.end_on is not None and self.end_on < self.start_on:
             raise ValidationError("a schedule ends on or after its start", key="recurrence_end")

@@ -42,7 +42,9 @@ class SurveyAnswer:
         comment = " ".join(self.comment.split())
         if len(comment) > COMMENT_MAX:
             raise ValidationError(
-                f"a suggestion is at most {COMMENT_MAX} characters", key="survey_comment"
+                f"a suggestion is at most {COMMENT_MAX} characters",
+                key="survey_comment",
+                most=COMMENT_MAX,
             )
         object.__setattr__(self, "comment", comment)
 

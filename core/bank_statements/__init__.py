@@ -28,6 +28,7 @@ def read_statement(
         return read_camt(source)
     if csv_profile is None:
         raise StatementError(
-            "this is not a camt (XML) statement; a CSV export needs the profile of its bank"
+            "this is not a camt (XML) statement; a CSV export needs the profile of its bank",
+            key="statement_not_camt",
         )
     return read_csv(source, csv_profile)

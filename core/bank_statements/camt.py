@@ -51,7 +51,7 @@ class _Statement:
         if self.header is not None:
             return None
         if not self.statement_id:
-            raise StatementError("a statement has no Id")
+            raise StatementError("a statement has no Id", key="statement_no_id")
         self.header = StatementHeader(self.format, self.statement_id, self.iban, self.currency)
         return self.header
 
@@ -67,11 +67,20 @@ def read_camt(source: BinaryIO) -> Iterator[StatementHeader | StatementLine]:
         yield from _read(source)
     except ParseError as error:
         line, column = error.position
-        raise StatementError(f"line {line}, column {column}: not well-formed XML") from None
+        raise StatementError(
+            f"line {line}, column {column}: not well-formed XML",
+            key="statement_xml",
+            line=line,
+            column=column,
+        ) from None
     except defusedxml.DTDForbidden:
-        raise StatementError("the file declares a DTD, which a bank statement never has") from None
+        raise StatementError(
+            "the file declares a DTD, which a bank statement never has", key="statement_dtd"
+        ) from None
     except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
-        raise StatementError("the file declares XML entities, which are refused") from None
+        raise StatementError(
+            "the file declares XML entities, which are refused", key="statement_entities"
+        ) from None
 
 
 def _read(source: BinaryIO) -> Iterator[StatementHeader | StatementLine]:
@@ -105,7 +114,7 @@ def _read(source: BinaryIO) -> Iterator[StatementHeader | StatementLine]:
             else:
                 _read_header_part(name, element, ns, statement)
     if not ns:
-        raise StatementError("the file is empty")
+        raise StatementError("the file is empty", key="statement_empty")
 
 
 def _local(element: Element) -> str:
@@ -116,7 +125,9 @@ def _namespace_of(root: Element) -> dict[str, str]:
     found = _NAMESPACE.fullmatch(root.tag.rpartition("}")[0] + "}")
     if found is None or _local(root) != "Document":
         raise StatementError(
-            f"not an ISO 20022 camt.052, camt.053 or camt.054 document (its root is {root.tag!r})"
+            f"not an ISO 20022 camt.052, camt.053 or camt.054 document (its root is {root.tag!r})",
+            key="statement_root",
+            root=_local(root),
         )
     return {"c": found.group(1), "format": found.group(2)}
 
@@ -149,7 +160,12 @@ def _amount(element: Element | None, where: str) -> Money | None:
     try:
         return Money.parse(element.text, element.get("Ccy", ""))
     except ValidationError as error:
-        raise StatementError(f"{where}: {error.message}") from None
+        raise StatementError(
+            f"{where}: {error.message}",
+            key="statement_amount",
+            where=where,
+            amount=f"{element.text} {element.get('Ccy', '')}".strip(),
+        ) from None
 
 
 def _date(element: Element, path: str, ns: dict[str, str]) -> date | None:
@@ -159,7 +175,9 @@ def _date(element: Element, path: str, ns: dict[str, str]) -> date | None:
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
-        raise StatementError(f"{path} {value!r} is not a date") from None
+        raise StatementError(
+            f"{path} {value!r} is not a date", key="statement_date", path=path, value=value
+        ) from None
 
 
 def _read_header_part(name: str, element: Element, ns: dict[str, str], st: _Statement) -> None:
@@ -186,7 +204,12 @@ def _check_balances(st: _Statement) -> None:
     if moved.currency != opening.currency or opening + moved != closing:
         raise StatementError(
             f"statement {st.statement_id}: the opening balance {opening} plus the booked "
-            f"entries {moved} is not the closing balance {closing}; the file is incomplete"
+            f"entries {moved} is not the closing balance {closing}; the file is incomplete",
+            key="statement_balance",
+            statement=st.statement_id,
+            opening=str(opening),
+            moved=str(moved),
+            closing=str(closing),
         )
 
 
@@ -194,7 +217,11 @@ def _entry_lines(entry: Element, ns: dict[str, str], st: _Statement) -> Iterator
     amount = _amount(entry.find(_qualified("Amt", ns["c"])), "an entry")
     direction = _text(entry, "CdtDbtInd", ns)
     if amount is None or direction not in ("CRDT", "DBIT"):
-        raise StatementError(f"statement {st.statement_id}: an entry has no amount or direction")
+        raise StatementError(
+            f"statement {st.statement_id}: an entry has no amount or direction",
+            key="statement_entry",
+            statement=st.statement_id,
+        )
     status = _text(entry, "Sts", ns) or _text(entry, "Sts/Cd", ns) or _text(entry, "Sts/Prtry", ns)
     if status != "BOOK":
         return  # pending or information only: the booked entry will come in a later statement

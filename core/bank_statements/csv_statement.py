@@ -147,7 +147,9 @@ def read_csv(source: BinaryIO, profile: CsvProfile) -> Iterator[StatementHeader 
             cells = {column: _cell(row, index) for column, index in positions.items()}
             yield _line(cells, profile, seen, number)
     except csv.Error as error:
-        raise StatementError(f"row {rows.line_num}: {error}") from None
+        raise StatementError(
+            f"row {rows.line_num}: {error}", key="statement_csv", row=rows.line_num, detail=error
+        ) from None
     finally:
         text.detach()
 
@@ -182,7 +184,9 @@ def _header(rows: Iterator[list[str]], profile: CsvProfile) -> tuple[dict[str, i
         if row_number >= HEADER_SEARCH_ROWS:
             break
     raise StatementError(
-        f"no header row with the columns {', '.join(wanted)} (profile {profile.name!r})"
+        f"no header row with the columns {', '.join(wanted)} (profile {profile.name!r})",
+        key="statement_header",
+        columns=", ".join(wanted),
     )
 
 
@@ -219,8 +223,13 @@ def _date(value: str, profile: CsvProfile, row: int) -> date:
     try:
         return datetime.strptime(value, profile.date_format).date()
     except ValueError:
+        written = profile.date_format
         raise StatementError(
-            f"row {row}: {value!r} is not a date written {profile.date_format}"
+            f"row {row}: {value!r} is not a date written {written}",
+            key="statement_csv_date",
+            row=row,
+            value=value,
+            format=written,
         ) from None
 
 
@@ -230,7 +239,7 @@ def _signed_amount(cells: dict[str, str], profile: CsvProfile, row: int) -> Deci
     debit = _decimal(cells[profile.debit or ""] or "0", profile, row)
     credit = _decimal(cells[profile.credit or ""] or "0", profile, row)
     if debit and credit:
-        raise StatementError(f"row {row}: both a debit and a credit")
+        raise StatementError(f"row {row}: both a debit and a credit", key="statement_both", row=row)
     return credit if credit else -abs(debit)
 
 
@@ -244,8 +253,19 @@ def _decimal(value: str, profile: CsvProfile, row: int) -> Decimal:
     try:
         amount = Decimal(compact.rstrip("-").lstrip("+"))
     except InvalidOperation:
-        raise StatementError(f"row {row}: {value!r} is not an amount") from None
+        raise StatementError(
+            f"row {row}: {value!r} is not an amount",
+            key="statement_csv_amount",
+            row=row,
+            value=value,
+        ) from None
     exponent = Money.zero(profile.currency).exponent
     if not amount.is_finite() or amount != amount.quantize(Decimal(1).scaleb(-exponent)):
-        raise StatementError(f"row {row}: {value!r} is not an amount in {profile.currency}")
+        raise StatementError(
+            f"row {row}: {value!r} is not an amount in {profile.currency}",
+            key="statement_csv_decimals",
+            row=row,
+            value=value,
+            currency=profile.currency,
+        )
     return -amount if negative else amount

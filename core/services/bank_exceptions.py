@@ -199,7 +199,7 @@ def _targets(session: Session, merchant_id: int, numbers: list[str]) -> list[Can
     missing = [number for number in numbers if number not in found]
     if missing:
         raise ValidationError(
-            f"no invoice {', '.join(missing)}", key="bank_match_unknown", numbers=missing
+            f"no invoice {', '.join(missing)}", key="bank_match_unknown", numbers=", ".join(missing)
         )
     return [
         CandidateInvoice(

@@ -101,7 +101,7 @@ def import_statement(
             importer.take(item)
         importer.finish()
         if importer.summary.statements == 0:
-            raise StatementError("the file holds no statement")
+            raise StatementError("the file holds no statement", key="statement_none")
         return importer.summary
 
 

@@ -1241,6 +1241,48 @@ ERRORS_FR: dict[str, str] = {
     "paramètres)",
     "store_unknown": "{host} est introuvable",
     "store_private": "{host} est une adresse privée ou locale : Paylink n'y envoie rien",
+    "bank_account_missing": "renseignez votre compte bancaire (IBAN) dans les moyens de "
+    "paiement avant d'importer un relevé",
+    "bank_line_decided": "ce virement a déjà été traité",
+    "bank_match_no_invoice": "indiquez au moins une facture",
+    "bank_match_shares": "les parts doivent faire en tout le montant reçu ({amount})",
+    "bank_match_unknown": "aucune facture {numbers}",
+    "csv_profile_unknown": "aucun format CSV « {name} » : enregistrez-le d'abord, ou choisissez "
+    "un format proposé",
+    "statement_none": "le fichier ne contient aucun relevé",
+    "statement_not_camt": "ce n'est pas un relevé camt (XML) ; un export CSV a besoin du format "
+    "de sa banque",
+    "statement_other_account": "le relevé {statement} est celui du compte {account}, pas du "
+    "vôtre : rien n'a été importé",
+    "statement_no_id": "un relevé du fichier n'a pas d'identifiant (Id)",
+    "statement_xml": "ligne {line}, colonne {column} : ce n'est pas du XML bien formé",
+    "statement_dtd": "le fichier déclare une DTD, ce qu'un relevé bancaire ne fait jamais",
+    "statement_entities": "le fichier déclare des entités XML, qui sont refusées",
+    "statement_empty": "le fichier est vide",
+    "statement_root": "ce n'est pas un relevé ISO 20022 camt.052, camt.053 ou camt.054 (le "
+    "document commence par {root})",
+    "statement_amount": "« {amount} » n'est pas un montant",
+    "statement_date": "« {value} » n'est pas une date",
+    "statement_balance": "relevé {statement} : le solde d'ouverture {opening} plus les "
+    "écritures {moved} ne font pas le solde de clôture {closing} ; le fichier est incomplet",
+    "statement_entry": "relevé {statement} : une écriture n'a ni montant ni sens",
+    "statement_csv": "ligne {row} : CSV illisible ({detail})",
+    "statement_header": "aucune ligne d'en-tête avec les colonnes {columns}",
+    "statement_csv_date": "ligne {row} : « {value} » n'est pas une date écrite {format}",
+    "statement_both": "ligne {row} : à la fois un débit et un crédit",
+    "statement_csv_amount": "ligne {row} : « {value} » n'est pas un montant",
+    "statement_csv_decimals": "ligne {row} : « {value} » n'est pas un montant en {currency}",
+    "buyer_company": "un client professionnel a besoin de sa raison sociale",
+    "buyer_identity": "un client professionnel a besoin d'un SIREN ou d'un numéro de TVA",
+    "period": "choisissez deux dates, la première au plus tard le jour de la seconde",
+    "period_long": "une période dure au plus deux ans",
+    "recurrence_count": "un abonnement s'arrête après 1 à {most} factures",
+    "recurrence_end": "un abonnement se termine le jour de son début ou après",
+    "recurrence_start": "un abonnement commence aujourd'hui ou plus tard",
+    "survey_answered": "ce questionnaire a déjà reçu une réponse",
+    "survey_comment": "une suggestion compte au plus {most} caractères",
+    "survey_delay": "le questionnaire part de 1 à {most} heures après le paiement",
+    "survey_range": "chaque note est un nombre entier de {low} à {high}",
 }
 
 

@@ -64,9 +64,11 @@ def test_a_refused_file_says_why_and_keeps_nothing(client, ctx, banked):
     sign_in(client, ctx, banked.id)
     refused = upload(client, camt("billion-laughs.xml"))
     assert refused.status_code == 422
-    assert "declares a DTD" in refused.get_data(as_text=True)
+    # In the merchant's language (the API and the CLI keep the English message).
+    assert "le fichier déclare une DTD" in refused.get_data(as_text=True)
     csv = upload(client, b"Date;Libelle\n", name="export.csv")
     assert csv.status_code == 422
+    assert "ce n&#39;est pas un relevé camt (XML)" in csv.get_data(as_text=True)
 
 
 def test_numbers_typed_by_hand_split_a_transfer_and_a_wrong_one_is_explained(client, ctx, banked):
