@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
 
+from core.money import minor_unit_exponent
+from core.sms import PRICE_CURRENCY
+
 
 def in_merchant_currency(
     amount: int,
@@ -127,8 +130,11 @@ def _median(histogram: Counter[int]) -> int | None:
     return None  # pragma: no cover - the loop always reaches half
 
 
-def kpis(days: Iterable[DayFigures], exponent: int = 2) -> Kpis:
-    """A period's figures from its days; `exponent` is the merchant currency's (2 for EUR)."""
+def kpis(days: Iterable[DayFigures], currency: str = "EUR") -> Kpis:
+    """A period's figures from its days, money in the merchant's `currency`. What messages
+    cost (priced in `sms.PRICE_CURRENCY`) is set against what was collected only when both are
+    in the same currency: there is no exchange rate here to make them comparable."""
+    exponent = minor_unit_exponent(currency)
     totals: Counter[str] = Counter()
     delays: Counter[int] = Counter()
     steps: Counter[str] = Counter()
@@ -172,7 +178,7 @@ def kpis(days: Iterable[DayFigures], exponent: int = 2) -> Kpis:
         sms_cost_micros=totals["sms_cost_micros"],
         cost_per_collected=(
             (totals["sms_cost_micros"] / 1_000_000) / (collected / 10**exponent)
-            if collected
+            if collected and currency == PRICE_CURRENCY
             else None
         ),
         paid_after_step=dict(steps),

@@ -19,6 +19,9 @@ from core.money import Money
 
 GSM7_SINGLE, GSM7_PART = 160, 153  # septets; a concatenated part carries a 6-octet header
 UCS2_SINGLE, UCS2_PART = 70, 67  # UTF-16 code units
+#: The currency of the SMS segment price (PAYLINK_SMS_SEGMENT_PRICE), hence of every message's
+#: estimated cost.
+PRICE_CURRENCY = "EUR"
 #: Babel's French formatting uses these spaces, which GSM-7 does not have.
 NON_BREAKING_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from core.errors import NotFound, ValidationError
 from core.kpis import DayFigures, Kpis, Period, acquisition_cost, kpis, spend_in
-from core.money import minor_unit_exponent
 from core.satisfaction import SatisfactionSummary
 from core.services.acquisition import spend_entries
 from core.services.context import ServiceContext
@@ -82,7 +81,6 @@ def dashboard(ctx: ServiceContext, merchant_id: int, period: Period) -> Dashboar
     before = period.previous()
     figures = stored_days(ctx, merchant_id, before.start, period.end)
     current = [day for day in figures if day.day in period]
-    exponent = minor_unit_exponent(currency)
     since = datetime.combine(period.start, time(), tzinfo=zone).astimezone(UTC)
     until = datetime.combine(period.end + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
     summary, comments = satisfaction(ctx, merchant_id, since, until)
@@ -90,8 +88,8 @@ def dashboard(ctx: ServiceContext, merchant_id: int, period: Period) -> Dashboar
     return Dashboard(
         period=period,
         currency=currency,
-        current=kpis(current, exponent),
-        previous=kpis([day for day in figures if day.day in before], exponent),
+        current=kpis(current, currency),
+        previous=kpis([day for day in figures if day.day in before], currency),
         days=current,
         satisfaction=summary,
         comments=comments,

@@ -64,3 +64,12 @@ def test_acquisition_cost_is_spend_per_new_paying_customer():
         ).new_payers
         == 3
     )
+
+
+def test_message_costs_in_euros_are_set_against_euros_only():
+    """The SMS price is in euros: against francs collected it would be a wrong figure, not a
+    figure in another unit."""
+    day = DayFigures(date(2026, 11, 2), collected=50_000, sms_cost_micros=500_000)
+    assert kpis([day], "EUR").cost_per_collected == pytest.approx(0.5 / 500)
+    assert kpis([day], "CHF").cost_per_collected is None
+    assert kpis([day], "CHF").sms_cost_micros == 500_000  # the cost itself is still shown
