@@ -22,6 +22,7 @@ from core.page_texts import translate
 from core.services import acquisition, survey
 from core.services import dashboard as figures
 from core.services.after_payment import SurveyMode
+from core.sms import PRICE_CURRENCY
 from core.storage.models import Merchant
 from core.web.console.charts import bar_chart
 from core.web.console.forms import SpendForm, SurveyForm
@@ -73,7 +74,7 @@ class Formats:
         return format_percent(delta, "+#,##0%;-#,##0%", locale=self.locale)
 
     def cost(self, micros: int) -> str:
-        return format_currency(micros / 1_000_000, "EUR", locale=self.locale)
+        return format_currency(micros / 1_000_000, PRICE_CURRENCY, locale=self.locale)
 
     def day(self, value: date) -> str:
         return str(format_date(value, "d MMM", locale=self.locale))

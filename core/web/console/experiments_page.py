@@ -15,6 +15,7 @@ from core.message_templates import Part
 from core.money import Money
 from core.reminders import Channel
 from core.services import experiments, message_settings
+from core.services.dashboard import merchant_today
 from core.web.console.forms import ExperimentForm, SplitForm, StopExperimentForm
 from core.web.console.pages import form_locales, language, render, submitted
 from core.web.console.texts import console_text, said, step_label
@@ -45,6 +46,7 @@ def _page(
         for test in experiments.experiments_of(services(), merchant_id)
     ]
     locale = "fr_FR" if language() == "fr" else "en_GB"
+    _, _, currency = merchant_today(services(), merchant_id)  # the dashboard's money, too
     return render(
         "console/experiments.html",
         status=status,
@@ -56,7 +58,7 @@ def _page(
         medium=lambda channel: console_text(language(), f"medium.{channel}"),
         step=lambda name: step_label(language(), name),
         rate=lambda value: "—" if value is None else format_percent(value, "#,##0.#%", locale),
-        money=lambda minor: Money(minor, "EUR").format(locale),
+        money=lambda minor: Money(minor, currency).format(locale),
         arms=(Arm.A, Arm.B, Arm.HOLDOUT),
     )
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from core.services import message_settings
 from core.services.invoice_queries import held_messages
 from core.services.messaging import RECIPIENT
+from core.sms import PRICE_CURRENCY
 from core.web.console.pages import language, render
 from core.web.console.texts import step_label
 from core.web.current import services
@@ -29,7 +30,7 @@ def message_list() -> Response:
         recipient=lambda message: ctx.keyring.decrypt(message.recipient_ciphertext, RECIPIENT),
         provider_label=lambda name: PROVIDER_NAMES.get(name, name),
         cost=lambda micros: format_currency(
-            Decimal(micros) / 1_000_000, "EUR", locale=locale, currency_digits=False
+            Decimal(micros) / 1_000_000, PRICE_CURRENCY, locale=locale, currency_digits=False
         ),
     )
 

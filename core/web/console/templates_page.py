@@ -19,6 +19,7 @@ from core.message_templates import LOCALES, Part
 from core.reminders import MessageKind
 from core.services import message_settings
 from core.services.messaging import MessagingEnvironment
+from core.sms import PRICE_CURRENCY
 from core.web.console.auth import embedded_user
 from core.web.console.forms import ActionForm, TemplatesForm
 from core.web.console.pages import form_locales, language, render, require_csrf, submitted
@@ -47,7 +48,7 @@ def _measured(preview: message_settings.TemplatePreview) -> dict[str, Any]:
         "segments": sms.segments,
         "segments_word": console_text(lang, "segment" if sms.segments == 1 else "segments_word"),
         "encoding": sms.encoding.value,
-        "cost": format_currency(sms.cost(_segment_price()), "EUR", locale=locale),
+        "cost": format_currency(sms.cost(_segment_price()), PRICE_CURRENCY, locale=locale),
     }
 
 

@@ -8,27 +8,30 @@ import re
 from core.message_templates import Part
 from core.reminders import MessageKind
 from core.services import message_settings
+from core.storage.models import Merchant
 from tests.support.console import csrf_token, sign_in
+
+
+def reminder_test(page: str, b: int, holdout: int) -> dict[str, str]:
+    """The form starting a test of the first reminder's texts in French."""
+    return {
+        "csrf_token": csrf_token(page),
+        "step": "reminder-1",
+        "locale": "fr",
+        "sms": "{{ first_name }}, un petit rappel : {{ link }}",
+        "subject": "Petit rappel",
+        "body": "Bonjour {{ first_name }}, {{ amount }} : {{ link }}",
+        "b_percent": str(b),
+        "holdout_percent": str(holdout),
+        "window_days": "14",
+    }
 
 
 def test_start_read_and_promote(client, ctx, shop):
     sign_in(client, ctx, shop.id)
     page = client.get("/console/experiments").get_data(as_text=True)
     assert "Tests A/B" in page and "{{ first_name }}" in page
-    started = client.post(
-        "/console/experiments",
-        data={
-            "csrf_token": csrf_token(page),
-            "step": "reminder-1",
-            "locale": "fr",
-            "sms": "{{ first_name }}, un petit rappel : {{ link }}",
-            "subject": "Petit rappel",
-            "body": "Bonjour {{ first_name }}, {{ amount }} : {{ link }}",
-            "b_percent": "45",
-            "holdout_percent": "10",
-            "window_days": "14",
-        },
-    )
+    started = client.post("/console/experiments", data=reminder_test(page, b=45, holdout=10))
     assert started.status_code == 303
     page = client.get("/console/experiments").get_data(as_text=True)
     assert "A 45\u00a0%, B 45\u00a0%, témoin 10\u00a0%" in page
@@ -114,3 +117,13 @@ def test_a_channel_and_hour_test_rolled_out_step_by_step(client, ctx, shop):
     )
     assert again.status_code == 303
     assert "ce test est déjà terminé" in client.get("/console/experiments").get_data(as_text=True)
+
+
+def test_the_arms_money_is_in_the_merchant_s_currency(client, ctx, shop):
+    with ctx.db.transaction() as session:
+        session.get(Merchant, shop.id).currency = "CHF"
+    sign_in(client, ctx, shop.id)
+    page = client.get("/console/experiments").get_data(as_text=True)
+    client.post("/console/experiments", data=reminder_test(page, b=50, holdout=0))
+    page = client.get("/console/experiments").get_data(as_text=True)
+    assert "0,00\u00a0CHF" in page and "0,00\u00a0€" not in page
