@@ -30,11 +30,10 @@ RETRY_SHARED_SECONDS = 30.0
 #: Before every key in the shared storage: another application on the same Redis keeps apart.
 KEY_PREFIX = "paylink"
 
-log = logging.getLogger(__name__)
-
-
 #: How often counts kept in memory are swept of expired windows.
 SWEEP_SECONDS = 1.0
+
+log = logging.getLogger(__name__)
 
 
 class SweptMemoryStorage(MemoryStorage):

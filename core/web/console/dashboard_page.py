@@ -53,13 +53,11 @@ class Formats:
     def money(self, minor: int) -> str:
         return Money(minor, self.currency).format(self.locale)
 
-    def rate(self, value: float | None) -> str:
-        return "—" if value is None else format_percent(value, "#,##0.#%", locale=self.locale)
-
-    def share(self, value: float | None) -> str:
-        """A small part of a whole (messages' cost against the money collected: a few tenths
-        of a percent), to the hundredth of a percent."""
-        return "—" if value is None else format_percent(value, "#,##0.##%", locale=self.locale)
+    def rate(self, value: float | None, decimals: int = 1) -> str:
+        """A percentage; a small part of a whole (messages' cost against the money collected:
+        a few tenths of a percent) asks for 2 decimals."""
+        pattern = "#,##0." + "#" * decimals + "%"
+        return "—" if value is None else format_percent(value, pattern, locale=self.locale)
 
     def number(self, value: float | None, digits: int = 0) -> str:
         if value is None:
