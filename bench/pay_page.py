@@ -55,7 +55,8 @@ def bare_app() -> Flask:
 
 def floor_app() -> Flask:
     """The floor of a view: the invoice's row read by its link code (one indexed SELECT on
-    Paylink's engine, outside any transaction) and a fixed small page, nothing else."""
+    Paylink's engine, outside any transaction, run as Paylink's hot reads are) and a fixed
+    small page, nothing else."""
     db = environment_database()
     invoices = cast(Table, Invoice.__table__)
     by_code = select(invoices).where(invoices.c.link_code == bindparam("code"))
@@ -63,8 +64,7 @@ def floor_app() -> Flask:
 
     @app.get("/floor/<code>")
     def floor(code: str) -> tuple[str, int]:
-        with db.single_read() as connection:
-            row = connection.execute(by_code, {"code": code}).first()
+        row = db.read_row(by_code, {"code": code})
         return ("<!doctype html><title>floor</title><p>ok</p>", 200) if row else ("", 404)
 
     return app

@@ -154,8 +154,7 @@ def authenticate_api_key(ctx: ServiceContext, presented: str) -> Merchant:
     now = ctx.clock()
     # Read in one statement outside any transaction: every API call pays this, and on SQLite
     # a write transaction would queue it behind the one writer.
-    with ctx.db.single_read() as connection:
-        key = connection.execute(_KEY_BY_PUBLIC_ID, {"public_id": public_id}).first()
+    key = ctx.db.read_row(_KEY_BY_PUBLIC_ID, {"public_id": public_id})
     expected = key.key_secret_hash if key is not None else _hash_secret("")
     valid = hmac.compare_digest(expected, _hash_secret(secret))
     if key is None or not valid or key.key_revoked_at is not None:
@@ -164,7 +163,7 @@ def authenticate_api_key(ctx: ServiceContext, presented: str) -> Merchant:
     if last_used is None or now - last_used >= LAST_USED_PRECISION:
         with ctx.db.transaction() as session:  # at most once a minute per key
             session.execute(update(ApiKey).where(ApiKey.id == key.key_id).values(last_used_at=now))
-    return Merchant.copy_of(key._mapping)
+    return Merchant.copy_of(key._asdict())
 
 
 # Stores --------------------------------------------------------------------------------------

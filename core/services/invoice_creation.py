@@ -43,11 +43,10 @@ def create_invoice(
 ) -> tuple[Invoice, bool]:
     """`create_invoice_for` the merchant with this id (its row read first, outside any
     transaction)."""
-    with ctx.db.single_read() as connection:
-        row = connection.execute(_MERCHANT, {"merchant": merchant_id}).first()
+    row = ctx.db.read_row(_MERCHANT, {"merchant": merchant_id})
     if row is None:
         raise NotFound(f"no merchant {merchant_id}")
-    return create_invoice_for(ctx, models.Merchant.copy_of(row._mapping), request)
+    return create_invoice_for(ctx, models.Merchant.copy_of(row._asdict()), request)
 
 
 def create_invoice_for(

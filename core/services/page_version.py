@@ -11,7 +11,6 @@ does not throw away its other pages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 from sqlalchemy import Dialect, String, bindparam, cast, func, select
 
 from core.services.context import ServiceContext
-from core.storage.database import compiled_for_driver
+from core.storage.database import DriverRead
 from core.storage.models import Invoice, Merchant, PaymentAccount
 
 _MERCHANT_COLUMNS = [
@@ -75,13 +74,12 @@ def page_version(ctx: ServiceContext, code: str) -> PageVersion | None:
     """The version of the page behind `code`, or None when no invoice has that code. Its row
     is compared, never read field by field (but for the customer's language), so it comes as
     the driver reads it: converting its seventy values cost more than the query."""
-    sql, parameters = _page_rows_sql(ctx.db.engine.dialect)
-    row = ctx.db.fetch_row(sql, parameters(code))
+    row = ctx.db.fetch_row(_page_rows(ctx.db.engine.dialect), {"code": code})
     if row is None:
         return None
     return PageVersion(row[:-1], str(row[_LOCALE]), bool(row[-1]))
 
 
 @lru_cache(maxsize=2)
-def _page_rows_sql(dialect: Dialect) -> tuple[str, Callable[[Any], Any]]:
-    return compiled_for_driver(_PAGE_ROWS, dialect, "code")
+def _page_rows(dialect: Dialect) -> DriverRead:
+    return DriverRead.compile(_PAGE_ROWS, dialect, "code")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 
 from core.connector import Connector
 from core.errors import AccessRevoked, NotFound
@@ -37,22 +37,19 @@ _ACTIVE_STORE_BY_ID = select(Store.__table__).where(
 
 def known_store(
     ctx: ServiceContext, platform: str, domain: str, active_only: bool = True
-) -> Row[Any] | None:
-    """The store a delivery names (its row); uninstalled stores only when asked (privacy
-    requests arrive after an uninstall and must still be honoured). Every delivery asks, so
-    this is one prebuilt statement outside any transaction, and no ORM object."""
+) -> Any | None:
+    """The store a delivery names (its row, by column name); uninstalled stores only when
+    asked (privacy requests arrive after an uninstall and must still be honoured). Every
+    delivery asks, so this is one prebuilt statement on the driver's cursor, outside any
+    transaction, and no ORM object."""
     statement = _ACTIVE_STORE_BY_DOMAIN if active_only else _STORE_BY_DOMAIN
-    with ctx.db.single_read() as connection:
-        return connection.execute(statement, {"platform": platform, "domain": domain}).first()
+    return ctx.db.read_row(statement, {"platform": platform, "domain": domain})
 
 
-def active_store(ctx: ServiceContext, platform: str, store_id: int) -> Row[Any] | None:
+def active_store(ctx: ServiceContext, platform: str, store_id: int) -> Any | None:
     """The active store of `platform` a delivery's address names by id (WooCommerce's and
-    PrestaShop's deliveries are signed with that store's own secret): as `known_store`, one
-    prebuilt statement outside any transaction."""
-    with ctx.db.single_read() as connection:
-        parameters = {"id": store_id, "platform": platform}
-        return connection.execute(_ACTIVE_STORE_BY_ID, parameters).first()
+    PrestaShop's deliveries are signed with that store's own secret): as `known_store`."""
+    return ctx.db.read_row(_ACTIVE_STORE_BY_ID, {"id": store_id, "platform": platform})
 
 
 def receive_store_event(

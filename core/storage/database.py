@@ -13,13 +13,15 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Dialect, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Dialect, Engine, Select, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
@@ -37,7 +39,7 @@ LOCK_WAIT_SECONDS = 0.0002
 #: The execution option of a transaction that only reads (`Database.reading`).
 READ_ONLY = "paylink_read_only"
 #: The execution option of a connection that runs one statement, outside any transaction
-#: (`Database.single_read`).
+#: (`Database.fetch_row`).
 SINGLE_READ = "paylink_single_read"
 #: A pooled PostgreSQL connection idle longer than this is pinged before use (a restarted
 #: server or a dropped connection is found then); a busy one is not, sparing every request the
@@ -178,31 +180,32 @@ class Database:
         with self.readers() as session, session.begin():
             yield session
 
-    @contextmanager
-    def single_read(self) -> Iterator[Connection]:
-        """A connection for one statement that only reads, run outside any transaction: a
-        statement sees one snapshot by itself, so the BEGIN and COMMIT (round trips on
-        PostgreSQL) would buy nothing. For the hottest reads, with Core statements."""
-        with self.single_reader.connect() as connection:
-            yield connection
-
-    def fetch_row(self, sql: str, parameters: Any) -> tuple[Any, ...] | None:
-        """One row of a read run on the driver's own cursor, outside any transaction, as the
-        driver returns it: for the hottest read (the payment page's version, once per view),
-        where SQLAlchemy's execution and result machinery cost three times the query itself.
-        `sql` and `parameters` in the driver's style (`compiled_for_driver`). The engine's
-        listeners still hear of the statement, so statement counts stay honest."""
+    def fetch_row(self, read: DriverRead, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """One row of `read` for the values of its parameters, run on the driver's own cursor
+        outside any transaction, as the driver returns it (`DriverRead.typed` converts it): for
+        the hottest reads (the payment page's version, a delivery's store), where SQLAlchemy's
+        execution and result machinery cost twice to three times the query itself. The
+        engine's listeners still hear of the statement, so statement counts stay honest."""
+        parameters = read.parameters(values)
         with self.single_reader.connect() as connection:
             cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:
                 connection.dispatch.before_cursor_execute(
-                    connection, cursor, sql, parameters, None, False
+                    connection, cursor, read.sql, parameters, None, False
                 )
-                cursor.execute(sql, parameters)
+                cursor.execute(read.sql, parameters)
                 row = cursor.fetchone()
             finally:
                 cursor.close()
         return None if row is None else tuple(row)
+
+    def read_row(self, statement: Select[Any], values: Mapping[str, Any]) -> Any | None:
+        """The first row of `statement` for the values of its bound parameters, run as
+        `fetch_row` and converted (`DriverRead.typed`; its columns by name): for the lookups
+        every request of a hot path pays (a delivery's store, an API call's key)."""
+        read = _driver_read(statement, self.engine.dialect, tuple(sorted(values)))
+        row = self.fetch_row(read, values)
+        return None if row is None else read.typed(row)
 
     def batched_together(self, write: BulkWrite[Any, T], item: Any) -> T:
         """`item` written by `write` together with the other items of its kind waiting for the
@@ -213,20 +216,53 @@ class Database:
         self.engine.dispose()
 
 
-def compiled_for_driver(
-    statement: Any, dialect: Dialect, parameter: str
-) -> tuple[str, Callable[[Any], Any]]:
-    """`statement` as the dialect's SQL (its literals rendered in, as SQLAlchemy does when it
-    executes), and a function giving its parameters for a value of its one bound `parameter`,
-    in the driver's style: positional on SQLite, named on PostgreSQL. For `Database.fetch_row`."""
-    expanded = statement.compile(dialect=dialect).construct_expanded_state({parameter: None})
-    fixed = expanded.parameters
-    names = expanded.positiontup
-    if names is None:
-        return expanded.statement, lambda value: {**fixed, parameter: value}
-    return expanded.statement, lambda value: tuple(
-        value if name == parameter else fixed[name] for name in names
-    )
+@dataclass(frozen=True)
+class DriverRead:
+    """A Core SELECT compiled once for a dialect into the driver's own SQL (its literals
+    rendered in, as SQLAlchemy does when it executes), with what `Database.fetch_row` needs to
+    run it on the driver's cursor: its bound parameters in the driver's style (positional on
+    SQLite, named on PostgreSQL) and the result processors SQLAlchemy would apply to each
+    column (text to datetime on SQLite, JSON, booleans, the models' own types)."""
+
+    sql: str
+    #: The parameters' names in the SQL's order (SQLite), or None for named ones (PostgreSQL).
+    order: tuple[str, ...] | None
+    fixed: Mapping[str, Any]
+    row: Callable[..., Any]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    @classmethod
+    def compile(cls, statement: Select[Any], dialect: Dialect, *parameters: str) -> DriverRead:
+        """`statement`, whose bound `parameters` are given at each run, for `dialect`."""
+        compiled = statement.compile(dialect=dialect)
+        expanded = compiled.construct_expanded_state(dict.fromkeys(parameters))
+        columns = statement.selected_columns
+        return cls(
+            sql=expanded.statement,
+            order=None if expanded.positiontup is None else tuple(expanded.positiontup),
+            fixed={k: v for k, v in expanded.parameters.items() if k not in parameters},
+            row=namedtuple("DriverRow", list(columns.keys())),
+            processors=tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in columns
+            ),
+        )
+
+    def parameters(self, values: Mapping[str, Any]) -> Any:
+        merged = {**self.fixed, **values}
+        return merged if self.order is None else tuple(merged[name] for name in self.order)
+
+    def typed(self, row: tuple[Any, ...]) -> Any:
+        """A row as SQLAlchemy would return it: its values converted, its columns by name."""
+        values = zip(row, self.processors, strict=True)
+        return self.row(*[value if p is None else p(value) for value, p in values])
+
+
+@lru_cache(maxsize=16)
+def _driver_read(
+    statement: Select[Any], dialect: Dialect, parameters: tuple[str, ...]
+) -> DriverRead:
+    return DriverRead.compile(statement, dialect, *parameters)
 
 
 def insert_once(

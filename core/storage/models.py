@@ -136,11 +136,11 @@ class Merchant(Base):
     created_at: Mapped[datetime]
 
     @classmethod
-    def copy_of(cls, row: Mapping[Any, Any]) -> Merchant:
-        """A plain copy (in no session) of the merchant from a Core row holding its columns,
-        for the hot paths that read its settings without a session (an API call, a batch of
-        creations)."""
-        return cls(**{column.key: row[column] for column in cls.__table__.c})
+    def copy_of(cls, row: Mapping[str, Any]) -> Merchant:
+        """A plain copy (in no session) of the merchant from a row holding its columns by
+        name, for the hot paths that read its settings without a session (an API call, a
+        batch of creations)."""
+        return cls(**{column.key: row[column.key] for column in cls.__table__.c})
 
 
 class Store(Base):
