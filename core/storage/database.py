@@ -38,9 +38,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 LOCK_WAIT_SECONDS = 0.0002
 #: The execution option of a transaction that only reads (`Database.reading`).
 READ_ONLY = "paylink_read_only"
-#: The execution option of a connection that runs one statement, outside any transaction
-#: (`Database.fetch_row`).
-SINGLE_READ = "paylink_single_read"
 #: A pooled PostgreSQL connection idle longer than this is pinged before use (a restarted
 #: server or a dropped connection is found then); a busy one is not, sparing every request the
 #: round trip `pool_pre_ping` would add.
@@ -94,10 +91,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        options = connection.get_execution_options()
-        if options.get(SINGLE_READ):  # the driver runs it in autocommit mode: no BEGIN
-            return
-        if options.get(READ_ONLY):
+        if connection.get_execution_options().get(READ_ONLY):
             connection.exec_driver_sql("BEGIN")
         else:
             _take_write_lock(connection)
@@ -161,10 +155,9 @@ class Database:
         reader = self.engine.execution_options(**{READ_ONLY: True, "postgresql_readonly": True})
         self.reader = reader
         self.readers = sessionmaker(reader, expire_on_commit=False)
-        single = self.engine.execution_options(**{SINGLE_READ: True})
-        if is_postgresql(self.engine):
-            single = single.execution_options(isolation_level="AUTOCOMMIT")
-        self.single_reader = single
+        # psycopg runs every statement in a transaction unless told otherwise; pysqlite begins
+        # none for a SELECT.
+        self._autocommit_reads = is_postgresql(self.engine)
         self.group = GroupCommit(self.transaction)
 
     @contextmanager
@@ -181,22 +174,38 @@ class Database:
             yield session
 
     def fetch_row(self, read: DriverRead, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """One row of `read` for the values of its parameters, run on the driver's own cursor
-        outside any transaction, as the driver returns it (`DriverRead.typed` converts it): for
-        the hottest reads (the payment page's version, a delivery's store), where SQLAlchemy's
-        execution and result machinery cost twice to three times the query itself. The
-        engine's listeners still hear of the statement, so statement counts stay honest."""
+        """One row of `read` for the values of its parameters, run on a pooled connection's own
+        cursor outside any transaction (a statement sees one snapshot by itself: a BEGIN and a
+        COMMIT, round trips on PostgreSQL, would buy nothing), as the driver returns it
+        (`DriverRead.typed` converts it). For the hottest reads (the payment page's version, a
+        delivery's store), where SQLAlchemy's Connection, execution and result machinery cost
+        twice to three times the query itself. The engine's `before_cursor_execute` listeners
+        still hear of the statement (with no Connection), so statement counts stay honest; a
+        dropped connection is not reused (the pool's reset finds it, or `invalidate`)."""
         parameters = read.parameters(values)
-        with self.single_reader.connect() as connection:
-            cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
-                connection.dispatch.before_cursor_execute(
-                    connection, cursor, read.sql, parameters, None, False
-                )
-                cursor.execute(read.sql, parameters)
-                row = cursor.fetchone()
-            finally:
+        pooled = self.engine.raw_connection()
+        driver = cast(Any, pooled.driver_connection)
+        cursor = None
+        try:
+            if self._autocommit_reads:
+                driver.autocommit = True
+            cursor = pooled.cursor()
+            self.engine.dispatch.before_cursor_execute(
+                None, cursor, read.sql, parameters, None, False
+            )
+            cursor.execute(read.sql, parameters)
+            row = cursor.fetchone()
+        finally:
+            if cursor is not None:
                 cursor.close()
+            try:  # never back in the pool in autocommit: the next user's writes need it
+                if self._autocommit_reads:
+                    driver.autocommit = False
+            except self.engine.dialect.loaded_dbapi.Error as error:
+                pooled.invalidate(error)  # dropped: the pool makes a new one
+                raise
+            finally:
+                pooled.close()
         return None if row is None else tuple(row)
 
     def read_row(self, statement: Select[Any], values: Mapping[str, Any]) -> Any | None:

@@ -2,12 +2,14 @@
 execution returns for the same statement, on both engines: datetimes (text on SQLite) with
 their zone, JSON, booleans (integers on SQLite), nulls, by column name and in order."""
 
-from sqlalchemy import bindparam, select
+import psycopg
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, select, text
 
 from core.services.accounts import connect_store
 from core.services.context import ServiceContext
 from core.services.store_events import active_store, known_store
-from core.storage.database import DriverRead
+from core.storage.database import Database, DriverRead
 from core.storage.models import Store
 from tests.support.factories import merchant
 
@@ -48,3 +50,56 @@ def test_a_delivery_finds_only_the_active_store_it_names(ctx: ServiceContext):
     assert known_store(ctx, "woocommerce", "boutique.example") is None
     assert known_store(ctx, "woocommerce", "boutique.example", active_only=False) is not None
     assert active_store(ctx, "woocommerce", store.id) is None
+
+
+_PROBES = Table("probes", MetaData(), Column("id", Integer, primary_key=True))
+_PROBE = select(_PROBES).where(_PROBES.c.id == bindparam("id"))
+
+
+def _probe_database(url: str) -> Database:
+    """A database of its own (an empty pool) holding an empty table of probes."""
+    db = Database(url)
+    _PROBES.create(db.engine)
+    return db
+
+
+def test_a_hot_read_leaves_its_connection_as_it_found_it(database_url):
+    """The read runs outside any transaction (autocommit on PostgreSQL), and the connection it
+    hands back to the pool still runs the next user's writes in a transaction."""
+    db = _probe_database(database_url)
+    try:
+        read = DriverRead.compile(_PROBE, db.engine.dialect, "id")
+        assert db.fetch_row(read, {"id": 1}) is None
+        with pytest.raises(RuntimeError), db.transaction() as session:
+            session.execute(_PROBES.insert(), {"id": 1})
+            raise RuntimeError("rolled back")
+        assert db.fetch_row(read, {"id": 1}) is None  # the insert did not commit by itself
+        with db.transaction() as session:
+            session.execute(_PROBES.insert(), {"id": 2})
+        assert db.fetch_row(read, {"id": 2}) == (2,)
+        assert db.engine.pool.checkedout() == 0
+    finally:
+        db.dispose()
+
+
+def test_a_dropped_connection_is_replaced_after_one_failed_read(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a server that drops connections: PostgreSQL")
+    db = _probe_database(database_url)
+    try:
+        read = DriverRead.compile(_PROBE, db.engine.dialect, "id")
+        assert db.fetch_row(read, {"id": 1}) is None
+        admin = Database(database_url)  # another client ends the pooled connection
+        with admin.engine.connect() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        admin.dispose()
+        with pytest.raises(psycopg.OperationalError):
+            db.fetch_row(read, {"id": 1})
+        assert db.fetch_row(read, {"id": 1}) is None  # a new connection, not the dead one
+    finally:
+        db.dispose()
