@@ -6,33 +6,27 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent
 from flask import Response, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.errors import ValidationError
-from core.kpis import Kpis, change
+from core.kpis import Kpis
 from core.money import Money
 from core.page_texts import TEXTS as PAGE_TEXTS
 from core.page_texts import translate
 from core.services import acquisition, survey
 from core.services import dashboard as figures
 from core.services.after_payment import SurveyMode
-from core.sms import PRICE_CURRENCY
 from core.storage.models import Merchant
 from core.web.console.charts import bar_chart
+from core.web.console.formats import Formats, babel_locale
 from core.web.console.forms import SpendForm, SurveyForm
 from core.web.console.pages import form_locales, language, render, submitted
 from core.web.console.texts import TEXTS, console_text, said, step_label
 from core.web.current import services
-
-
-def _locale() -> str:
-    return "fr_FR" if language() == "fr" else "en_GB"
 
 
 def _board() -> figures.Dashboard:
@@ -42,40 +36,6 @@ def _board() -> figures.Dashboard:
         today, request.args.get("days"), request.args.get("from"), request.args.get("to")
     )
     return figures.dashboard(services(), merchant_id, period)
-
-
-class Formats:
-    """Numbers, money, rates and changes as the user's language writes them."""
-
-    def __init__(self, currency: str) -> None:
-        self.locale, self.currency = _locale(), currency
-
-    def money(self, minor: int) -> str:
-        return Money(minor, self.currency).format(self.locale)
-
-    def rate(self, value: float | None, decimals: int = 1) -> str:
-        """A percentage; a small part of a whole (messages' cost against the money collected:
-        a few tenths of a percent) asks for 2 decimals."""
-        pattern = "#,##0." + "#" * decimals + "%"
-        return "—" if value is None else format_percent(value, pattern, locale=self.locale)
-
-    def number(self, value: float | None, digits: int = 0) -> str:
-        if value is None:
-            return "—"
-        pattern = "#,##0" + ("." + "#" * digits if digits else "")
-        return format_decimal(value, pattern, locale=self.locale)
-
-    def change(self, current: float | int | None, previous: float | int | None) -> str:
-        delta = change(current, previous)
-        if delta is None:
-            return ""
-        return format_percent(delta, "+#,##0%;-#,##0%", locale=self.locale)
-
-    def cost(self, micros: int) -> str:
-        return format_currency(micros / 1_000_000, PRICE_CURRENCY, locale=self.locale)
-
-    def day(self, value: date) -> str:
-        return str(format_date(value, "d MMM", locale=self.locale))
 
 
 def _funnel(k: Kpis) -> list[tuple[str, int]]:
@@ -133,7 +93,7 @@ def dashboard() -> Response:
         chosen_days=request.args.get("days", "" if request.args.get("from") else "30"),
         spend_form=SpendForm(meta=form_locales(), data={"month": board.period.end}),
         spend_entries=acquisition.spend_entries(services(), current_user.merchant_id, board.period),
-        month_label=lambda month: format_date(month, "LLLL y", locale=_locale()),
+        month_label=lambda month: format_date(month, "LLLL y", locale=babel_locale()),
     )
 
 

@@ -4,7 +4,6 @@ promote its winner."""
 
 from __future__ import annotations
 
-from babel.numbers import format_percent
 from flask import Response, flash, redirect, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
@@ -12,10 +11,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from core.errors import PaylinkError, ValidationError
 from core.experiments import Arm
 from core.message_templates import Part
-from core.money import Money
 from core.reminders import Channel
 from core.services import experiments, message_settings
 from core.services.dashboard import merchant_today
+from core.web.console.formats import Formats
 from core.web.console.forms import ExperimentForm, SplitForm, StopExperimentForm
 from core.web.console.pages import form_locales, language, render, submitted
 from core.web.console.texts import console_text, said, step_label
@@ -45,7 +44,6 @@ def _page(
         experiments.results(services(), merchant_id, test.id)
         for test in experiments.experiments_of(services(), merchant_id)
     ]
-    locale = "fr_FR" if language() == "fr" else "en_GB"
     _, _, currency = merchant_today(services(), merchant_id)  # the dashboard's money, too
     return render(
         "console/experiments.html",
@@ -55,10 +53,8 @@ def _page(
         error=error,
         stop_form=StopExperimentForm(meta=form_locales()),
         split_form=SplitForm(meta=form_locales()),
-        medium=lambda channel: console_text(language(), f"medium.{channel}"),
         step=lambda name: step_label(language(), name),
-        rate=lambda value: "—" if value is None else format_percent(value, "#,##0.#%", locale),
-        money=lambda minor: Money(minor, currency).format(locale),
+        fmt=Formats(currency),
         arms=(Arm.A, Arm.B, Arm.HOLDOUT),
     )
 

@@ -44,7 +44,10 @@ def test_the_console_editor_adds_tries_moves_and_removes(client, ctx, shop):
             "Pros",
             {"customer_type": "business", "payment_terms_days": "30", "methods": ["bank_transfer"]},
         ),
-        ("Gros paniers", {"min_total": "100,00", "early_discount_percent": "3"}),
+        (
+            "Gros paniers",
+            {"min_total": "100,00", "early_discount_percent": "3", "channel": "email"},
+        ),
     ):
         added = client.post(
             "/console/billing-rules",
@@ -60,6 +63,7 @@ def test_the_console_editor_adds_tries_moves_and_removes(client, ctx, shop):
     page = client.get("/console/billing-rules").get_data(as_text=True)
     assert "Professionnel" in page and "payable sous 30 jours" in page and "Virement" in page
     assert "total d&#39;au moins 100,00" in page and "escompte de 3" in page
+    assert "messages par email" in page  # a channel mid-sentence is written in lower case
     tried = client.get(
         "/console/billing-rules/try", query_string={"customer_type": "consumer", "total": "150"}
     ).get_data(as_text=True)

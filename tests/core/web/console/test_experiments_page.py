@@ -95,7 +95,7 @@ def test_a_channel_and_hour_test_rolled_out_step_by_step(client, ctx, shop):
     )
     assert started.status_code == 303
     page = client.get("/console/experiments").get_data(as_text=True)
-    assert "B envoie vos textes, par Email, 2 h plus tard" in page
+    assert "B envoie vos textes, par email, 2 h plus tard" in page
     test_id = page.split("/console/experiments/")[1].split("/")[0]
     for share, said in (("50", "Répartition changée"), ("101", "au plus 100")):
         client.post(
