@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -30,8 +31,9 @@ class Formats:
     def rate(self, value: float | None, decimals: int = 1) -> str:
         """A percentage; a small part of a whole (messages' cost against the money collected:
         a few tenths of a percent) asks for 2 decimals."""
-        pattern = "#,##0." + "#" * decimals + "%"
-        return "—" if value is None else format_percent(value, pattern, locale=self.locale)
+        if value is None:
+            return "—"
+        return format_percent(value, self._percent(decimals), locale=self.locale)
 
     def number(self, value: float | None, digits: int = 0) -> str:
         if value is None:
@@ -43,7 +45,14 @@ class Formats:
         delta = change(current, previous)
         if delta is None:
             return ""
-        return format_percent(delta, "+#,##0%;-#,##0%", locale=self.locale)
+        percent = self._percent(0)
+        return format_percent(delta, f"+{percent};-{percent}", locale=self.locale)
+
+    def _percent(self, decimals: int) -> str:
+        """The language's own percent pattern (a space before the sign in French: "12,5 %")
+        with up to `decimals` decimals."""
+        pattern: str = Locale.parse(self.locale).percent_formats[None].pattern
+        return pattern.replace("0", "0." + "#" * decimals, 1) if decimals else pattern
 
     def cost(self, micros: int) -> str:
         return format_currency(micros / 1_000_000, PRICE_CURRENCY, locale=self.locale)
