@@ -194,9 +194,17 @@ def interleaved(runs: dict[str, Callable[[], Result]], rounds: int = 3) -> dict[
     }
 
 
-def table(title: str, results: dict[str, Result], bare: str, floor: str | None = None) -> None:
+def table(
+    title: str,
+    results: dict[str, Result],
+    bare: str,
+    floor: str | None = None,
+    versus: str = "bare",
+) -> None:
+    """The results, each with its ratio to the `bare` one (headed `x <versus>`) and, when
+    given, to the `floor` one."""
     print(f"\n{title}")
-    header = f"{'endpoint':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x bare':>7}"
+    header = f"{'endpoint':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'x ' + versus:>7}"
     print(header + (f" {'x floor':>8}" if floor else "") + f" {'CPU ms/req':>11}")
     for name, result in results.items():
         line = (

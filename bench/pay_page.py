@@ -89,7 +89,10 @@ def prepare(data_dir: Path, base_url: str, database_url: str | None) -> tuple[di
     return env, invoice.link_code
 
 
-def gunicorn(app_spec: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def gunicorn(
+    app_spec: str, port: int, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """`app_spec` served by gunicorn on `port`, from `cwd` (another checkout's code) if given."""
     command = [
         sys.executable,
         "-m",
@@ -105,7 +108,7 @@ def gunicorn(app_spec: str, port: int, env: dict[str, str]) -> subprocess.Popen[
         "warning",
         "--no-control-socket",
     ]
-    process = subprocess.Popen(command, env={**os.environ, **env})
+    process = subprocess.Popen(command, env={**os.environ, **env}, cwd=cwd)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
