@@ -82,9 +82,8 @@ def test_a_hot_read_leaves_its_connection_as_it_found_it(database_url):
         db.dispose()
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # a server to drop it
 def test_a_dropped_connection_is_replaced_after_one_failed_read(database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("a server that drops connections: PostgreSQL")
     db = _probe_database(database_url)
     try:
         read = DriverRead.compile(_PROBE, db.engine.dialect, "id")
