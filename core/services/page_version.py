@@ -12,13 +12,12 @@ does not throw away its other pages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Dialect, String, bindparam, cast, func, select
+from sqlalchemy import String, bindparam, cast, func, select
 
 from core.services.context import ServiceContext
-from core.storage.database import DriverRead
+from core.storage.database import driver_read
 from core.storage.models import Invoice, Merchant, PaymentAccount
 
 _MERCHANT_COLUMNS = [
@@ -74,12 +73,8 @@ def page_version(ctx: ServiceContext, code: str) -> PageVersion | None:
     """The version of the page behind `code`, or None when no invoice has that code. Its row
     is compared, never read field by field (but for the customer's language), so it comes as
     the driver reads it: converting its seventy values cost more than the query."""
-    row = ctx.db.fetch_row(_page_rows(ctx.db.engine.dialect), {"code": code})
+    read = driver_read(_PAGE_ROWS, ctx.db.engine.dialect, "code")
+    row = ctx.db.fetch_row(read, {"code": code})
     if row is None:
         return None
     return PageVersion(row[:-1], str(row[_LOCALE]), bool(row[-1]))
-
-
-@lru_cache(maxsize=2)
-def _page_rows(dialect: Dialect) -> DriverRead:
-    return DriverRead.compile(_PAGE_ROWS, dialect, "code")

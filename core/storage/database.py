@@ -216,7 +216,7 @@ class Database:
         """The first row of `statement` for the values of its bound parameters, run as
         `fetch_row` and converted (`DriverRead.typed`; its columns by name): for the lookups
         every request of a hot path pays (a delivery's store, an API call's key)."""
-        read = _driver_read(statement, self.engine.dialect, tuple(sorted(values)))
+        read = driver_read(statement, self.engine.dialect, *sorted(values))
         row = self.fetch_row(read, values)
         return None if row is None else read.typed(row)
 
@@ -272,9 +272,9 @@ class DriverRead:
 
 
 @lru_cache(maxsize=16)
-def _driver_read(
-    statement: Select[Any], dialect: Dialect, parameters: tuple[str, ...]
-) -> DriverRead:
+def driver_read(statement: Select[Any], dialect: Dialect, *parameters: str) -> DriverRead:
+    """`DriverRead.compile`, once per statement, dialect and parameters: the hot reads' are
+    module constants, compiled on first use."""
     return DriverRead.compile(statement, dialect, *parameters)
 
 
