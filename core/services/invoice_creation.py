@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import ColumnDefault, Table, bindparam, insert, inspect, select, update
+from sqlalchemy import ColumnDefault, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.business_buyer import party_json
 from core.errors import Conflict, NotFound
@@ -29,11 +30,11 @@ from core.reconcile import reference_key
 from core.reminders import ReminderStep
 from core.services.billing import InvoiceSettings, invoice_settings
 from core.services.context import ServiceContext
-from core.services.invoicing import opening_jobs, set_customer
+from core.services.invoicing import customer_columns, opening_jobs
 from core.services.reminder_schedule import plan_reminders
 from core.storage import models
 from core.storage.database import bound
-from core.storage.models import Invoice
+from core.storage.models import Invoice, plain_copy
 
 LINK_CODE_ATTEMPTS = 3
 
@@ -154,6 +155,8 @@ _INVOICE_DEFAULTS = {
     for column in _INVOICES.c
     if isinstance(column.default, ColumnDefault) and column.default.is_scalar
 }
+#: A new invoice's every column, at its default or None, before what the request gives.
+_INVOICE_BLANK = {column: _INVOICE_DEFAULTS.get(column) for column in _INVOICE_COLUMNS}
 _INSERT_INVOICES = insert(_INVOICES).returning(_INVOICES.c.id, _INVOICES.c.link_code)
 _INSERT_LINES = insert(cast(Table, models.InvoiceLine.__table__))
 
@@ -284,37 +287,41 @@ def prepare_invoice(
         }
         for position, line in enumerate(content.lines, start=1)
     ]
-    invoice = Invoice(
-        merchant_id=merchant.id,
-        store_id=request.store_id,
-        source_kind=request.source_kind.value,
-        external_id=request.external_id,
-        link_code=new_link_code(),
-        status=state.status,
-        currency=content.currency,
-        subtotal=totals.subtotal.minor,
-        tax=totals.tax.minor,
-        shipping=totals.shipping.minor,
-        discount=totals.discount.minor,
-        total=totals.total.minor,
-        taxes_included=content.taxes_included,
-        amount_paid=0,
-        amount_refunded=0,
-        due_at=_utc(due_at),
-        expires_at=_utc(request.expires_at),
-        early_discount=settings.early_discount.minor if settings.early_discount else 0,
-        early_discount_until=_utc(settings.early_discount_until),
-        buyer=party_json(request.buyer) if request.buyer else None,
-        allowed_methods=settings.methods,
-        preferred_channel=settings.channel,
-        reminders_off=not settings.reminders,
-        autopay=Autopay.PENDING.value if request.autopay else None,
-        **_shop_amount(request.shop_total, content.currency),
-        created_at=now,
-        updated_at=now,
-        lines=[models.InvoiceLine(**line) for line in lines],
+    invoice = plain_copy(
+        Invoice,
+        _INVOICE_BLANK
+        | customer_columns(customer, ctx)
+        | _shop_amount(request.shop_total, content.currency)
+        | dict(
+            merchant_id=merchant.id,
+            store_id=request.store_id,
+            source_kind=request.source_kind.value,
+            external_id=request.external_id,
+            link_code=new_link_code(),
+            status=state.status,
+            currency=content.currency,
+            subtotal=totals.subtotal.minor,
+            tax=totals.tax.minor,
+            shipping=totals.shipping.minor,
+            discount=totals.discount.minor,
+            total=totals.total.minor,
+            taxes_included=content.taxes_included,
+            amount_paid=0,
+            amount_refunded=0,
+            due_at=_utc(due_at),
+            expires_at=_utc(request.expires_at),
+            early_discount=settings.early_discount.minor if settings.early_discount else 0,
+            early_discount_until=_utc(settings.early_discount_until),
+            buyer=party_json(request.buyer) if request.buyer else None,
+            allowed_methods=settings.methods,
+            preferred_channel=settings.channel,
+            reminders_off=not settings.reminders,
+            autopay=Autopay.PENDING.value if request.autopay else None,
+            created_at=now,
+            updated_at=now,
+        ),
     )
-    set_customer(invoice, customer, ctx)
+    set_committed_value(invoice, "lines", [plain_copy(models.InvoiceLine, line) for line in lines])
     # A period charged automatically sends nothing until its charge fails (`autopay`).
     planned = not (request.draft or request.autopay)
     due_steps = plan_reminders(ctx, invoice, merchant) if planned else []
@@ -322,10 +329,10 @@ def prepare_invoice(
 
 
 def _row_of(invoice: Invoice) -> dict[str, object]:
-    """Every column of a new invoice, as given or else its default (the rows of one multi-row
-    INSERT all bind the same columns)."""
-    given = inspect(invoice).dict
-    return {column: given.get(column, _INVOICE_DEFAULTS.get(column)) for column in _INVOICE_COLUMNS}
+    """Every column of a new invoice (`prepare_invoice` gave each a value: the rows of one
+    multi-row INSERT all bind the same columns)."""
+    given = invoice.__dict__
+    return {column: given[column] for column in _INVOICE_COLUMNS}
 
 
 def _find_by_source(

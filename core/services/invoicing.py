@@ -99,16 +99,24 @@ def _normalised_email_index(ctx: ServiceContext, email: str) -> str:
 
 
 def set_customer(invoice: Invoice, customer: Customer, ctx: ServiceContext) -> None:
-    """Store the customer (as `make_customer` normalised it), contact details encrypted, each
-    beside its blind index."""
+    """Store the customer (as `make_customer` normalised it) on an invoice: `customer_columns`."""
+    for column, value in customer_columns(customer, ctx).items():
+        setattr(invoice, column, value)
+
+
+def customer_columns(customer: Customer, ctx: ServiceContext) -> dict[str, str | None]:
+    """An invoice's customer columns for `customer` (as `make_customer` normalised it):
+    contact details encrypted, each beside its blind index."""
     keyring = ctx.keyring
-    invoice.customer_name = customer.name
-    invoice.customer_locale = customer.locale
     email, phone = customer.email, customer.phone
-    invoice.customer_email_ciphertext = keyring.encrypt(email, EMAIL_INDEX) if email else None
-    invoice.customer_email_index = _normalised_email_index(ctx, email) if email else None
-    invoice.customer_phone_ciphertext = keyring.encrypt(phone, PHONE_INDEX) if phone else None
-    invoice.customer_phone_index = keyring.blind_index(phone, PHONE_INDEX) if phone else None
+    return {
+        "customer_name": customer.name,
+        "customer_locale": customer.locale,
+        "customer_email_ciphertext": keyring.encrypt(email, EMAIL_INDEX) if email else None,
+        "customer_email_index": _normalised_email_index(ctx, email) if email else None,
+        "customer_phone_ciphertext": keyring.encrypt(phone, PHONE_INDEX) if phone else None,
+        "customer_phone_index": keyring.blind_index(phone, PHONE_INDEX) if phone else None,
+    }
 
 
 # Look-ups ------------------------------------------------------------------------------------
