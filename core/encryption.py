@@ -58,7 +58,9 @@ class Keyring:
                 raise ConfigurationError(f"encryption key {key_id!r} must be 32 bytes (AES-256)")
         if len({key_id for key_id, _ in keys}) != len(keys):
             raise ConfigurationError("encryption key ids must be unique")
-        self._keys = dict(keys)
+        # One cipher per key, made once: an AESGCM keeps only its key (no state between
+        # operations, so threads share it), and making one per value cost more than sealing it.
+        self._ciphers = {key_id: AESGCM(key) for key_id, key in keys}
         self.current_id = keys[0][0]
         self._index_key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"paylink blind index"
@@ -80,19 +82,19 @@ class Keyring:
 
     def encrypt(self, plaintext: str, context: str) -> str:
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = AESGCM(self._keys[self.current_id]).encrypt(
+        sealed = self._ciphers[self.current_id].encrypt(
             nonce, plaintext.encode("utf-8"), context.encode("utf-8")
         )
         return f"{self.current_id}:{_b64encode(nonce + sealed)}"
 
     def decrypt(self, ciphertext: str, context: str) -> str:
         key_id, _, body = ciphertext.partition(":")
-        key = self._keys.get(key_id)
-        if key is None:
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
             raise DecryptionError(f"no configured key has id {key_id!r}")
         raw = _b64decode(body)
         try:
-            plain = AESGCM(key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode())
+            plain = cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode())
         except InvalidTag:
             raise DecryptionError(
                 f"a {context} value does not decrypt under key {key_id!r}"

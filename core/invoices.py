@@ -66,6 +66,8 @@ class InvoiceContent:
     shipping: Money
     discount: Money
     taxes_included: bool = True
+    #: Summed once, when made: a creation reads them several times (amounts, checks, answer).
+    _totals: Totals = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         code = currency_code(self.currency)
@@ -77,18 +79,21 @@ class InvoiceContent:
             raise ValidationError(f"every amount of an invoice in {code} must be in {code}")
         if self.shipping.is_negative or self.discount.is_negative:
             raise ValidationError("shipping and discount are positive amounts")
-        if self.totals().total.is_negative:
-            raise ValidationError(
-                "the discount is larger than what it discounts", key="discount_too_large"
-            )
-
-    def totals(self) -> Totals:
-        subtotal = total([line.amount for line in self.lines], self.currency)
-        tax = total([line.tax for line in self.lines], self.currency)
+        subtotal = total([line.amount for line in self.lines], code)
+        tax = total([line.tax for line in self.lines], code)
         grand = subtotal + self.shipping - self.discount
         if not self.taxes_included:
             grand = grand + tax
-        return Totals(subtotal, tax, self.shipping, self.discount, grand)
+        if grand.is_negative:
+            raise ValidationError(
+                "the discount is larger than what it discounts", key="discount_too_large"
+            )
+        object.__setattr__(
+            self, "_totals", Totals(subtotal, tax, self.shipping, self.discount, grand)
+        )
+
+    def totals(self) -> Totals:
+        return self._totals
 
 
 # Customer --------------------------------------------------------------------------------------
@@ -280,7 +285,11 @@ class InvoiceState:
         return replace(self, status=target, **changes)
 
     def open(self) -> InvoiceState:
-        check_transition(self.status, S.OPEN)
+        """A draft finalised, to be sent and paid. Only a draft: opening an invoice already
+        paid or partly paid would ask its customer for money again (the move back to open
+        that `TRANSITIONS` allows is a payment's reversal, not this)."""
+        if self.status != S.DRAFT:
+            raise InvalidTransition(f"only a draft can be opened: this invoice is {self.status}")
         return self._to(S.OPEN)
 
     def void(self) -> InvoiceState:

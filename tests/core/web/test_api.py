@@ -156,6 +156,19 @@ def test_drafts_open_on_request(client, auth):
     assert opened.status_code == 200 and opened.json["status"] == "open"
 
 
+def test_only_a_draft_is_opened(client, auth):
+    """Opening a paid invoice again would ask its customer to pay twice."""
+    invoice = create(client, auth).json
+    mark = {"amount": invoice["total"], "reference": "VIR DUPONT"}
+    client.post(f"/api/v1/invoices/{invoice['id']}/payments", json=mark, headers=auth)
+    refused = client.post(f"/api/v1/invoices/{invoice['id']}/open", headers=auth)
+    assert refused.status_code == 409 and "only a draft" in refused.json["error"]["message"]
+    again = client.get(f"/api/v1/invoices/{invoice['id']}", headers=auth).json
+    assert again["status"] == "paid"
+    timeline = client.get(f"/api/v1/invoices/{invoice['id']}/timeline", headers=auth).json
+    assert "opened" not in [event["kind"] for event in timeline["data"]]
+
+
 def test_listing_with_filters_and_cursor(client, auth, clock):
     ids = []
     for n in range(3):
