@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import ConfigurationError
 from core.storage.group_commit import BulkWrite, GroupCommit
+from core.storage.notices import NoticeListener
 
 T = TypeVar("T")
 
@@ -163,6 +164,7 @@ class Database:
         # none for a SELECT.
         self._autocommit_reads = is_postgresql(self.engine)
         self.group = GroupCommit(self.transaction)
+        self._listeners: list[NoticeListener] = []
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -225,7 +227,20 @@ class Database:
         same group commit; returns `write`'s result for it once that commit is done."""
         return self.group.run_together(write, item)
 
+    def listen(
+        self, channel: str, on_notice: Callable[[str], None], on_reset: Callable[[], None]
+    ) -> NoticeListener | None:
+        """A `NoticeListener` of `channel` on PostgreSQL, stopped with this database; None on
+        SQLite, which has no notices."""
+        if not is_postgresql(self.engine):
+            return None
+        listener = NoticeListener(self.engine, channel, on_notice, on_reset)
+        self._listeners.append(listener)
+        return listener
+
     def dispose(self) -> None:
+        for listener in self._listeners:
+            listener.stop()
         self.engine.dispose()
 
 

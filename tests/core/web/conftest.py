@@ -4,6 +4,7 @@ from core.services.accounts import create_api_key
 from core.settings import Settings
 from core.web import create_app
 from tests.support.factories import merchant
+from tests.support.settled_client import SettledClient
 
 
 @pytest.fixture
@@ -31,6 +32,7 @@ def ctx(app):
 
 @pytest.fixture
 def client(app):
+    app.test_client_class = SettledClient
     return app.test_client()
 
 
