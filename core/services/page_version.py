@@ -7,6 +7,10 @@ can alter the page (status, amounts, deadlines, branding, the methods offered an
 changes one of these rows; invoice lines never change once written. The merchant's invoice
 and credit note counters are left out, so a merchant creating invoices (or refunding one)
 does not throw away its other pages.
+
+On PostgreSQL the versions are kept between views (`PageVersions`) while the database's
+announcements of changes to these same rows are heard (migration 0031's triggers, which leave
+out the same counters): a repeat view then reads nothing.
 """
 
 from __future__ import annotations
