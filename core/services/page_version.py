@@ -136,8 +136,11 @@ class PageVersions:
             if not self.listener.live or self._heard - ticket > len(self._recent):
                 return
             concerned = {f"i:{code}", f"m:{version.merchant_id}", "all"}
-            if any(seen > ticket and key in concerned for seen, key in self._recent):
-                return
+            for seen, key in reversed(self._recent):  # the notices since the ticket
+                if seen <= ticket:
+                    break
+                if key in concerned:
+                    return
             self._kept[code] = version
 
     def _notice(self, payload: str) -> None:
