@@ -34,9 +34,10 @@ _SYNC = "paylink-sync:"
 
 
 class NoticeListener:
-    """Hears `channel` on `engine`'s PostgreSQL and hands each notice's payload to `on_notice`
-    (in the listener's thread). `on_reset` is called whenever what was heard so far may have
-    missed notices: as listening starts, and when the connection is lost."""
+    """Hears `channel` on `engine`'s PostgreSQL (`Database.listen` makes one) and hands each
+    notice's payload to `on_notice` (in the listener's thread). `on_reset` is called whenever
+    what was heard so far may have missed notices: as listening starts, and when the
+    connection is lost."""
 
     def __init__(
         self,
@@ -45,8 +46,6 @@ class NoticeListener:
         on_notice: Callable[[str], None],
         on_reset: Callable[[], None],
     ) -> None:
-        if engine.dialect.name != "postgresql":
-            raise ValueError("notices are PostgreSQL's")
         self._engine = engine
         self._channel = channel
         self._on_notice = on_notice

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from core.storage.notices import NoticeListener
 from core.web.sessions import PAYMENT_PAGES
 
 
@@ -19,11 +20,15 @@ class SettledClient(FlaskClient):
 
 
 def settle_pages(app: Any) -> None:
-    """Once the notices are heard (the first view starts hearing them), every one committed
-    so far handed on."""
+    """On PostgreSQL, `heard_so_far` for the app's page versions (SQLite hears nothing)."""
     listener = app.extensions["paylink.page_versions"].listener
-    if listener is None:
-        return
+    if listener is not None:
+        heard_so_far(listener)
+
+
+def heard_so_far(listener: NoticeListener) -> None:
+    """Once `listener` hears notices (started here if it was not), every one committed so far
+    handed on."""
     listener.start()
     deadline = time.monotonic() + 10
     while not listener.live:

@@ -13,6 +13,7 @@ from core.services.page_version import PageVersions, page_version
 from core.storage.database import Database
 from core.storage.models import Invoice, Merchant, PaymentAccount
 from tests.support.factories import merchant, order
+from tests.support.settled_client import heard_so_far
 
 POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -20,13 +21,7 @@ POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=Tr
 def listening(versions: PageVersions) -> PageVersions:
     """`versions` once its listener hears notices, every notice sent so far handed on."""
     assert versions.listener is not None
-    settle = threading.Event()  # never set: a pause while the listener connects
-    versions.listener.start()
-    for _ in range(2000):
-        if versions.listener.live:
-            break
-        settle.wait(0.005)
-    assert versions.listener.caught_up(10)
+    heard_so_far(versions.listener)
     return versions
 
 

@@ -1,7 +1,8 @@
 """PostgreSQL: a notice on channel paylink_pages whenever a row a payment page is made of
-changes (`core.services.page_versions`): "i:<link code>" for an invoice, "m:<merchant id>"
-for a merchant's settings (not its counters) or payment accounts, "all" for a TRUNCATE. Sent
-by the database at commit, whichever process or tool wrote. SQLite: nothing (no listener).
+changes (`core.services.page_version.PageVersions`): "i:<link code>" for an invoice,
+"m:<merchant id>" for a merchant's settings (not its counters) or payment accounts, "all" for
+a TRUNCATE. Sent by the database at commit, whichever process or tool wrote. SQLite: nothing
+(no listener).
 
 Revision ID: 0031
 Revises: 0030
