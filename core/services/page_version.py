@@ -15,16 +15,15 @@ out the same counters): a repeat view then reads nothing.
 
 from __future__ import annotations
 
-import threading
-from collections import deque
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cachetools import LRUCache
 from sqlalchemy import String, bindparam, cast, func, select
 
 from core.services.context import ServiceContext
 from core.storage.database import Database, driver_read
+from core.storage.kept_rows import KeptRows
 from core.storage.models import Invoice, Merchant, PaymentAccount
 
 _MERCHANT_COLUMNS = [
@@ -94,70 +93,17 @@ def page_version(ctx: ServiceContext, code: str) -> PageVersion | None:
 PAGE_CHANNEL = "paylink_pages"
 #: The most versions one process keeps (about 1 KB each).
 KEPT_VERSIONS = 20_000
-#: The notices remembered to tell whether one arrived while a version was being read.
-RECENT_NOTICES = 1024
 
 
-class PageVersions:
-    """Page versions kept between views, on PostgreSQL, while the database's notices about
-    the rows they are read from are heard (`NoticeListener`): a repeat view then reads nothing.
-    A notice drops the invoice's version ("i:<link code>") or all its merchant's ("m:<id>");
-    losing the notices drops everything and reads the database until they are heard again.
+def _page_tags(code: Hashable, version: PageVersion) -> tuple[str, ...]:
+    """The notices of migration 0031 that concern a page: its invoice's, its merchant's."""
+    return f"i:{code}", f"m:{version.merchant_id}"
 
-    A version read while a notice about it arrived is not kept: each is kept with the number of
-    notices heard before its read began, and refused if any notice since concerns it. On SQLite
-    nothing is kept (no notices): `get` always misses, as a repeat view's one read is cheap
-    there."""
+
+class PageVersions(KeptRows[PageVersion]):
+    """Page versions kept between views by link code, on PostgreSQL (`KeptRows`): a notice
+    drops the invoice's version ("i:<link code>") or all its merchant's ("m:<id>"). On SQLite
+    nothing is kept, as a repeat view's one read is cheap there."""
 
     def __init__(self, db: Database) -> None:
-        self._lock = threading.Lock()
-        self._kept: LRUCache[str, PageVersion] = LRUCache(KEPT_VERSIONS)
-        self._heard = 0  # notices (and resets) so far
-        self._recent: deque[tuple[int, str]] = deque(maxlen=RECENT_NOTICES)
-        self.listener = db.listen(PAGE_CHANNEL, self._notice, self._reset)
-
-    def get(self, code: str) -> tuple[PageVersion | None, int]:
-        """The version kept for `code` (None when there is none to trust), and the ticket to
-        keep the one read instead (`keep`)."""
-        if self.listener is None:
-            return None, 0
-        self.listener.start()
-        with self._lock:
-            if not self.listener.live:
-                return None, -1
-            return self._kept.get(code), self._heard
-
-    def keep(self, code: str, version: PageVersion, ticket: int) -> None:
-        """Keep `version` of `code`, read after `get` gave `ticket`, unless a notice about it
-        (or a reset) came since, or too many to tell."""
-        if self.listener is None or ticket < 0:
-            return
-        with self._lock:
-            if not self.listener.live or self._heard - ticket > len(self._recent):
-                return
-            concerned = {f"i:{code}", f"m:{version.merchant_id}", "all"}
-            for seen, key in reversed(self._recent):  # the notices since the ticket
-                if seen <= ticket:
-                    break
-                if key in concerned:
-                    return
-            self._kept[code] = version
-
-    def _notice(self, payload: str) -> None:
-        with self._lock:
-            self._heard += 1
-            self._recent.append((self._heard, payload))
-            kind, _, key = payload.partition(":")
-            if kind == "i":
-                self._kept.pop(key, None)
-            elif kind == "m":
-                for code in [c for c, v in self._kept.items() if str(v.merchant_id) == key]:
-                    del self._kept[code]
-            else:
-                self._kept.clear()
-
-    def _reset(self) -> None:
-        with self._lock:
-            self._heard += 1
-            self._recent.append((self._heard, "all"))
-            self._kept.clear()
+        super().__init__(db, PAGE_CHANNEL, KEPT_VERSIONS, _page_tags)

@@ -4,6 +4,7 @@ by the core (core.services.store_changes); and payments pushed back to the store
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,8 @@ from core.services.context import ServiceContext
 from core.services.inbox import Inbox
 from core.services.store_changes import apply_changes
 from core.services.store_secrets import store_ref
+from core.storage.database import Database
+from core.storage.kept_rows import KeptRows
 from core.storage.models import CartStatus, Invoice, Store, StoreEvent
 from core.store_changes import CartToOrder, Delivery, InvoiceForStore, StoreRef
 
@@ -50,6 +53,44 @@ def active_store(ctx: ServiceContext, platform: str, store_id: int) -> Any | Non
     """The active store of `platform` a delivery's address names by id (WooCommerce's and
     PrestaShop's deliveries are signed with that store's own secret): as `known_store`."""
     return ctx.db.read_row(_ACTIVE_STORE_BY_ID, {"id": store_id, "platform": platform})
+
+
+#: The channel the database announces changes to stores' rows on (migration 0032).
+STORE_CHANNEL = "paylink_stores"
+#: The most store rows one process keeps (well under 1 KB each).
+KEPT_STORES = 10_000
+
+
+def _store_tags(_key: Hashable, row: Any) -> tuple[str]:
+    return (f"s:{row.id}",)
+
+
+def _found(_row: Any) -> bool:
+    return True
+
+
+class KeptStores(KeptRows[Any]):
+    """The stores deliveries name, kept between deliveries on PostgreSQL (`KeptRows`) until
+    their row changes ("s:<id>"): a delivery then reads only what it writes. Rows are kept as
+    stored, their secrets sealed; a lookup that found nothing is read again every time (a new
+    store needs no notice). On SQLite every lookup reads, as `known_store` and `active_store`."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db, STORE_CHANNEL, KEPT_STORES, _store_tags)
+
+    def by_domain(
+        self, ctx: ServiceContext, platform: str, domain: str, active_only: bool = True
+    ) -> Any | None:
+        return self.read_through(
+            (platform, domain, active_only),
+            lambda: known_store(ctx, platform, domain, active_only),
+            _found,
+        )
+
+    def by_id(self, ctx: ServiceContext, platform: str, store_id: int) -> Any | None:
+        return self.read_through(
+            (platform, store_id), lambda: active_store(ctx, platform, store_id), _found
+        )
 
 
 def receive_store_event(

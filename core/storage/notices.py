@@ -6,6 +6,8 @@ A cache built on notices is only right while they are heard: the listener says s
 and says when it stopped or started again (`on_reset`), so its users drop what they kept and
 fall back to reading the database meanwhile. A connection that fails is replaced, after a pause;
 a quiet one is checked every two seconds, and not trusted once a check is five seconds late.
+One listener hears every channel subscribed before it starts (the payment pages', the stores'),
+on one connection: a process holds one connection more, not one per cache.
 """
 
 from __future__ import annotations
@@ -34,22 +36,14 @@ _SYNC = "paylink-sync:"
 
 
 class NoticeListener:
-    """Hears `channel` on `engine`'s PostgreSQL (`Database.listen` makes one) and hands each
-    notice's payload to `on_notice` (in the listener's thread). `on_reset` is called whenever
-    what was heard so far may have missed notices: as listening starts, and when the
-    connection is lost."""
+    """Hears the channels subscribed to on `engine`'s PostgreSQL (`Database.listen`) and hands
+    each notice's payload to its channel's `on_notice` handlers (in the listener's thread).
+    `on_reset` handlers are called whenever what was heard so far may have missed notices: as
+    listening starts, and when the connection is lost."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        channel: str,
-        on_notice: Callable[[str], None],
-        on_reset: Callable[[], None],
-    ) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._channel = channel
-        self._on_notice = on_notice
-        self._on_reset = on_reset
+        self._handlers: dict[str, list[tuple[Callable[[str], None], Callable[[], None]]]] = {}
         self._checked_at: float | None = None  # None: not listening
         self._thread: threading.Thread | None = None
         self._pid = 0
@@ -63,6 +57,17 @@ class NoticeListener:
         checked = self._checked_at
         return checked is not None and time.monotonic() - checked < TRUSTED_SECONDS
 
+    def subscribe(
+        self, channel: str, on_notice: Callable[[str], None], on_reset: Callable[[], None]
+    ) -> bool:
+        """Hand `channel`'s notices to `on_notice` once listening; False (nothing done) once
+        started: a channel added later would go unheard until a reconnection."""
+        with self._lock:
+            if self._thread is not None:
+                return False
+            self._handlers.setdefault(channel, []).append((on_notice, on_reset))
+            return True
+
     def start(self) -> None:
         """Listen in the background (once per process: a forked worker starts its own)."""
         if self._stop.is_set() or (self._thread is not None and self._pid == os.getpid()):
@@ -71,9 +76,7 @@ class NoticeListener:
             if self._thread is None or self._pid != os.getpid():
                 self._checked_at = None
                 self._pid = os.getpid()
-                self._thread = threading.Thread(
-                    target=self._run, name=f"listen-{self._channel}", daemon=True
-                )
+                self._thread = threading.Thread(target=self._run, name="listen", daemon=True)
                 self._thread.start()
 
     def stop(self) -> None:
@@ -91,7 +94,7 @@ class NoticeListener:
         heard = self._awaited[token] = threading.Event()
         try:
             with self._connect() as connection:  # apart from the pool and its events
-                connection.execute("SELECT pg_notify(%s, %s)", (self._channel, token))
+                connection.execute("SELECT pg_notify(%s, %s)", (next(iter(self._handlers)), token))
             return heard.wait(timeout)
         finally:
             self._awaited.pop(token, None)
@@ -110,21 +113,22 @@ class NoticeListener:
                 self._listen()
             except Exception as error:  # any failure: the connection is replaced
                 if not self._stop.is_set():
-                    log.warning("notices on %s interrupted: %s", self._channel, error)
+                    log.warning("notices on %s interrupted: %s", ", ".join(self._handlers), error)
             self._checked_at = None
-            self._on_reset()
+            self._reset()
             self._stop.wait(RECONNECT_SECONDS)
 
     def _listen(self) -> None:
         connection = self._connect()
         try:
-            connection.execute(f'LISTEN "{self._channel}"')
+            for channel in self._handlers:
+                connection.execute(f'LISTEN "{channel}"')
             # Heard from here on: what was kept before may have missed changes.
-            self._on_reset()
+            self._reset()
             self._checked_at = time.monotonic()
             while not self._stop.is_set():
                 for notice in connection.notifies(timeout=CHECK_SECONDS):
-                    self._hand_on(notice.payload)
+                    self._hand_on(notice.channel, notice.payload)
                 connection.execute("SELECT 1")  # a connection gone bad raises here
                 if not self._stop.is_set():
                     self._checked_at = time.monotonic()
@@ -132,10 +136,16 @@ class NoticeListener:
             self._checked_at = None
             connection.close()
 
-    def _hand_on(self, payload: str) -> None:
+    def _reset(self) -> None:
+        for handlers in self._handlers.values():
+            for _, on_reset in handlers:
+                on_reset()
+
+    def _hand_on(self, channel: str, payload: str) -> None:
         if payload.startswith(_SYNC):
             awaited = self._awaited.get(payload)
             if awaited is not None:
                 awaited.set()
             return
-        self._on_notice(payload)
+        for on_notice, _ in self._handlers.get(channel, ()):
+            on_notice(payload)

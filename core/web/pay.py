@@ -335,13 +335,12 @@ def create_pay_blueprint() -> Blueprint:
         if not looks_like_link_code(code):
             abort(404)
         versions: PageVersions = current_app.extensions["paylink.page_versions"]
-        version, ticket = versions.get(code)
+        # The first view changes the row (recorded below): its version is kept from the next.
+        version = versions.read_through(
+            code, lambda: page_version(services(), code), lambda read: read.viewed
+        )
         if version is None:
-            version = page_version(services(), code)
-            if version is None:
-                abort(404)
-            if version.viewed:  # the first view changes the row: kept from the next one
-                versions.keep(code, version, ticket)
+            abort(404)
         language = page_language(request.args.get("lang"), version.customer_locale)
         cache: PageCache = current_app.extensions["paylink.page_cache"]
         rendered = cache.get(code, language, version, services().clock())

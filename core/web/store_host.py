@@ -24,16 +24,17 @@ NOTICES = frozenset({"store_connected", "store_refused"})
 class AppStoreHost:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        self.stores = store_events.KeptStores(ctx.db)
 
     def clock(self) -> datetime:
         return self.ctx.clock()
 
     def find_store(self, platform: str, domain: str, active_only: bool = True) -> StoreRef | None:
-        store = store_events.known_store(self.ctx, platform, domain, active_only)
+        store = self.stores.by_domain(self.ctx, platform, domain, active_only)
         return store_ref(self.ctx, store) if store is not None else None
 
     def store(self, platform: str, store_id: int) -> StoreRef | None:
-        store = store_events.active_store(self.ctx, platform, store_id)
+        store = self.stores.by_id(self.ctx, platform, store_id)
         return store_ref(self.ctx, store) if store is not None else None
 
     def receive(

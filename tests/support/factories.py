@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from core.events import CustomerDetails, InvoiceRequested, SourceKind
 from core.invoices import InvoiceContent, InvoiceLine
 from core.merchant_profile import MerchantProfile
@@ -40,6 +42,22 @@ def order(
 
 def merchant(ctx: ServiceContext, name: str = "Boutique Lune") -> Merchant:
     return create_merchant(ctx, MerchantProfile(name=name))
+
+
+def unsaved_merchant(name: str) -> Merchant:
+    """A merchant's row with every required column, for tests that write it themselves."""
+    return Merchant(
+        name=name,
+        currency="EUR",
+        country="FR",
+        default_locale="fr",
+        timezone="Europe/Paris",
+        brand_color="#1f6feb",
+        invoice_prefix="F",
+        payment_terms_days=7,
+        last_invoice_sequence=0,
+        created_at=datetime(2026, 3, 2, tzinfo=UTC),
+    )
 
 
 def provider_env(

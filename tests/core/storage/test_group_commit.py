@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from core.storage.group_commit import GroupCommit, _Work
 from core.storage.models import Merchant
+from tests.support.factories import unsaved_merchant
 
 
 class Upper:
@@ -92,26 +93,11 @@ def test_a_failing_write_fails_alone():
 
 
 def test_concurrent_writes_on_a_real_database_all_land_each_with_its_result(database):
-    from datetime import UTC, datetime
-
     results = []
 
     def add_merchants(session, numbers):
         for n in numbers:
-            session.add(
-                Merchant(
-                    name=f"M{n}",
-                    currency="EUR",
-                    country="FR",
-                    default_locale="fr",
-                    timezone="Europe/Paris",
-                    brand_color="#1f6feb",
-                    invoice_prefix="F",
-                    payment_terms_days=7,
-                    last_invoice_sequence=0,
-                    created_at=datetime(2026, 3, 2, tzinfo=UTC),
-                )
-            )
+            session.add(unsaved_merchant(f"M{n}"))
         return numbers
 
     def add(n):
