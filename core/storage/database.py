@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import sqlite3
 import time
 from collections import namedtuple
@@ -67,7 +66,6 @@ def make_engine(database_url: str, **options: Any) -> Engine:
         # whose protocol round in Python costs more than the rows: deliveries +13% (bench).
         engine.dialect.use_insertmanyvalues_wo_returning = True
         _ping_when_idle(engine)
-        _read_pipelined_results(engine)
         return engine
     raise ConfigurationError(
         f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql"
@@ -148,25 +146,6 @@ def _ping_when_idle(engine: Engine) -> None:
             raise DisconnectionError(f"idle connection dropped: {error}") from error
 
 
-#: Where a connection in psycopg's pipeline mode keeps its pipeline (`pipelined_transaction`).
-PIPELINE = "paylink_pipeline"
-#: Statements that return no rows: in a pipeline, sent with the next one that does, or with
-#: the COMMIT.
-_ROWLESS = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b(?!.*\bRETURNING\b)", re.IGNORECASE | re.DOTALL)
-
-
-def _read_pipelined_results(engine: Engine) -> None:
-    """In a pipelined transaction, a statement that returns rows is sent at once, with those
-    queued before it (SQLAlchemy reads a result's columns as soon as it is executed; psycopg
-    has them only once the pipeline is synced)."""
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def _sync(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        pipeline = conn.info.get(PIPELINE) if conn is not None else None
-        if pipeline is not None and not _ROWLESS.match(statement):
-            pipeline.sync()
-
-
 def is_postgresql(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
@@ -184,7 +163,7 @@ class Database:
         # psycopg runs every statement in a transaction unless told otherwise; pysqlite begins
         # none for a SELECT.
         self._autocommit_reads = is_postgresql(self.engine)
-        self.group = GroupCommit(self.pipelined_transaction)
+        self.group = GroupCommit(self.transaction)
         self._listeners: list[NoticeListener] = []
 
     @contextmanager
@@ -192,31 +171,6 @@ class Database:
         """One unit of work: commits on success, rolls back on any exception."""
         with self.sessions() as session, session.begin():
             yield session
-
-    @contextmanager
-    def pipelined_transaction(self) -> Iterator[Session]:
-        """`transaction`, its statements sent to PostgreSQL without waiting for each answer
-        (psycopg's pipeline mode) but when a result is read: BEGIN goes with the first
-        statement, and the statements whose results nobody reads go with the COMMIT, in one
-        round trip. For the group commit's writer, whose round trips every waiting request
-        shares. SQLite has no round trips: a plain `transaction`."""
-        if not self._autocommit_reads:  # SQLite
-            with self.transaction() as session:
-                yield session
-            return
-        # The connection is held until the pipeline ends: a session's commit would hand it
-        # back to the pool, to another thread, still in pipeline mode.
-        with self.engine.connect() as connection:
-            driver = cast(Any, connection.connection.driver_connection)
-            info = connection.info
-            with driver.pipeline() as pipeline, self.sessions(bind=connection) as session:
-                info[PIPELINE] = pipeline
-                try:
-                    with connection.begin():
-                        yield session
-                        session.flush()
-                finally:
-                    del info[PIPELINE]
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
