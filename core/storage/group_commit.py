@@ -3,10 +3,12 @@ durable commit (one fsync on SQLite with synchronous=FULL, one WAL flush on Post
 many of them. Each request hands its item to a `BulkWrite` and waits; it is answered only once
 the transaction holding it committed, so a 2xx still means "on disk".
 
-No delay is added to form a batch: the writer takes whatever is queued, and while it commits,
-the requests that arrive meanwhile queue up for the next round. Under light load a batch is one
-request, as before; under a flood of webhooks, a commit carries everything that came during the
-previous one. A batch that fails is replayed one item at a time, so one bad write fails alone.
+No delay is added to form a batch: the writer takes what is queued once its transaction has
+its connection (on SQLite, once another process's commit has released the write lock), and
+while it commits, the requests that arrive meanwhile queue up for the next round. Under light
+load a batch is one request, as before; under a flood of webhooks, a commit carries everything
+that came during the previous one and during the wait for the lock. A batch that fails is
+replayed one item at a time, so one bad write fails alone.
 
 Items of one kind also share statements: their `BulkWrite` gets every item of its kind in the
 batch at once, so a flood of deliveries or invoice creations is a few multi-row INSERTs per
@@ -80,17 +82,26 @@ class GroupCommit:
 
     def _write(self) -> None:
         while True:
-            batch = [self._queue.get()]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._commit(batch)
+            self._commit([self._queue.get()], gather=True)
 
-    def _commit(self, batch: list[_Work[Any]]) -> None:
+    def _gather(self, batch: list[_Work[Any]]) -> None:
+        """Add to `batch` the works queued by now, up to `MAX_BATCH`."""
+        while len(batch) < MAX_BATCH:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                return
+
+    def _commit(self, batch: list[_Work[Any]], gather: bool = False) -> None:
+        """Write `batch` in one transaction and commit it. With `gather`, the works queued
+        meanwhile join once the transaction has its connection and, on SQLite, the write lock:
+        the wait for another process's commit is when most requests arrive, and they then share
+        this commit instead of waiting for the next one."""
         try:
             with self._transaction() as session:
+                if gather:
+                    session.connection()
+                    self._gather(batch)
                 together: dict[BulkWrite[Any, Any], list[_Work[Any]]] = {}
                 for item in batch:
                     together.setdefault(item.write, []).append(item)

@@ -3,6 +3,7 @@ items of one kind share one call, and a failing write fails alone. On the real d
 writes from many threads at once all land, each thread answered with its own result."""
 
 import threading
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -30,23 +31,37 @@ class Upper:
 
 
 class Recorder:
-    """A stand-in transaction: records which works ran together and whether it committed; the
-    first one waits until `hold` is released, so others queue behind it."""
+    """A stand-in transaction: records which works ran together and whether it committed. The
+    first one waits until `hold` is released, so others queue behind it: at its commit, or
+    (`hold_at="lock"`) while it waits for its lock, as a SQLite writer waits for another
+    process's commit."""
 
-    def __init__(self):
+    def __init__(self, hold_at="commit"):
         self.batches, self.hold, self.first = [], threading.Event(), True
-        self.current = None
+        self.hold_at, self.current = hold_at, None
 
     @contextmanager
     def transaction(self):
-        if self.first:
-            self.first = False
-            self.hold.wait(5)
         self.current = []
         yield self
         if "boom" in self.current:
             raise RuntimeError("commit refused")
+        self._held("commit")
         self.batches.append(self.current)
+
+    def connection(self):
+        self._held("lock")
+
+    def _held(self, point):
+        if self.first and point == self.hold_at:
+            self.first = False
+            self.hold.wait(5)
+
+
+def until(condition):
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, "the writer never got there"
 
 
 def queue_behind_a_commit(recorder, group, write, names):
@@ -54,20 +69,25 @@ def queue_behind_a_commit(recorder, group, write, names):
     all of them run to the end."""
     first = threading.Thread(target=write, args=("a",))
     first.start()
-    while recorder.first:  # the writer holds "a" in its transaction
-        pass
+    until(lambda: not recorder.first)  # the writer holds "a" in its transaction
     others = [threading.Thread(target=write, args=(name,)) for name in names]
     for thread in others:
         thread.start()
-    while group._queue.qsize() < len(names):
-        pass
+    until(lambda: group._queue.qsize() == len(names))
     recorder.hold.set()
     for thread in [first, *others]:
         thread.join(5)
 
 
-def test_writes_that_arrive_during_a_commit_share_the_next_one():
-    recorder, upper = Recorder(), Upper()
+@pytest.mark.parametrize(
+    ("hold_at", "batches"),
+    [
+        ("commit", [["a"], ["b", "c", "d", "e"]]),  # arrived during a commit: the next one
+        ("lock", [["a", "b", "c", "d", "e"]]),  # arrived while it waited for its lock: its own
+    ],
+)
+def test_writes_that_arrive_while_one_is_held_share_a_commit(hold_at, batches):
+    recorder, upper = Recorder(hold_at), Upper()
     group = GroupCommit(recorder.transaction)
     results = {}
 
@@ -76,7 +96,8 @@ def test_writes_that_arrive_during_a_commit_share_the_next_one():
 
     queue_behind_a_commit(recorder, group, write, list("bcde"))
     assert results == {"a": "A", "b": "B", "c": "C", "d": "D", "e": "E"}
-    assert recorder.batches[0] == ["a"] and sorted(recorder.batches[1]) == ["b", "c", "d", "e"]
+    assert [sorted(batch) for batch in recorder.batches] == batches
+    assert len(upper.calls) == len(batches)
 
 
 def test_a_failing_write_fails_alone():
