@@ -31,7 +31,8 @@ from sqlalchemy.orm import Session
 
 from core.clock import Clock, utc_now
 from core.errors import AccessRevoked, Throttled, UnusablePayload
-from core.storage.database import Database, bound
+from core.storage.database import Database
+from core.storage.driver_write import write_rows
 from core.storage.models import CLAIMABLE, Job, JobStatus
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def enqueue_many(
         }
         for job in jobs
     ]
-    session.execute(statement, bound(rows))
+    write_rows(session, statement, rows)
 
 
 def bring_forward(session: Session, key: str, at: datetime) -> None:

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from core.clock import Clock, utc_now
 from core.encryption import Keyring
 from core.jobs import NewJob, enqueue_many
-from core.storage.database import Database, bound
+from core.storage.database import Database
+from core.storage.driver_write import write_rows
 from core.storage.models import TimelineEvent
 
 HELD_JOBS = "paylink.held_jobs"
@@ -90,4 +91,4 @@ class ServiceContext:
         if events:
             at = self.clock()
             rows = [{"invoice_id": i, "kind": kind, "at": at, "data": data} for i, data in events]
-            session.execute(_INSERT_EVENT, bound(rows))
+            write_rows(session, _INSERT_EVENT, rows)

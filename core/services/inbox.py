@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from core.jobs import NewJob
 from core.services.context import ServiceContext
-from core.storage.database import bound, insert_once_statement
+from core.storage.database import insert_once_statement
+from core.storage.driver_write import write_rows
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Inbox:
         rows = [deliveries[index].values for index in first.values()]
         table = cast(Table, self.model.__table__)
         statement = insert_once_statement(session.get_bind().dialect.name, table, self.unique)
-        inserted = session.execute(statement, bound(rows)).all()
+        inserted = write_rows(session, statement, rows)
         ids = {tuple(row[1:]): row[0] for row in inserted}
         jobs = [
             self._job(deliveries[index], ids[key]) for key, index in first.items() if key in ids

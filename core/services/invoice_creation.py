@@ -33,7 +33,7 @@ from core.services.context import ServiceContext
 from core.services.invoicing import customer_columns, opening_jobs
 from core.services.reminder_schedule import plan_reminders
 from core.storage import models
-from core.storage.database import bound
+from core.storage.driver_write import write_rows
 from core.storage.models import Invoice, plain_copy
 
 LINK_CODE_ATTEMPTS = 3
@@ -176,12 +176,12 @@ def _insert_invoices(
         numbering[new.invoice.merchant_id] = prefix, sequence + 1
         new.invoice.number = format_invoice_number(prefix, new.invoice.created_at.year, sequence)
         new.invoice.reference_key = reference_key(new.invoice.number)
-    inserted = session.execute(_INSERT_INVOICES, bound([_row_of(new.invoice) for new in made]))
+    inserted = write_rows(session, _INSERT_INVOICES, [_row_of(new.invoice) for new in made])
     ids = {code: invoice_id for invoice_id, code in inserted}
     for new in made:
         new.invoice.id = ids[new.invoice.link_code]
     lines = [{"invoice_id": new.invoice.id, **line} for new in made for line in new.lines]
-    session.execute(_INSERT_LINES, bound(lines))  # every invoice has lines (`InvoiceContent`)
+    write_rows(session, _INSERT_LINES, lines)  # every invoice has lines (`InvoiceContent`)
     ctx.record_together(
         session,
         "created",
@@ -230,10 +230,11 @@ def _take_numbers(session: Session, counts: dict[int, int]) -> dict[int, tuple[s
     numbering = {}
     for merchant_id in sorted(counts):
         count = counts[merchant_id]
-        row = session.execute(_TAKE_NUMBERS, {"merchant": merchant_id, "count": count}).first()
-        if row is None:
+        taken = write_rows(session, _TAKE_NUMBERS, [{"merchant": merchant_id, "count": count}])
+        if not taken:
             raise NotFound(f"no merchant {merchant_id}")
-        numbering[merchant_id] = row.invoice_prefix, row.last_invoice_sequence - count + 1
+        [(prefix, last)] = taken
+        numbering[merchant_id] = prefix, last - count + 1
     return numbering
 
 

@@ -61,9 +61,10 @@ def make_engine(database_url: str, **options: Any) -> Engine:
         return engine
     if url.get_backend_name() == "postgresql":
         engine = create_engine(url, pool_recycle=1800, **options)
-        # Several rows of one INSERT (a group commit's jobs, an invoice's lines) as one
-        # multi-row statement, as with RETURNING, rather than psycopg's pipelined executemany,
-        # whose protocol round in Python costs more than the rows: deliveries +13% (bench).
+        # Several rows of one INSERT through SQLAlchemy (an ORM flush) as one multi-row
+        # statement, as with RETURNING, rather than psycopg's pipelined executemany, whose
+        # protocol round in Python costs more than the rows: deliveries +13% (bench). The
+        # group commit's own writes do the same on the driver (`core.storage.driver_write`).
         engine.dialect.use_insertmanyvalues_wo_returning = True
         _ping_when_idle(engine)
         return engine
@@ -310,23 +311,13 @@ def insert_once(
     return None if created is None else int(created[0])
 
 
-def bound(rows: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
-    """A statement's parameters for `rows`: one row as itself (a plain execution), several as
-    a list (one executemany: for an INSERT, SQLAlchemy's multi-row "insertmanyvalues"). No
-    rows is a caller's mistake, refused: SQLAlchemy would run the statement once, unbound (an
-    INSERT of a row of defaults)."""
-    if not rows:
-        raise ValueError("no rows to bind")
-    return rows if len(rows) > 1 else rows[0]
-
-
 @lru_cache(maxsize=32)
 def insert_once_statement(dialect: str, table: Table, unique: tuple[str, ...]) -> Any:
     """INSERT ... ON CONFLICT (unique) DO NOTHING RETURNING the id and the unique columns,
     built once per table, on the table rather than its ORM class, its rows bound at execution:
     an insert costs the database's work, not SQLAlchemy's (building the statement and the ORM's
     bulk path cost ~0.3 ms, five times the insert), and a list of rows is one multi-row INSERT
-    (SQLAlchemy's "insertmanyvalues"), each inserted row returned with its key."""
+    (`write_rows`), each inserted row returned with its key."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
         insert(table)
