@@ -14,14 +14,23 @@ import random
 import sqlite3
 import time
 from collections import namedtuple
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Dialect, Engine, Select, Table, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Dialect,
+    Engine,
+    Select,
+    Table,
+    create_engine,
+    event,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
@@ -276,10 +285,7 @@ class DriverRead:
             order=None if expanded.positiontup is None else tuple(expanded.positiontup),
             fixed={k: v for k, v in expanded.parameters.items() if k not in parameters},
             row=namedtuple("DriverRow", list(columns.keys())),
-            processors=tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in columns
-            ),
+            processors=result_processors(columns, dialect),
         )
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
@@ -290,6 +296,16 @@ class DriverRead:
         """A row as SQLAlchemy would return it: its values converted, its columns by name."""
         values = zip(row, self.processors, strict=True)
         return self.row(*[value if p is None else p(value) for value, p in values])
+
+
+def result_processors(
+    columns: Iterable[ColumnElement[Any]], dialect: Dialect
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    """The conversions SQLAlchemy applies to each of `columns` as `dialect`'s driver returns
+    it (text to datetime on SQLite, JSON, booleans, the models' own types), None where none."""
+    return tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+    )
 
 
 @lru_cache(maxsize=16)

@@ -6,8 +6,8 @@ costs ~75 us of Python around the driver's ~17 us (a one-row INSERT on SQLite, m
 loop): the statement's cache look-up, its execution context, its parameters processed row by
 row, its result object. `DriverWrite` keeps what SQLAlchemy compiled (its SQL, the parameters'
 order, each parameter's conversion from Python to the driver's type, the scalar defaults of the
-columns a row leaves out) and runs it with the driver's `execute` or `executemany`: what the
-database receives is what SQLAlchemy would have sent, row by row. The engine's
+columns a row leaves out) and runs it with the driver's `execute`, an INSERT's rows as one
+multi-row statement: what the database receives is what SQLAlchemy would have sent. The engine's
 `before_cursor_execute` listeners still hear of every statement, so statement counts stay
 honest, and a driver error is raised as SQLAlchemy's own (an `IntegrityError` stays one).
 """
@@ -26,6 +26,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert, Update
+
+from core.storage.database import result_processors
 
 Processor = Callable[[Any], Any]
 
@@ -56,7 +58,9 @@ class DriverWrite:
     results: tuple[Processor | None, ...] | None
 
     @classmethod
-    def compile(cls, statement: Insert | Update, dialect: Dialect, keys: tuple[str, ...]) -> Any:
+    def compile(
+        cls, statement: Insert | Update, dialect: Dialect, keys: tuple[str, ...]
+    ) -> DriverWrite:
         if isinstance(statement, Insert) and not statement._returning:
             statement = statement.inline()  # no primary key fetched back (PostgreSQL would)
         compiled = statement.compile(dialect=dialect, column_keys=list(keys))
@@ -81,12 +85,7 @@ class DriverWrite:
             order=None if compiled.positiontup is None else tuple(compiled.positiontup),
             fixed=fixed,
             processors=tuple(processors.items()),
-            results=None
-            if returning is None
-            else tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in returning
-            ),
+            results=None if returning is None else result_processors(returning, dialect),
         )
 
     def parameters(self, row: Mapping[str, Any]) -> Any:
@@ -137,7 +136,9 @@ def _values_row(sql: str) -> tuple[str, str, str]:
 
 
 @lru_cache(maxsize=64)
-def driver_write(statement: Insert | Update, dialect: Dialect, keys: tuple[str, ...]) -> Any:
+def driver_write(
+    statement: Insert | Update, dialect: Dialect, keys: tuple[str, ...]
+) -> DriverWrite:
     """`DriverWrite.compile`, once per statement, dialect and keys given."""
     return DriverWrite.compile(statement, dialect, keys)
 
@@ -152,7 +153,7 @@ def write_rows(
         raise ValueError("no rows to write")
     session.flush()  # what an ORM execution's autoflush would have written first
     connection = session.connection()
-    write: DriverWrite = driver_write(statement, connection.dialect, tuple(rows[0]))
+    write = driver_write(statement, connection.dialect, tuple(rows[0]))
     returned: list[Sequence[Any]] = []
     cursor = cast(Any, connection.connection).cursor()
     try:
