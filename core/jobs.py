@@ -24,7 +24,19 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import (
+    CTE,
+    Insert,
+    String,
+    Table,
+    bindparam,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
@@ -109,6 +121,69 @@ def _enqueue_statement(dialect: str) -> Any:
     # On the table, not the ORM class: the ORM's bulk path costs more than the insert itself.
     table = cast(Table, Job.__table__)
     return insert(table).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+
+
+def job_per_row(rows: CTE, id_key: str) -> Insert:
+    """PostgreSQL: INSERT INTO jobs ... SELECT, one pending job per row `rows` returns (the ids
+    a data-modifying CTE inserted), as `enqueue_many` writes it: its payload the bound
+    `job_payload` with the row's id under `id_key`, its key the bound `job_key_prefix` and the
+    id, and `job_kind`, `job_merchant_id`, `job_run_at`, `job_max_attempts`, `job_created_at`
+    bound (`job_binds`). A row the CTE did not insert gets no job."""
+    payload = func.jsonb_build_object(id_key, rows.c.id).op("||")(
+        sql_cast(bindparam("job_payload", type_=Job.payload.type), postgresql.JSONB)
+    )
+    table = cast(Table, Job.__table__)
+    return (
+        postgresql.insert(table)
+        .from_select(
+            [
+                "kind",
+                "payload",
+                "idempotency_key",
+                "merchant_id",
+                "status",
+                "run_at",
+                "attempts",
+                "max_attempts",
+                "created_at",
+            ],
+            select(
+                bindparam("job_kind", type_=table.c.kind.type),
+                sql_cast(payload, Job.payload.type),
+                bindparam("job_key_prefix", type_=String) + sql_cast(rows.c.id, String),
+                bindparam("job_merchant_id", type_=table.c.merchant_id.type),
+                literal(JobStatus.PENDING, table.c.status.type),
+                bindparam("job_run_at", type_=table.c.run_at.type),
+                literal(0),
+                bindparam("job_max_attempts", type_=table.c.max_attempts.type),
+                bindparam("job_created_at", type_=table.c.created_at.type),
+            ).select_from(rows),
+        )
+        .returning(table.c.id)
+    )
+
+
+def job_binds(
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    key_prefix: str,
+    run_at: datetime,
+    merchant_id: int | None,
+    now: datetime,
+    max_attempts: int,
+) -> dict[str, Any]:
+    """`job_per_row`'s bound values: its jobs' kind, payload (beside the row's id), key prefix
+    (the row's id follows), due time and merchant, and when they are added."""
+    return {
+        "job_kind": kind,
+        "job_payload": payload,
+        "job_key_prefix": key_prefix,
+        "job_merchant_id": merchant_id,
+        "job_run_at": run_at,
+        "job_max_attempts": max_attempts,
+        "job_created_at": now,
+    }
 
 
 def enqueue(session: Session, job: NewJob, now: datetime, max_attempts: int) -> None:

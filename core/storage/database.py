@@ -172,7 +172,7 @@ class Database:
         self.readers = sessionmaker(reader, expire_on_commit=False)
         # psycopg runs every statement in a transaction unless told otherwise; pysqlite begins
         # none for a SELECT.
-        self._autocommit_reads = is_postgresql(self.engine)
+        self._autocommit = is_postgresql(self.engine)
         self.group = GroupCommit(self.transaction)
         self._listeners: list[NoticeListener] = []
 
@@ -190,39 +190,48 @@ class Database:
             yield session
 
     def fetch_row(self, read: DriverRead, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        """One row of `read` for the values of its parameters, run on a pooled connection's own
-        cursor outside any transaction (a statement sees one snapshot by itself: a BEGIN and a
-        COMMIT, round trips on PostgreSQL, would buy nothing), as the driver returns it
-        (`DriverRead.typed` converts it). For the hottest reads (the payment page's version, a
-        delivery's store), where SQLAlchemy's Connection, execution and result machinery cost
-        twice to three times the query itself. The engine's `before_cursor_execute` listeners
-        still hear of the statement (with no Connection), so statement counts stay honest; a
-        dropped connection is not reused (the pool's reset finds it, or `invalidate`)."""
+        """One row of `read` for the values of its parameters, run on `driver_cursor` (a
+        statement sees one snapshot by itself: a BEGIN and a COMMIT, round trips on PostgreSQL,
+        would buy nothing), as the driver returns it (`DriverRead.typed` converts it). For the
+        hottest reads (the payment page's version, a delivery's store), where SQLAlchemy's
+        Connection, execution and result machinery cost twice to three times the query
+        itself. The engine's `before_cursor_execute` listeners still hear of the statement
+        (with no Connection), so statement counts stay honest."""
         parameters = read.parameters(values)
-        pooled = self.engine.raw_connection()
-        driver = cast(Any, pooled.driver_connection)
-        cursor = None
-        try:
-            if self._autocommit_reads:
-                driver.autocommit = True
-            cursor = pooled.cursor()
+        with self.driver_cursor() as cursor:
             self.engine.dispatch.before_cursor_execute(
                 None, cursor, read.sql, parameters, None, False
             )
             cursor.execute(read.sql, parameters)
             row = cursor.fetchone()
+        return None if row is None else tuple(row)
+
+    @contextmanager
+    def driver_cursor(self) -> Iterator[Any]:
+        """A pooled connection's own cursor, outside any transaction: on PostgreSQL in
+        autocommit, each statement a transaction of its own (committed, durably, when it
+        returns); pysqlite begins none for a SELECT. The connection goes back to the pool out
+        of autocommit (the next user's transactions need it), and a dropped one is not reused
+        (the pool's reset finds it, or `invalidate`)."""
+        pooled = self.engine.raw_connection()
+        driver = cast(Any, pooled.driver_connection)
+        cursor = None
+        try:
+            if self._autocommit:
+                driver.autocommit = True
+            cursor = pooled.cursor()
+            yield cursor
         finally:
             if cursor is not None:
                 cursor.close()
-            try:  # never back in the pool in autocommit: the next user's writes need it
-                if self._autocommit_reads:
+            try:
+                if self._autocommit:
                     driver.autocommit = False
             except self.engine.dialect.loaded_dbapi.Error as error:
                 pooled.invalidate(error)  # dropped: the pool makes a new one
                 raise
             finally:
                 pooled.close()
-        return None if row is None else tuple(row)
 
     def read_row(self, statement: Select[Any], values: Mapping[str, Any]) -> Any | None:
         """The first row of `statement` for the values of its bound parameters, run as

@@ -1,4 +1,4 @@
-"""The hottest writes run on the driver's cursor, in the session's own transaction.
+"""The hottest writes run on the driver's cursor, in the session's own transaction or alone.
 
 A group commit that creates invoices runs five statements while it holds the write lock
 (SQLite) or the merchant's row (PostgreSQL). Through SQLAlchemy's Core execution a statement
@@ -10,6 +10,7 @@ columns a row leaves out) and runs it with the driver's `execute`, an INSERT's r
 multi-row statement: what the database receives is what SQLAlchemy would have sent. The engine's
 `before_cursor_execute` listeners still hear of every statement, so statement counts stay
 honest, and a driver error is raised as SQLAlchemy's own (an `IntegrityError` stays one).
+`write_alone` runs one such statement as a transaction of its own (PostgreSQL, autocommit).
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, cast
 
-from sqlalchemy import ColumnDefault
+from sqlalchemy import ColumnDefault, Connection, Engine
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert, Update
 
-from core.storage.database import result_processors
+from core.storage.database import Database, is_postgresql, result_processors
 
 Processor = Callable[[Any], Any]
 
@@ -154,21 +155,44 @@ def write_rows(
     session.flush()  # what an ORM execution's autoflush would have written first
     connection = session.connection()
     write = driver_write(statement, connection.dialect, tuple(rows[0]))
-    returned: list[Sequence[Any]] = []
     cursor = cast(Any, connection.connection).cursor()
     try:
-        for sql, parameters in write.statements([write.parameters(row) for row in rows]):
-            connection.engine.dispatch.before_cursor_execute(
-                connection, cursor, sql, parameters, None, False
-            )
-            try:
-                cursor.execute(sql, parameters)
-            except connection.dialect.loaded_dbapi.Error as error:
-                raise DBAPIError.instance(
-                    sql, parameters, error, connection.dialect.loaded_dbapi.Error
-                ) from error
-            if write.results is not None:
-                returned.extend(cursor.fetchall())
+        return _run(connection.engine, connection, cursor, write, rows)
     finally:
         cursor.close()
+
+
+def write_alone(db: Database, statement: Insert, row: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """PostgreSQL: `statement` for `row` as a transaction of its own, one statement in
+    autocommit on a pooled connection (`Database.driver_cursor`), committed when it returns;
+    what it RETURNS. For a write that needs nothing else in its transaction (a delivery and its
+    job, one statement), on the request's own thread: PostgreSQL flushes concurrent commits
+    together by itself, so a group commit would add its hand-over and its extra round trips
+    (BEGIN, COMMIT) and save no flush."""
+    if not is_postgresql(db.engine):
+        raise ValueError("a statement alone in its transaction is PostgreSQL's (autocommit)")
+    write = driver_write(statement, db.engine.dialect, tuple(row))
+    with db.driver_cursor() as cursor:
+        return _run(db.engine, None, cursor, write, [row])
+
+
+def _run(
+    engine: Engine,
+    connection: Connection | None,
+    cursor: Any,
+    write: DriverWrite,
+    rows: Sequence[Mapping[str, Any]],
+) -> list[tuple[Any, ...]]:
+    """`write` for `rows` on the driver's `cursor`, each statement told to the engine's
+    listeners first, a driver error raised as SQLAlchemy's."""
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    returned: list[Sequence[Any]] = []
+    for sql, parameters in write.statements([write.parameters(row) for row in rows]):
+        engine.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
+        try:
+            cursor.execute(sql, parameters)
+        except dbapi_error as error:
+            raise DBAPIError.instance(sql, parameters, error, dbapi_error) from error
+        if write.results is not None:
+            returned.extend(cursor.fetchall())
     return [write.typed(row) for row in returned]

@@ -3,7 +3,14 @@ transactions a hot path costs (and a change that adds some fails)."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import event
+
+_WRITE = re.compile(
+    r"\s*(INSERT|UPDATE|DELETE)\b|\s*WITH\b.*\b(INSERT INTO|DELETE FROM|UPDATE \w+ SET)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 class counted_statements:
@@ -15,9 +22,9 @@ class counted_statements:
 
     @property
     def writes(self):
-        return [
-            s for s in self.statements if s.split()[0].upper() in ("INSERT", "UPDATE", "DELETE")
-        ]
+        """The statements that change rows: an INSERT, UPDATE or DELETE, or a WITH whose
+        statements do (PostgreSQL's data-modifying CTEs)."""
+        return [s for s in self.statements if _WRITE.match(s)]
 
     def _statement(self, conn, cursor, statement, *args):
         if not statement.upper().startswith(("BEGIN", "PRAGMA", "SELECT 1")):

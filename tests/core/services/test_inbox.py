@@ -1,6 +1,7 @@
-"""Inboxes: the deliveries waiting for one group commit are kept in one multi-row INSERT with
-their jobs in another, each kept once however it repeats (in the batch, in an earlier commit,
-from many threads at once), on SQLite and PostgreSQL."""
+"""Inboxes: the deliveries waiting for one group commit (SQLite) are kept in one multi-row INSERT
+with their jobs in another; on PostgreSQL each alone, with its job, in one statement. Each is
+kept once however it repeats (in the batch, in an earlier commit, from many threads at once), on
+SQLite and PostgreSQL."""
 
 import threading
 
@@ -76,3 +77,43 @@ def test_deliveries_from_many_threads_are_each_kept_once(ctx, inbox, store):
     assert len(events) == 10 and job_events == sorted(events.values())
     with ctx.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(StoreEvent)) == 10
+
+
+def job_rows(ctx):
+    """Each job as stored, by its key: what it does, for whom, when (its own id aside)."""
+    with ctx.db.reading() as session:
+        jobs = session.scalars(select(Job).where(Job.kind == "stores.process_event"))
+        return {
+            job.idempotency_key: (
+                job.payload,
+                job.merchant_id,
+                job.status,
+                job.run_at,
+                job.attempts,
+                job.max_attempts,
+                job.created_at,
+            )
+            for job in jobs
+        }
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_postgresql_a_delivery_is_one_statement_and_its_job_as_a_batchs(ctx, inbox, store):
+    """Alone in autocommit: the row and its job in one statement, no transaction around it; a
+    retry keeps nothing more; the job is the one the group commit's path writes."""
+    alone = values(ctx, store, "alone")
+    with counted_statements(ctx.db.engine) as counted:
+        assert inbox.keep(alone, store.merchant_id, store_id=store.id) is True
+    assert (len(counted.statements), len(counted.writes), counted.transactions) == (1, 1, 0)
+    assert inbox.keep(alone, store.merchant_id, store_id=store.id) is False
+    with ctx.db.transaction() as session:
+        inbox(
+            session,
+            [Delivery(values(ctx, store, "batched"), store.merchant_id, {"store_id": store.id})],
+        )
+    events, _ = kept(ctx)
+    jobs = job_rows(ctx)
+    assert sorted(jobs) == sorted(f"test:{events[key]}" for key in ("alone", "batched"))
+    made_alone, batched = jobs[f"test:{events['alone']}"], jobs[f"test:{events['batched']}"]
+    assert made_alone[0] == {"event_id": events["alone"], "store_id": store.id}
+    assert made_alone[1:] == batched[1:]

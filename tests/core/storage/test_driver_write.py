@@ -1,7 +1,8 @@
 """Writes on the driver's cursor (`write_rows`) store exactly what SQLAlchemy's execution stores
 (dates, JSON, enums, the defaults of left-out columns), return their RETURNING rows in order,
 stay inside the session's transaction, raise SQLAlchemy's own errors, and are counted like any
-statement. On SQLite and PostgreSQL."""
+statement. On SQLite and PostgreSQL; a statement alone in autocommit (`write_alone`) on
+PostgreSQL."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,8 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
 from core.jobs import JobStatus, _enqueue_statement
-from core.storage.driver_write import DriverWrite, write_rows
+from core.storage.database import Database
+from core.storage.driver_write import DriverWrite, write_alone, write_rows
 from core.storage.models import Job
 from tests.support.sql_counts import counted_statements
 
@@ -114,3 +116,39 @@ def test_rows_beyond_one_statements_parameters_go_in_several(database, monkeypat
     with counted_statements(database.engine) as counted, database.transaction() as session:
         returned = write_rows(session, statement, [job(key) for key in "abcde"])
     assert returned == [(key,) for key in "abcde"] and len(counted.writes) == 3
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_statement_alone_is_committed_when_it_returns(database, database_url):
+    """`write_alone`: one statement in autocommit, seen by another connection at once, what it
+    returns converted; nothing else runs (no BEGIN, no COMMIT)."""
+    statement = _enqueue_statement("postgresql").returning(JOBS.c.run_at, JOBS.c.status)
+    with counted_statements(database.engine) as counted:
+        returned = write_alone(database, statement, job("alone"))
+    assert returned == [(AT, JobStatus.PENDING)]
+    assert (len(counted.statements), counted.transactions) == (1, 0)
+    other = Database(database_url)
+    try:
+        assert stored(other, "alone")[0] == "deliver"
+    finally:
+        other.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_statement_alone_that_fails_keeps_nothing_and_leaves_its_connection_usable(database):
+    """A violated constraint is SQLAlchemy's error, and the pooled connection it ran on goes
+    back out of autocommit: the next transaction's rollback still undoes its writes."""
+    database.engine.pool.dispose()  # one connection in the pool from here: the one reused
+    with pytest.raises(IntegrityError):
+        write_alone(database, insert(JOBS), job("bad") | {"idempotency_key": None})
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        write_rows(session, _enqueue_statement("postgresql"), [job("rolled-back")])
+        raise RuntimeError("undo")
+    with database.transaction() as session:
+        assert session.scalars(select(Job)).all() == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_statement_alone_is_postgresqls(database):
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        write_alone(database, _enqueue_statement("sqlite"), job("alone"))
