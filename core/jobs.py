@@ -26,6 +26,8 @@ from typing import Any, cast
 
 from sqlalchemy import (
     CTE,
+    ColumnElement,
+    FromClause,
     Insert,
     String,
     Table,
@@ -133,33 +135,55 @@ def job_per_row(rows: CTE, id_key: str) -> Insert:
         sql_cast(bindparam("job_payload", type_=Job.payload.type), postgresql.JSONB)
     )
     table = cast(Table, Job.__table__)
-    return (
-        postgresql.insert(table)
-        .from_select(
-            [
-                "kind",
-                "payload",
-                "idempotency_key",
-                "merchant_id",
-                "status",
-                "run_at",
-                "attempts",
-                "max_attempts",
-                "created_at",
-            ],
-            select(
-                bindparam("job_kind", type_=table.c.kind.type),
-                sql_cast(payload, Job.payload.type),
-                bindparam("job_key_prefix", type_=String) + sql_cast(rows.c.id, String),
-                bindparam("job_merchant_id", type_=table.c.merchant_id.type),
-                literal(JobStatus.PENDING, table.c.status.type),
-                bindparam("job_run_at", type_=table.c.run_at.type),
-                literal(0),
-                bindparam("job_max_attempts", type_=table.c.max_attempts.type),
-                bindparam("job_created_at", type_=table.c.created_at.type),
-            ).select_from(rows),
-        )
-        .returning(table.c.id)
+    return pending_jobs_from(
+        rows,
+        kind=bindparam("job_kind", type_=table.c.kind.type),
+        payload=payload,
+        key=bindparam("job_key_prefix", type_=String) + sql_cast(rows.c.id, String),
+        merchant_id=bindparam("job_merchant_id", type_=table.c.merchant_id.type),
+        run_at=bindparam("job_run_at", type_=table.c.run_at.type),
+        max_attempts=bindparam("job_max_attempts", type_=table.c.max_attempts.type),
+        created_at=bindparam("job_created_at", type_=table.c.created_at.type),
+    ).returning(table.c.id)
+
+
+def pending_jobs_from(
+    source: FromClause,
+    *,
+    kind: ColumnElement[Any],
+    payload: ColumnElement[Any],
+    key: ColumnElement[Any],
+    merchant_id: ColumnElement[Any],
+    run_at: ColumnElement[Any],
+    max_attempts: ColumnElement[Any],
+    created_at: ColumnElement[Any],
+) -> Insert:
+    """PostgreSQL: INSERT INTO jobs ... SELECT, one pending job per row of `source` (each of its
+    columns an expression over it), not yet tried, as `enqueue_many` writes it."""
+    table = cast(Table, Job.__table__)
+    return postgresql.insert(table).from_select(
+        [
+            "kind",
+            "payload",
+            "idempotency_key",
+            "merchant_id",
+            "status",
+            "run_at",
+            "attempts",
+            "max_attempts",
+            "created_at",
+        ],
+        select(
+            kind,
+            sql_cast(payload, Job.payload.type),
+            key,
+            merchant_id,
+            literal(JobStatus.PENDING, table.c.status.type),
+            run_at,
+            literal(0),
+            max_attempts,
+            created_at,
+        ).select_from(source),
     )
 
 

@@ -75,7 +75,7 @@ class StatementLine:
 # References ------------------------------------------------------------------------------------
 
 REFERENCE_KEY_MAX = 21  # an RF reference carries at most 21 characters of the invoice number
-_NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Za-z]")
+NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Za-z]")
 #: An RF reference as printed or typed, spaces allowed between its groups.
 _RF_IN_TEXT = re.compile(r"(?<![0-9A-Z])R\s?F\s?(\d\s?\d(?:\s?[0-9A-Z]){1,21})", re.IGNORECASE)
 #: An invoice number such as F-2026-000123, typed "f 2026 123", "F2026/000123", "F2O26-OOO123".
@@ -90,7 +90,7 @@ _DIGIT_LOOKALIKES = str.maketrans("OoIlL", "00111")
 def reference_key(invoice_number: str) -> str:
     """What of an invoice number survives a bank: its letters and digits, upper case, at most
     the 21 characters an RF reference can carry (the same tail `creditor_reference` uses)."""
-    return _NOT_ALPHANUMERIC.sub("", invoice_number).upper()[-REFERENCE_KEY_MAX:]
+    return NOT_ALPHANUMERIC.sub("", invoice_number).upper()[-REFERENCE_KEY_MAX:]
 
 
 def rf_body(candidate: str) -> str | None:

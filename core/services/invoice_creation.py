@@ -30,9 +30,11 @@ from core.reconcile import reference_key
 from core.reminders import ReminderStep
 from core.services.billing import InvoiceSettings, invoice_settings
 from core.services.context import ServiceContext
+from core.services.creation_statement import create_alone
 from core.services.invoicing import customer_columns, opening_jobs
 from core.services.reminder_schedule import plan_reminders
 from core.storage import models
+from core.storage.database import is_postgresql
 from core.storage.driver_write import write_rows
 from core.storage.models import Invoice, plain_copy
 
@@ -68,6 +70,9 @@ def create_invoice_for(
     for _ in range(LINK_CODE_ATTEMPTS):
         new = prepare_invoice(ctx, merchant, request)
         try:
+            if is_postgresql(ctx.db.engine):
+                events = _creation_events(new)
+                return create_alone(ctx, new.invoice, new.lines, events, new.due_steps), True
             return ctx.db.batched_together(Creations(ctx), new), True
         except IntegrityError:
             with ctx.db.reading() as session:
@@ -182,23 +187,12 @@ def _insert_invoices(
         new.invoice.id = ids[new.invoice.link_code]
     lines = [{"invoice_id": new.invoice.id, **line} for new in made for line in new.lines]
     write_rows(session, _INSERT_LINES, lines)  # every invoice has lines (`InvoiceContent`)
-    ctx.record_together(
-        session,
-        "created",
-        [
-            (new.invoice.id, {"source": new.invoice.source_kind, "total": new.invoice.total})
-            for new in made
-        ],
-    )
-    ctx.record_together(
-        session,
-        "rules_applied",
-        [
-            (new.invoice.id, {"rules": new.settings.decision.rules})
-            for new in made
-            if new.settings.decision.rules
-        ],
-    )
+    timelines: dict[str, list[tuple[int, dict[str, object]]]] = {}
+    for new in made:
+        for kind, data in _creation_events(new):
+            timelines.setdefault(kind, []).append((new.invoice.id, data))
+    for kind, events in timelines.items():
+        ctx.record_together(session, kind, events)
     ctx.enqueue_many(
         session,
         [
@@ -209,6 +203,16 @@ def _insert_invoices(
         ],
     )
     return [new.invoice for new in made]
+
+
+def _creation_events(new: PreparedInvoice) -> list[tuple[str, dict[str, object]]]:
+    """A new invoice's first timeline events (kind, data): made, and by which billing rules."""
+    events: list[tuple[str, dict[str, object]]] = [
+        ("created", {"source": new.invoice.source_kind, "total": new.invoice.total})
+    ]
+    if new.settings.decision.rules:
+        events.append(("rules_applied", {"rules": new.settings.decision.rules}))
+    return events
 
 
 def _check_stores(session: Session, made: Sequence[PreparedInvoice]) -> None:

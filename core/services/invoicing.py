@@ -28,7 +28,7 @@ from core.money import Money
 from core.payments.provider import PaymentMethod
 from core.reminders import ReminderStep
 from core.services.context import ServiceContext
-from core.services.reminder_schedule import due_job, plan_reminders
+from core.services.reminder_schedule import latest_step_job, plan_reminders, superseded_events
 from core.storage import models
 from core.storage.models import Invoice
 
@@ -259,8 +259,17 @@ def opening_jobs(
     """The jobs of an invoice just opened (its reminders planned on the row): they move it to
     overdue or expired when its dates pass, send its messages (the invoice itself, then
     reminders) on the merchant's schedule, and render its document."""
+    for kind, data in superseded_events(due_steps):
+        ctx.record(session, invoice.id, kind, **data)
+    return new_invoice_jobs(ctx, invoice, due_steps)
+
+
+def new_invoice_jobs(
+    ctx: ServiceContext, invoice: Invoice, due_steps: list[ReminderStep]
+) -> list[NewJob]:
+    """`opening_jobs`, given the id the invoice will have, without recording anything."""
     payload = {"merchant_id": invoice.merchant_id, "invoice_id": invoice.id}
-    jobs = [due_job(ctx, session, invoice, due_steps)]
+    jobs = [latest_step_job(ctx, invoice, due_steps)]
     if invoice.due_at is not None:
         jobs.append(
             NewJob(

@@ -98,10 +98,23 @@ def due_job(
     ctx: ServiceContext, session: Session, invoice: Invoice, due: list[ReminderStep]
 ) -> NewJob | None:
     """The job sending the latest due step; earlier ones are marked superseded."""
+    for kind, data in superseded_events(due):
+        ctx.record(session, invoice.id, kind, **data)
+    return latest_step_job(ctx, invoice, due)
+
+
+def superseded_events(due: list[ReminderStep]) -> list[tuple[str, dict[str, object]]]:
+    """The timeline events (kind, data) of the due steps the latest one supersedes: only the
+    latest is sent."""
+    return [("reminder_skipped", {"step": step.name, "reason": "superseded"}) for step in due[:-1]]
+
+
+def latest_step_job(
+    ctx: ServiceContext, invoice: Invoice, due: list[ReminderStep]
+) -> NewJob | None:
+    """The job sending the latest due step, if any step is due."""
     if not due:
         return None
-    for step in due[:-1]:
-        ctx.record(session, invoice.id, "reminder_skipped", step=step.name, reason="superseded")
     return NewJob(
         JOB_SEND_STEP,
         {"invoice_id": invoice.id, "step": due[-1].name},

@@ -47,7 +47,8 @@ class DriverWrite:
     where psycopg's pipelined `executemany` costs more in Python than the rows themselves."""
 
     sql: str
-    #: An INSERT's SQL before its VALUES row, the row, and the SQL after it; None for UPDATE.
+    #: An INSERT's SQL before its VALUES row, the row, and the SQL after it; None for an
+    #: UPDATE or an INSERT ... SELECT (their rows run one by one).
     parts: tuple[str, str, str] | None
     #: The parameters' names in the SQL's order (SQLite), or None for named ones (PostgreSQL).
     order: tuple[str, ...] | None
@@ -64,7 +65,12 @@ class DriverWrite:
     ) -> DriverWrite:
         if isinstance(statement, Insert) and not statement._returning:
             statement = statement.inline()  # no primary key fetched back (PostgreSQL would)
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        # An INSERT ... SELECT names its own columns and binds; given the row's keys, the
+        # compiler would make them SET clauses of a data-modifying CTE inside it.
+        from_select = isinstance(statement, Insert) and statement.select is not None
+        compiled = statement.compile(
+            dialect=dialect, column_keys=None if from_select else list(keys)
+        )
         fixed = dict(compiled.construct_params(_check=False))
         for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
             default = column.default
@@ -82,7 +88,7 @@ class DriverWrite:
         sql = compiled.string
         return cls(
             sql=sql,
-            parts=_values_row(sql) if isinstance(statement, Insert) else None,
+            parts=_values_row(sql) if isinstance(statement, Insert) and not from_select else None,
             order=None if compiled.positiontup is None else tuple(compiled.positiontup),
             fixed=fixed,
             processors=tuple(processors.items()),

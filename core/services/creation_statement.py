@@ -1,0 +1,211 @@
+"""PostgreSQL: a new invoice numbered and written, with its lines, timeline and jobs, by one
+statement that is a transaction of its own.
+
+Numbering an invoice locks its merchant's row until the transaction commits. Through the group
+commit that lock was held across seven round trips (BEGIN, the numbering, the invoice, its lines,
+its timeline, its jobs, COMMIT), between each of which the writer thread waited for the GIL
+while its process's request threads parsed and rendered: every creation of the merchant, in
+every process, queued behind that. As one statement in autocommit (`write_alone`) the row is
+locked only while the server runs it and flushes its commit, whatever Python does meanwhile,
+and concurrent creations still share flushes (PostgreSQL's own group commit). The invoice's id
+is drawn from its sequence first, a round trip outside any lock, so that its jobs' keys and
+payloads are made exactly as everywhere else (`new_invoice_jobs`).
+
+The number and its reference key are computed by the server, under the lock, as
+`format_invoice_number` and `reconcile.reference_key` compute them (a test holds the two to the
+same results). SQLite keeps the group commit: one writer at a time holds its lock anyway, and
+one fsync serves the whole batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    Insert,
+    Integer,
+    Table,
+    Text,
+    bindparam,
+    column,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects import postgresql
+
+from core.errors import NotFound
+from core.invoices import InvoiceStatus
+from core.jobs import pending_jobs_from
+from core.reconcile import NOT_ALPHANUMERIC, REFERENCE_KEY_MAX, reference_key
+from core.reminders import ReminderStep
+from core.services.context import ServiceContext
+from core.services.invoicing import new_invoice_jobs
+from core.services.reminder_schedule import superseded_events
+from core.storage import models
+from core.storage.driver_write import write_alone
+from core.storage.models import Invoice
+
+#: What the statement computes rather than binds.
+_COMPUTED = ("number", "reference_key")
+
+
+def invoice_number_sql(
+    prefix: ColumnElement[Any], year: ColumnElement[Any], sequence: ColumnElement[Any]
+) -> ColumnElement[str]:
+    """`format_invoice_number` in SQL: the sequence zero-padded to six digits, never cut."""
+    digits = sql_cast(sequence, Text)
+    padded = func.lpad(digits, func.greatest(6, func.length(digits)), "0")
+    return prefix + "-" + sql_cast(year, Text) + "-" + padded
+
+
+def reference_key_sql(number: ColumnElement[Any]) -> ColumnElement[str]:
+    """`reconcile.reference_key` in SQL."""
+    letters_and_digits = func.regexp_replace(number, NOT_ALPHANUMERIC.pattern, "", "g")
+    return func.right(func.upper(letters_and_digits), REFERENCE_KEY_MAX)
+
+
+def _recordset(name: str, *columns: Any) -> Any:
+    """The rows of the JSON array bound as `name`, with these typed columns (one statement
+    for any number of lines, events or jobs: compiled once)."""
+    array = sql_cast(bindparam(name, type_=postgresql.JSONB), postgresql.JSONB)
+    return func.jsonb_to_recordset(array).table_valued(*columns).render_derived(with_types=True)
+
+
+def _creation_statement() -> Insert:
+    merchants = cast(Table, models.Merchant.__table__)
+    stores = cast(Table, models.Store.__table__)
+    invoices = cast(Table, Invoice.__table__)
+    bound = {name: bindparam(name, type_=invoices.c[name].type) for name in _ROW_COLUMNS}
+    merchant_id, invoice_id, now = bound["merchant_id"], bound["id"], bound["created_at"]
+    store_id = bound["store_id"]
+    # The merchant's next number, taken only if the order's store is the merchant's own: the
+    # rows below are selected from it, so without it nothing is written.
+    taken = (
+        update(merchants)
+        .where(
+            merchants.c.id == merchant_id,
+            or_(
+                store_id.is_(None),
+                exists().where(stores.c.id == store_id, stores.c.merchant_id == merchant_id),
+            ),
+        )
+        .values(last_invoice_sequence=merchants.c.last_invoice_sequence + 1)
+        .returning(
+            invoice_number_sql(
+                merchants.c.invoice_prefix,
+                bindparam("year", type_=Integer),
+                merchants.c.last_invoice_sequence,
+            ).label("number")
+        )
+        .cte("taken")
+    )
+    lines = _recordset(
+        "lines",
+        column("position", Integer),
+        column("label", Text),
+        column("sku", Text),
+        column("quantity", Integer),
+        column("unit_price", BigInteger),
+        column("tax", BigInteger),
+    )
+    line_rows = insert(cast(Table, models.InvoiceLine.__table__)).from_select(
+        ["invoice_id", "position", "label", "sku", "quantity", "unit_price", "tax"],
+        select(
+            invoice_id,
+            lines.c.position,
+            lines.c.label,
+            lines.c.sku,
+            lines.c.quantity,
+            lines.c.unit_price,
+            lines.c.tax,
+        ).select_from(taken.join(lines, true())),
+    )
+    events = _recordset("events", column("kind", Text), column("data", postgresql.JSONB))
+    event_rows = insert(cast(Table, models.TimelineEvent.__table__)).from_select(
+        ["invoice_id", "kind", "at", "data"],
+        select(invoice_id, events.c.kind, now, sql_cast(events.c.data, JSON)).select_from(
+            taken.join(events, true())
+        ),
+    )
+    jobs = _recordset(
+        "jobs",
+        column("kind", Text),
+        column("payload", postgresql.JSONB),
+        column("key", Text),
+        column("run_at", postgresql.TIMESTAMP(timezone=True)),
+    )
+    job_rows = pending_jobs_from(
+        taken.join(jobs, true()),
+        kind=jobs.c.kind,
+        payload=jobs.c.payload,
+        key=jobs.c.key,
+        merchant_id=merchant_id,
+        run_at=jobs.c.run_at,
+        max_attempts=bindparam("max_attempts", type_=Integer),
+        created_at=now,
+    )
+    return (
+        insert(invoices)
+        .from_select(
+            [*bound, *_COMPUTED],
+            select(*bound.values(), taken.c.number, reference_key_sql(taken.c.number)).select_from(
+                taken
+            ),
+        )
+        .returning(invoices.c.number)
+        .add_cte(line_rows.cte("line_rows"), event_rows.cte("event_rows"), job_rows.cte("job_rows"))
+    )
+
+
+#: The invoice's columns its row binds: all but those the statement computes.
+_ROW_COLUMNS = tuple(
+    column.key for column in cast(Table, Invoice.__table__).c if column.key not in _COMPUTED
+)
+_NEXT_INVOICE_ID = select(func.nextval(func.pg_get_serial_sequence("invoices", "id")))
+_CREATE = _creation_statement()
+
+
+def create_alone(
+    ctx: ServiceContext,
+    invoice: Invoice,
+    lines: list[dict[str, object]],
+    events: list[tuple[str, dict[str, object]]],
+    due_steps: list[ReminderStep],
+) -> Invoice:
+    """Number and write `invoice` (prepared: all but its id and number) with its `lines`, the
+    timeline `events` of its creation and its opening jobs, as one transaction; returns it with
+    its id and number. Raises the `IntegrityError` of an order already invoiced or of a link
+    code drawn twice (nothing written), NotFound when the order's store is not the merchant's."""
+    drawn = ctx.db.read_row(_NEXT_INVOICE_ID, {})
+    assert drawn is not None  # a sequence always answers
+    invoice.id = drawn[0]
+    events = events + superseded_events(due_steps)
+    opened = invoice.status != InvoiceStatus.DRAFT
+    jobs = new_invoice_jobs(ctx, invoice, due_steps) if opened else []
+    given = invoice.__dict__
+    row = {name: given[name] for name in _ROW_COLUMNS} | {
+        "year": invoice.created_at.year,
+        "lines": lines,
+        "events": [{"kind": kind, "data": data} for kind, data in events],
+        "jobs": [
+            {"kind": j.kind, "payload": j.payload, "key": j.key, "run_at": j.run_at.isoformat()}
+            for j in jobs
+        ],
+        "max_attempts": ctx.job_max_attempts,
+    }
+    written = write_alone(ctx.db, _CREATE, row)
+    if not written:
+        store = invoice.store_id
+        raise NotFound(f"no store {store}" if store is not None else "no such merchant")
+    [(invoice.number,)] = written
+    invoice.reference_key = reference_key(invoice.number)
+    return invoice
