@@ -6,19 +6,21 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from psycopg import _queries as psycopg_queries
 from sqlalchemy import literal, select
+from sqlalchemy.dialects import postgresql
 
 from core.errors import NotFound
 from core.invoices import format_invoice_number
 from core.reconcile import reference_key
 from core.services import invoice_creation, invoicing
 from core.services.accounts import connect_store
-from core.services.creation_statement import invoice_number_sql, reference_key_sql
+from core.services.creation_statement import _CREATE, invoice_number_sql, reference_key_sql
 from core.storage.models import Invoice, InvoiceLine, Job, Merchant, TimelineEvent
 from tests.support.factories import content, merchant, order
 from tests.support.sql_counts import counted_statements
 
-pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 #: Two steps due the moment the invoice opens: the first is superseded by the second.
 TWO_STEPS_AT_ONCE = [
@@ -27,6 +29,7 @@ TWO_STEPS_AT_ONCE = [
 ]
 
 
+@on_postgresql
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -46,6 +49,7 @@ def test_the_server_numbers_as_python_does(ctx, prefix, year, sequence):
     assert key == reference_key(computed)
 
 
+@on_postgresql
 def test_a_creation_alone_writes_what_a_batched_one_writes(ctx, clock):
     """The invoice row, its lines, its timeline (a superseded step included) and its jobs,
     column for column, but for what makes each invoice itself (id, reference, code,
@@ -114,6 +118,7 @@ def stored(ctx, invoice_id: int) -> dict[str, object]:
     return {"invoice": columns, "lines": lines, "timeline": timeline, "jobs": opening}
 
 
+@on_postgresql
 def test_an_order_of_another_merchants_store_writes_nothing_in_one_statement(ctx):
     """Refused by the statement itself (the number is taken only for the merchant's own
     store): NotFound, nothing written, no number spent."""
@@ -127,3 +132,12 @@ def test_an_order_of_another_merchants_store_writes_nothing_in_one_statement(ctx
         assert session.scalars(select(Job)).all() == []
     first, _ = invoice_creation.create_invoice(ctx, lune.id, order("2"))
     assert first.number == "F-2026-000001"
+
+
+def test_the_statement_stays_short_enough_for_the_driver_to_cache_its_parsing():
+    """psycopg parses a statement's SQL again on every execution past these limits (its
+    private constants, read here so that a psycopg that changes them is noticed): the
+    invoice's row is one JSON parameter, not one parameter per column, to stay under them."""
+    compiled = _CREATE.compile(dialect=postgresql.psycopg.dialect())
+    assert len(compiled.string) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
+    assert len(compiled.binds) <= psycopg_queries.MAX_CACHED_STATEMENT_PARAMS
