@@ -1,8 +1,9 @@
 """Creating invoices: an order, an abandoned cart, a subscription's period or an API call
 becomes a numbered invoice with its lines, timeline and jobs, exactly once per source.
 
-The creations waiting for one group commit are written together (`Creations`): a few prebuilt
-statements for all of them rather than the ORM's unit of work for each. The rules about
+On SQLite the creations waiting for one group commit are written together (`Creations`): a few
+prebuilt statements for all of them rather than the ORM's unit of work for each; on PostgreSQL
+each is one statement of its own (`creation_statement`). The rules about
 amounts and statuses live in `core.invoices`; the invoice's settings in
 `core.services.billing`; this module numbers, builds and writes.
 """
@@ -58,11 +59,12 @@ def create_invoice_for(
     """The invoice for `request`, and whether it was created now.
 
     Prepared here, in the caller's thread, from the merchant's settings as read (customer,
-    amounts, dates, reminder schedule); numbered and written with the creations that wait for
-    the same group commit (one commit, and a few statements, for many API calls or orders),
-    returning once it committed. The group commit's writer holds the write lock (SQLite) or
-    the merchant's row lock (PostgreSQL) from its first statement to its commit, so it only
-    numbers and writes. The same order twice, even concurrently, gives one invoice: the INSERT
+    amounts, dates, reminder schedule); numbered and written, returning once that committed:
+    on SQLite with the creations that wait for the same group commit (one commit, and a few
+    statements, for many API calls or orders; its writer holds the write lock from its first
+    statement to its commit, so it only numbers and writes), on PostgreSQL by one statement in
+    autocommit (`create_alone`: the merchant's row locked only while the server runs it). The
+    same order twice, even concurrently, gives one invoice: the INSERT
     is tried first and the database's unique constraint decides; a replay or the loser of a
     race reads the existing row afterwards (so the usual case, a new order, costs no look-up
     before it).
