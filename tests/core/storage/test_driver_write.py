@@ -7,8 +7,19 @@ PostgreSQL."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, insert, select, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from core.jobs import JobStatus, _enqueue_statement
@@ -152,3 +163,26 @@ def test_a_statement_alone_that_fails_keeps_nothing_and_leaves_its_connection_us
 def test_a_statement_alone_is_postgresqls(database):
     with pytest.raises(ValueError, match="PostgreSQL"):
         write_alone(database, _enqueue_statement("sqlite"), job("alone"))
+
+
+def test_an_insert_from_a_select_keeps_its_ctes_as_written():
+    """An INSERT ... SELECT names its own columns and parameters: the row's keys are not
+    made SET clauses of an UPDATE inside it (which would have overwritten every column of the
+    rows it updates), and its rows run one by one (it has no VALUES row to repeat)."""
+    metadata = MetaData()
+    counters = Table("counters", metadata, Column("id", Integer, primary_key=True),
+                     Column("last", Integer), Column("label", Integer))  # fmt: skip
+    copies = Table(
+        "copies", metadata, Column("id", Integer, primary_key=True), Column("last", Integer)
+    )
+    taken = (
+        update(counters)
+        .where(counters.c.id == bindparam("id"))
+        .values(last=counters.c.last + 1)
+        .returning(counters.c.last)
+        .cte("taken")
+    )
+    statement = insert(copies).from_select(["last"], select(taken.c.last))
+    compiled = DriverWrite.compile(statement, postgresql.psycopg.dialect(), ("id", "label"))
+    assert "SET last=(counters.last + " in compiled.sql and "label" not in compiled.sql
+    assert compiled.parts is None
