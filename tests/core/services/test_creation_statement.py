@@ -10,10 +10,12 @@ from psycopg import _queries as psycopg_queries
 from sqlalchemy import literal, select
 from sqlalchemy.dialects import postgresql
 
+from core.billing_rules import Conditions, CustomerType, Effects, Rule
+from core.business_buyer import business_buyer
 from core.errors import NotFound
 from core.invoices import format_invoice_number
 from core.reconcile import reference_key
-from core.services import invoice_creation, invoicing
+from core.services import billing, invoice_creation, invoicing
 from core.services.accounts import connect_store
 from core.services.creation_statement import _CREATE, invoice_number_sql, reference_key_sql
 from core.storage.models import Invoice, InvoiceLine, Job, Merchant, TimelineEvent
@@ -50,31 +52,52 @@ def test_the_server_numbers_as_python_does(ctx, prefix, year, sequence):
 
 
 @on_postgresql
-def test_a_creation_alone_writes_what_a_batched_one_writes(ctx, clock):
-    """The invoice row, its lines, its timeline (a superseded step included) and its jobs,
-    column for column, but for what makes each invoice itself (id, reference, code,
-    number)."""
+@pytest.mark.parametrize("business", [False, True], ids=["consumer", "business"])
+def test_a_creation_alone_writes_what_a_batched_one_writes(ctx, clock, business):
+    """The invoice row, its lines, its timeline (a superseded step included; for a business
+    buyer the billing rules that applied) and its jobs, column for column, but for what makes
+    each invoice itself (id, reference, code, number)."""
     shop = merchant(ctx)
     with ctx.db.transaction() as session:
         session.get(Merchant, shop.id).reminder_policy = TWO_STEPS_AT_ONCE
-    expiring = {"content": content("12.00", "30.50"), "expires_at": clock() + timedelta(days=40)}
-    alone, created = invoice_creation.create_invoice(ctx, shop.id, order("alone", **expiring))
+    billing.set_rules(ctx, shop.id, RULES)
+    asked = {
+        "content": content("120.00", "30.50"),
+        "expires_at": clock() + timedelta(days=40),
+        "buyer": business_buyer("ACME SAS", "732829320") if business else None,
+    }
+    alone, created = invoice_creation.create_invoice(ctx, shop.id, order("alone", **asked))
     with ctx.db.reading() as session:
         settings_now = session.get(Merchant, shop.id)
         session.expunge(settings_now)
-    prepared = invoice_creation.prepare_invoice(ctx, settings_now, order("batched", **expiring))
+    prepared = invoice_creation.prepare_invoice(ctx, settings_now, order("batched", **asked))
     with ctx.db.transaction() as session:
         [batched] = invoice_creation.Creations(ctx)(session, [prepared])
     assert created
     assert (alone.number, batched.number) == ("F-2026-000001", "F-2026-000002")
-    assert stored(ctx, alone.id) == stored(ctx, batched.id)
-    assert [kind for kind, *_ in stored(ctx, alone.id)["timeline"]] == [
+    written = stored(ctx, alone.id)
+    assert written == stored(ctx, batched.id)
+    assert [kind for kind, *_ in written["timeline"]] == [
         "created",
+        "rules_applied",
         "reminder_skipped",
     ]
+    assert written["invoice"]["early_discount"] > 0  # the big basket's rule
+    assert (written["invoice"]["buyer"] is not None) == business
     with ctx.db.reading() as session:
         row = session.get(Invoice, alone.id)
         assert (row.number, row.reference_key) == (alone.number, "F2026000001")
+
+
+#: A business buyer pays by transfer in 30 days; a big basket earns an early-payment discount.
+RULES = [
+    Rule(
+        "Pros à 30 jours par virement",
+        Conditions(customer_type=CustomerType.BUSINESS),
+        Effects(payment_terms_days=30, methods=("bank_transfer",)),
+    ),
+    Rule("Gros paniers", Conditions(min_total=10_000), Effects(early_discount_percent=3)),
+]
 
 
 def stored(ctx, invoice_id: int) -> dict[str, object]:
