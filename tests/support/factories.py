@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from core.billing_rules import Conditions, CustomerType, Effects, Rule
+from core.business_buyer import business_buyer
 from core.events import CustomerDetails, InvoiceRequested, SourceKind
 from core.invoices import InvoiceContent, InvoiceLine
 from core.merchant_profile import MerchantProfile
@@ -64,3 +66,19 @@ def provider_env(
     ctx: ServiceContext, base_url: str = "https://pay.example", **api_bases: str
 ) -> ProviderEnvironment:
     return ProviderEnvironment(base_url=base_url, secret_key="test-secret", api_base_urls=api_bases)
+
+
+#: A merchant's billing rules: businesses pay by transfer in 30 days, big baskets earn an
+#: early-payment discount, a product line goes by SMS, everyone else has 10 days.
+BILLING_RULES = [
+    Rule(
+        "Pros à 30 jours par virement",
+        Conditions(customer_type=CustomerType.BUSINESS),
+        Effects(payment_terms_days=30, methods=("bank_transfer",)),
+    ),
+    Rule("Gros paniers", Conditions(min_total=10_000), Effects(early_discount_percent=3)),
+    Rule("Abonnements box", Conditions(sku_prefix="BOX"), Effects(channel="sms")),
+    Rule("Tout le monde", Conditions(), Effects(payment_terms_days=10)),
+]
+#: A business customer (a valid SIREN).
+ACME = business_buyer("ACME SAS", "732829320")

@@ -7,26 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.billing_rules import Conditions, CustomerType, Effects, Rule
-from core.business_buyer import business_buyer
 from core.invoices import InvoiceContent, InvoiceLine
 from core.money import Money
 from core.services import billing, invoice_creation
 from core.services.invoice_queries import invoice_timeline
 from core.services.reminder_schedule import policy_of, sweep_due_reminders
 from core.storage.models import Invoice, Merchant
-from tests.support.factories import eur, merchant, order
-
-RULES = [
-    Rule(
-        "Pros à 30 jours par virement",
-        Conditions(customer_type=CustomerType.BUSINESS),
-        Effects(payment_terms_days=30, methods=("bank_transfer",)),
-    ),
-    Rule("Gros paniers", Conditions(min_total=10_000), Effects(early_discount_percent=3)),
-    Rule("Abonnements box", Conditions(sku_prefix="BOX"), Effects(channel="sms")),
-    Rule("Tout le monde", Conditions(), Effects(payment_terms_days=10)),
-]
-ACME = business_buyer("ACME SAS", "732829320")
+from tests.support.factories import ACME, BILLING_RULES, eur, merchant, order
 
 
 def basket(*prices: str, sku: str | None = None) -> InvoiceContent:
@@ -39,7 +26,7 @@ def basket(*prices: str, sku: str | None = None) -> InvoiceContent:
 
 def test_rules_set_terms_methods_discount_and_channel(ctx, clock):
     shop = merchant(ctx)
-    billing.set_rules(ctx, shop.id, RULES)
+    billing.set_rules(ctx, shop.id, BILLING_RULES)
     pro, _ = invoice_creation.create_invoice(
         ctx, shop.id, order("b2b", buyer=ACME, content=basket("50.00"))
     )
@@ -60,7 +47,7 @@ def test_rules_set_terms_methods_discount_and_channel(ctx, clock):
 
 def test_what_the_request_says_wins_over_the_rules(ctx, clock):
     shop = merchant(ctx)
-    billing.set_rules(ctx, shop.id, RULES)
+    billing.set_rules(ctx, shop.id, BILLING_RULES)
     due = clock() + timedelta(days=2)
     invoice, _ = invoice_creation.create_invoice(
         ctx,

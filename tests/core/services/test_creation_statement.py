@@ -10,8 +10,6 @@ from psycopg import _queries as psycopg_queries
 from sqlalchemy import literal, select
 from sqlalchemy.dialects import postgresql
 
-from core.billing_rules import Conditions, CustomerType, Effects, Rule
-from core.business_buyer import business_buyer
 from core.errors import NotFound
 from core.invoices import format_invoice_number
 from core.reconcile import reference_key
@@ -19,7 +17,7 @@ from core.services import billing, invoice_creation, invoicing
 from core.services.accounts import connect_store
 from core.services.creation_statement import _CREATE, invoice_number_sql, reference_key_sql
 from core.storage.models import Invoice, InvoiceLine, Job, Merchant, TimelineEvent
-from tests.support.factories import content, merchant, order
+from tests.support.factories import ACME, BILLING_RULES, content, merchant, order
 from tests.support.sql_counts import counted_statements
 
 on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -60,11 +58,11 @@ def test_a_creation_alone_writes_what_a_batched_one_writes(ctx, clock, business)
     shop = merchant(ctx)
     with ctx.db.transaction() as session:
         session.get(Merchant, shop.id).reminder_policy = TWO_STEPS_AT_ONCE
-    billing.set_rules(ctx, shop.id, RULES)
+    billing.set_rules(ctx, shop.id, BILLING_RULES)
     asked = {
         "content": content("120.00", "30.50"),
         "expires_at": clock() + timedelta(days=40),
-        "buyer": business_buyer("ACME SAS", "732829320") if business else None,
+        "buyer": ACME if business else None,
     }
     alone, created = invoice_creation.create_invoice(ctx, shop.id, order("alone", **asked))
     with ctx.db.reading() as session:
@@ -87,17 +85,6 @@ def test_a_creation_alone_writes_what_a_batched_one_writes(ctx, clock, business)
     with ctx.db.reading() as session:
         row = session.get(Invoice, alone.id)
         assert (row.number, row.reference_key) == (alone.number, "F2026000001")
-
-
-#: A business buyer pays by transfer in 30 days; a big basket earns an early-payment discount.
-RULES = [
-    Rule(
-        "Pros à 30 jours par virement",
-        Conditions(customer_type=CustomerType.BUSINESS),
-        Effects(payment_terms_days=30, methods=("bank_transfer",)),
-    ),
-    Rule("Gros paniers", Conditions(min_total=10_000), Effects(early_discount_percent=3)),
-]
 
 
 def stored(ctx, invoice_id: int) -> dict[str, object]:
