@@ -25,6 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TOOLS = {"wrk": "wrk", "hey": "hey"}
+#: How the measured server runs (gunicorn's gthread workers), and how many connections wrk
+#: keeps open: every HTTP benchmark's header says so.
+GUNICORN_WORKERS = 2
+GUNICORN_THREADS = 4
+WRK_CONNECTIONS = 16
 
 
 def ensure_tools() -> None:
@@ -72,7 +77,7 @@ def _milliseconds(text: str) -> float:
 def wrk(
     url: str,
     seconds: int = 5,
-    connections: int = 16,
+    connections: int = WRK_CONNECTIONS,
     threads: int = 2,
     requests: Sequence[tuple[str, str, dict[str, str], bytes]] = (),
     headers: dict[str, str] | None = None,
@@ -226,7 +231,10 @@ def on_both_engines(
     from bench.jobs import postgres_databases  # the server helper, only when it is needed
 
     ensure_tools()
-    print("gunicorn 2 workers x 4 threads, wrk 1 thread x 16 connections, durable engines")
+    print(
+        f"gunicorn {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads, wrk 1 thread x "
+        f"{WRK_CONNECTIONS} connections, durable engines"
+    )
     run("sqlite", None, args)
     with postgres_databases() as make_database:
         run("postgresql", make_database(database), args)

@@ -38,8 +38,6 @@ from tests.support.live_server import free_port
 #: What a phone's browser asks for: the page comes compressed (zstd first, as Flask-Compress
 #: prefers it), so the measure includes the compression every real view pays.
 PHONE = {"Accept-Encoding": "gzip, deflate, br, zstd"}
-GUNICORN_WORKERS = 2
-GUNICORN_THREADS = 4
 
 
 def bare_app() -> Flask:
@@ -101,9 +99,9 @@ def gunicorn(
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        str(GUNICORN_WORKERS),
+        str(load.GUNICORN_WORKERS),
         "--threads",
-        str(GUNICORN_THREADS),
+        str(load.GUNICORN_THREADS),
         "--log-level",
         "warning",
         "--no-control-socket",
@@ -187,7 +185,8 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=300)
     args = parser.parse_args()
     load.ensure_tools()
-    print(f"gunicorn {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads, durable engines")
+    workers, threads = load.GUNICORN_WORKERS, load.GUNICORN_THREADS
+    print(f"gunicorn {workers} workers x {threads} threads, durable engines")
     run("sqlite", None, args)
     with postgres_databases() as make_database:
         run("postgresql", make_database("bench_pay_page"), args)
