@@ -18,8 +18,17 @@ from core.storage.driver_write import write_rows
 from core.storage.models import TimelineEvent
 
 HELD_JOBS = "paylink.held_jobs"
+#: A timeline event not yet written: its kind and its data.
+PendingEvent = tuple[str, dict[str, object]]
 JOBS_PER_STATEMENT = 1_000
 _INSERT_EVENT = insert(cast(Table, TimelineEvent.__table__))
+
+
+def timeline_event(kind: str, **data: object) -> PendingEvent:
+    """An event to record once its invoice is written (with `record_together`, or in the
+    statement that writes it), named where it is made as `record` names its own (the console
+    has words for every kind recorded either way)."""
+    return kind, data
 
 
 @dataclass(frozen=True)

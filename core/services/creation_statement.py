@@ -51,7 +51,7 @@ from core.invoices import InvoiceStatus
 from core.jobs import pending_jobs_from
 from core.reconcile import NOT_ALPHANUMERIC, REFERENCE_KEY_MAX, reference_key
 from core.reminders import ReminderStep
-from core.services.context import ServiceContext
+from core.services.context import PendingEvent, ServiceContext
 from core.services.invoicing import new_invoice_jobs
 from core.services.reminder_schedule import superseded_events
 from core.storage import models
@@ -200,7 +200,7 @@ def create_alone(
     ctx: ServiceContext,
     invoice: Invoice,
     lines: list[dict[str, object]],
-    events: list[tuple[str, dict[str, object]]],
+    events: list[PendingEvent],
     due_steps: list[ReminderStep],
 ) -> Invoice:
     """Number and write `invoice` (prepared: all but its id and number) with its `lines`, the

@@ -30,7 +30,7 @@ from core.money import Money
 from core.reconcile import reference_key
 from core.reminders import ReminderStep
 from core.services.billing import InvoiceSettings, invoice_settings
-from core.services.context import ServiceContext
+from core.services.context import PendingEvent, ServiceContext, timeline_event
 from core.services.creation_statement import create_alone
 from core.services.invoicing import customer_columns, opening_jobs
 from core.services.reminder_schedule import plan_reminders
@@ -207,13 +207,12 @@ def _insert_invoices(
     return [new.invoice for new in made]
 
 
-def _creation_events(new: PreparedInvoice) -> list[tuple[str, dict[str, object]]]:
-    """A new invoice's first timeline events (kind, data): made, and by which billing rules."""
-    events: list[tuple[str, dict[str, object]]] = [
-        ("created", {"source": new.invoice.source_kind, "total": new.invoice.total})
-    ]
+def _creation_events(new: PreparedInvoice) -> list[PendingEvent]:
+    """A new invoice's first timeline events: made, and by which billing rules."""
+    invoice = new.invoice
+    events = [timeline_event("created", source=invoice.source_kind, total=invoice.total)]
     if new.settings.decision.rules:
-        events.append(("rules_applied", {"rules": new.settings.decision.rules}))
+        events.append(timeline_event("rules_applied", rules=new.settings.decision.rules))
     return events
 
 

@@ -18,7 +18,7 @@ from core.events import SourceKind
 from core.invoices import Autopay
 from core.jobs import NewJob
 from core.reminders import DEFAULT_POLICY, ReminderPolicy, ReminderStep
-from core.services.context import ServiceContext
+from core.services.context import PendingEvent, ServiceContext, timeline_event
 from core.storage.models import Invoice, Merchant
 
 JOB_SEND_STEP = "messages.send_step"
@@ -103,10 +103,12 @@ def due_job(
     return latest_step_job(ctx, invoice, due)
 
 
-def superseded_events(due: list[ReminderStep]) -> list[tuple[str, dict[str, object]]]:
-    """The timeline events (kind, data) of the due steps the latest one supersedes: only the
-    latest is sent."""
-    return [("reminder_skipped", {"step": step.name, "reason": "superseded"}) for step in due[:-1]]
+def superseded_events(due: list[ReminderStep]) -> list[PendingEvent]:
+    """The timeline events of the due steps the latest one supersedes: only the latest is
+    sent."""
+    return [
+        timeline_event("reminder_skipped", step=step.name, reason="superseded") for step in due[:-1]
+    ]
 
 
 def latest_step_job(
