@@ -5,12 +5,12 @@ Numbering an invoice locks its merchant's row until the transaction commits. Thr
 commit that lock was held across seven round trips (BEGIN, the numbering, the invoice, its lines,
 its timeline, its jobs, COMMIT), after each of which the writer thread had to get the GIL back
 from its process's request threads: every creation of the merchant, in every process, queued
-behind that (1.4x the creations a second once gone, measured). As one statement in
-autocommit (`write_alone`) the row is
-locked only while the server runs it and flushes its commit, whatever Python does meanwhile,
-and concurrent creations still share flushes (PostgreSQL's own group commit). The invoice's id
-is drawn from its sequence first, a round trip outside any lock, so that its jobs' keys and
-payloads are made exactly as everywhere else (`new_invoice_jobs`).
+behind that (1.4x the creations a second once gone, measured). As one statement in autocommit
+(`write_alone`) the row is locked only while the server runs it and flushes its commit,
+whatever Python does meanwhile, and concurrent creations still share flushes (PostgreSQL's own
+group commit). The invoice's id is drawn from its sequence first, a round trip outside any
+lock, so that its jobs' keys and payloads are made exactly as everywhere else
+(`new_invoice_jobs`).
 
 The number and its reference key are computed by the server, under the lock, as
 `format_invoice_number` and `reconcile.reference_key` compute them (a test holds the two to the

@@ -3,9 +3,9 @@ becomes a numbered invoice with its lines, timeline and jobs, exactly once per s
 
 On SQLite the creations waiting for one group commit are written together (`Creations`): a few
 prebuilt statements for all of them rather than the ORM's unit of work for each; on PostgreSQL
-each is one statement of its own (`creation_statement`). The rules about
-amounts and statuses live in `core.invoices`; the invoice's settings in
-`core.services.billing`; this module numbers, builds and writes.
+each is one statement of its own (`creation_statement`). The rules about amounts and statuses
+live in `core.invoices`; the invoice's settings in `core.services.billing`; this module
+numbers, builds and writes.
 """
 
 from __future__ import annotations
@@ -64,10 +64,9 @@ def create_invoice_for(
     statements, for many API calls or orders; its writer holds the write lock from its first
     statement to its commit, so it only numbers and writes), on PostgreSQL by one statement in
     autocommit (`create_alone`: the merchant's row locked only while the server runs it). The
-    same order twice, even concurrently, gives one invoice: the INSERT
-    is tried first and the database's unique constraint decides; a replay or the loser of a
-    race reads the existing row afterwards (so the usual case, a new order, costs no look-up
-    before it).
+    same order twice, even concurrently, gives one invoice: the INSERT is tried first and the
+    database's unique constraint decides; a replay or the loser of a race reads the existing
+    row afterwards (so the usual case, a new order, costs no look-up before it).
     """
     for _ in range(LINK_CODE_ATTEMPTS):
         new = prepare_invoice(ctx, merchant, request)
