@@ -1,7 +1,7 @@
 """PostgreSQL's creation in one statement (`creation_statement`) against the group commit's
 (`invoice_creation.Creations`): the same rows, the same numbers, nothing written when refused."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,14 +12,22 @@ from sqlalchemy.dialects import postgresql
 
 from core.errors import NotFound
 from core.invoices import format_invoice_number
+from core.jobs import NewJob
 from core.reconcile import reference_key
 from core.services import billing, invoice_creation, invoicing
 from core.services.accounts import connect_store
-from core.services.creation_statement import _CREATE, invoice_number_sql, reference_key_sql
+from core.services.creation_statement import (
+    _CREATE,
+    ID_SLOT,
+    _slotted,
+    invoice_number_sql,
+    reference_key_sql,
+)
 from core.storage.models import Invoice, InvoiceLine, Job, Merchant, TimelineEvent
 from tests.support.factories import ACME, BILLING_RULES, content, merchant, order
 from tests.support.sql_counts import counted_statements
 
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 #: Two steps due the moment the invoice opens: the first is superseded by the second.
@@ -34,7 +42,10 @@ TWO_STEPS_AT_ONCE = [
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    prefix=st.text(st.characters(exclude_characters="\x00"), max_size=12),
+    # Any text a database stores: no NUL, no lone surrogate (not UTF-8).
+    prefix=st.text(
+        st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), max_size=12
+    ),
     year=st.integers(1, 9999),
     sequence=st.integers(0, 2**62),
 )
@@ -151,3 +162,22 @@ def test_the_statement_stays_short_enough_for_the_driver_to_cache_its_parsing():
     compiled = _CREATE.compile(dialect=postgresql.psycopg.dialect())
     assert len(compiled.string) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
     assert len(compiled.binds) <= psycopg_queries.MAX_CACHED_STATEMENT_PARAMS
+
+
+def test_an_opening_job_is_written_for_the_id_the_statement_draws():
+    """Its key split around the placeholder id (the first field after its kind, whatever the
+    step's name repeats), its payload without it; a job that does not name its invoice so is
+    refused rather than written under a wrong key."""
+    step = NewJob("send-step", {"invoice_id": ID_SLOT, "step": "r:-1:"}, "reminder:-1:r:-1:", NOW)
+    assert _slotted(step) == {
+        "kind": "send-step",
+        "payload": {"step": "r:-1:"},
+        "key_head": "reminder:",
+        "key_tail": ":r:-1:",
+        "run_at": NOW.isoformat(),
+    }
+    for payload, key in (({"invoice_id": 7}, "invoice:-1:overdue"), ({}, "invoice:-1:overdue")):
+        with pytest.raises(ValueError, match="does not name its invoice"):
+            _slotted(NewJob("mark-overdue", payload, key, NOW))
+    with pytest.raises(ValueError, match="does not name its invoice"):
+        _slotted(NewJob("mark-overdue", {"invoice_id": ID_SLOT}, "invoice-overdue", NOW))
