@@ -4,18 +4,17 @@ re-encryption of every secret under the newest key."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound, Unauthorized, ValidationError
+from core.errors import NotFound, ValidationError
 from core.invoices import Customer
 from core.merchant_profile import HEX_COLOUR, MerchantProfile
 from core.services.carts import CART_BODY
@@ -106,7 +105,8 @@ def create_merchant_with_store(
 # API keys ------------------------------------------------------------------------------------
 
 
-def _hash_secret(secret: str) -> str:
+def hash_secret(secret: str) -> str:
+    """What is kept of a key's secret (SHA-256: 256 random bits need no stretching)."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -120,50 +120,12 @@ def create_api_key(ctx: ServiceContext, merchant_id: int, name: str) -> tuple[Ap
         key = ApiKey(
             merchant_id=merchant_id,
             public_id=public_id,
-            secret_hash=_hash_secret(secret),
+            secret_hash=hash_secret(secret),
             name=name,
             created_at=ctx.clock(),
         )
         session.add(key)
     return key, f"{API_KEY_PREFIX}_{public_id}_{secret}"
-
-
-_MERCHANTS = cast(Table, Merchant.__table__)
-#: The key and its merchant's row, in one read: an API call needs both (a new invoice the
-#: merchant's settings), and every call pays this.
-_KEY_BY_PUBLIC_ID = (
-    select(
-        ApiKey.id.label("key_id"),
-        ApiKey.secret_hash.label("key_secret_hash"),
-        ApiKey.revoked_at.label("key_revoked_at"),
-        ApiKey.last_used_at.label("key_last_used_at"),
-        *_MERCHANTS.c,
-    )
-    .join_from(ApiKey, _MERCHANTS, ApiKey.merchant_id == _MERCHANTS.c.id)
-    .where(ApiKey.public_id == bindparam("public_id"))
-)
-
-
-def authenticate_api_key(ctx: ServiceContext, presented: str) -> Merchant:
-    """The merchant a presented key belongs to (a plain copy, read with the key), or
-    Unauthorized (same answer for every failure, and the hash compared in constant time)."""
-    prefix, _, rest = presented.partition("_")
-    public_id, _, secret = rest.partition("_")
-    if prefix != API_KEY_PREFIX or not public_id or not secret:
-        raise Unauthorized("invalid API key")
-    now = ctx.clock()
-    # Read in one statement outside any transaction: every API call pays this, and on SQLite
-    # a write transaction would queue it behind the one writer.
-    key = ctx.db.read_row(_KEY_BY_PUBLIC_ID, {"public_id": public_id})
-    expected = key.key_secret_hash if key is not None else _hash_secret("")
-    valid = hmac.compare_digest(expected, _hash_secret(secret))
-    if key is None or not valid or key.key_revoked_at is not None:
-        raise Unauthorized("invalid API key")
-    last_used = key.key_last_used_at
-    if last_used is None or now - last_used >= LAST_USED_PRECISION:
-        with ctx.db.transaction() as session:  # at most once a minute per key
-            session.execute(update(ApiKey).where(ApiKey.id == key.key_id).values(last_used_at=now))
-    return Merchant.copy_of(key._asdict())
 
 
 # Stores --------------------------------------------------------------------------------------

@@ -106,4 +106,4 @@ class PageVersions(KeptRows[PageVersion]):
     nothing is kept, as a repeat view's one read is cheap there."""
 
     def __init__(self, db: Database) -> None:
-        super().__init__(db, PAGE_CHANNEL, KEPT_VERSIONS, _page_tags)
+        super().__init__(db, (PAGE_CHANNEL,), KEPT_VERSIONS, _page_tags)

@@ -76,7 +76,7 @@ class KeptStores(KeptRows[Any]):
     store needs no notice). On SQLite every lookup reads, as `known_store` and `active_store`."""
 
     def __init__(self, db: Database) -> None:
-        super().__init__(db, STORE_CHANNEL, KEPT_STORES, _store_tags)
+        super().__init__(db, (STORE_CHANNEL,), KEPT_STORES, _store_tags)
 
     def by_domain(
         self, ctx: ServiceContext, platform: str, domain: str, active_only: bool = True

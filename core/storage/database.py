@@ -247,18 +247,21 @@ class Database:
         return self.group.run_together(write, item)
 
     def listen(
-        self, channel: str, on_notice: Callable[[str], None], on_reset: Callable[[], None]
+        self,
+        channels: tuple[str, ...],
+        on_notice: Callable[[str], None],
+        on_reset: Callable[[], None],
     ) -> NoticeListener | None:
-        """The `NoticeListener` handing `channel`'s notices to `on_notice` on PostgreSQL,
+        """The `NoticeListener` handing the notices of `channels` to `on_notice` on PostgreSQL,
         stopped with this database; None on SQLite, which has no notices. The channels
-        subscribed before the first one starts share it (and its connection); a later one gets
-        a listener of its own."""
+        subscribed before the first one starts share it (and its connection); later ones get
+        a listener of their own."""
         if not is_postgresql(self.engine):
             return None
         listener = self._listeners[-1] if self._listeners else None
-        if listener is None or not listener.subscribe(channel, on_notice, on_reset):
+        if listener is None or not listener.subscribe(channels, on_notice, on_reset):
             listener = NoticeListener(self.engine)
-            listener.subscribe(channel, on_notice, on_reset)
+            listener.subscribe(channels, on_notice, on_reset)
             self._listeners.append(listener)
         return listener
 

@@ -45,13 +45,13 @@ class _Evicting(LRUCache[Hashable, Any]):
 
 
 class KeptRows(Generic[V]):
-    """Values kept per key (at most `size`, least recently used let go first) while `channel`'s
-    notices are heard; `tags(key, value)` names the notices that drop a value."""
+    """Values kept per key (at most `size`, least recently used let go first) while the notices
+    of `channels` are heard; `tags(key, value)` names the notices that drop a value."""
 
     def __init__(
         self,
         db: Database,
-        channel: str,
+        channels: tuple[str, ...],
         size: int,
         tags: Callable[[Hashable, V], Iterable[str]],
     ) -> None:
@@ -61,7 +61,7 @@ class KeptRows(Generic[V]):
         self._tagged: dict[str, set[Hashable]] = {}
         self._heard = 0  # notices (and resets) so far
         self._recent: deque[tuple[int, str]] = deque(maxlen=RECENT_NOTICES)
-        self.listener = db.listen(channel, self._notice, self._reset)
+        self.listener = db.listen(channels, self._notice, self._reset)
 
     def get(self, key: Hashable) -> tuple[V | None, int]:
         """The value kept for `key` (None when there is none to trust), and the ticket to keep

@@ -58,14 +58,18 @@ class NoticeListener:
         return checked is not None and time.monotonic() - checked < TRUSTED_SECONDS
 
     def subscribe(
-        self, channel: str, on_notice: Callable[[str], None], on_reset: Callable[[], None]
+        self,
+        channels: tuple[str, ...],
+        on_notice: Callable[[str], None],
+        on_reset: Callable[[], None],
     ) -> bool:
-        """Hand `channel`'s notices to `on_notice` once listening; False (nothing done) once
-        started: a channel added later would go unheard until a reconnection."""
+        """Hand the notices of `channels` to `on_notice` once listening; False (nothing done)
+        once started: a channel added later would go unheard until a reconnection."""
         with self._lock:
             if self._thread is not None:
                 return False
-            self._handlers.setdefault(channel, []).append((on_notice, on_reset))
+            for channel in channels:
+                self._handlers.setdefault(channel, []).append((on_notice, on_reset))
             return True
 
     def start(self) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask.sansio.blueprints import BlueprintSetupState
 from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
 
 from core.errors import Unauthorized, ValidationError
@@ -18,7 +19,7 @@ from core.invoices import InvoiceStatus
 from core.links import payment_url
 from core.money import Money
 from core.services import invoice_creation, invoice_queries, invoicing, job_admin, payments
-from core.services.accounts import authenticate_api_key
+from core.services.api_keys import ApiKeys
 from core.storage.models import Invoice, Job, JobStatus, Merchant
 from core.web import api_schemas as schemas
 from core.web.api_bank import add_bank_routes
@@ -55,7 +56,8 @@ def _authenticated_merchant() -> Merchant | None:
     if "api_merchant" not in g:
         presented = api_key_from_request()
         try:
-            g.api_merchant = authenticate_api_key(services(), presented) if presented else None
+            keys: ApiKeys = current_app.extensions["paylink.api_keys"]
+            g.api_merchant = keys.authenticate(services(), presented) if presented else None
         except Unauthorized:
             g.api_merchant = None
     merchant: Merchant | None = g.api_merchant
@@ -176,6 +178,10 @@ def query_args(model: type[BaseModel]) -> Any:
 
 def create_api_blueprint() -> Blueprint:
     api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+    @api.record_once
+    def _per_app(state: BlueprintSetupState) -> None:
+        state.app.extensions["paylink.api_keys"] = ApiKeys(state.app.extensions["paylink"].db)
 
     @api.before_request
     def _authenticate() -> None:

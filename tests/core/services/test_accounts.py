@@ -7,6 +7,7 @@ from sqlalchemy import select
 from core.encryption import Keyring, generate_key
 from core.errors import NotFound, Unauthorized, ValidationError
 from core.services import accounts, invoice_creation, invoicing
+from core.services.api_keys import ApiKeys
 from core.services.context import ServiceContext
 from core.services.invoice_queries import InvoiceFilter, list_invoices
 from core.services.store_secrets import store_credentials
@@ -21,10 +22,10 @@ def test_api_keys_are_shown_once_stored_hashed_and_checked(ctx):
     with ctx.db.transaction() as session:
         stored = session.scalars(select(ApiKey)).one()
         assert clear.split("_", 2)[2] not in stored.secret_hash
-    assert accounts.authenticate_api_key(ctx, clear).id == shop.id
+    assert ApiKeys(ctx.db).authenticate(ctx, clear).id == shop.id
     for wrong in ("", "pl_", clear[:-1] + "x", clear.replace("pl_", "sk_"), f"pl_{'0' * 12}_abc"):
         with pytest.raises(Unauthorized):
-            accounts.authenticate_api_key(ctx, wrong)
+            ApiKeys(ctx.db).authenticate(ctx, wrong)
 
 
 def test_a_revoked_key_stops_working(ctx, clock):
@@ -33,7 +34,7 @@ def test_a_revoked_key_stops_working(ctx, clock):
     with ctx.db.transaction() as session:
         session.get(ApiKey, key.id).revoked_at = clock()
     with pytest.raises(Unauthorized):
-        accounts.authenticate_api_key(ctx, clear)
+        ApiKeys(ctx.db).authenticate(ctx, clear)
 
 
 def test_merchant_profiles_are_validated(ctx):

@@ -7,10 +7,9 @@ from sqlalchemy import delete, text, update
 
 from core.services.accounts import connect_store
 from core.services.store_events import KeptStores
-from core.storage.database import Database
 from core.storage.models import Store
 from tests.support.factories import merchant
-from tests.support.settled_client import heard_so_far
+from tests.support.settled_client import listening, settled
 from tests.support.sql_counts import counted_statements
 
 POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -19,10 +18,7 @@ DOMAIN = "boutique.example"
 
 @pytest.fixture
 def stores(ctx) -> KeptStores:
-    kept = KeptStores(ctx.db)
-    if kept.listener is not None:
-        heard_so_far(kept.listener)
-    return kept
+    return listening(KeptStores(ctx.db))
 
 
 @pytest.fixture
@@ -30,20 +26,6 @@ def store(ctx):
     return connect_store(
         ctx, merchant(ctx).id, "woocommerce", DOMAIN, {"webhook_secret": "first-secret"}
     )
-
-
-@pytest.fixture
-def other(database_url):
-    """Another process's engine on the same database, as the console's or a job worker's."""
-    db = Database(database_url)
-    yield db
-    db.dispose()
-
-
-def settled(stores: KeptStores) -> KeptStores:
-    """`stores` once every notice committed so far was handed on."""
-    assert stores.listener is not None and stores.listener.caught_up(10)
-    return stores
 
 
 def reads(ctx, lookup) -> tuple[object, int]:

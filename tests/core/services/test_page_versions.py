@@ -13,22 +13,14 @@ from core.services.page_version import PageVersions, page_version
 from core.storage.database import Database
 from core.storage.models import Invoice, Merchant, PaymentAccount
 from tests.support.factories import merchant, order
-from tests.support.settled_client import heard_so_far
+from tests.support.settled_client import listening, settled
 
 POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
-def listening(versions: PageVersions) -> PageVersions:
-    """`versions` once its listener hears notices, every notice sent so far handed on."""
-    assert versions.listener is not None
-    heard_so_far(versions.listener)
-    return versions
-
-
 def kept(versions: PageVersions, code: str) -> bool:
     """Whether a view of `code` now would use a kept version (after every notice so far)."""
-    assert versions.listener is not None and versions.listener.caught_up(10)
-    version, _ = versions.get(code)
+    version, _ = settled(versions).get(code)
     return version is not None
 
 
@@ -43,14 +35,6 @@ def read_and_keep(ctx, versions: PageVersions, code: str) -> None:
 def versions(ctx) -> PageVersions:
     """Listening on the test's database (its disposal, by the fixture, stops the listener)."""
     return listening(PageVersions(ctx.db))
-
-
-@pytest.fixture
-def other(database_url):
-    """Another process's engine on the same database, as a job worker's."""
-    db = Database(database_url)
-    yield db
-    db.dispose()
 
 
 @pytest.fixture
@@ -107,8 +91,7 @@ def test_a_version_read_while_its_notice_arrives_is_not_kept(ctx, versions, shop
     assert stale is not None
     with ctx.db.transaction() as session:  # committed while the view was reading
         session.execute(update(Invoice).where(Invoice.id == invoice.id).values(tax=1))
-    assert versions.listener is not None and versions.listener.caught_up(10)
-    versions.keep(invoice.link_code, stale, ticket)
+    settled(versions).keep(invoice.link_code, stale, ticket)
     assert not kept(versions, invoice.link_code)
 
 

@@ -18,7 +18,7 @@ def _tags(key, value: str) -> tuple[str, ...]:
 
 @pytest.fixture
 def kept(database) -> KeptRows[str]:
-    rows: KeptRows[str] = KeptRows(database, CHANNEL, 3, _tags)
+    rows: KeptRows[str] = KeptRows(database, (CHANNEL,), 3, _tags)
     assert rows.listener is not None
     heard_so_far(rows.listener)
     return rows
@@ -68,8 +68,8 @@ def test_a_value_let_go_for_room_leaves_no_tag(kept):
 def test_channels_subscribed_before_listening_share_one_connection(database, kept):
     """`kept` started its listener: a channel subscribed now gets a listener of its own (on
     the started one it would go unheard); two subscribed together share theirs."""
-    later: KeptRows[str] = KeptRows(database, "paylink_test_later", 3, _tags)
-    together: KeptRows[str] = KeptRows(database, "paylink_test_together", 3, _tags)
+    later: KeptRows[str] = KeptRows(database, ("paylink_test_later",), 3, _tags)
+    together: KeptRows[str] = KeptRows(database, ("paylink_test_together",), 3, _tags)
     assert later.listener is together.listener is not kept.listener
     assert later.listener is not None
     heard_so_far(later.listener)
@@ -77,3 +77,15 @@ def test_channels_subscribed_before_listening_share_one_connection(database, kep
         keep(rows, "a", "red")
         notify(database, "k:a", channel)
         assert kept_now(rows, "a") == {"a": None}, channel
+
+
+def test_values_kept_on_several_channels_are_dropped_by_a_notice_on_any(database):
+    """An API key kept with its merchant's row hears the keys' channel and the merchants'."""
+    both: KeptRows[str] = KeptRows(database, ("paylink_test_one", "paylink_test_two"), 3, _tags)
+    assert both.listener is not None
+    heard_so_far(both.listener)
+    for channel in ("paylink_test_one", "paylink_test_two"):
+        keep(both, "a", "red")
+        keep(both, "b", "blue")
+        notify(database, "g:red", channel)
+        assert kept_now(both, "a", "b") == {"a": None, "b": "blue"}, channel
