@@ -6,8 +6,8 @@ notices (migration 0033: revoked, its use noted, deleted) and its merchant's set
 "m:<id>"; not the merchant's invoice counters, which nothing reads from here). A revoked key is
 refused from the moment its notice is heard, within moments of the commit, and on every call
 while notices are not heard (each then reads, as on SQLite). Kept, the look-up's round trip
-went: 1.13x the API's invoice creations a second on PostgreSQL, measured. The secret is
-checked against the kept hash on every call, in constant time.
+went: 1.07x the API's invoice creations a second on PostgreSQL (CPU per call 6.04 vs 6.83 ms),
+measured. The secret is checked against the kept hash on every call, in constant time.
 """
 
 from __future__ import annotations
