@@ -36,6 +36,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import json_text
 from core.errors import ConfigurationError
 from core.storage.group_commit import BulkWrite, GroupCommit
 from core.storage.notices import NoticeListener
@@ -52,6 +53,8 @@ READ_ONLY = "paylink_read_only"
 #: server or a dropped connection is found then); a busy one is not, sparing every request the
 #: round trip `pool_pre_ping` would add.
 IDLE_BEFORE_PING_SECONDS = 30.0
+#: JSON columns and parameters written and read by orjson (`core.json_text`: why).
+JSON_CODEC = {"json_serializer": json_text.dumps, "json_deserializer": json_text.loads}
 
 
 def make_engine(database_url: str, **options: Any) -> Engine:
@@ -65,11 +68,11 @@ def make_engine(database_url: str, **options: Any) -> Engine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             _private_file(Path(url.database))
-        engine = create_engine(url, **options)
+        engine = create_engine(url, **JSON_CODEC, **options)
         _configure_sqlite(engine)
         return engine
     if url.get_backend_name() == "postgresql":
-        engine = create_engine(url, pool_recycle=1800, **options)
+        engine = create_engine(url, pool_recycle=1800, **JSON_CODEC, **options)
         # Several rows of one INSERT through SQLAlchemy (an ORM flush) as one multi-row
         # statement, as with RETURNING, rather than psycopg's pipelined executemany, whose
         # protocol round in Python costs more than the rows: deliveries +13% (bench). The

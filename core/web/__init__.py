@@ -25,6 +25,7 @@ from core.web.console import create_console_blueprint
 from core.web.console.auth import init_console_auth
 from core.web.console.logos import create_logos_blueprint
 from core.web.errors import register_error_handlers
+from core.web.json_provider import OrjsonProvider
 from core.web.lookup_budget import limit_failed_lookups
 from core.web.messages import create_messages_blueprint
 from core.web.metrics import install_metrics
@@ -73,7 +74,7 @@ def create_app(
         # Form messages come from WTForms' own catalogues, in the console user's language.
         WTF_I18N_ENABLED=False,
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = OrjsonProvider(app)
     app.add_template_filter(unbroken)
     app.add_template_filter(readable_phone)
     app.session_interface = SessionOutsidePaymentPages()

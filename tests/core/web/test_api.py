@@ -27,6 +27,7 @@ def create(client, auth, **changes):
 def test_create_then_get_an_invoice(client, auth):
     response = create(client, auth)
     assert response.status_code == 201, response.json
+    assert "Bougie parfumée".encode() in response.data  # UTF-8, not escaped
     body = response.json
     assert (body["status"], body["total"], body["amount_due"]) == ("open", 5180, 5180)
     assert body["customer"] == {
@@ -86,6 +87,8 @@ def test_the_same_reference_returns_the_same_invoice(client, auth):
         ({"lines": [{"label": "x", "unit_price": -5}]}, "lines.0.unit_price"),
         ({"lines": [{"label": "x", "unit_price": "75.50"}]}, "lines.0.unit_price"),
         ({"lines": [{"label": "x", "unit_price": 75.5}]}, "lines.0.unit_price"),
+        ({"lines": [{"label": "x", "unit_price": 10**15 + 1}]}, "lines.0.unit_price"),
+        ({"lines": [{"label": "x", "unit_price": 10**30}]}, "lines.0.unit_price"),
         ({"lines": []}, "lines"),
         ({"customer": {"name": "A", "email": "not-an-email"}}, "email"),
         ({"customer": {"name": "A", "phone": "123"}}, "phone"),
