@@ -84,6 +84,23 @@ def test_what_does_not_change_the_page_keeps_it(ctx, versions, shop_invoice):
 
 
 @POSTGRESQL
+def test_every_column_of_a_merchant_but_its_counters_is_announced(ctx):
+    """The trigger names its columns (migration 0034): a column added to merchants without the
+    trigger made again would change pages silently, never announced."""
+    with ctx.db.engine.connect() as connection:
+        watched = connection.scalars(
+            text(
+                "SELECT attribute.attname FROM pg_trigger AS trigger"
+                " JOIN pg_attribute AS attribute ON attribute.attrelid = trigger.tgrelid"
+                " AND attribute.attnum = ANY(trigger.tgattr)"
+                " WHERE trigger.tgname = 'merchant_pages_changed'"
+            )
+        ).all()
+    counters = {"last_invoice_sequence", "last_credit_sequence"}
+    assert set(watched) == {column.name for column in Merchant.__table__.columns} - counters
+
+
+@POSTGRESQL
 def test_a_version_read_while_its_notice_arrives_is_not_kept(ctx, versions, shop_invoice):
     _, invoice = shop_invoice
     _, ticket = versions.get(invoice.link_code)
