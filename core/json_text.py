@@ -3,7 +3,8 @@
 
 The standard library's encoder and decoder were a tenth of an API creation's CPU (its body, its
 four JSON parameters, the merchant's JSON settings read back, its answer); orjson does the same
-work in a fraction of it (A/B 1.11x creations/s on PostgreSQL, CPU 4.63 vs 5.18 ms). It writes
+work in a fraction of it (a creation-sized dict: 9.9 us against 1.2 us; API creations in one
+process -9% CPU on PostgreSQL; through gunicorn within this machine's noise). It writes
 the same compact text `json.dumps` would for what the project stores, but for non-ASCII
 characters, written as UTF-8 rather than escaped (a JSON column is text, read back the same).
 

@@ -37,7 +37,7 @@ class OrjsonProvider(DefaultJSONProvider):
         if (self.compact is None and self._app.debug) or self.compact is False:
             return cast(Response, super().response(*args, **kwargs))  # indented, to be read
         body = self._encoded(self._prepare_response_obj(args, kwargs)) + b"\n"
-        return Response(body, mimetype=self.mimetype)  # the app's response_class
+        return Response(body, mimetype=self.mimetype)  # the app keeps Flask's response_class
 
     def _encoded(self, obj: Any) -> bytes:
         return encoded(obj, self.default)
